@@ -1,0 +1,96 @@
+//! Findings: what rules report, with the evidence a person can check.
+
+use serde::Serialize;
+
+use crate::python::ExecContext;
+
+/// How much a finding weighs in the verdict. Ordered from least to most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// A capability worth knowing about; never changes a verdict alone.
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a finding is, inside the artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Path inside the artifact, `/`-separated.
+    pub path: String,
+    /// 1-based line; `None` for findings about a whole file or entry.
+    pub line: Option<u32>,
+    /// 1-based column (in characters), when known.
+    pub column: Option<u32>,
+}
+
+impl Location {
+    pub fn file(path: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    pub fn at(path: impl Into<String>, line: u32, column: u32) -> Self {
+        Self {
+            path: path.into(),
+            line: Some(line),
+            column: Some(column),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.path),
+            None => f.write_str(&self.path),
+        }
+    }
+}
+
+/// One thing a rule found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule's stable id (`AY101`).
+    pub rule: &'static str,
+    /// The rule's slug (`install-time-execution`).
+    pub slug: &'static str,
+    pub severity: Severity,
+    /// One sentence saying what was found, with the concrete values.
+    pub message: String,
+    pub location: Location,
+    /// When the code runs, for findings in Python code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<ExecContext>,
+    /// The source line(s) the finding points at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// A value assay evaluated or decoded to reach this finding
+    /// (the URL, the decoded payload's start, the link target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+}

@@ -1,0 +1,5 @@
+pub mod download_execute;
+pub mod exec_decoded;
+pub mod install_time_execution;
+pub mod pth_execution;
+pub mod reverse_shell;

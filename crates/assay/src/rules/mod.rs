@@ -1,0 +1,285 @@
+//! The rule framework: one rule per file, grouped by family.
+//!
+//! A rule reads [`PackageFacts`] (the semantic model of every Python file plus
+//! the package's metadata, file inventory and entry anomalies) and pushes
+//! [`Finding`]s. Rules never see archive bytes or output formats.
+//!
+//! Each rule is declared with [`declare_rule!`], whose doc comment has three
+//! sections (`## What it finds`, `## Why it matters`, `## Example`) and is the
+//! single source for `assay rules`, `assay explain` and SARIF rule help.
+
+use serde::Serialize;
+
+use crate::artifact::{AnomalyKind, ArtifactKind, CoreMetadata, EntryAnomaly};
+use crate::finding::{Finding, Location, Severity};
+use crate::python::{ExecContext, FileAnalysis};
+
+mod credentials;
+mod execution;
+mod packaging;
+
+/// The families rules belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    CredentialAccess,
+    Collection,
+    Exfiltration,
+    Execution,
+    Persistence,
+    DefenseEvasion,
+    Impact,
+    Packaging,
+    Metadata,
+}
+
+impl Category {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Category::CredentialAccess => "credential-access",
+            Category::Collection => "collection",
+            Category::Exfiltration => "exfiltration",
+            Category::Execution => "execution",
+            Category::Persistence => "persistence",
+            Category::DefenseEvasion => "defense-evasion",
+            Category::Impact => "impact",
+            Category::Packaging => "packaging",
+            Category::Metadata => "metadata",
+        }
+    }
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, never reused (`AY101`).
+    pub id: &'static str,
+    /// Stable kebab-case name (`install-time-execution`).
+    pub slug: &'static str,
+    pub category: Category,
+    /// The severity of its strongest finding; a rule may report weaker ones
+    /// (for example the same behaviour outside install time).
+    pub severity: Severity,
+    /// The doc comment, Markdown, with the three required sections.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The first line of the doc: one sentence saying what the rule finds.
+    pub fn summary(&self) -> &'static str {
+        self.doc
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+    }
+
+    /// One section of the doc (`"What it finds"`), without its heading.
+    pub fn section(&self, heading: &str) -> Option<&'static str> {
+        let marker = format!("## {heading}");
+        let start = self.doc.find(&marker)? + marker.len();
+        let rest = &self.doc[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
+
+    /// Builds a finding of this rule with its default severity.
+    pub fn finding(&'static self, location: Location, message: impl Into<String>) -> Finding {
+        Finding {
+            rule: self.id,
+            slug: self.slug,
+            severity: self.severity,
+            message: message.into(),
+            location,
+            context: None,
+            excerpt: None,
+            decoded: None,
+        }
+    }
+}
+
+/// Everything a rule may look at for one package.
+#[derive(Debug)]
+pub struct PackageFacts<'a> {
+    pub kind: ArtifactKind,
+    /// A wheel with no compiled code by its own account (`Root-Is-Purelib`,
+    /// `-any` platform tags).
+    pub pure_wheel: bool,
+    pub metadata: Option<&'a CoreMetadata>,
+    pub anomalies: &'a [EntryAnomaly],
+    /// Every file with its detected kind (rules never see bytes).
+    pub inventory: &'a [FileInfo],
+    /// The semantic model of every Python source in the package.
+    pub python: &'a [FileAnalysis],
+}
+
+/// A file's identity and what its bytes say it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    pub path: String,
+    pub size: u64,
+    pub kind: FileKind,
+}
+
+/// What a file's bytes say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    Python,
+    /// A `.pth` path configuration file.
+    Pth,
+    /// Compiled Python bytecode (`.pyc`).
+    Bytecode,
+    Elf,
+    Pe,
+    MachO,
+    Text,
+    Binary,
+}
+
+impl FileKind {
+    pub const fn is_native(self) -> bool {
+        matches!(self, FileKind::Elf | FileKind::Pe | FileKind::MachO)
+    }
+
+    /// Classifies a file by its name and first bytes.
+    pub fn detect(path: &str, data: &[u8]) -> FileKind {
+        let lower = path.to_ascii_lowercase();
+        if data.starts_with(b"\x7fELF") {
+            return FileKind::Elf;
+        }
+        if data.starts_with(b"MZ") && is_pe(data) {
+            return FileKind::Pe;
+        }
+        if data.len() >= 4 {
+            let magic = u32::from_be_bytes([data[0], data[1], data[2], data[3]]);
+            // Mach-O 32/64 both byte orders, and fat binaries (0xcafebabe is
+            // shared with Java class files, told apart by the arch count).
+            const MACHO: [u32; 4] = [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe];
+            if MACHO.contains(&magic) {
+                return FileKind::MachO;
+            }
+            if magic == 0xcafebabe && data.len() >= 8 {
+                let arches = u32::from_be_bytes([data[4], data[5], data[6], data[7]]);
+                if (1..=20).contains(&arches) {
+                    return FileKind::MachO;
+                }
+            }
+        }
+        if lower.ends_with(".py") || lower.ends_with(".pyw") {
+            return FileKind::Python;
+        }
+        if lower.ends_with(".pth") {
+            return FileKind::Pth;
+        }
+        if lower.ends_with(".pyc") || lower.ends_with(".pyo") {
+            return FileKind::Bytecode;
+        }
+        let head = &data[..data.len().min(8192)];
+        if head.contains(&0) {
+            FileKind::Binary
+        } else {
+            FileKind::Text
+        }
+    }
+}
+
+/// A PE file starts with `MZ` and points at a `PE\0\0` header.
+fn is_pe(data: &[u8]) -> bool {
+    let Some(offset) = data.get(0x3c..0x40) else {
+        return false;
+    };
+    let offset = u32::from_le_bytes([offset[0], offset[1], offset[2], offset[3]]) as usize;
+    data.get(offset..offset.saturating_add(4)) == Some(b"PE\0\0")
+}
+
+/// A detection rule.
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>);
+}
+
+/// Declares a rule's unit struct and its [`RuleMeta`], taking the doc
+/// comment as the rule's documentation.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])+
+        pub struct $name:ident {
+            id: $id:literal,
+            slug: $slug:literal,
+            category: $category:ident,
+            severity: $severity:ident $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])+
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                id: $id,
+                slug: $slug,
+                category: $crate::rules::Category::$category,
+                severity: $crate::finding::Severity::$severity,
+                doc: concat!($($doc, "\n"),+),
+            };
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, in id order. Ids and slugs are stable: never renumber.
+pub static RULES: &[&dyn Rule] = &[
+    &execution::install_time_execution::InstallTimeExecution,
+    &execution::pth_execution::PthExecution,
+    &execution::reverse_shell::ReverseShell,
+    &execution::exec_decoded::ExecDecoded,
+    &execution::download_execute::DownloadExecute,
+    &credentials::cloud_credentials::CloudCredentials,
+    &packaging::unsafe_entry::UnsafeEntry,
+    &packaging::native_binary::NativeBinary,
+    &packaging::record_mismatch::RecordMismatch,
+    &packaging::archive_bomb::ArchiveBomb,
+];
+
+/// Looks a rule up by id (case-insensitive) or slug.
+pub fn find(id_or_slug: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| {
+        let m = r.meta();
+        m.id.eq_ignore_ascii_case(id_or_slug) || m.slug == id_or_slug
+    })
+}
+
+/// Runs every rule over one package's facts, in id order.
+pub fn check_all(facts: &PackageFacts<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in RULES {
+        rule.check(facts, &mut out);
+    }
+    out
+}
+
+/// Helpers shared by rules over anomalies.
+pub(crate) fn anomalies_of<'a>(
+    facts: &'a PackageFacts<'_>,
+    kinds: &'a [AnomalyKind],
+) -> impl Iterator<Item = &'a EntryAnomaly> {
+    facts
+        .anomalies
+        .iter()
+        .filter(move |a| kinds.contains(&a.kind))
+}
+
+/// The finding for a fact in Python code, with context and excerpt filled in.
+pub(crate) fn code_finding(
+    meta: &'static RuleMeta,
+    file: &FileAnalysis,
+    line: u32,
+    column: u32,
+    context: ExecContext,
+    message: impl Into<String>,
+) -> Finding {
+    let mut f = meta.finding(Location::at(file.path.clone(), line, column), message);
+    f.context = Some(context);
+    f.excerpt = file.excerpt(line);
+    f
+}

@@ -1,0 +1,4 @@
+pub mod archive_bomb;
+pub mod native_binary;
+pub mod record_mismatch;
+pub mod unsafe_entry;

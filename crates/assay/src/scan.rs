@@ -1,0 +1,232 @@
+//! The scan: open an artifact, analyse its Python in parallel, run the rules,
+//! judge. Every failure becomes an error on that artifact's report; a panic
+//! inside one artifact's analysis is caught and reported the same way.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::artifact::{self, ArtifactKind, ContainerFormat, Limits, Package};
+use crate::finding::Finding;
+use crate::python::{self, FileAnalysis};
+use crate::rules::{self, FileInfo, FileKind, PackageFacts};
+use crate::verdict::{self, Verdict};
+
+/// What assay found in one artifact.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactReport {
+    /// The path as given.
+    pub target: PathBuf,
+    pub kind: Option<ArtifactKind>,
+    pub format: Option<ContainerFormat>,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub sha256: Option<String>,
+    pub size: Option<u64>,
+    pub stats: ScanStats,
+    /// `None` when the artifact could not be read at all.
+    pub verdict: Option<Verdict>,
+    /// Sorted by path, line, then rule.
+    pub findings: Vec<Finding>,
+    /// Problems reading or analysing the artifact. A non-empty list means the
+    /// scan may be incomplete.
+    pub errors: Vec<String>,
+}
+
+/// Counts for throughput figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ScanStats {
+    pub files: usize,
+    pub python_files: usize,
+    /// Bytes of Python source analysed.
+    pub python_bytes: u64,
+}
+
+/// A configured scanner; cheap to share between threads.
+#[derive(Debug, Clone, Default)]
+pub struct Scanner {
+    limits: Limits,
+}
+
+impl Scanner {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Scans many artifacts in parallel. Reports come back in input order;
+    /// `on_done` is called as each finishes (for progress bars).
+    pub fn scan_paths(
+        &self,
+        paths: &[PathBuf],
+        on_done: impl Fn(&ArtifactReport) + Sync,
+    ) -> Vec<ArtifactReport> {
+        paths
+            .par_iter()
+            .map(|path| {
+                let report = self.scan_path(path);
+                on_done(&report);
+                report
+            })
+            .collect()
+    }
+
+    /// Scans one file or folder. Never panics.
+    pub fn scan_path(&self, path: &Path) -> ArtifactReport {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            match artifact::open(path, &self.limits) {
+                Ok(package) => self.scan_package(&package),
+                Err(error) => failed(path, error.to_string()),
+            }
+        }));
+        outcome.unwrap_or_else(|panic| failed(path, panic_message(&panic)))
+    }
+
+    /// Analyses a package already in memory.
+    pub fn scan_package(&self, package: &Package) -> ArtifactReport {
+        let pure_wheel = is_pure_wheel(package);
+        let inventory: Vec<FileInfo> = package
+            .files
+            .iter()
+            .map(|f| FileInfo {
+                path: f.path.clone(),
+                size: f.data.len() as u64,
+                kind: FileKind::detect(&f.path, &f.data),
+            })
+            .collect();
+        let roles = python::Roles::of(package);
+        let analyses: Vec<FileAnalysis> = package
+            .files
+            .par_iter()
+            .zip(inventory.par_iter())
+            .filter_map(|(file, info)| {
+                let role = roles.role(&file.path, info.kind)?;
+                Some(analyze_guarded(&file.path, &file.data, role))
+            })
+            .collect();
+
+        let facts = PackageFacts {
+            kind: package.kind,
+            pure_wheel,
+            metadata: package.metadata.as_ref(),
+            anomalies: &package.anomalies,
+            inventory: &inventory,
+            python: &analyses,
+        };
+        let mut findings = rules::check_all(&facts);
+        findings.sort_by(|a, b| {
+            (&a.location.path, a.location.line, a.rule).cmp(&(
+                &b.location.path,
+                b.location.line,
+                b.rule,
+            ))
+        });
+        findings.dedup();
+
+        let mut errors = package.errors.clone();
+        errors.extend(
+            analyses
+                .iter()
+                .flat_map(|a| a.notes.iter().filter(|n| n.starts_with("analysis failed")))
+                .cloned(),
+        );
+        let stats = ScanStats {
+            files: package.files.len(),
+            python_files: analyses.len(),
+            python_bytes: analyses.iter().map(|a| a.source.len() as u64).sum(),
+        };
+        let meta = package.metadata.as_ref();
+        ArtifactReport {
+            target: package.source.clone(),
+            kind: Some(package.kind),
+            format: Some(package.format),
+            name: meta.and_then(|m| m.name.clone()),
+            version: meta.and_then(|m| m.version.clone()),
+            sha256: package.sha256.clone(),
+            size: Some(package.size),
+            stats,
+            verdict: Some(verdict::judge(&findings)),
+            findings,
+            errors,
+        }
+    }
+}
+
+/// Analyses one file, turning a panic into a note on an empty analysis.
+fn analyze_guarded(path: &str, data: &[u8], role: python::FileRole) -> FileAnalysis {
+    catch_unwind(AssertUnwindSafe(|| python::analyze(path, data, role))).unwrap_or_else(|panic| {
+        FileAnalysis {
+            path: path.to_owned(),
+            role: Some(role),
+            notes: vec![format!(
+                "analysis failed for {path}: {}",
+                panic_message(&panic)
+            )],
+            ..FileAnalysis::default()
+        }
+    })
+}
+
+/// A wheel whose `WHEEL` file says `Root-Is-Purelib: true` and whose tags
+/// name no platform.
+fn is_pure_wheel(package: &Package) -> bool {
+    if package.kind != ArtifactKind::Wheel {
+        return false;
+    }
+    let wheel_file = package
+        .files
+        .iter()
+        .find(|f| f.path.ends_with(".dist-info/WHEEL") && f.path.matches('/').count() == 1);
+    match wheel_file {
+        Some(f) => {
+            let text = String::from_utf8_lossy(&f.data);
+            let purelib = text.lines().any(|l| {
+                l.split_once(':').is_some_and(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("Root-Is-Purelib")
+                        && v.trim().eq_ignore_ascii_case("true")
+                })
+            });
+            let any_platform = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("Tag:"))
+                .all(|tag| tag.trim().ends_with("-any"));
+            purelib && any_platform
+        }
+        None => package
+            .source
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with("-any.whl")),
+    }
+}
+
+fn failed(path: &Path, error: String) -> ArtifactReport {
+    ArtifactReport {
+        target: path.to_owned(),
+        kind: None,
+        format: None,
+        name: None,
+        version: None,
+        sha256: None,
+        size: None,
+        stats: ScanStats::default(),
+        verdict: None,
+        findings: Vec::new(),
+        errors: vec![error],
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    let text = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    format!("internal error (panic) while scanning: {text}")
+}

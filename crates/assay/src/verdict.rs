@@ -1,0 +1,112 @@
+//! The verdict: combining findings into `malicious` / `suspicious` / `clean`.
+//!
+//! The model is documented in `docs/verdict.md`. In short: every finding has a
+//! severity chosen by its rule from the evidence *and* the execution context
+//! (capability alone is `info`/`low`; a capability used at install or startup
+//! time, or a source reaching a sink, weighs more). Severities combine like
+//! independent pieces of evidence (a noisy-OR), and a single `critical`
+//! finding is enough for `malicious`, a single `high` for `suspicious`.
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity};
+
+/// The three answers assay gives about a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerdictLabel {
+    Clean,
+    Suspicious,
+    Malicious,
+}
+
+impl VerdictLabel {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VerdictLabel::Clean => "clean",
+            VerdictLabel::Suspicious => "suspicious",
+            VerdictLabel::Malicious => "malicious",
+        }
+    }
+}
+
+impl std::fmt::Display for VerdictLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A package's verdict with the evidence it rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub label: VerdictLabel,
+    /// 0 (nothing found) to 100 (certain).
+    pub score: u8,
+    /// The evidence chain in words, strongest first: one sentence per
+    /// finding that weighs in the verdict.
+    pub evidence: Vec<String>,
+}
+
+/// Weight of one finding of each severity, as the probability that it alone
+/// means the package is malicious.
+const fn weight(severity: Severity) -> f64 {
+    match severity {
+        Severity::Info => 0.0,
+        Severity::Low => 0.05,
+        Severity::Medium => 0.2,
+        Severity::High => 0.5,
+        Severity::Critical => 0.9,
+    }
+}
+
+/// Score at or above which a package is `suspicious` / `malicious` even
+/// without a single `high` / `critical` finding.
+pub const SUSPICIOUS_SCORE: u8 = 50;
+pub const MALICIOUS_SCORE: u8 = 90;
+
+/// Most evidence sentences kept in a verdict.
+const MAX_EVIDENCE: usize = 8;
+
+/// Combines findings into a verdict.
+pub fn judge(findings: &[Finding]) -> Verdict {
+    let clean_probability: f64 = findings.iter().map(|f| 1.0 - weight(f.severity)).product();
+    let score = ((1.0 - clean_probability) * 100.0)
+        .round()
+        .clamp(0.0, 100.0) as u8;
+    let worst = findings.iter().map(|f| f.severity).max();
+    let label = if worst == Some(Severity::Critical) || score >= MALICIOUS_SCORE {
+        VerdictLabel::Malicious
+    } else if worst == Some(Severity::High) || score >= SUSPICIOUS_SCORE {
+        VerdictLabel::Suspicious
+    } else {
+        VerdictLabel::Clean
+    };
+    let score = match label {
+        // A single critical finding is conclusive: say so in the score too.
+        VerdictLabel::Malicious => score.max(MALICIOUS_SCORE),
+        VerdictLabel::Suspicious => score.max(SUSPICIOUS_SCORE),
+        VerdictLabel::Clean => score.min(SUSPICIOUS_SCORE - 1),
+    };
+
+    let mut weighty: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .collect();
+    weighty.sort_by(|a, b| b.severity.cmp(&a.severity));
+    let evidence = weighty
+        .iter()
+        .take(MAX_EVIDENCE)
+        .map(|f| {
+            let when = f
+                .context
+                .map(|c| format!(" ({})", c.describe()))
+                .unwrap_or_default();
+            format!("{}{when}: {}", f.location, f.message)
+        })
+        .collect();
+    Verdict {
+        label,
+        score,
+        evidence,
+    }
+}
