@@ -106,7 +106,7 @@ impl Scanner {
             .par_iter()
             .zip(inventory.par_iter())
             .filter_map(|(file, info)| {
-                let role = roles.role(&file.path, info.kind)?;
+                let role = roles.role(&file.path, info.kind, &file.data)?;
                 Some(analyze_guarded(&file.path, &file.data, role))
             })
             .collect();

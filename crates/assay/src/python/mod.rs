@@ -178,6 +178,7 @@ pub struct Payload {
     pub len: usize,
     /// The payload is Python that assay parsed and analysed.
     pub is_python: bool,
+    pub context: ExecContext,
 }
 
 /// An `import` statement (or `__import__`/`importlib.import_module` call).
@@ -226,15 +227,204 @@ impl FileAnalysis {
     }
 }
 
+mod consts;
+mod decode;
+mod dismantle;
+pub mod names;
 mod roles;
+mod source;
+mod text;
+mod walker;
+
 pub use roles::Roles;
+
+use ruff_python_parser::{Mode, ParseOptions};
+use ruff_text_size::TextSize;
 
 /// Analyses one Python source (or `.pth` file) of the given role.
 pub fn analyze(path: &str, data: &[u8], role: FileRole) -> FileAnalysis {
-    let _ = data;
-    FileAnalysis {
+    let (text, encoding_note) = source::decode(data);
+    let mut analysis = FileAnalysis {
         path: path.to_owned(),
         role: Some(role),
+        notes: encoding_note.into_iter().collect(),
         ..FileAnalysis::default()
+    };
+    let code = match role {
+        FileRole::Pth => match source::pth_code(&text) {
+            Some(code) => code,
+            None => {
+                analysis.source = text.into();
+                return analysis;
+            }
+        },
+        _ => text,
+    };
+    let lines = LineIndex::new(&code);
+    let mut driver = Driver::default();
+    let (walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::new());
+    let top = role.top_level_context();
+    let main = if role == FileRole::SetupScript {
+        ExecContext::Install
+    } else {
+        ExecContext::Runtime
+    };
+    let contexts = walk.resolve(top, main);
+    let context = |node: &Option<Arc<str>>, fixed: Option<ExecContext>| {
+        fixed.unwrap_or_else(|| walker::context_of(&contexts, node, top, main))
+    };
+
+    analysis.calls = walk
+        .calls
+        .iter()
+        .map(|c| {
+            let (line, column) = lines.position(c.offset);
+            Call {
+                name: c.name.clone(),
+                line,
+                column,
+                context: context(&c.node, c.fixed),
+                function: c.node.clone(),
+                args: c
+                    .args
+                    .iter()
+                    .map(|a| walker::value_of(a, &walk.returns))
+                    .collect(),
+                keywords: c
+                    .keywords
+                    .iter()
+                    .map(|(k, v)| (k.clone(), walker::value_of(v, &walk.returns)))
+                    .collect(),
+                via: c.via.clone(),
+            }
+        })
+        .collect();
+    analysis.strings = walk
+        .strings
+        .iter()
+        .map(|s| {
+            let (line, column) = lines.position(s.offset);
+            StringFact {
+                value: s.value.clone(),
+                line,
+                column,
+                context: context(&s.node, s.fixed),
+                via: s.via.clone(),
+            }
+        })
+        .collect();
+    analysis.imports = walk
+        .imports
+        .iter()
+        .map(|(module, offset, node)| {
+            Import::new(
+                module.clone(),
+                lines.position(*offset).0,
+                context(node, None),
+            )
+        })
+        .collect();
+    analysis.payloads = walk
+        .payloads
+        .iter()
+        .map(|p| {
+            let (line, column) = lines.position(p.offset);
+            let mut payload = Payload::new(line, column, p.chain.clone(), &p.text, p.is_python);
+            payload.context = context(&p.node, None);
+            payload
+        })
+        .collect();
+    if let Some(error) = parse_error {
+        // Error recovery gave the facts above; a text pass adds the strings
+        // the broken parts hold, so nothing escapes by not parsing.
+        analysis.strings.extend(text::strings(&code, top));
+        analysis.parse_error = Some(error);
+    }
+    analysis.notes.extend(walk.notes);
+    analysis.source = code.into();
+    analysis
+}
+
+/// Parses and walks sources: the file's own and its decoded payloads.
+#[derive(Default)]
+struct Driver {
+    /// Bytes of decoded payload analysed so far for this file.
+    payload_bytes: usize,
+}
+
+/// Most bytes of decoded payloads analysed for one file.
+const MAX_PAYLOAD_BYTES: usize = 32 * 1024 * 1024;
+
+impl Driver {
+    /// Parses `code` and walks it; returns the walk and the first syntax
+    /// error (after trying Python 2 fix-ups when the code does not parse).
+    fn walk_source(
+        &mut self,
+        code: &str,
+        role: FileRole,
+        layer: u8,
+        globals: walker::Scope,
+    ) -> (walker::Walk, Option<String>) {
+        let options = ParseOptions::from(Mode::Module);
+        let mut parsed = ruff_python_parser::parse_unchecked(code, options.clone());
+        let mut error = parsed.errors().first().map(|e| {
+            let line = LineIndex::new(code).position(e.location.start()).0;
+            format!("line {line}: {}", e.error)
+        });
+        if error.is_some()
+            && let Some(fixed) = source::python2_fixups(code)
+        {
+            let retry = ruff_python_parser::parse_unchecked(&fixed, options);
+            if retry.errors().len() < parsed.errors().len() {
+                parsed = retry;
+                if parsed.errors().is_empty() {
+                    error = error.map(|e| {
+                        format!("{e} (analysed as Python 2 after rewriting print/exec statements)")
+                    });
+                }
+            }
+        }
+        let module = match parsed.into_syntax() {
+            ruff_python_ast::Mod::Module(m) => m,
+            ruff_python_ast::Mod::Expression(_) => return (walker::Walk::default(), error),
+        };
+        let walk = walker::Walker::new(role, layer, globals, self).run(&module.body);
+        if walk.deep {
+            dismantle::dismantle(module.body);
+        }
+        (walk, error)
     }
 }
+
+impl walker::PayloadSink for Driver {
+    fn analyse(&mut self, code: &str, layer: u8, globals: walker::Scope) -> Option<walker::Walk> {
+        if self.payload_bytes + code.len() > MAX_PAYLOAD_BYTES {
+            return None;
+        }
+        self.payload_bytes += code.len();
+        Some(self.walk_source(code, FileRole::Module, layer, globals).0)
+    }
+}
+
+/// Byte offsets to 1-based lines and columns.
+struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        LineIndex { starts }
+    }
+
+    fn position(&self, offset: TextSize) -> (u32, u32) {
+        let offset = offset.to_u32();
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line.saturating_sub(1)];
+        (line as u32, offset - start + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,326 @@
+//! What qualified names mean: the knowledge the model and the rules share.
+//!
+//! Names are matched on the qualified name the model resolves (`os.system`,
+//! `subprocess.Popen`, `socket.socket().connect`), never on source text.
+
+/// Python builtins that matter to the analysis (a bare name resolves to
+/// `builtins.<name>` only when nothing in scope shadows it).
+pub const BUILTINS: &[&str] = &[
+    "__import__",
+    "exec",
+    "eval",
+    "compile",
+    "open",
+    "getattr",
+    "setattr",
+    "globals",
+    "locals",
+    "vars",
+    "chr",
+    "ord",
+    "bytes",
+    "bytearray",
+    "str",
+    "list",
+    "tuple",
+    "reversed",
+    "input",
+    "print",
+    "map",
+    "filter",
+    "dict",
+    "execfile",
+    "memoryview",
+    "type",
+];
+
+/// Calls that run a process (or a shell).
+pub fn is_process(name: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "os.system",
+        "os.popen",
+        "os.popen2",
+        "os.popen3",
+        "os.startfile",
+        "os.posix_spawn",
+        "os.posix_spawnp",
+        "pty.spawn",
+        "commands.getoutput",
+        "commands.getstatusoutput",
+        "platform.popen",
+        "asyncio.create_subprocess_shell",
+        "asyncio.create_subprocess_exec",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+    ];
+    EXACT.contains(&name)
+        || name.starts_with("os.exec")
+        || name.starts_with("os.spawn")
+        || name.starts_with("sh.")
+}
+
+/// Calls that run a shell command line given as one string.
+pub fn is_shell(name: &str) -> bool {
+    matches!(
+        name,
+        "os.system"
+            | "os.popen"
+            | "commands.getoutput"
+            | "subprocess.getoutput"
+            | "subprocess.getstatusoutput"
+            | "asyncio.create_subprocess_shell"
+            | "platform.popen"
+    )
+}
+
+/// Calls that open a network connection or send/receive over one.
+pub fn is_network(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "requests.",
+        "httpx.",
+        "aiohttp.",
+        "urllib3.",
+        "http.client.",
+        "httplib.",
+        "ftplib.",
+        "smtplib.",
+        "telnetlib.",
+        "paramiko.",
+        "pycurl.",
+        "websocket.",
+        "websockets.",
+        "dns.resolver.",
+        "discord_webhook.",
+        "telebot.",
+        "tornado.httpclient.",
+    ];
+    const EXACT: &[&str] = &[
+        "urllib.request.urlopen",
+        "urllib.request.urlretrieve",
+        "urllib.request.Request",
+        "urllib.request.build_opener",
+        "urllib.urlopen",
+        "urllib.urlretrieve",
+        "urllib2.urlopen",
+        "urllib2.Request",
+        "socket.create_connection",
+        "socket.socket().connect",
+        "socket.socket().connect_ex",
+        "socket.socket().send",
+        "socket.socket().sendall",
+        "socket.socket().sendto",
+        "socket.gethostbyname",
+        "socket.getaddrinfo",
+        "socket.create_connection().send",
+        "socket.create_connection().sendall",
+        "webbrowser.open",
+    ];
+    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Calls whose result is data read from the network.
+pub fn is_network_read(name: &str) -> bool {
+    is_network(name) && !name.ends_with(".send") && !name.ends_with(".sendall")
+}
+
+/// Calls that download a URL straight to a file.
+pub fn is_download_to_file(name: &str) -> bool {
+    matches!(
+        name,
+        "urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download"
+    )
+}
+
+/// Calls that execute Python code given as a value.
+pub fn is_code_exec(name: &str) -> bool {
+    matches!(
+        name,
+        "builtins.exec"
+            | "builtins.eval"
+            | "builtins.compile"
+            | "builtins.execfile"
+            | "types.FunctionType"
+            | "code.InteractiveInterpreter().runsource"
+            | "code.InteractiveInterpreter().runcode"
+            | "runpy.run_path"
+    )
+}
+
+/// One decoding layer a call applies, when it is a decoder.
+pub fn decoder(name: &str) -> Option<Decoder> {
+    Some(match name {
+        "base64.b64decode"
+        | "base64.decodebytes"
+        | "base64.decodestring"
+        | "base64.standard_b64decode"
+        | "binascii.a2b_base64" => Decoder::Base64,
+        "base64.urlsafe_b64decode" => Decoder::Base64Url,
+        "base64.b32decode" => Decoder::Base32,
+        "base64.b16decode" | "binascii.unhexlify" | "binascii.a2b_hex" | "bytes.fromhex"
+        | "bytearray.fromhex" => Decoder::Hex,
+        "base64.b85decode" => Decoder::Base85,
+        "base64.a85decode" => Decoder::Ascii85,
+        "zlib.decompress" => Decoder::Zlib,
+        "gzip.decompress" => Decoder::Gzip,
+        "bz2.decompress" => Decoder::Bz2,
+        "lzma.decompress" => Decoder::Lzma,
+        "marshal.loads" => Decoder::Marshal,
+        "pickle.loads" | "cPickle.loads" | "dill.loads" => Decoder::Pickle,
+        _ => return None,
+    })
+}
+
+/// A decoding layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoder {
+    Base64,
+    Base64Url,
+    Base32,
+    Base85,
+    Ascii85,
+    Hex,
+    Zlib,
+    Gzip,
+    Bz2,
+    Lzma,
+    Rot13,
+    /// Code objects: not decodable to source here, but their strings are.
+    Marshal,
+    Pickle,
+}
+
+impl Decoder {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Decoder::Base64 => "base64",
+            Decoder::Base64Url => "base64url",
+            Decoder::Base32 => "base32",
+            Decoder::Base85 => "base85",
+            Decoder::Ascii85 => "ascii85",
+            Decoder::Hex => "hex",
+            Decoder::Zlib => "zlib",
+            Decoder::Gzip => "gzip",
+            Decoder::Bz2 => "bz2",
+            Decoder::Lzma => "lzma",
+            Decoder::Rot13 => "rot13",
+            Decoder::Marshal => "marshal",
+            Decoder::Pickle => "pickle",
+        }
+    }
+
+    /// The codec names `codecs.decode(x, NAME)` accepts for this layer.
+    pub fn from_codec(codec: &str) -> Option<Decoder> {
+        Some(
+            match codec.to_ascii_lowercase().replace('-', "_").as_str() {
+                "base64" | "base_64" | "base64_codec" => Decoder::Base64,
+                "hex" | "hex_codec" => Decoder::Hex,
+                "zlib" | "zip" | "zlib_codec" => Decoder::Zlib,
+                "bz2" | "bz2_codec" => Decoder::Bz2,
+                "rot13" | "rot_13" => Decoder::Rot13,
+                _ => return None,
+            },
+        )
+    }
+}
+
+/// Calls that write or move files.
+pub fn is_file_write(name: &str) -> bool {
+    matches!(
+        name,
+        "shutil.copy"
+            | "shutil.copyfile"
+            | "shutil.copy2"
+            | "shutil.move"
+            | "shutil.copytree"
+            | "os.rename"
+            | "os.replace"
+            | "os.chmod"
+            | "os.symlink"
+            | "pathlib.Path().write_text"
+            | "pathlib.Path().write_bytes"
+    ) || name.ends_with(".write_text")
+        || name.ends_with(".write_bytes")
+}
+
+/// Calls whose result is the value of an environment variable or the environment.
+pub fn is_env_read(name: &str) -> bool {
+    matches!(
+        name,
+        "os.getenv" | "os.environ.get" | "os.environ.copy" | "os.environ.items"
+    )
+}
+
+/// Files that hold cloud and developer credentials, as path fragments
+/// (matched on `/`-normalised, lower-cased strings).
+pub const CREDENTIAL_PATHS: &[(&str, &str)] = &[
+    (".aws/credentials", "AWS credentials"),
+    (".aws/config", "AWS configuration"),
+    (".config/gcloud/credentials.db", "Google Cloud credentials"),
+    (
+        ".config/gcloud/access_tokens.db",
+        "Google Cloud access tokens",
+    ),
+    (
+        ".config/gcloud/legacy_credentials",
+        "Google Cloud credentials",
+    ),
+    (
+        "application_default_credentials.json",
+        "Google Cloud credentials",
+    ),
+    (".azure/accesstokens.json", "Azure access tokens"),
+    (".azure/msal_token_cache", "Azure token cache"),
+    (".azure/azureprofile.json", "Azure profile"),
+    (".kube/config", "Kubernetes credentials"),
+    (".docker/config.json", "Docker registry credentials"),
+    (".aliyun/config.json", "Alibaba Cloud credentials"),
+    (".tccli/", "Tencent Cloud credentials"),
+];
+
+/// Cloud instance metadata endpoints (they hand out credentials to whoever
+/// asks from inside the instance).
+pub const METADATA_HOSTS: &[(&str, &str)] = &[
+    ("169.254.169.254", "cloud instance metadata"),
+    ("169.254.170.2", "AWS container credentials"),
+    ("metadata.google.internal", "Google Cloud metadata"),
+    ("100.100.100.200", "Alibaba Cloud metadata"),
+    ("fd00:ec2::254", "AWS IPv6 instance metadata"),
+    ("metadata.tencentyun.com", "Tencent Cloud metadata"),
+];
+
+/// The credential store or endpoint a string names, if any.
+pub fn credential_target(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase().replace('\\', "/");
+    CREDENTIAL_PATHS
+        .iter()
+        .chain(METADATA_HOSTS)
+        .find(|(needle, _)| lower.contains(needle))
+        .map(|(_, what)| *what)
+}
+
+/// Shell programs a reverse shell hands the socket to.
+pub fn is_shell_program(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_start_matches("/usr")
+        .trim_start_matches("/bin/");
+    let first = t.split_whitespace().next().unwrap_or("");
+    let first = first.rsplit('/').next().unwrap_or(first);
+    matches!(
+        first,
+        "sh" | "bash"
+            | "zsh"
+            | "dash"
+            | "ksh"
+            | "cmd"
+            | "cmd.exe"
+            | "powershell"
+            | "powershell.exe"
+            | "pwsh"
+    )
+}

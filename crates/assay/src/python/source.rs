@@ -1,0 +1,139 @@
+//! Turning a file's bytes into source text the parser can read.
+
+/// Decodes Python source bytes. UTF-8 (with or without BOM) as is; anything
+/// else (a PEP 263 `coding:` cookie for latin-1/cp1252, or plain junk) is
+/// decoded byte-for-byte as latin-1, which keeps every line where it was.
+pub fn decode(data: &[u8]) -> (String, Option<String>) {
+    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    match std::str::from_utf8(data) {
+        Ok(text) => (text.to_owned(), None),
+        Err(_) => {
+            let note = match coding_cookie(data) {
+                Some(coding) => format!("source declares coding {coding}; decoded as latin-1"),
+                None => "source is not UTF-8; decoded as latin-1".to_owned(),
+            };
+            (data.iter().map(|&b| b as char).collect(), Some(note))
+        }
+    }
+}
+
+/// The PEP 263 encoding declared in the first two lines, if any.
+fn coding_cookie(data: &[u8]) -> Option<String> {
+    data.split(|&b| b == b'\n').take(2).find_map(|line| {
+        let line = String::from_utf8_lossy(line);
+        let comment = &line[line.find('#')?..];
+        let at = comment.find("coding")? + "coding".len();
+        let rest = comment[at..].strip_prefix([':', '='])?.trim_start();
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        (!name.is_empty()).then_some(name)
+    })
+}
+
+/// The executable part of a `.pth` file: `site` executes every line that
+/// starts with `import` followed by a space or tab; every other line is a
+/// path. Other lines become blank so line numbers stay true.
+pub fn pth_code(text: &str) -> Option<String> {
+    let mut any = false;
+    let code: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("import ") || line.starts_with("import\t") {
+                any = true;
+                line
+            } else {
+                ""
+            }
+        })
+        .collect();
+    any.then(|| code.join("\n"))
+}
+
+/// Rewrites the Python 2 statements that most often stop a parse
+/// (`print x`, `exec code`, `except E, e:`) into Python 3 forms, line for
+/// line, so the rest of an old file can still be modelled. Returns `None`
+/// when nothing changed.
+pub fn python2_fixups(text: &str) -> Option<String> {
+    let mut changed = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let indent_len = line.len() - line.trim_start().len();
+            let (indent, body) = line.split_at(indent_len);
+            let fixed = if let Some(rest) = statement_arg(body, "print") {
+                Some(format!("{indent}print({rest})"))
+            } else if let Some(rest) = statement_arg(body, "exec") {
+                let code = rest.split(" in ").next().unwrap_or(rest);
+                Some(format!("{indent}exec({code})"))
+            } else if body.starts_with("except ")
+                && body.trim_end().ends_with(':')
+                && body.contains(',')
+                && !body.contains('(')
+            {
+                Some(format!("{indent}{}", body.replacen(',', " as", 1)))
+            } else {
+                None
+            };
+            match fixed {
+                Some(f) => {
+                    changed = true;
+                    f
+                }
+                None => line.to_owned(),
+            }
+        })
+        .collect();
+    changed.then(|| lines.join("\n"))
+}
+
+/// `keyword rest` as a Python 2 statement (not `keyword(`, not `keyword =`).
+fn statement_arg<'a>(body: &'a str, keyword: &str) -> Option<&'a str> {
+    let rest = body.strip_prefix(keyword)?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let rest = rest.trim();
+    let starts_expression = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || matches!(c, '"' | '\'' | '_' | '%'));
+    (starts_expression && !rest.starts_with('=') && !rest.starts_with("in "))
+        .then_some(rest.trim_end_matches(';'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin1_source_keeps_lines() {
+        let (text, note) = decode(b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\n");
+        assert_eq!(text.lines().nth(1), Some("name = 'été'"));
+        assert!(note.unwrap().contains("latin-1"));
+        let (text, note) = decode("x = 'é'".as_bytes());
+        assert_eq!(text, "x = 'é'");
+        assert!(note.is_none());
+    }
+
+    #[test]
+    fn pth_keeps_only_import_lines() {
+        let code = pth_code("/some/path\nimport os; os.system('id')\n# comment\n").unwrap();
+        assert_eq!(code, "\nimport os; os.system('id')\n");
+        assert!(pth_code("/only/paths\n../more\n").is_none());
+    }
+
+    #[test]
+    fn python2_statements() {
+        let fixed = python2_fixups(
+            "print 'hi'\nexec code in ns\ntry:\n  pass\nexcept Exception, e:\n  pass",
+        )
+        .unwrap();
+        assert_eq!(
+            fixed,
+            "print('hi')\nexec(code)\ntry:\n  pass\nexcept Exception as e:\n  pass"
+        );
+        assert!(python2_fixups("print('already 3')\nexec(x)").is_none());
+    }
+}

