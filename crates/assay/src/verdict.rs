@@ -52,7 +52,7 @@ pub struct Verdict {
 const fn weight(severity: Severity) -> f64 {
     match severity {
         Severity::Info => 0.0,
-        Severity::Low => 0.05,
+        Severity::Low => 0.03,
         Severity::Medium => 0.2,
         Severity::High => 0.5,
         Severity::Critical => 0.9,
@@ -67,9 +67,24 @@ pub const MALICIOUS_SCORE: u8 = 90;
 /// Most evidence sentences kept in a verdict.
 const MAX_EVIDENCE: usize = 8;
 
+/// Findings of one rule that count towards the score: doing the same thing
+/// many times is not much more evidence than doing it a few times.
+const PER_RULE: usize = 3;
+
 /// Combines findings into a verdict.
 pub fn judge(findings: &[Finding]) -> Verdict {
-    let clean_probability: f64 = findings.iter().map(|f| 1.0 - weight(f.severity)).product();
+    let mut by_rule: std::collections::BTreeMap<&str, Vec<Severity>> = Default::default();
+    for f in findings {
+        by_rule.entry(f.rule).or_default().push(f.severity);
+    }
+    let clean_probability: f64 = by_rule
+        .values_mut()
+        .flat_map(|severities| {
+            severities.sort_unstable_by(|a, b| b.cmp(a));
+            severities.iter().take(PER_RULE).copied()
+        })
+        .map(|s| 1.0 - weight(s))
+        .product();
     let score = ((1.0 - clean_probability) * 100.0)
         .round()
         .clamp(0.0, 100.0) as u8;
@@ -108,5 +123,60 @@ pub fn judge(findings: &[Finding]) -> Verdict {
         label,
         score,
         evidence,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Location;
+
+    fn finding(rule: &'static str, severity: Severity) -> Finding {
+        Finding {
+            rule,
+            slug: "test",
+            severity,
+            message: "m".into(),
+            location: Location::file("f.py"),
+            context: None,
+            excerpt: None,
+            decoded: None,
+        }
+    }
+
+    #[test]
+    fn capability_alone_is_clean() {
+        let lows: Vec<Finding> = (0..50).map(|_| finding("AY201", Severity::Low)).collect();
+        let v = judge(&lows);
+        assert_eq!(v.label, VerdictLabel::Clean);
+        assert!(v.evidence.is_empty());
+        assert_eq!(judge(&[]).score, 0);
+    }
+
+    #[test]
+    fn one_critical_is_malicious_one_high_suspicious() {
+        assert_eq!(
+            judge(&[finding("AY101", Severity::Critical)]).label,
+            VerdictLabel::Malicious
+        );
+        let v = judge(&[finding("AY101", Severity::High)]);
+        assert_eq!((v.label, v.score), (VerdictLabel::Suspicious, 50));
+    }
+
+    #[test]
+    fn mediums_across_rules_add_up() {
+        let v = judge(&[
+            finding("AY101", Severity::Medium),
+            finding("AY502", Severity::Medium),
+        ]);
+        assert_eq!(v.label, VerdictLabel::Clean);
+        let v = judge(&[
+            finding("AY101", Severity::Medium),
+            finding("AY502", Severity::Medium),
+            finding("AY102", Severity::Medium),
+            finding("AY503", Severity::Medium),
+        ]);
+        assert_eq!(v.label, VerdictLabel::Suspicious);
+        assert_eq!(v.evidence.len(), 4);
     }
 }

@@ -22,7 +22,7 @@ pub(super) enum Const {
 
 impl Const {
     /// The value as text: strings as they are, bytes when they are UTF-8,
-    /// numbers in decimal, sequences of strings joined by spaces (so a
+    /// numbers in decimal, flat sequences joined by spaces (so a
     /// command given as a list reads as a command line).
     pub(super) fn as_text(&self) -> Option<Arc<str>> {
         match self {
@@ -33,8 +33,8 @@ impl Const {
                 let parts: Option<Vec<Arc<str>>> = items
                     .iter()
                     .map(|i| match i {
-                        Const::Str(_) | Const::Bytes(_) => i.as_text(),
-                        _ => None,
+                        Const::Seq(_) => None,
+                        _ => i.as_text(),
                     })
                     .collect();
                 Some(parts?.join(" ").into())

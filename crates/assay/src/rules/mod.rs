@@ -12,9 +12,10 @@ use serde::Serialize;
 
 use crate::artifact::{AnomalyKind, ArtifactKind, CoreMetadata, EntryAnomaly};
 use crate::finding::{Finding, Location, Severity};
-use crate::python::{ExecContext, FileAnalysis};
+use crate::python::{Call, ExecContext, FileAnalysis, StringFact};
 
 mod credentials;
+mod evasion;
 mod execution;
 mod packaging;
 
@@ -235,6 +236,7 @@ pub static RULES: &[&dyn Rule] = &[
     &execution::exec_decoded::ExecDecoded,
     &execution::download_execute::DownloadExecute,
     &credentials::cloud_credentials::CloudCredentials,
+    &evasion::unanalysable_source::UnanalysableSource,
     &packaging::unsafe_entry::UnsafeEntry,
     &packaging::native_binary::NativeBinary,
     &packaging::record_mismatch::RecordMismatch,
@@ -269,17 +271,77 @@ pub(crate) fn anomalies_of<'a>(
         .filter(move |a| kinds.contains(&a.kind))
 }
 
-/// The finding for a fact in Python code, with context and excerpt filled in.
+/// A finding at a call, with its context, excerpt and payload chain.
 pub(crate) fn code_finding(
+    meta: &'static RuleMeta,
+    file: &FileAnalysis,
+    call: &Call,
+    message: impl Into<String>,
+) -> Finding {
+    located(
+        meta,
+        file,
+        call.line,
+        call.column,
+        call.context,
+        call.via.as_deref(),
+        message.into(),
+    )
+}
+
+/// A finding at a constant string.
+pub(crate) fn string_finding(
+    meta: &'static RuleMeta,
+    file: &FileAnalysis,
+    s: &StringFact,
+    message: impl Into<String>,
+) -> Finding {
+    located(
+        meta,
+        file,
+        s.line,
+        s.column,
+        s.context,
+        s.via.as_deref(),
+        message.into(),
+    )
+}
+
+fn located(
     meta: &'static RuleMeta,
     file: &FileAnalysis,
     line: u32,
     column: u32,
     context: ExecContext,
-    message: impl Into<String>,
+    via: Option<&str>,
+    message: String,
 ) -> Finding {
+    let message = match via {
+        Some(chain) => format!("{message} (in a payload decoded by {chain})"),
+        None => message,
+    };
     let mut f = meta.finding(Location::at(file.path.clone(), line, column), message);
     f.context = Some(context);
     f.excerpt = file.excerpt(line);
     f
+}
+
+/// The command line a process call runs, when it is known.
+pub(crate) fn shell_text(call: &Call) -> Option<String> {
+    call.args
+        .first()
+        .or_else(|| call.keyword("args"))
+        .and_then(|v| v.text.as_deref())
+        .map(str::to_owned)
+}
+
+/// The start of a decoded value, for reports.
+pub(crate) fn preview(text: &str) -> String {
+    const WIDTH: usize = 400;
+    if text.chars().count() > WIDTH {
+        let cut: String = text.chars().take(WIDTH).collect();
+        format!("{cut}…")
+    } else {
+        text.to_owned()
+    }
 }

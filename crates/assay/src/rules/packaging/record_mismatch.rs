@@ -1,17 +1,36 @@
-use crate::finding::Finding;
-use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
+use crate::artifact::AnomalyKind;
+use crate::finding::{Finding, Location, Severity};
+use crate::rules::{PackageFacts, Rule, RuleMeta, anomalies_of, declare_rule};
 
 declare_rule! {
-    /// Skeleton.
+    /// Wheel contents that disagree with the wheel's own `RECORD`.
     ///
     /// ## What it finds
+    /// Files in a wheel that its `*.dist-info/RECORD` does not list, files
+    /// whose SHA-256 or size differs from their `RECORD` line, and `RECORD`
+    /// lines naming files the wheel does not contain.
+    ///
     /// ## Why it matters
+    /// Build tools write `RECORD` from the files they pack, so a mismatch
+    /// means the wheel was changed after it was built — the trace of a
+    /// tampered or hand-assembled wheel. A changed or unlisted Python file is
+    /// high (that is where injected code goes); other mismatches are medium,
+    /// a listed file that is missing low.
+    ///
     /// ## Example
+    /// ```text
+    /// pkg/__init__.py,sha256=AAAA…,120      # RECORD
+    /// pkg/__init__.py                        # in the wheel: 4,310 bytes, another hash
+    /// ```
+    ///
+    /// ## References
+    /// PEP 376 and PEP 427 (the `RECORD` file); MITRE ATT&CK T1195.002
+    /// (Compromise Software Supply Chain).
     pub struct RecordMismatch {
         id: "AY503",
         slug: "record-mismatch",
         category: Packaging,
-        severity: Medium,
+        severity: High,
     }
 }
 
@@ -20,5 +39,36 @@ impl Rule for RecordMismatch {
         &Self::META
     }
 
-    fn check(&self, _facts: &PackageFacts<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        use AnomalyKind::*;
+        for a in anomalies_of(facts, &[NotInRecord, RecordMismatch, MissingFromArchive]) {
+            let code = a.path.ends_with(".py") || a.path.ends_with(".pth");
+            let (what, severity) = match a.kind {
+                NotInRecord => (
+                    "file not listed in RECORD",
+                    if code {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
+                ),
+                RecordMismatch => (
+                    "file differs from its RECORD hash or size",
+                    if code {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
+                ),
+                _ => ("file listed in RECORD is missing", Severity::Low),
+            };
+            let mut f = Self::META.finding(
+                Location::file(a.path.clone()),
+                format!("{what}: {}", a.path),
+            );
+            f.severity = severity;
+            f.decoded = (!a.detail.is_empty()).then(|| a.detail.clone());
+            out.push(f);
+        }
+    }
 }

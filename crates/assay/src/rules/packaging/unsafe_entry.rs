@@ -1,12 +1,35 @@
-use crate::finding::Finding;
-use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
+use crate::artifact::AnomalyKind;
+use crate::finding::{Finding, Location, Severity};
+use crate::rules::{PackageFacts, Rule, RuleMeta, anomalies_of, declare_rule};
 
 declare_rule! {
-    /// Skeleton.
+    /// Archive entries that would land outside the extraction folder, or that
+    /// are links or devices.
     ///
     /// ## What it finds
+    /// Entries with absolute names (`/etc/cron.d/x`, `C:\…`), names that
+    /// climb out with `..`, symbolic and hard links, device and FIFO entries,
+    /// and names that appear twice. assay never follows or extracts them; it
+    /// reports them.
+    ///
     /// ## Why it matters
+    /// Tools that unpack archives naively write such entries wherever they
+    /// point — overwriting shell start-up files or planting cron jobs — and
+    /// a duplicated name lets two tools see two different files. Build tools
+    /// never produce them. A link that stays inside the archive is low; one
+    /// that points out of it, a traversal, an absolute name or a device is
+    /// high.
+    ///
     /// ## Example
+    /// ```text
+    /// pkg-1.0/PKG-INFO
+    /// pkg-1.0/../../../../home/user/.bashrc
+    /// pkg-1.0/data -> /
+    /// ```
+    ///
+    /// ## References
+    /// CWE-22 (Path Traversal), CWE-59 (Link Following); the tar "slip" class
+    /// of bugs (CVE-2007-4559 in Python's `tarfile`).
     pub struct UnsafeEntry {
         id: "AY501",
         slug: "unsafe-archive-entry",
@@ -20,5 +43,47 @@ impl Rule for UnsafeEntry {
         &Self::META
     }
 
-    fn check(&self, _facts: &PackageFacts<'_>, _out: &mut Vec<Finding>) {}
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        use AnomalyKind::*;
+        let kinds = [
+            AbsolutePath,
+            PathTraversal,
+            Symlink,
+            HardLink,
+            SpecialFile,
+            DuplicateEntry,
+        ];
+        for a in anomalies_of(facts, &kinds) {
+            let (what, severity) = match a.kind {
+                AbsolutePath => ("entry with an absolute path", Severity::High),
+                PathTraversal => (
+                    "entry that climbs out of the archive with `..`",
+                    Severity::High,
+                ),
+                Symlink | HardLink if escapes(&a.detail) => {
+                    ("link pointing outside the archive", Severity::High)
+                }
+                Symlink => ("symbolic link", Severity::Low),
+                HardLink => ("hard link", Severity::Low),
+                SpecialFile => ("device or special file", Severity::High),
+                _ => ("entry name that appears twice", Severity::Medium),
+            };
+            let mut f = Self::META.finding(
+                Location::file(a.path.clone()),
+                format!("{what}: {}", a.path),
+            );
+            f.severity = severity;
+            f.decoded = (!a.detail.is_empty()).then(|| a.detail.clone());
+            out.push(f);
+        }
+    }
+}
+
+/// A link target that is absolute or climbs out with `..`.
+fn escapes(target: &str) -> bool {
+    let target = target.trim_start_matches("-> ").trim();
+    target.starts_with('/')
+        || target.starts_with('\\')
+        || target.get(1..3) == Some(":\\")
+        || target.split(['/', '\\']).any(|part| part == "..")
 }

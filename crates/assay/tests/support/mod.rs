@@ -1,0 +1,283 @@
+//! Fixture packages built in memory from small text specs, so that no
+//! malicious fixture ever exists on disk as an installable package.
+//!
+//! A spec is a header (`key: value` lines) and sections:
+//!
+//! ```text
+//! kind: sdist            # sdist (tar.gz), sdist-zip, wheel, platform-wheel
+//! name: pkg              # distribution name (default `pkg`), version 1.0
+//! expect: critical       # (rule fixtures) weakest severity that must fire
+//! ### setup.py           # a file, path relative to the package root
+//! ...content...
+//! ### data [symlink -> /]          # special entries (tar only)
+//! ### ../../x [raw]                # a name written exactly as given
+//! ### tool.bin [elf]               # a minimal ELF executable
+//! ### big.dat [zeros 20971520]     # that many zero bytes
+//! ### pkg/mod.py [unrecorded]      # (wheels) left out of RECORD
+//! ### pkg/mod.py [tampered]        # (wheels) RECORD has another hash
+//! ```
+#![allow(dead_code, reason = "each test binary uses part of the support code")]
+
+use std::io::Write;
+
+use assay::artifact::{self, Limits};
+use assay::scan::{ArtifactReport, Scanner};
+use base64::Engine as _;
+use sha2::Digest as _;
+
+pub struct Entry {
+    pub path: String,
+    pub data: Vec<u8>,
+    pub flags: Vec<String>,
+}
+
+pub struct Spec {
+    pub header: Vec<(String, String)>,
+    pub entries: Vec<Entry>,
+}
+
+impl Spec {
+    pub fn parse(text: &str) -> Spec {
+        let mut header = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        for line in text.split_inclusive('\n') {
+            if let Some(rest) = line.strip_prefix("### ") {
+                let rest = rest.trim_end();
+                let (path, flags) = match rest.split_once(" [") {
+                    Some((p, f)) => (
+                        p,
+                        f.trim_end_matches(']')
+                            .split(", ")
+                            .map(str::to_owned)
+                            .collect(),
+                    ),
+                    None => (rest, Vec::new()),
+                };
+                entries.push(Entry {
+                    path: path.to_owned(),
+                    data: Vec::new(),
+                    flags,
+                });
+            } else if let Some(entry) = entries.last_mut() {
+                entry.data.extend_from_slice(line.as_bytes());
+            } else if let Some((k, v)) = line.split_once(':') {
+                header.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        for entry in &mut entries {
+            if let Some(size) = entry.flag_value("zeros") {
+                entry.data = vec![0; size.parse().expect("zeros size")];
+            }
+            if entry.has_flag("elf") {
+                entry.data = minimal_elf();
+            }
+        }
+        Spec { header, entries }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.header
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn name(&self) -> &str {
+        self.get("name").unwrap_or("pkg")
+    }
+
+    /// The artifact's file name and bytes.
+    pub fn build(&self) -> (String, Vec<u8>) {
+        let name = self.name();
+        match self.get("kind").unwrap_or("sdist") {
+            "sdist" => (format!("{name}-1.0.tar.gz"), self.sdist_tar()),
+            "sdist-zip" => (
+                format!("{name}-1.0.zip"),
+                self.zip(&format!("{name}-1.0/"), false),
+            ),
+            "wheel" => (format!("{name}-1.0-py3-none-any.whl"), self.zip("", true)),
+            "platform-wheel" => (
+                format!("{name}-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"),
+                self.zip("", true),
+            ),
+            other => panic!("unknown kind {other}"),
+        }
+    }
+
+    /// Builds, opens and scans the fixture.
+    pub fn scan(&self) -> ArtifactReport {
+        let (file_name, bytes) = self.build();
+        let package =
+            artifact::open_bytes(&file_name, bytes, &Limits::default()).expect("fixture opens");
+        Scanner::new().scan_package(&package)
+    }
+
+    fn sdist_tar(&self) -> Vec<u8> {
+        let prefix = format!("{}-1.0/", self.name());
+        let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        let has_pkg_info = self.entries.iter().any(|e| e.path == "PKG-INFO");
+        let pkg_info = format!(
+            "Metadata-Version: 2.1\nName: {}\nVersion: 1.0\n",
+            self.name()
+        );
+        let default_meta = Entry {
+            path: "PKG-INFO".into(),
+            data: pkg_info.into_bytes(),
+            flags: Vec::new(),
+        };
+        for entry in self
+            .entries
+            .iter()
+            .chain((!has_pkg_info).then_some(&default_meta))
+        {
+            let mut header = tar::Header::new_gnu();
+            let path = if entry.has_flag("raw") {
+                entry.path.clone()
+            } else {
+                format!("{prefix}{}", entry.path)
+            };
+            let name = path.as_bytes();
+            header.as_old_mut().name[..name.len()].copy_from_slice(name);
+            header.set_mode(0o644);
+            header.set_mtime(0);
+            if let Some(target) = entry
+                .flag_value("symlink -> ")
+                .or(entry.flag_value("hardlink -> "))
+            {
+                header.set_entry_type(if entry.has_flag_prefix("symlink") {
+                    tar::EntryType::Symlink
+                } else {
+                    tar::EntryType::Link
+                });
+                header.as_old_mut().linkname[..target.len()].copy_from_slice(target.as_bytes());
+                header.set_size(0);
+                header.set_cksum();
+                tar.append(&header, std::io::empty()).unwrap();
+            } else {
+                header.set_size(entry.data.len() as u64);
+                header.set_cksum();
+                tar.append(&header, entry.data.as_slice()).unwrap();
+            }
+        }
+        tar.into_inner().unwrap().finish().unwrap()
+    }
+
+    fn zip(&self, prefix: &str, wheel: bool) -> Vec<u8> {
+        let name = self.name();
+        let dist_info = format!("{name}-1.0.dist-info");
+        let mut files: Vec<(String, Vec<u8>, &Entry)> = self
+            .entries
+            .iter()
+            .map(|e| (format!("{prefix}{}", e.path), e.data.clone(), e))
+            .collect();
+        let extra = Entry {
+            path: String::new(),
+            data: Vec::new(),
+            flags: Vec::new(),
+        };
+        if wheel {
+            let platform = self.get("kind") == Some("platform-wheel");
+            let wheel_file = format!(
+                "Wheel-Version: 1.0\nGenerator: fixture\nRoot-Is-Purelib: {}\nTag: {}\n",
+                !platform,
+                if platform {
+                    "cp311-cp311-manylinux_2_17_x86_64"
+                } else {
+                    "py3-none-any"
+                }
+            );
+            files.push((
+                format!("{dist_info}/WHEEL"),
+                wheel_file.into_bytes(),
+                &extra,
+            ));
+            files.push((
+                format!("{dist_info}/METADATA"),
+                format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n").into_bytes(),
+                &extra,
+            ));
+            let mut record = String::new();
+            for (path, data, entry) in &files {
+                if entry.has_flag("unrecorded") {
+                    continue;
+                }
+                let digest = if entry.has_flag("tampered") {
+                    sha2::Sha256::digest(b"original")
+                } else {
+                    sha2::Sha256::digest(data)
+                };
+                let hash = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+                record.push_str(&format!("{path},sha256={hash},{}\n", data.len()));
+            }
+            record.push_str(&format!("{dist_info}/RECORD,,\n"));
+            files.push((format!("{dist_info}/RECORD"), record.into_bytes(), &extra));
+        } else if !self.entries.iter().any(|e| e.path == "PKG-INFO") {
+            files.push((
+                format!("{prefix}PKG-INFO"),
+                format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n").into_bytes(),
+                &extra,
+            ));
+        }
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (path, data, _) in files {
+            zip.start_file(path, options).unwrap();
+            zip.write_all(&data).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+}
+
+impl Entry {
+    fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+
+    fn has_flag_prefix(&self, prefix: &str) -> bool {
+        self.flags.iter().any(|f| f.starts_with(prefix))
+    }
+
+    fn flag_value(&self, prefix: &str) -> Option<&str> {
+        self.flags
+            .iter()
+            .find_map(|f| f.strip_prefix(prefix))
+            .map(str::trim)
+    }
+}
+
+/// The smallest file that is an ELF executable by its header.
+fn minimal_elf() -> Vec<u8> {
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.resize(64, 0);
+    elf[16] = 2; // ET_EXEC
+    elf
+}
+
+/// A readable, stable rendering of a report for snapshots.
+pub fn render(report: &ArtifactReport) -> String {
+    let mut out = String::new();
+    match &report.verdict {
+        Some(v) => out.push_str(&format!("verdict: {} ({})\n", v.label, v.score)),
+        None => out.push_str("verdict: none\n"),
+    }
+    for e in &report.errors {
+        out.push_str(&format!("error: {e}\n"));
+    }
+    for f in &report.findings {
+        let context = f
+            .context
+            .map(|c| format!(" [{}]", c.as_str()))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{} {} {}{} {}\n",
+            f.severity, f.rule, f.location, context, f.message
+        ));
+        if let Some(decoded) = &f.decoded {
+            let line: String = decoded.chars().take(100).collect();
+            out.push_str(&format!("    decoded: {}\n", line.replace('\n', "\\n")));
+        }
+    }
+    out
+}
