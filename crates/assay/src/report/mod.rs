@@ -5,6 +5,7 @@
 //!   excerpts like a compiler diagnostic.
 //! - [`json`]: one versioned JSON document (`docs/json-schema.md`).
 //! - [`sarif`]: SARIF 2.1.0 for code-scanning platforms.
+//! - [`rules`]: the rule set itself, for `assay rules` and `assay explain`.
 //!
 //! What the printers share lives here: the [`Summary`] counts, the mapping
 //! from [`Severity`] to a SARIF-style [`Level`], the identity of the tool
@@ -23,6 +24,7 @@ use crate::verdict::VerdictLabel;
 
 pub mod human;
 pub mod json;
+pub mod rules;
 pub mod sarif;
 
 /// The tool's name as reported in JSON and SARIF output.
