@@ -27,8 +27,8 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     let scanner = Scanner::new().limits(args.limits.to_limits());
     let progress = progress_bar(args);
     let reports = scanner.scan_paths(&args.paths, |report| {
-        progress.set_message(report::printable(&report.target.to_string_lossy(), 60));
         progress.inc(1);
+        progress.set_message(report::printable(&report.target.to_string_lossy(), 60));
     });
     progress.finish_and_clear();
 
