@@ -137,7 +137,20 @@ pub fn rule_markdown(meta: &RuleMeta) -> String {
     text.trim().to_owned()
 }
 
-/// What the rule finds, for short descriptions: its `## What it finds`
+/// The rule's one-sentence summary: the first paragraph of its doc joined
+/// into one line. ([`RuleMeta::summary`] returns only the first line, which
+/// cuts sentences that wrap.)
+pub fn rule_summary(meta: &RuleMeta) -> String {
+    meta.doc
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| line.is_empty())
+        .take_while(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What the rule finds, for long descriptions: its `## What it finds`
 /// section, or its summary line when that section is empty.
 pub fn rule_description(meta: &RuleMeta) -> String {
     match meta.section("What it finds") {
@@ -146,7 +159,7 @@ pub fn rule_description(meta: &RuleMeta) -> String {
             .map(str::trim)
             .collect::<Vec<_>>()
             .join("\n"),
-        _ => meta.summary().to_owned(),
+        _ => rule_summary(meta),
     }
 }
 
@@ -311,7 +324,7 @@ pub(crate) mod fixtures {
 
         let mut pth = finding(
             "AY102",
-            "pth-execution",
+            "startup-execution",
             Severity::High,
             Location::at("odd_pkg.pth", 1, 1),
             "a .pth line imports and runs code at every interpreter start",
@@ -401,6 +414,15 @@ mod tests {
         assert_eq!(tool, TOOL_VERSION);
         assert_eq!(fingerprint.len(), 8);
         assert_eq!(version, rule_set_version());
+    }
+
+    #[test]
+    fn rule_summary_is_the_first_paragraph() {
+        let meta = RuleMeta {
+            doc: " A sentence that\n wraps.\n\n ## What it finds\n More.\n",
+            ..*RULES[0].meta()
+        };
+        assert_eq!(rule_summary(&meta), "A sentence that wraps.");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use owo_colors::{OwoColorize, Style};
 use serde::{Deserialize, Serialize};
 
 use super::json::SCHEMA_VERSION;
-use super::{rule_markdown, rule_set_version};
+use super::{rule_markdown, rule_set_version, rule_summary};
 use crate::rules::{RULES, RuleMeta};
 
 /// The JSON document of `assay rules --format json`. It follows the same
@@ -61,7 +61,7 @@ impl RuleEntry {
             slug: meta.slug.to_owned(),
             category: meta.category.as_str().to_owned(),
             severity: meta.severity.as_str().to_owned(),
-            summary: meta.summary().to_owned(),
+            summary: rule_summary(meta),
         }
     }
 }

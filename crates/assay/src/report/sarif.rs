@@ -14,7 +14,7 @@ use std::path::{Component, Path};
 
 use serde::Serialize;
 
-use super::{Level, TOOL_NAME, TOOL_VERSION, rule_description, rule_markdown};
+use super::{Level, TOOL_NAME, TOOL_VERSION, rule_description, rule_markdown, rule_summary};
 use crate::finding::Finding;
 use crate::rules::{RULES, RuleMeta};
 use crate::scan::ArtifactReport;
@@ -233,7 +233,7 @@ impl Rule {
             id: meta.id,
             name: meta.slug,
             short_description: Message {
-                text: meta.summary().to_owned(),
+                text: rule_summary(meta),
             },
             full_description: Message {
                 text: rule_description(meta),
@@ -389,6 +389,11 @@ mod tests {
         // written; the rules are checked one by one below.
         driver["version"] = "[version]".into();
         driver["rules"] = "[rules]".into();
+        // Indexes into that list move when rules are added; they are
+        // checked against RULES below.
+        for result in log["runs"][0]["results"].as_array_mut().unwrap() {
+            result["ruleIndex"] = "[index]".into();
+        }
         insta::assert_json_snapshot!(log);
     }
 
@@ -417,7 +422,7 @@ mod tests {
             let meta = rule.meta();
             assert_eq!(descriptor["id"], meta.id);
             assert_eq!(descriptor["name"], meta.slug);
-            assert_eq!(descriptor["shortDescription"]["text"], meta.summary());
+            assert_eq!(descriptor["shortDescription"]["text"], rule_summary(meta));
             assert_eq!(descriptor["help"]["markdown"], rule_markdown(meta));
             assert_eq!(
                 descriptor["defaultConfiguration"]["level"],
