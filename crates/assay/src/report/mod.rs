@@ -150,16 +150,24 @@ pub fn rule_summary(meta: &RuleMeta) -> String {
         .join(" ")
 }
 
-/// What the rule finds, for long descriptions: its `## What it finds`
-/// section, or its summary line when that section is empty.
+/// What the rule finds, for long descriptions: the text of its
+/// `## What it finds` section, or its summary when that section is empty.
+/// (Read from [`rule_markdown`]: [`RuleMeta::section`] looks for the next
+/// heading at the start of a line, but doc comment lines start with a
+/// space, so it runs on to the end of the doc.)
 pub fn rule_description(meta: &RuleMeta) -> String {
-    match meta.section("What it finds") {
-        Some(section) if !section.is_empty() => section
-            .lines()
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => rule_summary(meta),
+    let markdown = rule_markdown(meta);
+    let section: Vec<&str> = markdown
+        .lines()
+        .skip_while(|line| line.trim_end() != "## What it finds")
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .collect();
+    let text = section.join("\n").trim().to_owned();
+    if text.is_empty() {
+        rule_summary(meta)
+    } else {
+        text
     }
 }
 
@@ -423,6 +431,20 @@ mod tests {
             ..*RULES[0].meta()
         };
         assert_eq!(rule_summary(&meta), "A sentence that wraps.");
+    }
+
+    #[test]
+    fn rule_description_is_the_what_it_finds_section() {
+        let meta = RuleMeta {
+            doc: " Summary.\n\n ## What it finds\n Calls\n of exec.\n\n ## Why it matters\n Because.\n",
+            ..*RULES[0].meta()
+        };
+        assert_eq!(rule_description(&meta), "Calls\nof exec.");
+        let empty = RuleMeta {
+            doc: " Summary.\n\n ## What it finds\n ## Why it matters\n",
+            ..*RULES[0].meta()
+        };
+        assert_eq!(rule_description(&empty), "Summary.");
     }
 
     #[test]
