@@ -229,12 +229,15 @@ impl Printer {
         let severity = format!("{:<8}", finding.severity.as_str());
         write!(
             out,
-            "  {}  {} {}  {}",
+            "  {}  {} {}",
             self.paint.style(severity, level_style.bold()),
             self.paint.bold(finding.rule),
             finding.slug,
-            escape_controls(&finding.location.to_string()),
         )?;
+        // Findings about the whole artifact have no path.
+        if !finding.location.path.is_empty() {
+            write!(out, "  {}", escape_controls(&finding.location.to_string()))?;
+        }
         if let Some(context) = finding.context {
             write!(out, "  ({})", context.as_str())?;
         }
@@ -364,6 +367,25 @@ mod tests {
         assert!(text.contains("\u{1b}["));
         // The escape sequence inside the decoded payload is still escaped.
         assert!(text.contains("\\u{1b}[2J"));
+    }
+
+    #[test]
+    fn no_line_ends_in_whitespace() {
+        let mut reports = fixtures::reports();
+        // A finding about the whole artifact has an empty path.
+        let mut bomb = reports[0].findings[0].clone();
+        bomb.location = crate::finding::Location::file("");
+        bomb.context = None;
+        reports[0].findings.push(bomb);
+        for verbosity in [Verbosity::Quiet, Verbosity::Normal, Verbosity::Verbose] {
+            let options = HumanOptions {
+                verbosity,
+                ..HumanOptions::default()
+            };
+            for line in render(&reports, options).lines() {
+                assert_eq!(line, line.trim_end());
+            }
+        }
     }
 
     #[test]

@@ -423,7 +423,10 @@ mod tests {
             assert_eq!(descriptor["id"], meta.id);
             assert_eq!(descriptor["name"], meta.slug);
             assert_eq!(descriptor["shortDescription"]["text"], rule_summary(meta));
-            assert_eq!(descriptor["fullDescription"]["text"], rule_description(meta));
+            assert_eq!(
+                descriptor["fullDescription"]["text"],
+                rule_description(meta)
+            );
             let full = descriptor["fullDescription"]["text"].as_str().unwrap();
             assert!(!full.contains("## "), "one section only: {full}");
             assert_eq!(descriptor["help"]["markdown"], rule_markdown(meta));
