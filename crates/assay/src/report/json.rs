@@ -247,6 +247,20 @@ mod tests {
         assert_eq!(document.rule_set_version, rule_set_version());
     }
 
+    /// The example in `docs/json-schema.md` has exactly the fields of the
+    /// structs: none unknown, none missing.
+    #[test]
+    fn the_documented_example_matches_the_schema() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json-schema.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let start = doc.find("```json\n").expect("an example") + "```json\n".len();
+        let end = start + doc[start..].find("```").unwrap();
+        let example: serde_json::Value = serde_json::from_str(&doc[start..end]).unwrap();
+        let document: Document = serde_json::from_value(example.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&document).unwrap(), example);
+        assert_eq!(document.schema_version, SCHEMA_VERSION);
+    }
+
     #[test]
     fn unknown_fields_are_rejected() {
         let mut value: serde_json::Value =
