@@ -6,18 +6,29 @@ use std::path::PathBuf;
 use assay::{Limits, VerdictLabel};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-const EXIT_CODES: &str = "\
-Exit status:
+/// The exit status table, shown by `--help` (and kept in step with
+/// README.md).
+macro_rules! exit_status_help {
+    () => {
+        "Exit status:
   0  no artifact's verdict is at or above --fail-on, and every artifact was read
   1  some artifact's verdict is at or above --fail-on
   2  usage error, output I/O error, or (when nothing met --fail-on) some
      artifact could not be fully scanned: an unscanned artifact is not known
-     to be safe";
+     to be safe"
+    };
+}
+
+const SCAN_AFTER_HELP: &str = concat!(
+    "SIZE is a number of bytes, or one with a suffix: K, M, G (or KiB, MiB, GiB)\n",
+    "for powers of 1024, KB, MB, GB for powers of 1000: 512M, 64MiB, 10KB.\n\n",
+    exit_status_help!()
+);
 
 /// Static malware scanner for Python packages: reads sdists, wheels and
 /// folders without ever running their code.
 #[derive(Debug, Parser)]
-#[command(name = "assay", version, after_help = EXIT_CODES)]
+#[command(name = "assay", version, after_help = exit_status_help!())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -26,7 +37,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan package files (.tar.gz, .zip, .whl, .egg) and folders.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = SCAN_AFTER_HELP)]
     Scan(ScanArgs),
     /// List every rule: id, slug, category, severity and summary.
     Rules(RulesArgs),
@@ -58,9 +69,6 @@ pub struct ScanArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    #[command(flatten)]
-    pub limits: LimitArgs,
-
     /// Artifacts and files analysed in parallel [default: all cores].
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
@@ -73,6 +81,10 @@ pub struct ScanArgs {
     /// bar (human format).
     #[arg(long, short)]
     pub quiet: bool,
+
+    // Last: the heading it sets applies to the options that follow.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Limits on what one artifact may make assay read. Sizes take a plain
