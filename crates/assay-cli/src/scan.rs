@@ -16,6 +16,7 @@ use crate::output::Output;
 /// nested Python.
 const WORKER_STACK_BYTES: usize = 64 << 20;
 
+/// Scans every path, prints the report and returns the exit status earned.
 pub fn run(args: &ScanArgs) -> Result<Status> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.map_or(0, |n| n.get()))
