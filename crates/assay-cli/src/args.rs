@@ -1,0 +1,282 @@
+//! The command line, declared with clap's derive API.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use assay::{Limits, VerdictLabel};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The exit status table, shown by `--help` (and kept in step with
+/// README.md).
+macro_rules! exit_status_help {
+    () => {
+        "Exit status:
+  0  no artifact's verdict is at or above --fail-on, and every artifact was read
+  1  some artifact's verdict is at or above --fail-on
+  2  usage error, output I/O error, or (when nothing met --fail-on) some
+     artifact could not be fully scanned: an unscanned artifact is not known
+     to be safe"
+    };
+}
+
+const SCAN_AFTER_HELP: &str = concat!(
+    "SIZE is a number of bytes, or one with a suffix: K, M, G (or KiB, MiB, GiB)\n",
+    "for powers of 1024, KB, MB, GB for powers of 1000: 512M, 64MiB, 10KB.\n\n",
+    exit_status_help!()
+);
+
+/// Static malware scanner for Python packages: reads sdists, wheels and
+/// folders without ever running their code.
+#[derive(Debug, Parser)]
+#[command(name = "assay", version, after_help = exit_status_help!())]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan package files (.tar.gz, .zip, .whl, .egg) and folders.
+    #[command(after_help = SCAN_AFTER_HELP)]
+    Scan(ScanArgs),
+    /// List every rule: id, slug, category, severity and summary.
+    Rules(RulesArgs),
+    /// Show a rule's documentation.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan. A folder is scanned as one package (an
+    /// unpacked sdist or a project checkout), not searched for archives.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Exit with status 1 when some artifact's verdict is at or above this.
+    #[arg(long, value_enum, default_value_t = FailOn::Malicious)]
+    pub fail_on: FailOn,
+
+    /// When to colour the output. `auto` colours a terminal unless NO_COLOR
+    /// is set.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Artifacts and files analysed in parallel [default: all cores].
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+
+    /// Show clean artifacts in full, with sizes and hashes.
+    #[arg(long, short, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Show only artifacts that need attention, no summary and no progress
+    /// bar (human format).
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    // Last: the heading it sets applies to the options that follow.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits on what one artifact may make assay read. Sizes take a plain
+/// number of bytes or a suffix: K/M/G (or KiB/MiB/GiB) for powers of 1024,
+/// KB/MB/GB for powers of 1000.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits (per artifact)")]
+pub struct LimitArgs {
+    /// Most uncompressed bytes read from one artifact [default: 512MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_total_bytes: Option<u64>,
+
+    /// Largest single file read; larger ones are skipped and reported
+    /// [default: 64MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_bytes: Option<u64>,
+
+    /// Most entries read from one archive [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub max_entries: Option<usize>,
+
+    /// Largest ratio of uncompressed to compressed size [default: 200].
+    #[arg(long, value_name = "N")]
+    pub max_ratio: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The library's limits with the flags given applied.
+    pub fn to_limits(&self) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            max_total_bytes: self.max_total_bytes.unwrap_or(defaults.max_total_bytes),
+            max_file_bytes: self.max_file_bytes.unwrap_or(defaults.max_file_bytes),
+            max_entries: self.max_entries.unwrap_or(defaults.max_entries),
+            max_ratio: self.max_ratio.unwrap_or(defaults.max_ratio),
+            ..defaults
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A rule id (`AY101`) or slug (`install-time-execution`).
+    #[arg(value_name = "RULE")]
+    pub rule: String,
+}
+
+/// Report formats of `assay scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: verdicts, evidence and code excerpts.
+    Human,
+    /// One JSON document (docs/json-schema.md).
+    Json,
+    /// SARIF 2.1.0, for code-scanning platforms.
+    Sarif,
+}
+
+/// Formats of `assay rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+/// The verdict that makes `assay scan` exit with status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Malicious,
+    Suspicious,
+    /// Never exit with status 1 (errors still give 2).
+    Never,
+}
+
+impl FailOn {
+    /// The lowest verdict that fails the scan, if any does.
+    pub fn threshold(self) -> Option<VerdictLabel> {
+        match self {
+            FailOn::Malicious => Some(VerdictLabel::Malicious),
+            FailOn::Suspicious => Some(VerdictLabel::Suspicious),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Parses a size: `1048576`, `512M`, `64MiB`, `10KB`, `1g`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, suffix) = text.split_at(split);
+    if digits.is_empty() {
+        return Err(format!(
+            "`{text}` is not a size: expected a number of bytes, like 512M"
+        ));
+    }
+    let multiplier: u64 = match suffix.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "unknown size suffix `{}`: use K, M, G (powers of 1024) or KB, MB, GB",
+                suffix.trim()
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("64mib"), Ok(64 << 20));
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("10KB"), Ok(10_000));
+        assert_eq!(parse_size("7B"), Ok(7));
+        assert!(parse_size("").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("-1").is_err());
+        assert!(parse_size("1.5M").is_err());
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+    }
+
+    #[test]
+    fn documented_defaults_match_the_library() {
+        use clap::CommandFactory;
+        let help = Cli::command()
+            .find_subcommand_mut("scan")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        let defaults = Limits::default();
+        for (flag, value) in [
+            ("512MiB", defaults.max_total_bytes),
+            ("64MiB", defaults.max_file_bytes),
+            ("100000", defaults.max_entries as u64),
+            ("200", defaults.max_ratio),
+        ] {
+            assert!(help.contains(&format!("[default: {flag}]")), "{flag}");
+            assert_eq!(parse_size(flag), Ok(value));
+        }
+    }
+
+    #[test]
+    fn limits_default_to_the_library_defaults() {
+        let cli = Cli::try_parse_from(["assay", "scan", "x", "--max-file-bytes", "1M"]).unwrap();
+        let Command::Scan(args) = cli.command else {
+            panic!("not a scan");
+        };
+        assert_eq!(
+            args.limits.to_limits(),
+            Limits {
+                max_file_bytes: 1 << 20,
+                ..Limits::default()
+            }
+        );
+    }
+}

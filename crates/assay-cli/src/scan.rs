@@ -1,0 +1,149 @@
+//! `assay scan`: scan artifacts in parallel and print one report.
+
+use std::io::IsTerminal;
+
+use anyhow::{Context, Result};
+use assay::report::human::{HumanOptions, Verbosity};
+use assay::report::{self, json, sarif};
+use assay::{ArtifactReport, Scanner, VerdictLabel};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::Status;
+use crate::args::{Format, ScanArgs};
+use crate::output::Output;
+
+/// Stack size of each worker thread: the analysis recurses on deeply
+/// nested Python.
+const WORKER_STACK_BYTES: usize = 64 << 20;
+
+/// Scans every path, prints the report and returns the exit status earned.
+pub fn run(args: &ScanArgs) -> Result<Status> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.map_or(0, |n| n.get()))
+        .stack_size(WORKER_STACK_BYTES)
+        .build_global()
+        .context("cannot start the worker threads")?;
+    let mut output = Output::open(args.output.as_deref(), args.color)?;
+
+    let scanner = Scanner::new().limits(args.limits.to_limits());
+    let progress = progress_bar(args);
+    let reports = scanner.scan_paths(&args.paths, |report| {
+        progress.inc(1);
+        progress.set_message(report::printable(&report.target.to_string_lossy(), 60));
+    });
+    progress.finish_and_clear();
+
+    let status = status(&reports, args.fail_on.threshold());
+    let color = output.color();
+    let out = output.writer();
+    let written = match args.format {
+        Format::Human => {
+            let verbosity = match (args.quiet, args.verbose) {
+                (true, _) => Verbosity::Quiet,
+                (_, true) => Verbosity::Verbose,
+                _ => Verbosity::Normal,
+            };
+            let options = HumanOptions { color, verbosity };
+            report::human::write(out, &reports, &options)
+        }
+        Format::Json => json::write(out, &reports),
+        Format::Sarif => sarif::write(out, &reports),
+    };
+    output.finish(written)?;
+    Ok(status)
+}
+
+/// The exit status a scan earns: 1 when some verdict reaches `threshold`,
+/// otherwise 2 when some artifact was not fully scanned, otherwise 0.
+fn status(reports: &[ArtifactReport], threshold: Option<VerdictLabel>) -> Status {
+    let failed = threshold.is_some_and(|threshold| {
+        reports
+            .iter()
+            .filter_map(|r| r.verdict.as_ref())
+            .any(|v| v.label >= threshold)
+    });
+    if failed {
+        Status::Failure
+    } else if reports.iter().any(|r| !r.errors.is_empty()) {
+        Status::Error
+    } else {
+        Status::Success
+    }
+}
+
+/// A progress bar on standard error, for scans of several artifacts on a
+/// terminal; hidden otherwise.
+fn progress_bar(args: &ScanArgs) -> ProgressBar {
+    if args.quiet || args.paths.len() < 2 || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
+        .expect("the template is valid")
+        .progress_chars("=> ");
+    ProgressBar::with_draw_target(Some(args.paths.len() as u64), ProgressDrawTarget::stderr())
+        .with_style(style)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use assay::Verdict;
+    use assay::scan::ScanStats;
+
+    use super::*;
+
+    fn report(label: Option<VerdictLabel>, error: bool) -> ArtifactReport {
+        ArtifactReport {
+            target: PathBuf::from("x"),
+            kind: None,
+            format: None,
+            name: None,
+            version: None,
+            sha256: None,
+            size: None,
+            stats: ScanStats::default(),
+            verdict: label.map(|label| Verdict {
+                label,
+                score: 0,
+                evidence: Vec::new(),
+            }),
+            findings: Vec::new(),
+            errors: if error {
+                vec!["bad".into()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    #[test]
+    fn exit_status() {
+        use VerdictLabel::*;
+        let clean = || report(Some(Clean), false);
+        let suspicious = || report(Some(Suspicious), false);
+        let unread = || report(None, true);
+
+        assert_eq!(status(&[], Some(Malicious)), Status::Success);
+        assert_eq!(status(&[clean()], Some(Malicious)), Status::Success);
+        assert_eq!(
+            status(&[clean(), suspicious()], Some(Malicious)),
+            Status::Success
+        );
+        assert_eq!(
+            status(&[clean(), suspicious()], Some(Suspicious)),
+            Status::Failure
+        );
+        assert_eq!(status(&[suspicious()], None), Status::Success);
+
+        // An artifact not fully scanned is not known to be safe...
+        assert_eq!(status(&[clean(), unread()], Some(Malicious)), Status::Error);
+        assert_eq!(status(&[unread()], None), Status::Error);
+        // ...but a verdict that meets --fail-on says more.
+        let malicious_with_errors = report(Some(Malicious), true);
+        assert_eq!(
+            status(&[unread(), malicious_with_errors], Some(Malicious)),
+            Status::Failure
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! The JSON printer: one document per scan, described field by field in
+//! `docs/json-schema.md`.
+//!
+//! The document is built from the typed structs below, which also read it
+//! back: every struct rejects unknown fields, so a test that round-trips the
+//! output fails when the schema drifts from these definitions. Every key is
+//! always present; values that are unknown are `null`.
+//!
+//! Versioning: [`SCHEMA_VERSION`] is the major version of the schema. Adding
+//! a field keeps it; removing, renaming or changing the type or meaning of a
+//! field bumps it.
+
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Summary, TOOL_NAME, TOOL_VERSION, rule_set_version, variant_name};
+use crate::finding;
+use crate::scan::{self, ArtifactReport};
+use crate::verdict;
+
+/// The major version of the JSON schema.
+pub const SCHEMA_VERSION: &str = "1";
+
+/// The whole JSON document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: String,
+    pub tool: Tool,
+    /// See [`rule_set_version`].
+    pub rule_set_version: String,
+    /// One entry per artifact, in the order they were given.
+    pub artifacts: Vec<Artifact>,
+    pub summary: Summary,
+}
+
+/// The program that wrote the document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// One artifact's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Artifact {
+    /// The path as given on the command line (lossily decoded when it is not
+    /// UTF-8).
+    pub target: String,
+    /// `sdist`, `wheel`, `egg` or `directory`; `null` when unreadable.
+    pub kind: Option<String>,
+    /// `tar-gz`, `tar-bz2`, `tar-xz`, `tar`, `zip` or `directory`.
+    pub format: Option<String>,
+    /// The distribution name from the package's metadata.
+    pub name: Option<String>,
+    /// The version from the package's metadata.
+    pub version: Option<String>,
+    /// Lower-case hex SHA-256 of the artifact file; `null` for folders.
+    pub sha256: Option<String>,
+    /// Size in bytes of the file (sum of file sizes for folders).
+    pub size: Option<u64>,
+    pub stats: Stats,
+    /// `null` when the artifact could not be read at all.
+    pub verdict: Option<Verdict>,
+    pub findings: Vec<Finding>,
+    /// Problems reading or analysing the artifact; non-empty means the scan
+    /// of this artifact is incomplete.
+    pub errors: Vec<String>,
+}
+
+/// Counts of what was scanned in one artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stats {
+    /// Regular files read.
+    pub files: usize,
+    /// Python sources (and `.pth` files) analysed.
+    pub python_files: usize,
+    /// Bytes of Python source analysed.
+    pub python_bytes: u64,
+}
+
+/// The verdict on one artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdict {
+    /// `clean`, `suspicious` or `malicious`.
+    pub label: String,
+    /// 0 to 100.
+    pub score: u8,
+    /// The evidence chain in words, strongest first.
+    pub evidence: Vec<String>,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// The rule id (`AY104`).
+    pub rule: String,
+    /// The rule slug (`exec-decoded-payload`).
+    pub slug: String,
+    /// `info`, `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    pub message: String,
+    pub location: Location,
+    /// `install`, `startup`, `import` or `runtime`; `null` outside code.
+    pub context: Option<String>,
+    /// The source line(s) the finding points at.
+    pub excerpt: Option<String>,
+    /// A value assay evaluated or decoded to reach the finding.
+    pub decoded: Option<String>,
+}
+
+/// Where a finding is inside its artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// `/`-separated path inside the artifact.
+    pub path: String,
+    /// 1-based line; `null` for findings about a whole file.
+    pub line: Option<u32>,
+    /// 1-based column in characters, when known.
+    pub column: Option<u32>,
+}
+
+impl Document {
+    /// Builds the document for a scan.
+    pub fn new(reports: &[ArtifactReport]) -> Document {
+        Document {
+            schema_version: SCHEMA_VERSION.to_owned(),
+            tool: Tool {
+                name: TOOL_NAME.to_owned(),
+                version: TOOL_VERSION.to_owned(),
+            },
+            rule_set_version: rule_set_version(),
+            artifacts: reports.iter().map(Artifact::from).collect(),
+            summary: Summary::of(reports),
+        }
+    }
+}
+
+impl From<&ArtifactReport> for Artifact {
+    fn from(report: &ArtifactReport) -> Artifact {
+        Artifact {
+            target: report.target.to_string_lossy().into_owned(),
+            kind: report.kind.as_ref().map(variant_name),
+            format: report.format.as_ref().map(variant_name),
+            name: report.name.clone(),
+            version: report.version.clone(),
+            sha256: report.sha256.clone(),
+            size: report.size,
+            stats: Stats::from(&report.stats),
+            verdict: report.verdict.as_ref().map(Verdict::from),
+            findings: report.findings.iter().map(Finding::from).collect(),
+            errors: report.errors.clone(),
+        }
+    }
+}
+
+impl From<&scan::ScanStats> for Stats {
+    fn from(stats: &scan::ScanStats) -> Stats {
+        Stats {
+            files: stats.files,
+            python_files: stats.python_files,
+            python_bytes: stats.python_bytes,
+        }
+    }
+}
+
+impl From<&verdict::Verdict> for Verdict {
+    fn from(verdict: &verdict::Verdict) -> Verdict {
+        Verdict {
+            label: verdict.label.as_str().to_owned(),
+            score: verdict.score,
+            evidence: verdict.evidence.clone(),
+        }
+    }
+}
+
+impl From<&finding::Finding> for Finding {
+    fn from(finding: &finding::Finding) -> Finding {
+        Finding {
+            rule: finding.rule.to_owned(),
+            slug: finding.slug.to_owned(),
+            severity: finding.severity.as_str().to_owned(),
+            message: finding.message.clone(),
+            location: Location::from(&finding.location),
+            context: finding.context.map(|c| c.as_str().to_owned()),
+            excerpt: finding.excerpt.clone(),
+            decoded: finding.decoded.clone(),
+        }
+    }
+}
+
+impl From<&finding::Location> for Location {
+    fn from(location: &finding::Location) -> Location {
+        Location {
+            path: location.path.clone(),
+            line: location.line,
+            column: location.column,
+        }
+    }
+}
+
+/// Writes the reports as one pretty-printed JSON document and a newline.
+pub fn write(out: &mut impl Write, reports: &[ArtifactReport]) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Document::new(reports))?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn render(reports: &[ArtifactReport]) -> String {
+        let mut out = Vec::new();
+        write(&mut out, reports).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn snapshot() {
+        // The versions change with every release or rule; their values are
+        // tested below.
+        let text = render(&fixtures::reports())
+            .replace(&rule_set_version(), "[rule-set-version]")
+            .replace(
+                &format!("\"version\": \"{TOOL_VERSION}\""),
+                "\"version\": \"[version]\"",
+            );
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn reads_back_into_the_typed_schema() {
+        let reports = fixtures::reports();
+        let document: Document = serde_json::from_str(&render(&reports)).unwrap();
+        assert_eq!(document, Document::new(&reports));
+        assert_eq!(document.schema_version, SCHEMA_VERSION);
+        assert_eq!(document.tool.version, TOOL_VERSION);
+        assert_eq!(document.rule_set_version, rule_set_version());
+    }
+
+    /// The example in `docs/json-schema.md` has exactly the fields of the
+    /// structs: none unknown, none missing.
+    #[test]
+    fn the_documented_example_matches_the_schema() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json-schema.md");
+        let doc = std::fs::read_to_string(path).unwrap();
+        let start = doc.find("```json\n").expect("an example") + "```json\n".len();
+        let end = start + doc[start..].find("```").unwrap();
+        let example: serde_json::Value = serde_json::from_str(&doc[start..end]).unwrap();
+        let document: Document = serde_json::from_value(example.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&document).unwrap(), example);
+        assert_eq!(document.schema_version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let mut value: serde_json::Value =
+            serde_json::from_str(&render(&fixtures::reports())).unwrap();
+        value["artifacts"][0]["findings"][0]["extra"] = true.into();
+        let error = serde_json::from_value::<Document>(value).unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `extra`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn every_key_is_present_even_when_unknown() {
+        let value: serde_json::Value = serde_json::from_str(&render(&fixtures::reports())).unwrap();
+        let unreadable = &value["artifacts"][3];
+        for key in [
+            "kind", "format", "name", "version", "sha256", "size", "verdict",
+        ] {
+            assert!(unreadable[key].is_null(), "{key} should be null");
+        }
+        let whole_file = &value["artifacts"][0]["findings"][1];
+        assert!(whole_file["location"]["line"].is_null());
+        assert!(whole_file["context"].is_null());
+    }
+}
