@@ -16,12 +16,20 @@ const SAMPLE_BYTES: usize = 4 * 1024 * 1024;
 
 fn stdlib_sample() -> Vec<(String, Vec<u8>)> {
     let out = std::process::Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
         .output();
     let Ok(out) = out else { return Vec::new() };
     let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     let mut names: Vec<PathBuf> = std::fs::read_dir(&root)
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "py")).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "py"))
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     let mut total = 0;
@@ -42,7 +50,14 @@ fn package(files: &[(String, Vec<u8>)]) -> Package {
         format: ContainerFormat::Directory,
         sha256: None,
         size: files.iter().map(|(_, d)| d.len() as u64).sum(),
-        files: files.iter().map(|(p, d)| PackageFile { path: p.clone(), data: d.clone(), mode: None }).collect(),
+        files: files
+            .iter()
+            .map(|(p, d)| PackageFile {
+                path: p.clone(),
+                data: d.clone(),
+                mode: None,
+            })
+            .collect(),
         metadata: None,
         record: None,
         anomalies: Vec::new(),
@@ -56,7 +71,10 @@ fn engine(c: &mut Criterion) {
         return;
     }
     let bytes: u64 = files.iter().map(|(_, d)| d.len() as u64).sum();
-    let sources: Vec<String> = files.iter().map(|(_, d)| String::from_utf8_lossy(d).into_owned()).collect();
+    let sources: Vec<String> = files
+        .iter()
+        .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+        .collect();
     let mut group = c.benchmark_group("stdlib-sample");
     group.throughput(Throughput::Bytes(bytes));
     group.sample_size(10);

@@ -9,7 +9,10 @@
 //! them: the parser alone on one core and on all cores, assay's per-file
 //! analysis on all cores, and the whole package scan (analysis + rules +
 //! verdict) on all cores.
-#![allow(clippy::print_stdout, reason = "a measurement program prints its figures")]
+#![allow(
+    clippy::print_stdout,
+    reason = "a measurement program prints its figures"
+)]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,16 +22,26 @@ use assay::python::{self, FileRole};
 use rayon::prelude::*;
 
 fn main() {
-    let dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(stdlib);
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(stdlib);
     let mut files = Vec::new();
     collect(&dir, &mut files);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let bytes: usize = files.iter().map(|(_, d)| d.len()).sum();
     let mb = bytes as f64 / 1e6;
-    println!("corpus: {} ({} files, {mb:.1} MB of Python)", dir.display(), files.len());
+    println!(
+        "corpus: {} ({} files, {mb:.1} MB of Python)",
+        dir.display(),
+        files.len()
+    );
     println!("threads: {}", rayon::current_num_threads());
 
-    let sources: Vec<String> = files.iter().map(|(_, d)| String::from_utf8_lossy(d).into_owned()).collect();
+    let sources: Vec<String> = files
+        .iter()
+        .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+        .collect();
     let time = |label: &str, f: &dyn Fn()| {
         f(); // warm-up
         let start = Instant::now();
@@ -41,8 +54,12 @@ fn main() {
         let parsed = ruff_python_parser::parse_module(s);
         std::hint::black_box(parsed.is_ok());
     };
-    let one = time("ruff parser alone, 1 core", &|| sources.iter().for_each(parse));
-    let all = time("ruff parser alone, all cores", &|| sources.par_iter().for_each(parse));
+    let one = time("ruff parser alone, 1 core", &|| {
+        sources.iter().for_each(parse)
+    });
+    let all = time("ruff parser alone, all cores", &|| {
+        sources.par_iter().for_each(parse)
+    });
     time("assay analysis (parse+model), all", &|| {
         files.par_iter().for_each(|(path, data)| {
             std::hint::black_box(python::analyze(path, data, FileRole::Module).calls.len());
@@ -54,7 +71,14 @@ fn main() {
         format: ContainerFormat::Directory,
         sha256: None,
         size: bytes as u64,
-        files: files.iter().map(|(path, data)| PackageFile { path: path.clone(), data: data.clone(), mode: None }).collect(),
+        files: files
+            .iter()
+            .map(|(path, data)| PackageFile {
+                path: path.clone(),
+                data: data.clone(),
+                mode: None,
+            })
+            .collect(),
         metadata: None,
         record: None,
         anomalies: Vec::new(),
@@ -64,26 +88,40 @@ fn main() {
     let scan = time("assay scan_package (everything), all", &|| {
         std::hint::black_box(scanner.scan_package(&package).findings.len());
     });
-    println!("scan (all cores) / parser alone (1 core): {:.2}", one / scan);
-    println!("scan (all cores) / parser alone (all cores): {:.2}", all / scan);
+    println!(
+        "scan (all cores) / parser alone (1 core): {:.2}",
+        one / scan
+    );
+    println!(
+        "scan (all cores) / parser alone (all cores): {:.2}",
+        all / scan
+    );
 }
 
 fn stdlib() -> PathBuf {
     let out = std::process::Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
         .output()
         .expect("python3 to find the standard library; or pass a folder");
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
 fn collect(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() {
             collect(&path, out);
-        } else if kind.is_file() && path.extension().is_some_and(|e| e == "py")
+        } else if kind.is_file()
+            && path.extension().is_some_and(|e| e == "py")
             && let Ok(data) = std::fs::read(&path)
         {
             out.push((path.display().to_string(), data));

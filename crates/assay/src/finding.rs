@@ -65,9 +65,14 @@ impl Location {
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = if self.path.is_empty() {
+            "(archive)"
+        } else {
+            &self.path
+        };
         match self.line {
-            Some(line) => write!(f, "{}:{line}", self.path),
-            None => f.write_str(&self.path),
+            Some(line) => write!(f, "{path}:{line}"),
+            None => f.write_str(path),
         }
     }
 }

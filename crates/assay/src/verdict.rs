@@ -107,7 +107,7 @@ pub fn judge(findings: &[Finding]) -> Verdict {
         .iter()
         .filter(|f| f.severity >= Severity::Medium)
         .collect();
-    weighty.sort_by(|a, b| b.severity.cmp(&a.severity));
+    weighty.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let evidence = weighty
         .iter()
         .take(MAX_EVIDENCE)

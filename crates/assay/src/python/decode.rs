@@ -60,7 +60,7 @@ fn hex(input: &[u8]) -> Option<Vec<u8>> {
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
-    if digits.len() % 2 != 0 || digits.len() / 2 > MAX_DECODED {
+    if !digits.len().is_multiple_of(2) || digits.len() / 2 > MAX_DECODED {
         return None;
     }
     digits

@@ -1121,15 +1121,15 @@ impl<'a, 'p> Walker<'a, 'p> {
         if let Some(r) = receiver {
             result.taint |= r.taint;
         }
-        if names::is_code_exec(name) {
-            if let Some(code) = arg(0).filter(|a| !a.analysed).and_then(Sym::text) {
-                let chain = arg(0).and_then(|a| a.chain.clone());
-                self.nested(
-                    &code,
-                    chain.as_deref().unwrap_or("exec of a constant string"),
-                    at,
-                );
-            }
+        if names::is_code_exec(name)
+            && let Some(code) = arg(0).filter(|a| !a.analysed).and_then(Sym::text)
+        {
+            let chain = arg(0).and_then(|a| a.chain.clone());
+            self.nested(
+                &code,
+                chain.as_deref().unwrap_or("exec of a constant string"),
+                at,
+            );
         }
         result
     }

@@ -126,49 +126,12 @@ pub fn rule_set_version() -> String {
     format!("{TOOL_VERSION}+{fingerprint}")
 }
 
-/// A rule's documentation as Markdown: the doc comment with the one space
-/// that follows each `///` removed.
-pub fn rule_markdown(meta: &RuleMeta) -> String {
-    let mut text = String::with_capacity(meta.doc.len());
-    for line in meta.doc.lines() {
-        text.push_str(line.strip_prefix(' ').unwrap_or(line));
-        text.push('\n');
-    }
-    text.trim().to_owned()
-}
-
-/// The rule's one-sentence summary: the first paragraph of its doc joined
-/// into one line. ([`RuleMeta::summary`] returns only the first line, which
-/// cuts sentences that wrap.)
-pub fn rule_summary(meta: &RuleMeta) -> String {
-    meta.doc
-        .lines()
-        .map(str::trim)
-        .skip_while(|line| line.is_empty())
-        .take_while(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// What the rule finds, for long descriptions: the text of its
-/// `## What it finds` section, or its summary when that section is empty.
-/// (Read from [`rule_markdown`]: [`RuleMeta::section`] looks for the next
-/// heading at the start of a line, but doc comment lines start with a
-/// space, so it runs on to the end of the doc.)
+/// What the rule finds, for long descriptions: its `## What it finds`
+/// section, or its summary when that section is missing.
 pub fn rule_description(meta: &RuleMeta) -> String {
-    let markdown = rule_markdown(meta);
-    let section: Vec<&str> = markdown
-        .lines()
-        .skip_while(|line| line.trim_end() != "## What it finds")
-        .skip(1)
-        .take_while(|line| !line.starts_with("## "))
-        .collect();
-    let text = section.join("\n").trim().to_owned();
-    if text.is_empty() {
-        rule_summary(meta)
-    } else {
-        text
-    }
+    meta.section("What it finds")
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| meta.summary())
 }
 
 /// The name serde gives a unit enum variant (`tar-gz`, `sdist`), for the
@@ -430,7 +393,7 @@ mod tests {
             doc: " A sentence that\n wraps.\n\n ## What it finds\n More.\n",
             ..*RULES[0].meta()
         };
-        assert_eq!(rule_summary(&meta), "A sentence that wraps.");
+        assert_eq!(&meta.summary(), "A sentence that wraps.");
     }
 
     #[test]
@@ -450,7 +413,7 @@ mod tests {
     #[test]
     fn rule_markdown_drops_the_doc_comment_space() {
         for rule in RULES {
-            let markdown = rule_markdown(rule.meta());
+            let markdown = rule.meta().markdown();
             assert!(!markdown.starts_with(' '), "{markdown:?}");
             assert!(markdown.contains("## What it finds"));
         }

@@ -7,7 +7,7 @@ use owo_colors::{OwoColorize, Style};
 use serde::{Deserialize, Serialize};
 
 use super::json::SCHEMA_VERSION;
-use super::{rule_markdown, rule_set_version, rule_summary};
+use super::rule_set_version;
 use crate::rules::{RULES, RuleMeta};
 
 /// The JSON document of `assay rules --format json`. It follows the same
@@ -61,7 +61,7 @@ impl RuleEntry {
             slug: meta.slug.to_owned(),
             category: meta.category.as_str().to_owned(),
             severity: meta.severity.as_str().to_owned(),
-            summary: rule_summary(meta),
+            summary: meta.summary(),
         }
     }
 }
@@ -122,7 +122,7 @@ pub fn write_explanation(out: &mut impl Write, meta: &RuleMeta, color: bool) -> 
     writeln!(out)?;
 
     let mut in_code = false;
-    for line in rule_markdown(meta).lines() {
+    for line in meta.markdown().lines() {
         if line.trim_start().starts_with("```") {
             in_code = !in_code;
         } else if in_code {

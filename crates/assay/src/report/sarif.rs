@@ -14,7 +14,7 @@ use std::path::{Component, Path};
 
 use serde::Serialize;
 
-use super::{Level, TOOL_NAME, TOOL_VERSION, rule_description, rule_markdown, rule_summary};
+use super::{Level, TOOL_NAME, TOOL_VERSION, rule_description};
 use crate::finding::Finding;
 use crate::rules::{RULES, RuleMeta};
 use crate::scan::ArtifactReport;
@@ -228,12 +228,12 @@ impl Log {
 
 impl Rule {
     fn new(meta: &'static RuleMeta) -> Rule {
-        let markdown = rule_markdown(meta);
+        let markdown = meta.markdown();
         Rule {
             id: meta.id,
             name: meta.slug,
             short_description: Message {
-                text: rule_summary(meta),
+                text: meta.summary(),
             },
             full_description: Message {
                 text: rule_description(meta),
@@ -422,14 +422,14 @@ mod tests {
             let meta = rule.meta();
             assert_eq!(descriptor["id"], meta.id);
             assert_eq!(descriptor["name"], meta.slug);
-            assert_eq!(descriptor["shortDescription"]["text"], rule_summary(meta));
+            assert_eq!(descriptor["shortDescription"]["text"], meta.summary());
             assert_eq!(
                 descriptor["fullDescription"]["text"],
                 rule_description(meta)
             );
             let full = descriptor["fullDescription"]["text"].as_str().unwrap();
             assert!(!full.contains("## "), "one section only: {full}");
-            assert_eq!(descriptor["help"]["markdown"], rule_markdown(meta));
+            assert_eq!(descriptor["help"]["markdown"], meta.markdown());
             assert_eq!(
                 descriptor["defaultConfiguration"]["level"],
                 Level::of(meta.severity).as_str()

@@ -66,22 +66,37 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
-    /// The first line of the doc: one sentence saying what the rule finds.
-    pub fn summary(&self) -> &'static str {
+    /// The documentation as Markdown: the doc comment without the space
+    /// that follows each `///`.
+    pub fn markdown(&self) -> String {
+        let lines: Vec<&str> = self
+            .doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
+        lines.join("\n").trim().to_owned()
+    }
+
+    /// One sentence saying what the rule finds: the doc's first paragraph,
+    /// joined into one line.
+    pub fn summary(&self) -> String {
         self.doc
             .lines()
             .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
+            .skip_while(|l| l.is_empty())
+            .take_while(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// One section of the doc (`"What it finds"`), without its heading.
-    pub fn section(&self, heading: &str) -> Option<&'static str> {
-        let marker = format!("## {heading}");
-        let start = self.doc.find(&marker)? + marker.len();
-        let rest = &self.doc[start..];
+    pub fn section(&self, heading: &str) -> Option<String> {
+        let markdown = self.markdown();
+        let marker = format!("## {heading}\n");
+        let start = markdown.find(&marker)? + marker.len();
+        let rest = &markdown[start..];
         let end = rest.find("\n## ").unwrap_or(rest.len());
-        Some(rest[..end].trim())
+        Some(rest[..end].trim().to_owned())
     }
 
     /// Builds a finding of this rule with its default severity.
