@@ -891,6 +891,48 @@ mod tests {
     }
 
     #[test]
+    fn tar_gz_bomb_in_a_skipped_file_trips_between_entries() {
+        // The file is over the per-file limit, so it is not read; the tar
+        // reader skips through it, and the stream guard stops that.
+        let limits = Limits {
+            max_file_bytes: 1024,
+            ..small_limits()
+        };
+        let zeros = vec![0u8; 3 * 1024 * 1024];
+        let data = gz(&tar(&[
+            file("a.py", b"x"),
+            file("bomb.bin", &zeros),
+            file("b.py", b"y"),
+        ]));
+        let package = open_bytes(Path::new("bomb.tar.gz"), data, &limits).expect("opens");
+        assert_eq!(paths(&package), ["a.py"]);
+        assert_eq!(
+            kinds(&package),
+            [
+                ("bomb.bin", AnomalyKind::LimitExceeded),
+                ("bomb.bin", AnomalyKind::LimitExceeded),
+            ]
+        );
+        assert!(package.anomalies[0].detail.contains("per-file limit"));
+        assert!(package.anomalies[1].detail.contains("(decompression bomb)"));
+        assert_eq!(package.errors.len(), 1, "{:?}", package.errors);
+    }
+
+    #[test]
+    fn wheel_record_is_checked_without_metadata() {
+        let data = wheel(
+            &[("demo/__init__.py", CODE)],
+            "demo-1.0.dist-info/RECORD,,\n",
+        );
+        let package = open(WHEEL, data).expect("opens");
+        assert!(package.record.is_some());
+        assert_eq!(
+            kinds(&package),
+            [("demo/__init__.py", AnomalyKind::NotInRecord)]
+        );
+    }
+
+    #[test]
     fn ratio_below_the_floor_is_fine() {
         let zeros = vec![0u8; 512 * 1024];
         let package = open("ok.zip", zip(&[("zeros.bin", &zeros)])).expect("opens");

@@ -222,6 +222,9 @@ impl<'l> Collector<'l> {
             return Step::Stop;
         }
         self.entries += 1;
+        if entry.kind == EntryType::Internal {
+            return Step::Continue;
+        }
 
         let name = normalise(raw);
         match name {
@@ -360,10 +363,18 @@ impl<'l> Collector<'l> {
 
         let mut parsed_record = None;
         if kind == ArtifactKind::Wheel {
+            // The RECORD beside METADATA, else the first `*.dist-info/RECORD`.
             let record_file = metadata::locate(kind, &self.files)
                 .and_then(|meta| meta.path.strip_suffix("METADATA"))
                 .map(|dist_info| format!("{dist_info}RECORD"))
-                .and_then(|path| self.files.iter().find(|f| f.path == path));
+                .and_then(|path| self.files.iter().find(|f| f.path == path))
+                .or_else(|| {
+                    self.files.iter().find(|f| {
+                        f.path
+                            .strip_suffix("/RECORD")
+                            .is_some_and(|dir| !dir.contains('/') && dir.ends_with(".dist-info"))
+                    })
+                });
             if let Some(file) = record_file {
                 let parsed = Record::parse(&String::from_utf8_lossy(&file.data));
                 let found = record::verify_wheel(
