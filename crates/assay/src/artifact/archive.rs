@@ -6,8 +6,10 @@
 //! central directory (or, when that is broken, their local headers). Every
 //! entry goes through the shared rules of [`super::entries`].
 
-use std::io::{self, Cursor, Read};
+use std::cell::Cell;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
 use zip::read::ZipFile;
@@ -361,7 +363,12 @@ impl<R: Read> Read for ZipMeter<'_, R> {
 
 /// Reads a zip archive. `Err` means nothing could be read.
 fn read_zip(data: &[u8], limits: &Limits, collector: &mut Collector<'_>) -> Result<(), String> {
-    let mut archive = match zip::ZipArchive::new(Cursor::new(data)) {
+    let budget = Rc::new(Cell::new(zip_read_budget(data.len())));
+    let reader = BudgetReader {
+        inner: Cursor::new(data),
+        left: Rc::clone(&budget),
+    };
+    let mut archive = match zip::ZipArchive::new(reader) {
         Ok(archive) => archive,
         Err(error) => return read_zip_local_headers(data, limits, collector, &error),
     };
@@ -379,7 +386,7 @@ fn read_zip(data: &[u8], limits: &Limits, collector: &mut Collector<'_>) -> Resu
                     ZipError::UnsupportedArchive(why) if why == ZipError::PASSWORD_REQUIRED => {
                         "encrypted entry".to_owned()
                     }
-                    error => error.to_string(),
+                    error => zip_error_text(&error),
                 };
                 let item = Entry {
                     raw_name: &name,
@@ -393,8 +400,54 @@ fn read_zip(data: &[u8], limits: &Limits, collector: &mut Collector<'_>) -> Resu
         if zip_step(collector, step).is_break() {
             break;
         }
+        if budget.get() == 0 {
+            collector.limit_hit(&budget_exhausted(data.len()));
+            break;
+        }
     }
     Ok(())
+}
+
+/// Raw bytes the zip crate may read from an archive of `len` bytes: enough
+/// to find the central directory, read it and every entry a few times over.
+fn zip_read_budget(len: usize) -> u64 {
+    (len as u64).saturating_mul(4).saturating_add(1024 * 1024)
+}
+
+fn budget_exhausted(len: usize) -> LimitHit {
+    LimitHit(format!(
+        "zip reader work limit: read {} bytes from a {len}-byte archive \
+         (overlapping entries or a hostile central directory)",
+        zip_read_budget(len)
+    ))
+}
+
+/// Bounds the raw bytes the zip crate reads. On a hostile archive its
+/// search for the central directory is quadratic (every fake
+/// end-of-central-directory record restarts a scan), and overlapping entries
+/// make it read the same bytes again and again.
+struct BudgetReader<'a> {
+    inner: Cursor<&'a [u8]>,
+    left: Rc<Cell<u64>>,
+}
+
+impl Read for BudgetReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.left.get();
+        if left == 0 {
+            let len = self.inner.get_ref().len();
+            return Err(budget_exhausted(len).into_io());
+        }
+        let n = self.inner.read(buf)?;
+        self.left.set(left.saturating_sub(n as u64));
+        Ok(n)
+    }
+}
+
+impl Seek for BudgetReader<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
 }
 
 /// Reads entries from their local headers, front to back, when the central
@@ -428,8 +481,9 @@ fn read_zip_local_headers(
             break;
         }
     }
+    let central_error = zip_error_text(central_error);
     if read == 0 {
-        return Err(central_error.to_string());
+        return Err(central_error);
     }
     collector.broken(format!(
         "zip central directory is unreadable ({central_error}); \
@@ -437,10 +491,20 @@ fn read_zip_local_headers(
     ));
     if let Some(error) = broken {
         collector.error(format!(
-            "zip local headers unreadable after {read} entries: {error}"
+            "zip local headers unreadable after {read} entries: {}",
+            zip_error_text(&error)
         ));
     }
     Ok(())
+}
+
+/// A zip error's text, with the cause of an I/O error (which the zip
+/// crate's own text leaves out).
+fn zip_error_text(error: &ZipError) -> String {
+    match error {
+        ZipError::Io(cause) => format!("i/o error: {cause}"),
+        other => other.to_string(),
+    }
 }
 
 /// Turns a zip entry's outcome into whether to go on: a failed read spoils
@@ -857,6 +921,28 @@ mod tests {
         assert_eq!(package.files[1].data, b"two");
         assert_eq!(package.errors.len(), 1, "{:?}", package.errors);
         assert!(package.errors[0].starts_with("zip central directory is unreadable"));
+    }
+
+    #[test]
+    fn zip_many_eocd_candidates_is_bounded() {
+        // Found by hand after fuzzing: thousands of end-of-central-directory
+        // records that each point at a central directory that is not there
+        // made the zip crate rescan the file once per record (quadratic).
+        let mut record = b"PK\x05\x06".to_vec();
+        for field in [0u16, 0, 1, 1] {
+            record.extend(field.to_le_bytes());
+        }
+        record.extend([0; 10]);
+        let data = record.repeat(256 * 1024 / 22);
+        let error = open("x.zip", data).expect_err("corrupt");
+        assert!(
+            matches!(error, ArtifactError::Corrupt { format: "zip", .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("zip reader work limit"),
+            "{error}"
+        );
     }
 
     #[test]
