@@ -11,6 +11,7 @@ use serde::Serialize;
 
 mod archive;
 mod directory;
+mod entries;
 pub mod metadata;
 pub mod record;
 
