@@ -3,8 +3,8 @@
 
 #![no_main]
 
-use assay::artifact::{ArtifactError, Limits, open_bytes};
 use assay::Scanner;
+use assay::artifact::{ArtifactError, Limits, open_bytes};
 use libfuzzer_sys::fuzz_target;
 
 /// The file name picks sdist / wheel / egg; the container is always
