@@ -1082,14 +1082,14 @@ mod tests {
     }
 
     #[test]
-    fn tar_duplicate_keeps_the_first() {
+    fn tar_duplicate_keeps_both_copies() {
         let data = gz(&tar(&[
             file("p/setup.py", b"benign"),
             file("./p/setup.py", b"evil"),
         ]));
         let package = open("t.tar.gz", data).expect("opens");
-        assert_eq!(paths(&package), ["p/setup.py"]);
-        assert_eq!(package.files[0].data, b"benign");
+        assert_eq!(paths(&package), ["p/setup.py", "p/setup.py"]);
+        assert_eq!(package.files[1].data, b"evil");
         assert_eq!(
             kinds(&package),
             [("./p/setup.py", AnomalyKind::DuplicateEntry)]

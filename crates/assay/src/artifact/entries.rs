@@ -257,9 +257,9 @@ impl<'l> Collector<'l> {
             self.anomaly(
                 raw,
                 AnomalyKind::DuplicateEntry,
-                "the same path appears earlier in the archive; the first one is kept",
+                "the same path appears earlier in the archive; both copies are kept and scanned \
+                 (Python's tarfile and zipfile extract the last one)",
             );
-            return Step::Continue;
         }
         if entry.declared_size > limits.max_file_bytes {
             return self.too_big(raw, path, Some(entry.declared_size));
@@ -386,6 +386,14 @@ impl<'l> Collector<'l> {
                 );
                 self.anomalies.extend(found);
                 parsed_record = Some(parsed);
+            } else if self.complete {
+                // Every wheel tool writes a RECORD; one without it cannot be
+                // checked at all.
+                self.anomalies.push(EntryAnomaly {
+                    path: "*.dist-info/RECORD".to_owned(),
+                    kind: AnomalyKind::MissingFromArchive,
+                    detail: "the wheel has no RECORD file".to_owned(),
+                });
             }
         }
 
@@ -461,8 +469,12 @@ mod tests {
         let mut c = Collector::new(&limits);
         assert!(matches!(c.add(file("a"), &mut &b"1"[..]), Step::Continue));
         assert!(matches!(c.add(file("./a"), &mut &b"2"[..]), Step::Continue));
-        assert_eq!(c.files.len(), 1);
-        assert_eq!(c.files[0].data, b"1");
+        // Both copies are kept: a benign first copy must not hide the second.
+        assert_eq!(c.files.len(), 2);
+        assert_eq!(
+            (&c.files[0].data[..], &c.files[1].data[..]),
+            (&b"1"[..], &b"2"[..])
+        );
         assert_eq!(c.anomalies[0].kind, AnomalyKind::DuplicateEntry);
         assert_eq!(c.anomalies[0].path, "./a");
     }

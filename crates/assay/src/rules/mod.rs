@@ -95,7 +95,11 @@ impl RuleMeta {
         let marker = format!("## {heading}\n");
         let start = markdown.find(&marker)? + marker.len();
         let rest = &markdown[start..];
-        let end = rest.find("\n## ").unwrap_or(rest.len());
+        let end = if rest.starts_with("## ") {
+            0
+        } else {
+            rest.find("\n## ").map_or(rest.len(), |e| e + 1)
+        };
         Some(rest[..end].trim().to_owned())
     }
 

@@ -8,7 +8,8 @@ declare_rule! {
     /// ## What it finds
     /// Files in a wheel that its `*.dist-info/RECORD` does not list, files
     /// whose SHA-256 or size differs from their `RECORD` line, and `RECORD`
-    /// lines naming files the wheel does not contain.
+    /// lines naming files the wheel does not contain, and wheels with no
+/// `RECORD` at all.
     ///
     /// ## Why it matters
     /// Build tools write `RECORD` from the files they pack, so a mismatch
@@ -60,6 +61,7 @@ impl Rule for RecordMismatch {
                         Severity::Medium
                     },
                 ),
+                _ if a.path.ends_with("/RECORD") => ("wheel has no RECORD", Severity::Medium),
                 _ => ("file listed in RECORD is missing", Severity::Low),
             };
             let mut f = Self::META.finding(
