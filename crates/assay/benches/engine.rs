@@ -11,6 +11,10 @@ use assay::artifact::{ArtifactKind, ContainerFormat, Package, PackageFile};
 use assay::python::{self, FileRole};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
+/// The same allocator as the `assay` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// About this many bytes of standard-library source are benched.
 const SAMPLE_BYTES: usize = 4 * 1024 * 1024;
 

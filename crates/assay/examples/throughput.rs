@@ -21,6 +21,10 @@ use assay::artifact::{ArtifactKind, ContainerFormat, Package, PackageFile};
 use assay::python::{self, FileRole};
 use rayon::prelude::*;
 
+/// The same allocator as the `assay` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let dir = std::env::args()
         .nth(1)
@@ -64,6 +68,21 @@ fn main() {
         files.par_iter().for_each(|(path, data)| {
             std::hint::black_box(python::analyze(path, data, FileRole::Module).calls.len());
         });
+    });
+    let analyses: Vec<_> = files
+        .par_iter()
+        .map(|(path, data)| python::analyze(path, data, FileRole::Module))
+        .collect();
+    let facts = assay::rules::PackageFacts {
+        kind: ArtifactKind::Directory,
+        pure_wheel: false,
+        metadata: None,
+        anomalies: &[],
+        inventory: &[],
+        python: &analyses,
+    };
+    time("rules over the analysed facts, all", &|| {
+        std::hint::black_box(assay::rules::check_all(&facts).len());
     });
     let package = Package {
         source: dir.clone(),

@@ -262,7 +262,7 @@ pub fn analyze(path: &str, data: &[u8], role: FileRole) -> FileAnalysis {
     };
     let lines = LineIndex::new(&code);
     let mut driver = Driver::default();
-    let (walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::new());
+    let (walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::default());
     let top = role.top_level_context();
     let main = if role == FileRole::SetupScript {
         ExecContext::Install

@@ -293,13 +293,27 @@ pub const METADATA_HOSTS: &[(&str, &str)] = &[
     ("metadata.tencentyun.com", "Tencent Cloud metadata"),
 ];
 
-/// The credential store or endpoint a string names, if any.
+/// The credential store or endpoint a string names, if any. Matched
+/// without allocating (ASCII case-insensitively, `\\` taken as `/`):
+/// the rules ask this of every string in a package.
 pub fn credential_target(text: &str) -> Option<&'static str> {
-    let lower = text.to_ascii_lowercase().replace('\\', "/");
+    static MATCHER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            let needles = CREDENTIAL_PATHS
+                .iter()
+                .chain(METADATA_HOSTS)
+                .flat_map(|(needle, _)| [needle.to_string(), needle.replace('/', "\\")]);
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(needles)
+                .expect("credential patterns compile")
+        });
+    let found = MATCHER.find(text)?;
+    let index = found.pattern().as_usize() / 2;
     CREDENTIAL_PATHS
         .iter()
         .chain(METADATA_HOSTS)
-        .find(|(needle, _)| lower.contains(needle))
+        .nth(index)
         .map(|(_, what)| *what)
 }
 
@@ -323,4 +337,26 @@ pub fn is_shell_program(text: &str) -> bool {
             | "powershell.exe"
             | "pwsh"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_targets() {
+        assert_eq!(
+            credential_target("~/.aws/credentials"),
+            Some("AWS credentials")
+        );
+        assert_eq!(
+            credential_target("C:\\Users\\x\\.AWS\\Credentials"),
+            Some("AWS credentials")
+        );
+        assert_eq!(
+            credential_target("http://169.254.169.254/latest/"),
+            Some("cloud instance metadata")
+        );
+        assert_eq!(credential_target("~/.config/readme"), None);
+    }
 }

@@ -151,7 +151,7 @@ struct Deferred<'a> {
     class: Option<Arc<str>>,
 }
 
-pub(super) type Scope = HashMap<Arc<str>, Sym>;
+pub(super) type Scope = rustc_hash::FxHashMap<Arc<str>, Sym>;
 
 /// Decodes and analyses nested payloads for the walker (implemented by the
 /// analysis driver so that a payload is analysed like a file).
@@ -500,7 +500,7 @@ impl<'a, 'p> Walker<'a, 'p> {
                 ..Sym::default()
             },
         );
-        self.scopes.push(Scope::new());
+        self.scopes.push(Scope::default());
         self.classes.push((name, install));
         self.suite(&class.body);
         self.classes.pop();

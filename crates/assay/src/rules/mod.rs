@@ -270,13 +270,18 @@ pub fn find(id_or_slug: &str) -> Option<&'static dyn Rule> {
     })
 }
 
-/// Runs every rule over one package's facts, in id order.
+/// Runs every rule over one package's facts; findings come back in rule
+/// id order. Rules run in parallel: each reads the shared facts only.
 pub fn check_all(facts: &PackageFacts<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for rule in RULES {
-        rule.check(facts, &mut out);
-    }
-    out
+    use rayon::prelude::*;
+    RULES
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut out = Vec::new();
+            rule.check(facts, &mut out);
+            out
+        })
+        .collect()
 }
 
 /// Helpers shared by rules over anomalies.

@@ -112,6 +112,26 @@ fn passed_to_process(file: &crate::python::FileAnalysis, line: u32) -> bool {
 
 /// Shell one-liners that connect a shell to a remote host.
 fn is_shell_one_liner(text: &str) -> bool {
+    // Every string of a package comes here: rule most out without
+    // allocating.
+    static PREFILTER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build([
+                    "/dev/tcp/",
+                    "nc ",
+                    "ncat ",
+                    "netcat ",
+                    "mkfifo",
+                    "socat ",
+                    "tcpclient",
+                ])
+                .expect("patterns compile")
+        });
+    if !PREFILTER.is_match(text) {
+        return false;
+    }
     let lower = text.to_ascii_lowercase();
     let has = |m: &str| lower.contains(m);
     (has("/dev/tcp/") && (has("sh -i") || has(">&") || has("0>&1") || has("exec ")))
