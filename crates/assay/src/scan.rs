@@ -130,6 +130,12 @@ impl Scanner {
         findings.dedup();
 
         let mut errors = package.errors.clone();
+        if analyses.is_empty() && package.metadata.is_none() && !package.files.is_empty() {
+            errors.push(
+                "not a Python package: no Python source, .pth file or package metadata found"
+                    .to_owned(),
+            );
+        }
         errors.extend(
             analyses
                 .iter()
