@@ -1,5 +1,6 @@
 //! Throughput of the engine against ruff's parser alone, on every `.py`
-//! file under a folder (default: this interpreter's standard library).
+//! file under a folder (default: this interpreter's standard library), and
+//! on the Python files inside every archive under it (read in memory).
 //!
 //! ```text
 //! cargo run --release -p assay --example throughput -- [DIR]
@@ -139,11 +140,18 @@ fn collect(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         };
         if kind.is_dir() {
             collect(&path, out);
+        } else if kind.is_file() && path.extension().is_some_and(|e| e == "py") {
+            if let Ok(data) = std::fs::read(&path) {
+                out.push((path.display().to_string(), data));
+            }
         } else if kind.is_file()
-            && path.extension().is_some_and(|e| e == "py")
-            && let Ok(data) = std::fs::read(&path)
+            && let Ok(package) = assay::artifact::open(&path, &assay::Limits::default())
         {
-            out.push((path.display().to_string(), data));
+            for file in package.files {
+                if assay::rules::FileKind::detect(&file.path, &file.data) == assay::rules::FileKind::Python {
+                    out.push((format!("{}!{}", path.display(), file.path), file.data));
+                }
+            }
         }
     }
 }
