@@ -148,7 +148,9 @@ fn collect(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
             && let Ok(package) = assay::artifact::open(&path, &assay::Limits::default())
         {
             for file in package.files {
-                if assay::rules::FileKind::detect(&file.path, &file.data) == assay::rules::FileKind::Python {
+                if assay::rules::FileKind::detect(&file.path, &file.data)
+                    == assay::rules::FileKind::Python
+                {
                     out.push((format!("{}!{}", path.display(), file.path), file.data));
                 }
             }

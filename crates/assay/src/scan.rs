@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::artifact::{self, ArtifactKind, ContainerFormat, Limits, Package};
 use crate::finding::Finding;
-use crate::python::{self, FileAnalysis};
+use std::collections::HashSet;
+
+use crate::python::{self, ExecContext, FileAnalysis, FileRole, names};
 use crate::rules::{self, FileInfo, FileKind, PackageFacts};
 use crate::verdict::{self, Verdict};
 
@@ -101,7 +103,7 @@ impl Scanner {
             })
             .collect();
         let roles = python::Roles::of(package);
-        let analyses: Vec<FileAnalysis> = package
+        let mut analyses: Vec<FileAnalysis> = package
             .files
             .par_iter()
             .zip(inventory.par_iter())
@@ -110,6 +112,23 @@ impl Scanner {
                 Some(analyze_guarded(&file.path, &file.data, role))
             })
             .collect();
+        // Modules the install itself imports or runs execute at install
+        // time: analyse them again in that role.
+        let helpers = install_helpers(package, &analyses);
+        if !helpers.is_empty() {
+            let prefix = package.sdist_prefix().unwrap_or("");
+            analyses.par_iter_mut().for_each(|analysis| {
+                let relative = analysis.path.strip_prefix(prefix).unwrap_or(&analysis.path);
+                let movable = matches!(analysis.role, Some(FileRole::Module | FileRole::Script));
+                if movable && helpers.contains(relative) {
+                    let file = package.files.iter().find(|f| f.path == analysis.path);
+                    if let Some(file) = file {
+                        *analysis =
+                            analyze_guarded(&file.path, &file.data, FileRole::InstallHelper);
+                    }
+                }
+            });
+        }
 
         let facts = PackageFacts {
             kind: package.kind,
@@ -177,6 +196,72 @@ fn analyze_guarded(path: &str, data: &[u8], role: python::FileRole) -> FileAnaly
             ..FileAnalysis::default()
         }
     })
+}
+
+/// Files of the package that install-time code imports (`from pkg import
+/// x` in `setup.py` runs `pkg/__init__.py` and `pkg/x.py`) or runs as a
+/// program (`python -m pkg`, `python tool.py`), as paths relative to the
+/// package root.
+fn install_helpers(package: &Package, analyses: &[FileAnalysis]) -> HashSet<String> {
+    let mut modules: Vec<String> = Vec::new();
+    let mut scripts: Vec<String> = Vec::new();
+    for analysis in analyses
+        .iter()
+        .filter(|a| matches!(a.role, Some(FileRole::SetupScript | FileRole::BuildBackend)))
+    {
+        for import in analysis
+            .imports
+            .iter()
+            .filter(|i| i.context == ExecContext::Install)
+        {
+            if !import.module.starts_with('.') {
+                modules.push(import.module.to_string());
+            }
+        }
+        for call in analysis
+            .calls
+            .iter()
+            .filter(|c| c.context == ExecContext::Install && names::is_process(&c.name))
+        {
+            let Some(command) = call.args.first().and_then(|a| a.text.as_deref()) else {
+                continue;
+            };
+            let mut words = command.split_whitespace();
+            while let Some(word) = words.next() {
+                if word == "-m" {
+                    if let Some(module) = words.next() {
+                        modules.push(format!("{module}.__main__"));
+                    }
+                } else if word.ends_with(".py") {
+                    scripts.push(word.trim_start_matches("./").to_owned());
+                }
+            }
+        }
+    }
+    let prefix = package.sdist_prefix().unwrap_or("");
+    let present: HashSet<&str> = package
+        .files
+        .iter()
+        .map(|f| f.path.strip_prefix(prefix).unwrap_or(&f.path))
+        .collect();
+    let mut helpers: HashSet<String> = scripts
+        .into_iter()
+        .filter(|s| present.contains(s.as_str()))
+        .collect();
+    for module in modules {
+        let parts: Vec<&str> = module.split('.').collect();
+        for root in ["", "src/"] {
+            for end in 1..=parts.len() {
+                let stem = format!("{root}{}", parts[..end].join("/"));
+                for candidate in [format!("{stem}.py"), format!("{stem}/__init__.py")] {
+                    if present.contains(candidate.as_str()) {
+                        helpers.insert(candidate);
+                    }
+                }
+            }
+        }
+    }
+    helpers
 }
 
 /// A wheel whose `WHEEL` file says `Root-Is-Purelib: true` and whose tags

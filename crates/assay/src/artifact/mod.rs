@@ -112,14 +112,13 @@ impl Package {
             .then_some(prefix)
     }
 
-    /// A file's path without the sdist's top-level folder.
-    pub fn relative_path<'a>(&self, path: &'a str) -> &'a str {
-        match self.root_prefix() {
-            Some(prefix) if self.kind == ArtifactKind::Sdist => {
-                path.strip_prefix(prefix).unwrap_or(path)
-            }
-            _ => path,
-        }
+    /// The folder to strip from paths to get paths relative to the
+    /// package root: the top folder of an sdist, nothing otherwise. (It
+    /// looks at every file: compute it once per package.)
+    pub fn sdist_prefix(&self) -> Option<&str> {
+        (self.kind == ArtifactKind::Sdist)
+            .then(|| self.root_prefix())
+            .flatten()
     }
 }
 

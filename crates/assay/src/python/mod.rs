@@ -68,13 +68,18 @@ pub enum FileRole {
     Module,
     /// Tests, docs, examples, scripts, `__main__`: run only when asked.
     Script,
+    /// A module of the package that `setup.py` (or a build backend) imports
+    /// or runs while installing: its top level runs at install time.
+    InstallHelper,
 }
 
 impl FileRole {
     /// The context of the file's top-level code.
     pub const fn top_level_context(self) -> ExecContext {
         match self {
-            FileRole::SetupScript | FileRole::BuildBackend => ExecContext::Install,
+            FileRole::SetupScript | FileRole::BuildBackend | FileRole::InstallHelper => {
+                ExecContext::Install
+            }
             FileRole::Pth | FileRole::SiteCustomize => ExecContext::Startup,
             FileRole::Module => ExecContext::Import,
             FileRole::Script => ExecContext::Runtime,
@@ -264,7 +269,7 @@ pub fn analyze(path: &str, data: &[u8], role: FileRole) -> FileAnalysis {
     let mut driver = Driver::default();
     let (walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::default());
     let top = role.top_level_context();
-    let main = if role == FileRole::SetupScript {
+    let main = if matches!(role, FileRole::SetupScript | FileRole::InstallHelper) {
         ExecContext::Install
     } else {
         ExecContext::Runtime

@@ -1130,6 +1130,25 @@ impl<'a, 'p> Walker<'a, 'p> {
                 chain.as_deref().unwrap_or("exec of a constant string"),
                 at,
             );
+        } else if names::is_process(name) || name.ends_with(".write") {
+            // Python source written to a file or handed to `python -c` runs
+            // later: analyse it here, where it is planted.
+            for code in args.iter().filter(|a| !a.analysed).filter_map(Sym::text) {
+                let code = match code.find("-c ") {
+                    Some(at) if names::is_process(name) => {
+                        code[at + 3..].trim_matches(['"', '\'', ' ']).to_owned()
+                    }
+                    _ => code.to_string(),
+                };
+                if code.len() >= 24 && decode::looks_like_python(&code) {
+                    let chain = if names::is_process(name) {
+                        "code passed to a process"
+                    } else {
+                        "code written to a file"
+                    };
+                    self.nested(&code, chain, at);
+                }
+            }
         }
         result
     }

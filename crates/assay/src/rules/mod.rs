@@ -341,7 +341,7 @@ fn located(
     message: String,
 ) -> Finding {
     let message = match via {
-        Some(chain) => format!("{message} (in a payload decoded by {chain})"),
+        Some(chain) => format!("{message} (via {chain})"),
         None => message,
     };
     let mut f = meta.finding(Location::at(file.path.clone(), line, column), message);
