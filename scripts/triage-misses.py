@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 _spec = importlib.util.spec_from_file_location("peek", HERE / "peek-archive.py")
 peek = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(peek)  # our own script, not package code
