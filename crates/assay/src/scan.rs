@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::artifact::{self, ArtifactKind, ContainerFormat, Limits, Package};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use std::collections::HashSet;
 
 use crate::python::{self, ExecContext, FileAnalysis, FileRole, names};
@@ -139,6 +139,19 @@ impl Scanner {
             python: &analyses,
         };
         let mut findings = rules::check_all(&facts);
+        // Tests, docs and examples run only when someone runs them: what
+        // they do at run time is at most worth a look.
+        let scripts: HashSet<&str> = analyses
+            .iter()
+            .filter(|a| a.role == Some(FileRole::Script))
+            .map(|a| a.path.as_str())
+            .collect();
+        for f in &mut findings {
+            if f.context == Some(ExecContext::Runtime) && scripts.contains(f.location.path.as_str())
+            {
+                f.severity = f.severity.min(Severity::Medium);
+            }
+        }
         findings.sort_by(|a, b| {
             (&a.location.path, a.location.line, a.rule).cmp(&(
                 &b.location.path,

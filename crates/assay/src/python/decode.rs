@@ -34,6 +34,7 @@ pub fn decode(decoder: Decoder, input: &[u8]) -> Option<Vec<u8>> {
             inflate(xz2::read::XzDecoder::new_stream(input, stream))
         }
         Decoder::Rot13 => Some(input.iter().map(|&b| rot13(b)).collect()),
+        Decoder::Decrypt => None,
         // Serialized objects cannot be turned back into source; their
         // printable strings are what a reader can check.
         Decoder::Marshal | Decoder::Pickle => {

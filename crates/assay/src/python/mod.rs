@@ -93,12 +93,14 @@ pub mod taint {
     pub const DECODED: u8 = 1;
     /// Read from the network.
     pub const NETWORK: u8 = 1 << 1;
-    /// Read from a credential store or a cloud metadata endpoint.
+    /// Read from a credential file or store.
     pub const SECRET: u8 = 1 << 2;
     /// Read from the environment.
     pub const ENV: u8 = 1 << 3;
     /// Host details: user, host name, addresses, working directory.
     pub const HOST_INFO: u8 = 1 << 4;
+    /// Read from a cloud instance metadata endpoint.
+    pub const METADATA: u8 = 1 << 5;
 }
 
 /// An evaluated expression: its constant value when known, and its taint.

@@ -55,6 +55,9 @@ pub fn is_process(name: &str) -> bool {
         "subprocess.check_call",
         "subprocess.check_output",
         "subprocess.Popen",
+        "pip.main",
+        "pip._internal.main",
+        "pip._internal.cli.main.main",
         "subprocess.getoutput",
         "subprocess.getstatusoutput",
     ];
@@ -171,6 +174,10 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "lzma.decompress" => Decoder::Lzma,
         "marshal.loads" => Decoder::Marshal,
         "pickle.loads" | "cPickle.loads" | "dill.loads" => Decoder::Pickle,
+        "cryptography.fernet.Fernet().decrypt"
+        | "cryptography.fernet.MultiFernet().decrypt"
+        | "Crypto.Cipher.AES.new().decrypt"
+        | "Cryptodome.Cipher.AES.new().decrypt" => Decoder::Decrypt,
         _ => return None,
     })
 }
@@ -192,6 +199,8 @@ pub enum Decoder {
     /// Code objects: not decodable to source here, but their strings are.
     Marshal,
     Pickle,
+    /// Decryption with a key: tainted as decoded, not decrypted here.
+    Decrypt,
 }
 
 impl Decoder {
@@ -210,6 +219,7 @@ impl Decoder {
             Decoder::Rot13 => "rot13",
             Decoder::Marshal => "marshal",
             Decoder::Pickle => "pickle",
+            Decoder::Decrypt => "decryption",
         }
     }
 
@@ -315,6 +325,35 @@ pub fn credential_target(text: &str) -> Option<&'static str> {
         .chain(METADATA_HOSTS)
         .nth(index)
         .map(|(_, what)| *what)
+}
+
+/// Does the text name a cloud metadata endpoint?
+pub fn is_metadata_endpoint(text: &str) -> bool {
+    credential_target(text).is_some_and(|what| METADATA_HOSTS.iter().any(|(_, w)| *w == what))
+}
+
+/// Calls that read, copy or fetch what their argument names (as opposed
+/// to building a path or looking up a variable).
+pub fn is_access(name: &str) -> bool {
+    is_network(name)
+        || is_process(name)
+        || matches!(
+            name,
+            "builtins.open"
+                | "io.open"
+                | "codecs.open"
+                | "str.open"
+                | "str.read_text"
+                | "str.read_bytes"
+                | "shutil.copy"
+                | "shutil.copyfile"
+                | "shutil.copy2"
+                | "shutil.copytree"
+                | "sqlite3.connect"
+                | "zipfile.ZipFile().write"
+                | "tarfile.open().add"
+        )
+        || name.ends_with("ConfigParser().read")
 }
 
 /// Shell programs a reverse shell hands the socket to.

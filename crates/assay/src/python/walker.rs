@@ -1083,13 +1083,16 @@ impl<'a, 'p> Walker<'a, 'p> {
         }
         if names::is_network_read(name) {
             result.taint |= taint::NETWORK;
-            if args
+            let texts = args
                 .iter()
                 .chain(keywords.iter().map(|(_, v)| v))
-                .filter_map(Sym::text)
-                .any(|t| names::credential_target(&t).is_some())
-            {
-                result.taint |= taint::SECRET;
+                .filter_map(Sym::text);
+            for text in texts {
+                if names::is_metadata_endpoint(&text) {
+                    result.taint |= taint::METADATA;
+                } else if names::credential_target(&text).is_some() {
+                    result.taint |= taint::SECRET;
+                }
             }
         }
         if matches!(

@@ -17,6 +17,7 @@ use crate::python::{Call, ExecContext, FileAnalysis, StringFact};
 mod credentials;
 mod evasion;
 mod execution;
+mod exfiltration;
 mod packaging;
 
 /// The families rules belong to.
@@ -255,6 +256,8 @@ pub static RULES: &[&dyn Rule] = &[
     &execution::exec_decoded::ExecDecoded,
     &execution::download_execute::DownloadExecute,
     &credentials::cloud_credentials::CloudCredentials,
+    &credentials::app_secrets::AppSecrets,
+    &exfiltration::host_data::HostData,
     &evasion::unanalysable_source::UnanalysableSource,
     &packaging::unsafe_entry::UnsafeEntry,
     &packaging::native_binary::NativeBinary,

@@ -24,8 +24,11 @@ declare_rule! {
     /// of fake "time" utilities read exactly these files and the metadata
     /// service and sent them out. SDKs (boto3, google-auth) read the same
     /// files in functions a user calls, so the mention alone is low;
-    /// reading them at install, startup or import time is high, and sending
-    /// what was read over the network is critical.
+    /// reading them at install, startup or import time is high. Sending
+    /// what was read over the network is critical when it happens without a
+    /// call from the user (install, startup, import); in a function, it is
+    /// high for credential files and medium for metadata-service tokens
+    /// (which cloud SDKs send to their own APIs).
     ///
     /// ## Example
     /// ```python
@@ -56,7 +59,7 @@ impl Rule for CloudCredentials {
             // it weighs; a mere mention is low. One finding per store and
             // context: an SDK names the same file many times.
             let mut seen = BTreeSet::new();
-            for call in &file.calls {
+            for call in file.calls.iter().filter(|c| names::is_access(&c.name)) {
                 let Some((what, text)) = call
                     .arg_texts()
                     .find_map(|t| names::credential_target(t).map(|w| (w, t)))
@@ -103,20 +106,34 @@ impl Rule for CloudCredentials {
                 out.push(f);
             }
             for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
-                if call.all_args().any(|a| a.has(taint::SECRET)) {
+                let file_secret = call.all_args().any(|a| a.has(taint::SECRET));
+                let metadata = call.all_args().any(|a| a.has(taint::METADATA));
+                if file_secret || metadata {
                     let target = call
                         .arg_texts()
                         .find(|t| t.contains("://") || t.contains('.'))
                         .unwrap_or("a remote host");
-                    let f = code_finding(
+                    let source = if file_secret {
+                        "a credential file"
+                    } else {
+                        "the instance metadata service"
+                    };
+                    let mut f = code_finding(
                         &Self::META,
                         file,
                         call,
                         format!(
-                            "sends credentials read from a credential store to {target} with `{}`",
+                            "sends credentials read from {source} to {target} with `{}`",
                             call.name
                         ),
                     );
+                    // SDKs authenticate with metadata tokens in functions
+                    // users call; stealers do it on their own.
+                    f.severity = match (call.context.is_automatic(), file_secret) {
+                        (true, _) => Severity::Critical,
+                        (false, true) => Severity::High,
+                        (false, false) => Severity::Medium,
+                    };
                     out.push(f);
                 }
             }

@@ -1,1 +1,2 @@
+pub mod app_secrets;
 pub mod cloud_credentials;

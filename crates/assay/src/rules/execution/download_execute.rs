@@ -81,9 +81,11 @@ impl Rule for DownloadExecute {
                 }
             }
             for calls in functions.values() {
-                let download = calls
-                    .iter()
-                    .position(|c| names::is_download_to_file(&c.name));
+                let download = calls.iter().position(|c| {
+                    names::is_download_to_file(&c.name)
+                        || ((c.name.ends_with(".write") || c.name.ends_with(".write_bytes"))
+                            && c.all_args().any(|a| a.has(taint::NETWORK)))
+                });
                 let Some(start) = download else { continue };
                 let run = calls[start..].iter().find(|c| {
                     names::is_process(&c.name)
@@ -92,8 +94,8 @@ impl Rule for DownloadExecute {
                 if let Some(run) = run {
                     let url = calls[start]
                         .arg_texts()
-                        .next()
-                        .unwrap_or("a URL")
+                        .find(|t| t.contains("://"))
+                        .unwrap_or("a file from the network")
                         .to_owned();
                     push(
                         run,

@@ -20,8 +20,10 @@ declare_rule! {
     /// (or a scanner) from seeing what runs. Legitimate code executes
     /// templates and configuration, not base64.
     ///
-    /// Severity: critical at install, startup or import time; high when only
-    /// a function no automatic code calls does it.
+    /// Severity: critical at install, startup or import time; in a function
+    /// no automatic code calls, high when the payload is a constant shipped
+    /// in the package and medium when it is data decoded at run time (as
+    /// frameworks that serialise functions do).
     ///
     /// ## Example
     /// ```python
@@ -57,8 +59,15 @@ impl Rule for ExecDecoded {
                     call,
                     format!("`{}` runs code that was decoded first", call.name),
                 );
+                // Outside automatic contexts, executing a payload shipped in
+                // the package is high; deserialising code that arrives at
+                // run time (Keras lambdas, cloudpickle) is medium.
                 if !call.context.is_automatic() {
-                    f.severity = Severity::High;
+                    f.severity = if arg.text.is_some() {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    };
                 }
                 f.decoded = arg.text.as_deref().map(preview);
                 out.push(f);

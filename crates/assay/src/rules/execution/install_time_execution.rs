@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, ExecContext, FileAnalysis, names};
+use crate::python::{Call, ExecContext, FileAnalysis, names, taint};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
 
 declare_rule! {
@@ -21,10 +21,14 @@ declare_rule! {
     /// stealers, reverse shells. Legitimate builds mostly run compilers and
     /// `git`, and rarely fetch anything.
     ///
-    /// Severity: a download together with execution or a file write is
-    /// critical; a network call alone, or a shell command that fetches or
-    /// decodes (`curl … | sh`, `powershell -enc`), is high or critical; other
-    /// process spawns are low (build tools) or medium; plain file writes low.
+    /// Severity: sending host details, environment variables or credentials
+    /// is critical, and so is a download together with running a process
+    /// (other than a build tool) or executing code, or a shell command that
+    /// fetches or decodes (`curl … | sh`, `powershell -enc`); a network
+    /// call alone, or a download with file writes, is high; other process
+    /// spawns are low (build tools) or medium; plain file writes low, high
+    /// when they target shell start-up files, `.pth` files, autostart
+    /// folders and the like.
     ///
     /// ## Example
     /// ```python
@@ -84,17 +88,34 @@ pub(crate) fn check_file(
                 .next()
                 .map(|t| format!(" ({t})"))
                 .unwrap_or_default();
-            let mut f = code_finding(
-                meta,
-                file,
-                call,
-                format!("`{name}` opens a network connection {when}{target}"),
-            );
-            f.severity = Severity::High;
+            let sends = call.all_args().fold(0, |t, a| t | a.taint)
+                & (taint::HOST_INFO | taint::ENV | taint::SECRET | taint::METADATA);
+            let mut f = if sends != 0 {
+                let mut f = code_finding(
+                    meta,
+                    file,
+                    call,
+                    format!("`{name}` sends {} {when}{target}", describe_taint(sends)),
+                );
+                f.severity = Severity::Critical;
+                f
+            } else {
+                code_finding(
+                    meta,
+                    file,
+                    call,
+                    format!("`{name}` opens a network connection {when}{target}"),
+                )
+            };
+            if f.severity < Severity::High {
+                f.severity = Severity::High;
+            }
             out.push(f);
         } else if names::is_process(name) {
-            acts.push("runs a process");
             let command = shell_text(call);
+            if !command.as_deref().is_some_and(is_build_tool) {
+                acts.push("runs a process");
+            }
             let (severity, why) = match command.as_deref() {
                 Some(cmd) if is_hostile_command(cmd) => (
                     Severity::Critical,
@@ -124,6 +145,9 @@ pub(crate) fn check_file(
     }
     acts.sort_unstable();
     acts.dedup();
+    // Downloading and running is a dropper; downloading and writing may be
+    // a build fetching its sources (still unusual enough to be high).
+    let runs = acts.iter().any(|a| *a != "writes files");
     if let Some(net) = network.filter(|_| !acts.is_empty()) {
         let target = net.arg_texts().next().unwrap_or("a remote host");
         let mut f = code_finding(
@@ -132,7 +156,11 @@ pub(crate) fn check_file(
             net,
             format!("{when}, connects to {target} and {}", acts.join(" and ")),
         );
-        f.severity = Severity::Critical;
+        f.severity = if runs {
+            Severity::Critical
+        } else {
+            Severity::High
+        };
         out.push(f);
     }
 }
@@ -263,4 +291,20 @@ pub(crate) fn is_sensitive_path(path: &str) -> bool {
     ];
     let lower = path.to_ascii_lowercase();
     MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// Words for what tainted data holds.
+pub(crate) fn describe_taint(labels: u8) -> String {
+    let mut parts = Vec::new();
+    for (label, words) in [
+        (taint::SECRET, "credentials"),
+        (taint::METADATA, "cloud metadata"),
+        (taint::ENV, "environment variables"),
+        (taint::HOST_INFO, "host details"),
+    ] {
+        if labels & label != 0 {
+            parts.push(words);
+        }
+    }
+    parts.join(" and ")
 }

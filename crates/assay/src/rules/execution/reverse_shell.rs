@@ -129,7 +129,8 @@ fn is_shell_one_liner(text: &str) -> bool {
                 ])
                 .expect("patterns compile")
         });
-    if !PREFILTER.is_match(text) {
+    // One-liners are short; a long string is a keyword list or a document.
+    if text.len() > 2048 || !PREFILTER.is_match(text) {
         return false;
     }
     let lower = text.to_ascii_lowercase();
@@ -137,7 +138,7 @@ fn is_shell_one_liner(text: &str) -> bool {
     (has("/dev/tcp/") && (has("sh -i") || has(">&") || has("0>&1") || has("exec ")))
         || ((has("nc ") || has("ncat ") || has("netcat "))
             && (has(" -e /bin/") || has(" -e cmd") || has(" -c /bin/")))
-        || (has("mkfifo") && (has("nc ") || has("/bin/sh")))
+        || (has("mkfifo") && has("nc ") && (has("/bin/sh") || has("/bin/bash")))
         || (has("socat ") && (has("exec:") || has("system:")) && has("tcp"))
         || (has("tcpclient") && has("getstream") && (has("iex") || has("invoke-expression")))
 }

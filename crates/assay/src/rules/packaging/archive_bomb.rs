@@ -1,5 +1,5 @@
 use crate::artifact::AnomalyKind;
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Location, Severity};
 use crate::rules::{PackageFacts, Rule, RuleMeta, anomalies_of, declare_rule};
 
 declare_rule! {
@@ -16,7 +16,11 @@ declare_rule! {
     /// ## Why it matters
     /// A bomb exhausts the disk or memory of whatever unpacks it — an
     /// installer, a mirror, a scanner — and can hide content past the point
-    /// where a tool gives up. Real packages stay far below the limits.
+    /// where a tool gives up. Only the compression ratio (and a Python file
+    /// too large to read) is high: real packages never inflate hundreds of
+    /// times, but some do ship very large native libraries, which are
+    /// reported as not read (info), and very large artifacts (low) or very
+    /// many entries (medium).
     ///
     /// ## Example
     /// ```text
@@ -40,11 +44,24 @@ impl Rule for ArchiveBomb {
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for a in anomalies_of(facts, &[AnomalyKind::LimitExceeded]) {
+            // A ratio far past anything real packages reach is a bomb; a
+            // large file (a CUDA library) or a large wheel is only a file
+            // assay did not read — serious when it is Python source.
+            let severity = if a.detail.contains("ratio") {
+                Severity::High
+            } else if a.detail.contains("per-file") {
+                let code = [".py", ".pyw", ".pth"].iter().any(|e| a.path.ends_with(e));
+                if code { Severity::High } else { Severity::Info }
+            } else if a.detail.contains("entries") {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
             let mut f = Self::META.finding(
                 Location::file(a.path.clone()),
                 format!("limit exceeded: {}", a.detail),
             );
-            f.decoded = None;
+            f.severity = severity;
             out.push(f);
         }
     }

