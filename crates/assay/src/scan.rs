@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::artifact::{self, ArtifactKind, ContainerFormat, Limits, Package};
 use crate::finding::{Finding, Severity};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::python::{self, ExecContext, FileAnalysis, FileRole, names};
 use crate::rules::{self, FileInfo, FileKind, PackageFacts};
@@ -120,11 +120,10 @@ impl Scanner {
             analyses.par_iter_mut().for_each(|analysis| {
                 let relative = analysis.path.strip_prefix(prefix).unwrap_or(&analysis.path);
                 let movable = matches!(analysis.role, Some(FileRole::Module | FileRole::Script));
-                if movable && helpers.contains(relative) {
+                if let Some(&role) = helpers.get(relative).filter(|_| movable) {
                     let file = package.files.iter().find(|f| f.path == analysis.path);
                     if let Some(file) = file {
-                        *analysis =
-                            analyze_guarded(&file.path, &file.data, FileRole::InstallHelper);
+                        *analysis = analyze_guarded(&file.path, &file.data, role);
                     }
                 }
             });
@@ -211,11 +210,12 @@ fn analyze_guarded(path: &str, data: &[u8], role: python::FileRole) -> FileAnaly
     })
 }
 
-/// Files of the package that install-time code imports (`from pkg import
+/// Files of the package that install-time code imports (role
+/// `InstallHelper`) (`from pkg import
 /// x` in `setup.py` runs `pkg/__init__.py` and `pkg/x.py`) or runs as a
 /// program (`python -m pkg`, `python tool.py`), as paths relative to the
 /// package root.
-fn install_helpers(package: &Package, analyses: &[FileAnalysis]) -> HashSet<String> {
+fn install_helpers(package: &Package, analyses: &[FileAnalysis]) -> HashMap<String, FileRole> {
     let mut modules: Vec<String> = Vec::new();
     let mut scripts: Vec<String> = Vec::new();
     for analysis in analyses
@@ -257,9 +257,10 @@ fn install_helpers(package: &Package, analyses: &[FileAnalysis]) -> HashSet<Stri
         .iter()
         .map(|f| f.path.strip_prefix(prefix).unwrap_or(&f.path))
         .collect();
-    let mut helpers: HashSet<String> = scripts
+    let mut helpers: HashMap<String, FileRole> = scripts
         .into_iter()
         .filter(|s| present.contains(s.as_str()))
+        .map(|s| (s, FileRole::InstallScript))
         .collect();
     for module in modules {
         let parts: Vec<&str> = module.split('.').collect();
@@ -268,7 +269,12 @@ fn install_helpers(package: &Package, analyses: &[FileAnalysis]) -> HashSet<Stri
                 let stem = format!("{root}{}", parts[..end].join("/"));
                 for candidate in [format!("{stem}.py"), format!("{stem}/__init__.py")] {
                     if present.contains(candidate.as_str()) {
-                        helpers.insert(candidate);
+                        let role = if candidate.ends_with("/__main__.py") {
+                            FileRole::InstallScript
+                        } else {
+                            FileRole::InstallHelper
+                        };
+                        helpers.entry(candidate).or_insert(role);
                     }
                 }
             }

@@ -61,7 +61,7 @@ const fn weight(severity: Severity) -> f64 {
 
 /// Score at or above which a package is `suspicious` / `malicious` even
 /// without a single `high` / `critical` finding.
-pub const SUSPICIOUS_SCORE: u8 = 50;
+pub const SUSPICIOUS_SCORE: u8 = 70;
 pub const MALICIOUS_SCORE: u8 = 90;
 
 /// Most evidence sentences kept in a verdict.
@@ -81,9 +81,15 @@ pub fn judge(findings: &[Finding]) -> Verdict {
         .values_mut()
         .flat_map(|severities| {
             severities.sort_unstable_by(|a, b| b.cmp(a));
-            severities.iter().take(PER_RULE).copied()
+            // The strongest finding of a rule counts in full, the next ones
+            // a quarter: they mostly repeat the same evidence.
+            severities
+                .iter()
+                .take(PER_RULE)
+                .enumerate()
+                .map(|(i, &s)| if i == 0 { weight(s) } else { weight(s) / 4.0 })
         })
-        .map(|s| 1.0 - weight(s))
+        .map(|w| 1.0 - w)
         .product();
     let score = ((1.0 - clean_probability) * 100.0)
         .round()
@@ -160,7 +166,7 @@ mod tests {
             VerdictLabel::Malicious
         );
         let v = judge(&[finding("AY101", Severity::High)]);
-        assert_eq!((v.label, v.score), (VerdictLabel::Suspicious, 50));
+        assert_eq!((v.label, v.score), (VerdictLabel::Suspicious, 70));
     }
 
     #[test]
@@ -170,13 +176,12 @@ mod tests {
             finding("AY502", Severity::Medium),
         ]);
         assert_eq!(v.label, VerdictLabel::Clean);
-        let v = judge(&[
-            finding("AY101", Severity::Medium),
-            finding("AY502", Severity::Medium),
-            finding("AY102", Severity::Medium),
-            finding("AY503", Severity::Medium),
-        ]);
+        // Many findings of one rule are one piece of evidence.
+        let same: Vec<Finding> = (0..9).map(|_| finding("AY502", Severity::Medium)).collect();
+        assert_eq!(judge(&same).label, VerdictLabel::Clean);
+        let rules = ["AY101", "AY102", "AY103", "AY104", "AY105", "AY502"];
+        let v = judge(&rules.map(|r| finding(r, Severity::Medium)));
         assert_eq!(v.label, VerdictLabel::Suspicious);
-        assert_eq!(v.evidence.len(), 4);
+        assert_eq!(v.evidence.len(), 6);
     }
 }

@@ -69,17 +69,21 @@ pub enum FileRole {
     /// Tests, docs, examples, scripts, `__main__`: run only when asked.
     Script,
     /// A module of the package that `setup.py` (or a build backend) imports
-    /// or runs while installing: its top level runs at install time.
+    /// while installing: its top level runs at install time.
     InstallHelper,
+    /// A file of the package that `setup.py` runs as a program (`python -m
+    /// pkg`, `python tool.py`): its `__main__` block runs too.
+    InstallScript,
 }
 
 impl FileRole {
     /// The context of the file's top-level code.
     pub const fn top_level_context(self) -> ExecContext {
         match self {
-            FileRole::SetupScript | FileRole::BuildBackend | FileRole::InstallHelper => {
-                ExecContext::Install
-            }
+            FileRole::SetupScript
+            | FileRole::BuildBackend
+            | FileRole::InstallHelper
+            | FileRole::InstallScript => ExecContext::Install,
             FileRole::Pth | FileRole::SiteCustomize => ExecContext::Startup,
             FileRole::Module => ExecContext::Import,
             FileRole::Script => ExecContext::Runtime,
@@ -271,7 +275,7 @@ pub fn analyze(path: &str, data: &[u8], role: FileRole) -> FileAnalysis {
     let mut driver = Driver::default();
     let (walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::default());
     let top = role.top_level_context();
-    let main = if matches!(role, FileRole::SetupScript | FileRole::InstallHelper) {
+    let main = if matches!(role, FileRole::SetupScript | FileRole::InstallScript) {
         ExecContext::Install
     } else {
         ExecContext::Runtime

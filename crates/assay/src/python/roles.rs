@@ -85,7 +85,13 @@ fn is_script_path(rel: &str, name: &str) -> bool {
         "tools",
     ];
     let mut dirs = rel.split('/').rev().skip(1);
-    let in_folder = dirs.any(|d| FOLDERS.contains(&d) || d.ends_with(".data"));
+    let in_folder = dirs.any(|d| {
+        let d = d.to_ascii_lowercase();
+        FOLDERS.contains(&d.as_str())
+            || d.ends_with(".data")
+            || d.contains("test")
+            || d.starts_with("example")
+    });
     in_folder
         || matches!(
             name,

@@ -18,8 +18,10 @@ declare_rule! {
     /// Dependency-confusion probes and stealers announce each victim by
     /// sending who and where it is, and environment variables hold CI
     /// tokens and cloud keys. A library that does it on import does it to
-    /// everyone who installs it. Telemetry inside functions a user calls is
-    /// common and low.
+    /// everyone who installs it: host details sent on import are critical,
+    /// environment variables alone medium (they are often a proxy or an
+    /// endpoint setting). Telemetry inside functions a user calls is common
+    /// and low.
     ///
     /// ## Example
     /// ```python
@@ -48,7 +50,9 @@ impl Rule for HostData {
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
             for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
-                if matches!(call.context, ExecContext::Install | ExecContext::Startup) {
+                if matches!(call.context, ExecContext::Install | ExecContext::Startup)
+                    || is_constructor(&call.name)
+                {
                     continue;
                 }
                 let sends =
@@ -71,11 +75,22 @@ impl Rule for HostData {
                         call.context.describe()
                     ),
                 );
-                if call.context == ExecContext::Runtime {
-                    f.severity = Severity::Low;
-                }
+                // Host details announce a victim; an environment variable
+                // alone is often configuration (a proxy, an endpoint).
+                f.severity = match (call.context, sends & taint::HOST_INFO != 0) {
+                    (ExecContext::Runtime, _) => Severity::Low,
+                    (_, true) => Severity::Critical,
+                    (_, false) => Severity::Medium,
+                };
                 out.push(f);
             }
         }
     }
+}
+
+/// `httpx.Client(proxy=...)`, `requests.Session()`: configuring a client
+/// sends nothing; the data shows up again at the call that does.
+fn is_constructor(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    last.starts_with(|c: char| c.is_ascii_uppercase())
 }

@@ -1,6 +1,6 @@
 use crate::artifact::ArtifactKind;
 use crate::finding::{Finding, Location, Severity};
-use crate::python::names;
+use crate::python::{FileRole, names};
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
@@ -20,7 +20,9 @@ declare_rule! {
     /// a stealer past readers of `setup.py`. Platform wheels legitimately
     /// carry compiled extensions and are not reported. A binary in an sdist
     /// or a pure wheel is medium (installers ship launcher stubs, projects
-    /// ship prebuilt helpers), and one the package's code runs is critical.
+    /// ship prebuilt helpers); one the package's code runs at install,
+    /// startup or import time is critical, and one a library function runs
+    /// is high.
     ///
     /// ## Example
     /// ```text
@@ -70,7 +72,16 @@ impl Rule for NativeBinary {
                     .map(|c| (py, c))
             });
             if let Some((py, call)) = runner {
-                f.severity = Severity::Critical;
+                // Run at install, startup or import: the binary is the
+                // payload. Run by a function (a test harness driving a
+                // helper), it is worth a closer look.
+                let automatic = call.context.is_automatic();
+                let script = py.role == Some(FileRole::Script);
+                f.severity = match (automatic, script) {
+                    (true, _) => Severity::Critical,
+                    (false, false) => Severity::High,
+                    (false, true) => f.severity,
+                };
                 f.message = format!(
                     "{}; {}:{} runs it with `{}` {}",
                     f.message,
