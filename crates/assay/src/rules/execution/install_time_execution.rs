@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, names, taint};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
@@ -75,14 +77,17 @@ pub(crate) fn check_file(
     context: ExecContext,
     out: &mut Vec<Finding>,
 ) {
-    let calls: Vec<&Call> = file.calls.iter().filter(|c| c.context == context).collect();
     let when = context.describe();
-    let mut network: Option<&Call> = None;
-    let mut acts: Vec<&'static str> = Vec::new();
-    for call in &calls {
+    // Per function (or top level): the first network call, and what else it
+    // does. A download followed by running something in the same function
+    // is a dropper; the two in different places is usually a build that
+    // fetches sources in one step and compiles in another.
+    let mut scopes: BTreeMap<Option<&str>, (Option<&Call>, Vec<&'static str>)> = BTreeMap::new();
+    for call in file.calls.iter().filter(|c| c.context == context) {
         let name = &*call.name;
+        let scope = scopes.entry(call.function.as_deref()).or_default();
         if names::is_network(name) {
-            network.get_or_insert(call);
+            scope.0.get_or_insert(call);
             let target = call
                 .arg_texts()
                 .next()
@@ -90,31 +95,24 @@ pub(crate) fn check_file(
                 .unwrap_or_default();
             let sends = call.all_args().fold(0, |t, a| t | a.taint)
                 & (taint::HOST_INFO | taint::ENV | taint::SECRET | taint::METADATA);
-            let mut f = if sends != 0 {
-                let mut f = code_finding(
-                    meta,
-                    file,
-                    call,
+            let (message, severity) = if sends != 0 {
+                (
                     format!("`{name}` sends {} {when}{target}", describe_taint(sends)),
-                );
-                f.severity = Severity::Critical;
-                f
+                    Severity::Critical,
+                )
             } else {
-                code_finding(
-                    meta,
-                    file,
-                    call,
+                (
                     format!("`{name}` opens a network connection {when}{target}"),
+                    Severity::High,
                 )
             };
-            if f.severity < Severity::High {
-                f.severity = Severity::High;
-            }
+            let mut f = code_finding(meta, file, call, message);
+            f.severity = severity;
             out.push(f);
         } else if names::is_process(name) {
             let command = shell_text(call);
             if !command.as_deref().is_some_and(is_build_tool) {
-                acts.push("runs a process");
+                scope.1.push("runs a process");
             }
             let (severity, why) = match command.as_deref() {
                 Some(cmd) if is_hostile_command(cmd) => (
@@ -130,12 +128,11 @@ pub(crate) fn check_file(
             f.decoded = command;
             out.push(f);
         } else if names::is_code_exec(name) {
-            acts.push("executes code");
+            scope.1.push("executes code");
         } else if let Some(path) = written_path(call) {
-            acts.push("writes files");
-            let sensitive = is_sensitive_path(&path);
+            scope.1.push("writes files");
             let mut f = code_finding(meta, file, call, format!("`{name}` writes {path} {when}"));
-            f.severity = if sensitive {
+            f.severity = if is_sensitive_path(&path) {
                 Severity::High
             } else {
                 Severity::Low
@@ -143,12 +140,16 @@ pub(crate) fn check_file(
             out.push(f);
         }
     }
-    acts.sort_unstable();
-    acts.dedup();
-    // Downloading and running is a dropper; downloading and writing may be
-    // a build fetching its sources (still unusual enough to be high).
-    let runs = acts.iter().any(|a| *a != "writes files");
-    if let Some(net) = network.filter(|_| !acts.is_empty()) {
+    for (network, mut acts) in scopes.into_values() {
+        let Some(net) = network else { continue };
+        acts.sort_unstable();
+        acts.dedup();
+        if acts.is_empty() {
+            continue;
+        }
+        // Downloading and running is a dropper; downloading and writing may
+        // be a build fetching its sources (still unusual enough to be high).
+        let runs = acts.iter().any(|a| *a != "writes files");
         let target = net.arg_texts().next().unwrap_or("a remote host");
         let mut f = code_finding(
             meta,
@@ -263,7 +264,12 @@ fn is_build_tool(cmd: &str) -> bool {
     ];
     let program = cmd.split_whitespace().next().unwrap_or("");
     let program = program.rsplit(['/', '\\']).next().unwrap_or(program);
-    TOOLS.contains(&program) || program.starts_with("python")
+    // An interpreter building the package (`python setup.py build_ext`,
+    // `python -m cython`) is a build step; one running some other file is
+    // not.
+    let interpreter = program.starts_with("python");
+    let builds = cmd.contains("setup.py") || cmd.contains(" -m ") || cmd.contains(" -c ");
+    (TOOLS.contains(&program) && !interpreter) || (interpreter && builds)
 }
 
 /// Places a package has no business writing to.
