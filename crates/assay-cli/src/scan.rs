@@ -86,35 +86,22 @@ fn progress_bar(args: &ScanArgs) -> ProgressBar {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
 
     use assay::Verdict;
-    use assay::scan::ScanStats;
 
     use super::*;
 
     fn report(label: Option<VerdictLabel>, error: bool) -> ArtifactReport {
-        ArtifactReport {
-            target: PathBuf::from("x"),
-            kind: None,
-            format: None,
-            name: None,
-            version: None,
-            sha256: None,
-            size: None,
-            stats: ScanStats::default(),
-            verdict: label.map(|label| Verdict {
-                label,
-                score: 0,
-                evidence: Vec::new(),
-            }),
-            findings: Vec::new(),
-            errors: if error {
-                vec!["bad".into()]
-            } else {
-                Vec::new()
-            },
+        let mut report = ArtifactReport::unreadable(std::path::Path::new("x"), "bad".into());
+        report.verdict = label.map(|label| Verdict {
+            label,
+            score: 0,
+            evidence: Vec::new(),
+        });
+        if !error {
+            report.errors.clear();
         }
+        report
     }
 
     #[test]

@@ -84,10 +84,10 @@ impl Scanner {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             match artifact::open(path, &self.limits) {
                 Ok(package) => self.scan_package(&package),
-                Err(error) => failed(path, error.to_string()),
+                Err(error) => ArtifactReport::unreadable(path, error.to_string()),
             }
         }));
-        outcome.unwrap_or_else(|panic| failed(path, panic_message(&panic)))
+        outcome.unwrap_or_else(|panic| ArtifactReport::unreadable(path, panic_message(&panic)))
     }
 
     /// Analyses a package already in memory.
@@ -316,19 +316,22 @@ fn is_pure_wheel(package: &Package) -> bool {
     }
 }
 
-fn failed(path: &Path, error: String) -> ArtifactReport {
-    ArtifactReport {
-        target: path.to_owned(),
-        kind: None,
-        format: None,
-        name: None,
-        version: None,
-        sha256: None,
-        size: None,
-        stats: ScanStats::default(),
-        verdict: None,
-        findings: Vec::new(),
-        errors: vec![error],
+impl ArtifactReport {
+    /// The report of an artifact that could not be read at all.
+    pub fn unreadable(path: &Path, error: String) -> ArtifactReport {
+        ArtifactReport {
+            target: path.to_owned(),
+            kind: None,
+            format: None,
+            name: None,
+            version: None,
+            sha256: None,
+            size: None,
+            stats: ScanStats::default(),
+            verdict: None,
+            findings: Vec::new(),
+            errors: vec![error],
+        }
     }
 }
 

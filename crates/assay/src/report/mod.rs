@@ -321,21 +321,10 @@ pub(crate) mod fixtures {
             errors: vec!["odd_pkg/big.py: skipped, larger than --max-file-bytes".to_owned()],
         };
 
-        let unreadable = ArtifactReport {
-            target: PathBuf::from("missing.whl"),
-            kind: None,
-            format: None,
-            name: None,
-            version: None,
-            sha256: None,
-            size: None,
-            stats: ScanStats::default(),
-            verdict: None,
-            findings: Vec::new(),
-            errors: vec![
-                "cannot read missing.whl: No such file or directory (os error 2)".to_owned(),
-            ],
-        };
+        let unreadable = ArtifactReport::unreadable(
+            std::path::Path::new("missing.whl"),
+            "cannot read missing.whl: No such file or directory (os error 2)".to_owned(),
+        );
 
         vec![malicious, clean, suspicious, unreadable]
     }
