@@ -87,6 +87,12 @@ pub(super) fn binop(left: &Const, op: Operator, right: &Const) -> Option<Const> 
         (Int(a), Operator::Sub, Int(b)) => Int(a.checked_sub(*b)?),
         (Int(a), Operator::Mult, Int(b)) => Int(a.checked_mul(*b)?),
         (Int(a), Operator::BitXor, Int(b)) => Int(a ^ b),
+        (Int(a), Operator::BitOr, Int(b)) => Int(a | b),
+        (Int(a), Operator::BitAnd, Int(b)) => Int(a & b),
+        (Int(a), Operator::LShift, Int(b)) if (0..32).contains(b) => {
+            Int(a.checked_shl(u32::try_from(*b).ok()?)?)
+        }
+        (Int(a), Operator::RShift, Int(b)) if (0..64).contains(b) => Int(a >> b),
         (Int(a), Operator::FloorDiv, Int(b)) if *b != 0 => Int(a.div_euclid(*b)),
         (Int(a), Operator::Mod, Int(b)) if *b != 0 => Int(a.rem_euclid(*b)),
         _ => return None,

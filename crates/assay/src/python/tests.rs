@@ -176,3 +176,14 @@ fn pth_only_import_lines_run() {
     let system = call(&a, "os.system");
     assert_eq!((system.line, system.context), (2, ExecContext::Startup));
 }
+
+#[test]
+fn obfuscated_builtin_spelling_folds() {
+    // `chr` spelled from the texts of builtins, then mapped over numbers
+    // built with shifts.
+    let a = model(
+        "import os\nos.system(''.join(map(getattr(__builtins__, oct.__str__()[-3 << 0] + hex.__str__()[-1 << 2] + copyright.__str__()[4 << 0]), [(13 << 3) + 1, 100])))\n",
+        FileRole::Module,
+    );
+    assert_eq!(call(&a, "os.system").args[0].text.as_deref(), Some("id"));
+}

@@ -644,6 +644,7 @@ impl<'a, 'p> Walker<'a, 'p> {
                 let operand = self.expr(&u.operand);
                 match (u.op, operand.int()) {
                     (ast::UnaryOp::USub, Some(i)) => Sym::constant(Const::Int(i.wrapping_neg())),
+                    (ast::UnaryOp::Invert, Some(i)) => Sym::constant(Const::Int(!i)),
                     _ => Sym::tainted(operand.taint),
                 }
             }
@@ -1062,6 +1063,40 @@ impl<'a, 'p> Walker<'a, 'p> {
                     return self.attribute(base.clone(), attr);
                 }
             }
+            // `map(chr, [105, 100])`, as obfuscators spell `"id"`.
+            "builtins.map" => {
+                let function = arg(0).and_then(|f| f.qual.as_deref());
+                if let (Some(f @ ("builtins.chr" | "builtins.str")), Some(Const::Seq(items))) =
+                    (function, arg(1).and_then(Sym::konst_ref))
+                {
+                    let mapped: Option<Vec<Const>> = items
+                        .iter()
+                        .map(|item| {
+                            let item = Sym::constant(item.clone());
+                            consts::fold_call(f, None, std::slice::from_ref(&item), &[])
+                        })
+                        .collect();
+                    if let Some(mapped) = mapped {
+                        result.konst = Some(Const::Seq(mapped.into()));
+                        return result;
+                    }
+                }
+            }
+            // `oct.__str__()` is `"<built-in function oct>"`: obfuscators
+            // index into such texts to spell names.
+            _ if name.starts_with("builtins.")
+                && (name.ends_with(".__str__") || name.ends_with(".__repr__")) =>
+            {
+                let builtin = name
+                    .trim_start_matches("builtins.")
+                    .split('.')
+                    .next()
+                    .unwrap_or("");
+                if let Some(text) = builtin_text(builtin) {
+                    result.konst = Some(Const::Str(text.into()));
+                    return result;
+                }
+            }
             "builtins.globals" | "builtins.locals" | "builtins.vars" if args.is_empty() => {
                 return Sym::qual(format!("{name}()"));
             }
@@ -1430,5 +1465,21 @@ impl Payload {
             is_python,
             context: ExecContext::Runtime,
         }
+    }
+}
+
+/// What `str()` of a builtin gives, where it is stable across versions.
+fn builtin_text(name: &str) -> Option<String> {
+    match name {
+        "copyright" => Some("Copyright (c) 2001 Python Software Foundation.".to_owned()),
+        "credits" => Some(
+            "    Thanks to CWI, CNRI, BeOpen, Zope Corporation, the Python Software Foundation,"
+                .to_owned(),
+        ),
+        "int" | "str" | "bytes" | "float" | "list" | "tuple" | "dict" | "set" | "object"
+        | "bool" | "type" | "bytearray" | "frozenset" | "range" | "map" | "filter" | "zip"
+        | "enumerate" | "reversed" | "memoryview" => Some(format!("<class '{name}'>")),
+        _ if names::BUILTINS.contains(&name) => Some(format!("<built-in function {name}>")),
+        _ => None,
     }
 }

@@ -19,6 +19,7 @@ mod evasion;
 mod execution;
 mod exfiltration;
 mod packaging;
+mod persistence;
 
 /// The families rules belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -263,6 +264,7 @@ pub static RULES: &[&dyn Rule] = &[
     &packaging::native_binary::NativeBinary,
     &packaging::record_mismatch::RecordMismatch,
     &packaging::archive_bomb::ArchiveBomb,
+    &persistence::autostart::Autostart,
 ];
 
 /// Looks a rule up by id (case-insensitive) or slug.

@@ -1,0 +1,127 @@
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::finding::{Finding, Severity};
+use crate::python::{ExecContext, FileAnalysis, names};
+use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule, string_finding};
+
+declare_rule! {
+    /// Places that make code run again later: autostart entries, shell
+    /// start-up files, scheduled tasks, shortcuts.
+    ///
+    /// ## What it finds
+    /// Strings (after constant evaluation) naming Windows `Run`/`RunOnce`
+    /// registry keys, the Startup folder, Start-menu and taskbar shortcuts
+    /// (`WScript.Shell` `CreateShortcut`), `schtasks /create`, crontab,
+    /// systemd user units, XDG autostart, macOS LaunchAgents, and shell
+    /// start-up files (`.bashrc`, `.zshrc`, `.profile`).
+    ///
+    /// ## Why it matters
+    /// Malware that wants to outlive the install plants itself where the
+    /// system will start it again; clipboard hijackers rewrite browser
+    /// shortcuts so that every browser start loads their extension. Such
+    /// places named by code that runs at install, startup or import time are
+    /// high, and critical when the same code also writes files or runs
+    /// processes; in functions a user calls (installers of desktop
+    /// shortcuts, service managers) they are medium.
+    ///
+    /// ## Example
+    /// ```python
+    /// import winreg, sys
+    /// key = winreg.OpenKey(winreg.HKEY_CURRENT_USER,
+    ///     r"Software\Microsoft\Windows\CurrentVersion\Run", 0, winreg.KEY_SET_VALUE)
+    /// winreg.SetValueEx(key, "updater", 0, winreg.REG_SZ, sys.executable + " -m pkg")
+    /// ```
+    ///
+    /// ## References
+    /// MITRE ATT&CK T1547.001 (Registry Run Keys / Startup Folder), T1547.009
+    /// (Shortcut Modification), T1053 (Scheduled Task/Job), T1546.004 (Unix
+    /// Shell Configuration Modification), T1543 (Create or Modify System
+    /// Process).
+    pub struct Autostart {
+        id: "AY601",
+        slug: "persistence",
+        category: Persistence,
+        severity: Critical,
+    }
+}
+
+const PLACES: &[(&str, &str)] = &[
+    ("currentversion\\run", "a Windows Run key"),
+    ("currentversion/run", "a Windows Run key"),
+    (
+        "\\start menu\\programs\\startup",
+        "the Windows Startup folder",
+    ),
+    ("\\start menu", "Start-menu shortcuts"),
+    ("user pinned\\taskbar", "taskbar shortcuts"),
+    ("createshortcut", "a shortcut (WScript.Shell)"),
+    ("schtasks", "a scheduled task"),
+    ("crontab", "crontab"),
+    ("/etc/cron", "cron"),
+    (".config/systemd/user", "a systemd user unit"),
+    (".config/autostart", "XDG autostart"),
+    ("library/launchagents", "a macOS launch agent"),
+    (".bashrc", "a shell start-up file"),
+    (".zshrc", "a shell start-up file"),
+    (".bash_profile", "a shell start-up file"),
+];
+
+static MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(PLACES.iter().map(|(needle, _)| needle))
+        .expect("patterns compile")
+});
+
+impl Rule for Autostart {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        for file in facts.python {
+            let mut seen = std::collections::BTreeSet::new();
+            for s in &file.strings {
+                // Long texts (documentation, man pages) mention these places
+                // in passing; paths and commands are short.
+                if s.value.len() > 512 {
+                    continue;
+                }
+                let Some(hit) = MATCHER.find(&*s.value) else {
+                    continue;
+                };
+                let what = PLACES[hit.pattern().as_usize()].1;
+                if !seen.insert((what, s.context)) {
+                    continue;
+                }
+                let mut f = string_finding(
+                    &Self::META,
+                    file,
+                    s,
+                    format!("refers to {what} {}", s.context.describe()),
+                );
+                f.severity = if !s.context.is_automatic() {
+                    Severity::Medium
+                } else if acts_in(file, s.context) {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                };
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// Does the file write files or run processes in this context?
+fn acts_in(file: &FileAnalysis, context: ExecContext) -> bool {
+    file.calls.iter().filter(|c| c.context == context).any(|c| {
+        names::is_process(&c.name)
+            || names::is_file_write(&c.name)
+            || c.name.ends_with(".write")
+            || c.name.ends_with("SetValueEx")
+            || c.name.ends_with(".Save")
+    })
+}
