@@ -21,10 +21,11 @@ declare_rule! {
     /// Malware that wants to outlive the install plants itself where the
     /// system will start it again; clipboard hijackers rewrite browser
     /// shortcuts so that every browser start loads their extension. Such
-    /// places named by code that runs at install, startup or import time are
-    /// high, and critical when the same code also writes files or runs
-    /// processes; in functions a user calls (installers of desktop
-    /// shortcuts, service managers) they are medium.
+    /// places named by code that runs at install or startup time are high,
+    /// and critical when that code also writes files or runs processes. On
+    /// import and at runtime they are low (shell-completion installers,
+    /// lexers and schedulers name them), medium when module-level code also
+    /// writes or runs something.
     ///
     /// ## Example
     /// ```python
@@ -58,7 +59,9 @@ const PLACES: &[(&str, &str)] = &[
     ("user pinned\\taskbar", "taskbar shortcuts"),
     ("createshortcut", "a shortcut (WScript.Shell)"),
     ("schtasks", "a scheduled task"),
-    ("crontab", "crontab"),
+    ("crontab -", "crontab"),
+    ("| crontab", "crontab"),
+    ("/var/spool/cron", "cron"),
     ("/etc/cron", "cron"),
     (".config/systemd/user", "a systemd user unit"),
     (".config/autostart", "XDG autostart"),
@@ -102,12 +105,15 @@ impl Rule for Autostart {
                     s,
                     format!("refers to {what} {}", s.context.describe()),
                 );
-                f.severity = if !s.context.is_automatic() {
-                    Severity::Medium
-                } else if acts_in(file, s.context) {
-                    Severity::Critical
-                } else {
-                    Severity::High
+                // Install and startup code has no business there; modules
+                // name these places in constants (shell-completion
+                // installers, lexers, schedulers) without acting on import.
+                let acts = acts_in(file, s.context);
+                f.severity = match (s.context, acts) {
+                    (ExecContext::Install | ExecContext::Startup, true) => Severity::Critical,
+                    (ExecContext::Install | ExecContext::Startup, false) => Severity::High,
+                    (ExecContext::Import, true) => Severity::Medium,
+                    _ => Severity::Low,
                 };
                 out.push(f);
             }
