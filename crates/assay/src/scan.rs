@@ -109,7 +109,7 @@ impl Scanner {
             .zip(inventory.par_iter())
             .filter_map(|(file, info)| {
                 let role = roles.role(&file.path, info.kind, &file.data)?;
-                Some(analyze_guarded(&file.path, &file.data, role))
+                Some(analyze_guarded(&file.path, &file.data, role, &[]))
             })
             .collect();
         // Modules the install itself imports or runs execute at install
@@ -120,10 +120,10 @@ impl Scanner {
             analyses.par_iter_mut().for_each(|analysis| {
                 let relative = analysis.path.strip_prefix(prefix).unwrap_or(&analysis.path);
                 let movable = matches!(analysis.role, Some(FileRole::Module | FileRole::Script));
-                if let Some(&role) = helpers.get(relative).filter(|_| movable) {
+                if let Some((role, functions)) = helpers.get(relative).filter(|_| movable) {
                     let file = package.files.iter().find(|f| f.path == analysis.path);
                     if let Some(file) = file {
-                        *analysis = analyze_guarded(&file.path, &file.data, role);
+                        *analysis = analyze_guarded(&file.path, &file.data, *role, functions);
                     }
                 }
             });
@@ -196,17 +196,23 @@ impl Scanner {
 }
 
 /// Analyses one file, turning a panic into a note on an empty analysis.
-fn analyze_guarded(path: &str, data: &[u8], role: python::FileRole) -> FileAnalysis {
-    catch_unwind(AssertUnwindSafe(|| python::analyze(path, data, role))).unwrap_or_else(|panic| {
-        FileAnalysis {
-            path: path.to_owned(),
-            role: Some(role),
-            notes: vec![format!(
-                "analysis failed for {path}: {}",
-                panic_message(&panic)
-            )],
-            ..FileAnalysis::default()
-        }
+fn analyze_guarded(
+    path: &str,
+    data: &[u8],
+    role: FileRole,
+    install_functions: &[String],
+) -> FileAnalysis {
+    let analysis = catch_unwind(AssertUnwindSafe(|| {
+        python::analyze_with_entry_points(path, data, role, install_functions)
+    }));
+    analysis.unwrap_or_else(|panic| FileAnalysis {
+        path: path.to_owned(),
+        role: Some(role),
+        notes: vec![format!(
+            "analysis failed for {path}: {}",
+            panic_message(&panic)
+        )],
+        ..FileAnalysis::default()
     })
 }
 
@@ -215,27 +221,40 @@ fn analyze_guarded(path: &str, data: &[u8], role: python::FileRole) -> FileAnaly
 /// x` in `setup.py` runs `pkg/__init__.py` and `pkg/x.py`) or runs as a
 /// program (`python -m pkg`, `python tool.py`), as paths relative to the
 /// package root.
-fn install_helpers(package: &Package, analyses: &[FileAnalysis]) -> HashMap<String, FileRole> {
+fn install_helpers(
+    package: &Package,
+    analyses: &[FileAnalysis],
+) -> HashMap<String, (FileRole, Vec<String>)> {
     let mut modules: Vec<String> = Vec::new();
     let mut scripts: Vec<String> = Vec::new();
-    for analysis in analyses
+    // `setup.py` calling `pkg.hooks.post_install()`: (module, function).
+    let mut entry_points: Vec<(String, String)> = Vec::new();
+    let installers = analyses
         .iter()
-        .filter(|a| matches!(a.role, Some(FileRole::SetupScript | FileRole::BuildBackend)))
-    {
-        for import in analysis
+        .filter(|a| matches!(a.role, Some(FileRole::SetupScript | FileRole::BuildBackend)));
+    for analysis in installers {
+        let install_imports = analysis
             .imports
             .iter()
-            .filter(|i| i.context == ExecContext::Install)
-        {
-            if !import.module.starts_with('.') {
-                modules.push(import.module.to_string());
-            }
-        }
+            .filter(|i| i.context == ExecContext::Install);
+        modules.extend(
+            install_imports
+                .filter(|i| !i.module.starts_with('.'))
+                .map(|i| i.module.to_string()),
+        );
         for call in analysis
             .calls
             .iter()
-            .filter(|c| c.context == ExecContext::Install && names::is_process(&c.name))
+            .filter(|c| c.context == ExecContext::Install)
         {
+            if !names::is_process(&call.name) {
+                if let Some((module, function)) = call.name.rsplit_once('.')
+                    && !call.name.contains(['(', '?'])
+                {
+                    entry_points.push((module.to_owned(), function.to_owned()));
+                }
+                continue;
+            }
             let Some(command) = call.args.first().and_then(|a| a.text.as_deref()) else {
                 continue;
             };
@@ -257,27 +276,45 @@ fn install_helpers(package: &Package, analyses: &[FileAnalysis]) -> HashMap<Stri
         .iter()
         .map(|f| f.path.strip_prefix(prefix).unwrap_or(&f.path))
         .collect();
-    let mut helpers: HashMap<String, FileRole> = scripts
-        .into_iter()
-        .filter(|s| present.contains(s.as_str()))
-        .map(|s| (s, FileRole::InstallScript))
-        .collect();
-    for module in modules {
+    // The files a dotted module name may be, with its parent packages
+    // (importing `a.b` runs `a/__init__.py` too).
+    let files_of = |module: &str| -> Vec<String> {
         let parts: Vec<&str> = module.split('.').collect();
+        let mut found = Vec::new();
         for root in ["", "src/"] {
             for end in 1..=parts.len() {
                 let stem = format!("{root}{}", parts[..end].join("/"));
                 for candidate in [format!("{stem}.py"), format!("{stem}/__init__.py")] {
                     if present.contains(candidate.as_str()) {
-                        let role = if candidate.ends_with("/__main__.py") {
-                            FileRole::InstallScript
-                        } else {
-                            FileRole::InstallHelper
-                        };
-                        helpers.entry(candidate).or_insert(role);
+                        found.push(candidate);
                     }
                 }
             }
+        }
+        found
+    };
+    let mut helpers: HashMap<String, (FileRole, Vec<String>)> = scripts
+        .into_iter()
+        .filter(|s| present.contains(s.as_str()))
+        .map(|s| (s, (FileRole::InstallScript, Vec::new())))
+        .collect();
+    for module in modules {
+        for file in files_of(&module) {
+            let role = if file.ends_with("/__main__.py") {
+                FileRole::InstallScript
+            } else {
+                FileRole::InstallHelper
+            };
+            helpers.entry(file).or_insert((role, Vec::new()));
+        }
+    }
+    for (module, function) in entry_points {
+        // The module itself, not its parents, defines the function.
+        if let Some(file) = files_of(&module).into_iter().last() {
+            let entry = helpers
+                .entry(file)
+                .or_insert((FileRole::InstallHelper, Vec::new()));
+            entry.1.push(function);
         }
     }
     helpers

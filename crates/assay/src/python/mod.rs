@@ -110,7 +110,8 @@ pub mod taint {
 /// An evaluated expression: its constant value when known, and its taint.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Value {
-    /// The constant text (bytes are decoded lossily), when known.
+    /// The constant text (bytes are decoded lossily), when known; for an
+    /// f-string with non-constant holes, its template with `{}` for each.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<Arc<str>>,
     /// Taint labels ([`taint`]).
@@ -254,6 +255,18 @@ use ruff_text_size::TextSize;
 
 /// Analyses one Python source (or `.pth` file) of the given role.
 pub fn analyze(path: &str, data: &[u8], role: FileRole) -> FileAnalysis {
+    analyze_with_entry_points(path, data, role, &[])
+}
+
+/// [`analyze`], with functions of the file that code elsewhere calls at
+/// install time (`setup.py` calling `pkg.hooks.post_install()`): they and
+/// what they call get install context.
+pub fn analyze_with_entry_points(
+    path: &str,
+    data: &[u8],
+    role: FileRole,
+    install_functions: &[String],
+) -> FileAnalysis {
     let (text, encoding_note) = source::decode(data);
     let mut analysis = FileAnalysis {
         path: path.to_owned(),
@@ -273,7 +286,11 @@ pub fn analyze(path: &str, data: &[u8], role: FileRole) -> FileAnalysis {
     };
     let lines = LineIndex::new(&code);
     let mut driver = Driver::default();
-    let (walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::default());
+    let (mut walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::default());
+    for function in install_functions {
+        walk.forced
+            .insert(Arc::from(function.as_str()), ExecContext::Install);
+    }
     let top = role.top_level_context();
     let main = if matches!(role, FileRole::SetupScript | FileRole::InstallScript) {
         ExecContext::Install

@@ -209,10 +209,11 @@ pub fn decoder(name: &str) -> Option<Decoder> {
         "lzma.decompress" => Decoder::Lzma,
         "marshal.loads" => Decoder::Marshal,
         "pickle.loads" | "cPickle.loads" | "dill.loads" => Decoder::Pickle,
-        "cryptography.fernet.Fernet().decrypt"
-        | "cryptography.fernet.MultiFernet().decrypt"
-        | "Crypto.Cipher.AES.new().decrypt"
-        | "Cryptodome.Cipher.AES.new().decrypt" => Decoder::Decrypt,
+        "Crypto.Cipher.AES.new().decrypt" | "Cryptodome.Cipher.AES.new().decrypt" => {
+            Decoder::Decrypt
+        }
+        // `cryptography.fernet`, the `fernet` package, vendored copies.
+        _ if name.ends_with("Fernet().decrypt") => Decoder::Decrypt,
         _ => return None,
     })
 }

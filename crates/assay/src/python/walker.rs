@@ -45,6 +45,9 @@ pub(super) struct Sym {
     receiver: Option<Box<Sym>>,
     /// Encoding layers that produced `konst`, outermost first.
     chain: Option<Arc<str>>,
+    /// The text of an f-string whose holes are not constant, with `{}` for
+    /// each hole: enough to see a command line's shape.
+    template: Option<Arc<str>>,
     /// The result of calling a local function (for return-taint summaries).
     returned_by: Option<Arc<str>>,
     /// `konst` is Python source that was already analysed as a payload.
@@ -803,6 +806,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         let text: Arc<str> = text.into();
         self.record_string(&text, f.start());
         Sym {
+            template: (!all_const).then(|| text.clone()),
             konst: all_const.then_some(Const::Str(text)),
             taint,
             ..Sym::default()
@@ -1383,7 +1387,7 @@ pub(super) fn value_of(sym: &Sym, returns: &HashMap<Arc<str>, u8>) -> super::Val
         .copied()
         .unwrap_or(0);
     super::Value {
-        text: sym.text(),
+        text: sym.text().or_else(|| sym.template.clone()),
         taint: sym.taint | summary,
         origin: sym.qual.clone(),
     }
