@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, names, taint};
-use crate::rules::execution::install_time_execution::is_hostile_command;
+use crate::rules::execution::install_time_execution::{is_hostile_command, pipes_into_shell};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
 
 declare_rule! {
@@ -125,11 +125,6 @@ fn fetches_and_runs(cmd: &str) -> bool {
     .iter()
     .any(|m| lower.contains(m));
     let runs = [
-        "| sh",
-        "|sh",
-        "| bash",
-        "|bash",
-        "| python",
         "chmod +x",
         "iex",
         "invoke-expression",
@@ -140,6 +135,7 @@ fn fetches_and_runs(cmd: &str) -> bool {
         "-exec",
     ]
     .iter()
-    .any(|m| lower.contains(m));
+    .any(|m| lower.contains(m))
+        || pipes_into_shell(&lower);
     fetches && runs && is_hostile_command(cmd)
 }

