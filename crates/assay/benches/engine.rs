@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use assay::artifact::{ArtifactKind, ContainerFormat, Package, PackageFile};
+use assay::artifact::{Package, PackageFile};
 use assay::python::{self, FileRole};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -48,25 +48,15 @@ fn stdlib_sample() -> Vec<(String, Vec<u8>)> {
 }
 
 fn package(files: &[(String, Vec<u8>)]) -> Package {
-    Package {
-        source: PathBuf::from("bench"),
-        kind: ArtifactKind::Directory,
-        format: ContainerFormat::Directory,
-        sha256: None,
-        size: files.iter().map(|(_, d)| d.len() as u64).sum(),
-        files: files
-            .iter()
-            .map(|(p, d)| PackageFile {
-                path: p.clone(),
-                data: d.clone(),
-                mode: None,
-            })
-            .collect(),
-        metadata: None,
-        record: None,
-        anomalies: Vec::new(),
-        errors: Vec::new(),
-    }
+    let files = files
+        .iter()
+        .map(|(p, d)| PackageFile {
+            path: p.clone(),
+            data: d.clone(),
+            mode: None,
+        })
+        .collect();
+    Package::from_files(PathBuf::from("bench"), files)
 }
 
 fn engine(c: &mut Criterion) {

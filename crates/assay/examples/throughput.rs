@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use assay::artifact::{ArtifactKind, ContainerFormat, Package, PackageFile};
+use assay::artifact::{ArtifactKind, Package, PackageFile};
 use assay::python::{self, FileRole};
 use rayon::prelude::*;
 
@@ -85,13 +85,9 @@ fn main() {
     time("rules over the analysed facts, all", &|| {
         std::hint::black_box(assay::rules::check_all(&facts).len());
     });
-    let package = Package {
-        source: dir.clone(),
-        kind: ArtifactKind::Directory,
-        format: ContainerFormat::Directory,
-        sha256: None,
-        size: bytes as u64,
-        files: files
+    let package = Package::from_files(
+        dir.clone(),
+        files
             .iter()
             .map(|(path, data)| PackageFile {
                 path: path.clone(),
@@ -99,11 +95,7 @@ fn main() {
                 mode: None,
             })
             .collect(),
-        metadata: None,
-        record: None,
-        anomalies: Vec::new(),
-        errors: Vec::new(),
-    };
+    );
     let scanner = assay::Scanner::new();
     let scan = time("assay scan_package (everything), all", &|| {
         std::hint::black_box(scanner.scan_package(&package).findings.len());

@@ -100,6 +100,23 @@ pub struct Package {
 }
 
 impl Package {
+    /// A folder-like package of files already in memory (benchmarks, tests,
+    /// files gathered from elsewhere): no metadata, anomalies or errors.
+    pub fn from_files(source: PathBuf, files: Vec<PackageFile>) -> Package {
+        Package {
+            source,
+            kind: ArtifactKind::Directory,
+            format: ContainerFormat::Directory,
+            sha256: None,
+            size: files.iter().map(|f| f.data.len() as u64).sum(),
+            files,
+            metadata: None,
+            record: None,
+            anomalies: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
     /// The top-level folder shared by every file of an sdist
     /// (`name-1.0/`), if there is one.
     pub fn root_prefix(&self) -> Option<&str> {

@@ -300,6 +300,23 @@ pub(crate) fn anomalies_of<'a>(
         .filter(move |a| kinds.contains(&a.kind))
 }
 
+/// A finding about an archive entry: `what` and the entry's name, with the
+/// anomaly's detail (link target, hashes, limit) as the decoded value.
+pub(crate) fn anomaly_finding(
+    meta: &'static RuleMeta,
+    anomaly: &EntryAnomaly,
+    what: &str,
+    severity: Severity,
+) -> Finding {
+    let mut f = meta.finding(
+        Location::file(anomaly.path.clone()),
+        format!("{what}: {}", anomaly.path),
+    );
+    f.severity = severity;
+    f.decoded = (!anomaly.detail.is_empty()).then(|| anomaly.detail.clone());
+    f
+}
+
 /// A finding at a call, with its context, excerpt and payload chain.
 pub(crate) fn code_finding(
     meta: &'static RuleMeta,

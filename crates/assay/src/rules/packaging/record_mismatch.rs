@@ -1,6 +1,6 @@
 use crate::artifact::AnomalyKind;
-use crate::finding::{Finding, Location, Severity};
-use crate::rules::{PackageFacts, Rule, RuleMeta, anomalies_of, declare_rule};
+use crate::finding::{Finding, Severity};
+use crate::rules::{PackageFacts, Rule, RuleMeta, anomalies_of, anomaly_finding, declare_rule};
 
 declare_rule! {
     /// Wheel contents that disagree with the wheel's own `RECORD`.
@@ -64,13 +64,7 @@ impl Rule for RecordMismatch {
                 _ if a.path.ends_with("/RECORD") => ("wheel has no RECORD", Severity::Medium),
                 _ => ("file listed in RECORD is missing", Severity::Low),
             };
-            let mut f = Self::META.finding(
-                Location::file(a.path.clone()),
-                format!("{what}: {}", a.path),
-            );
-            f.severity = severity;
-            f.decoded = (!a.detail.is_empty()).then(|| a.detail.clone());
-            out.push(f);
+            out.push(anomaly_finding(&Self::META, a, what, severity));
         }
     }
 }

@@ -1,6 +1,6 @@
 use crate::artifact::AnomalyKind;
-use crate::finding::{Finding, Location, Severity};
-use crate::rules::{PackageFacts, Rule, RuleMeta, anomalies_of, declare_rule};
+use crate::finding::{Finding, Severity};
+use crate::rules::{PackageFacts, Rule, RuleMeta, anomalies_of, anomaly_finding, declare_rule};
 
 declare_rule! {
     /// Archive entries that would land outside the extraction folder, or that
@@ -68,13 +68,7 @@ impl Rule for UnsafeEntry {
                 SpecialFile => ("device or special file", Severity::High),
                 _ => ("entry name that appears twice", Severity::Medium),
             };
-            let mut f = Self::META.finding(
-                Location::file(a.path.clone()),
-                format!("{what}: {}", a.path),
-            );
-            f.severity = severity;
-            f.decoded = (!a.detail.is_empty()).then(|| a.detail.clone());
-            out.push(f);
+            out.push(anomaly_finding(&Self::META, a, what, severity));
         }
     }
 }
