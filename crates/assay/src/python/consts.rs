@@ -100,6 +100,69 @@ pub(super) fn binop(left: &Const, op: Operator, right: &Const) -> Option<Const> 
     bounded(result)
 }
 
+/// The shape of `fmt % args` when the arguments are not known: each
+/// conversion becomes `{}` (as in f-string templates).
+pub(super) fn percent_template(fmt: &str) -> String {
+    let mut out = String::with_capacity(fmt.len());
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            out.push('%');
+            continue;
+        }
+        if chars.peek() == Some(&'(') {
+            for c in chars.by_ref() {
+                if c == ')' {
+                    break;
+                }
+            }
+        }
+        while chars
+            .peek()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '#' | '.'))
+        {
+            chars.next();
+        }
+        chars.next();
+        out.push_str("{}");
+    }
+    out
+}
+
+/// The shape of `fmt.format(...)` when the arguments are not known: each
+/// replacement field becomes `{}`.
+pub(super) fn brace_template(fmt: &str) -> String {
+    let mut out = String::with_capacity(fmt.len());
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '{' => {
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                }
+                out.push_str("{}");
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Python's `fmt % args` for `%s`, `%r`, `%d`, `%i`, `%x`, `%c` and `%%`.
 fn percent_format(fmt: &str, args: &Const) -> Option<String> {
     let args: Vec<&Const> = match args {
@@ -328,6 +391,25 @@ pub(super) fn fold_call(
                 return None;
             };
             Const::Str(brace_format(fmt, &consts, keywords)?.into())
+        }
+        // Encoding a constant: `echo %s | base64 -d | sh` % b64encode(cmd)
+        // then reads as the command it runs.
+        "base64.b64encode" | "base64.encodebytes" | "base64.standard_b64encode" => {
+            use base64::Engine as _;
+            let data: &[u8] = match arg(0)? {
+                Const::Str(s) => s.as_bytes(),
+                Const::Bytes(b) => b,
+                _ => return None,
+            };
+            if data.len() > MAX_CONST / 2 {
+                return None;
+            }
+            Const::Bytes(
+                base64::engine::general_purpose::STANDARD
+                    .encode(data)
+                    .into_bytes()
+                    .into(),
+            )
         }
         "str.upper" | "str.lower" | "str.strip" | "str.lstrip" | "str.rstrip" | "str.title"
         | "str.swapcase" => {

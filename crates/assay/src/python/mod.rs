@@ -105,6 +105,9 @@ pub mod taint {
     pub const HOST_INFO: u8 = 1 << 4;
     /// Read from a cloud instance metadata endpoint.
     pub const METADATA: u8 = 1 << 5;
+    /// The whole environment (`os.environ` itself, `os.environ.copy()`,
+    /// `dict(os.environ)`), not one variable: every secret it holds.
+    pub const ENV_ALL: u8 = 1 << 6;
 }
 
 /// An evaluated expression: its constant value when known, and its taint.

@@ -93,10 +93,7 @@ fn is_script_path(rel: &str, name: &str) -> bool {
             || d.starts_with("example")
     });
     in_folder
-        || matches!(
-            name,
-            "__main__.py" | "conftest.py" | "noxfile.py" | "fabfile.py"
-        )
+        || matches!(name, "conftest.py" | "noxfile.py" | "fabfile.py")
         || name.starts_with("test_")
         || name.ends_with("_test.py")
 }
@@ -171,7 +168,8 @@ mod tests {
     #[test]
     fn scripts_are_not_modules() {
         assert!(is_script_path("tests/test_x.py", "test_x.py"));
-        assert!(is_script_path("pkg/__main__.py", "__main__.py"));
+        // A package's `__main__.py` is what `python -m pkg` runs: package code.
+        assert!(!is_script_path("pkg/__main__.py", "__main__.py"));
         assert!(is_script_path("pkg-1.0.data/scripts/run.py", "run.py"));
         assert!(!is_script_path("pkg/core.py", "core.py"));
     }

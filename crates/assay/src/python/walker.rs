@@ -175,6 +175,15 @@ pub(super) struct Walker<'a, 'p> {
     /// Local classes that are install commands.
     install_classes: Vec<Arc<str>>,
     deferred: Vec<Deferred<'a>>,
+    /// Local functions whose body is one `return EXPR`: a call with
+    /// constant arguments is evaluated through them (`def b64(s): return
+    /// b64decode(s).decode()`), so helper functions do not hide a payload.
+    helpers: rustc_hash::FxHashMap<Arc<str>, &'a ast::StmtFunctionDef>,
+    /// How many helper calls are being evaluated inside each other.
+    inlining: u8,
+    /// The outermost helper call being evaluated: what the helper's body
+    /// does is reported at that line.
+    call_site: Option<TextSize>,
     depth: u32,
     truncated: bool,
     out: Walk,
@@ -196,6 +205,9 @@ impl<'a, 'p> Walker<'a, 'p> {
             classes: Vec::new(),
             install_classes: Vec::new(),
             deferred: Vec::new(),
+            helpers: rustc_hash::FxHashMap::default(),
+            inlining: 0,
+            call_site: None,
             depth: 0,
             truncated: false,
             out: Walk::default(),
@@ -431,6 +443,9 @@ impl<'a, 'p> Walker<'a, 'p> {
                 ..Sym::default()
             },
         );
+        if class.is_none() && helper_return(def).is_some() {
+            self.helpers.insert(name.clone(), def);
+        }
         let enclosing =
             (self.scopes.len() > 1).then(|| self.scopes.last().cloned().unwrap_or_default());
         self.deferred.push(Deferred {
@@ -574,7 +589,9 @@ impl<'a, 'p> Walker<'a, 'p> {
         match expr {
             Expr::StringLiteral(s) => {
                 let value: Arc<str> = Arc::from(s.value.to_str());
-                self.record_string(&value, s.start());
+                if self.inlining == 0 {
+                    self.record_string(&value, s.start());
+                }
                 Sym::constant(Const::Str(value))
             }
             Expr::BytesLiteral(b) => {
@@ -584,7 +601,7 @@ impl<'a, 'p> Walker<'a, 'p> {
                     .flat_map(|part| part.value.iter().copied())
                     .collect();
                 let sym = Sym::constant(Const::Bytes(bytes.into()));
-                if let Some(text) = sym.text() {
+                if let Some(text) = sym.text().filter(|_| self.inlining == 0) {
                     self.record_string(&text, b.start());
                 }
                 sym
@@ -723,7 +740,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         };
         let taint = base.taint
             | if &*qual == "os.environ" {
-                taint::ENV
+                taint::ENV | taint::ENV_ALL
             } else {
                 0
             };
@@ -738,17 +755,31 @@ impl<'a, 'p> Walker<'a, 'p> {
     fn sequence(&mut self, elts: &'a [Expr]) -> Sym {
         let mut taint = 0;
         let mut items = Vec::with_capacity(elts.len());
+        // The command-line shape of a list with unknown items
+        // (`[sys.executable, "-m", "pip", "install", name]`).
+        let mut shape: Vec<Arc<str>> = Vec::new();
         let mut all_const = true;
         for e in elts {
             let sym = self.expr(e);
             taint |= sym.taint;
+            if shape.len() < 64 {
+                shape.push(match (&sym.konst, &sym.template) {
+                    (Some(Const::Str(s)), _) => s.clone(),
+                    (Some(k @ Const::Int(_)), _) => k.as_text().unwrap_or_default(),
+                    (None, Some(t)) => t.clone(),
+                    _ => Arc::from("{}"),
+                });
+            }
             match sym.konst {
                 Some(k) if all_const => items.push(k),
                 _ => all_const = false,
             }
         }
+        let known = shape.iter().filter(|s| &***s != "{}").count();
         Sym {
             konst: all_const.then(|| Const::Seq(items.into())),
+            template: (!all_const && known >= 2 && shape.len() == elts.len())
+                .then(|| shape.join(" ").into()),
             taint,
             ..Sym::default()
         }
@@ -838,13 +869,18 @@ impl<'a, 'p> Walker<'a, 'p> {
 
     fn binop(&mut self, left: Sym, op: ast::Operator, right: Sym) -> Sym {
         let taint = left.taint | right.taint;
-        let konst = match (left.konst, right.konst) {
-            (Some(l), Some(r)) => consts::binop(&l, op, &r),
+        let konst = match (&left.konst, &right.konst) {
+            (Some(l), Some(r)) => consts::binop(l, op, r),
             _ => None,
+        };
+        let template = match konst {
+            Some(_) => None,
+            None => string_template(&left, op, &right),
         };
         Sym {
             konst,
             taint,
+            template,
             chain: left.chain.or(right.chain),
             ..Sym::default()
         }
@@ -940,12 +976,18 @@ impl<'a, 'p> Walker<'a, 'p> {
             }
         }
         if let Some(local) = &callee.local {
-            let instance = Sym {
+            let mut instance = Sym {
                 instance_of: Some(local.clone()),
                 returned_by: Some(local.clone()),
                 taint: args.iter().fold(0, |t, a| t | a.taint),
                 ..Sym::default()
             };
+            if let Some(value) = self.inline_helper(local, &args, &keywords, call.start()) {
+                instance.taint |= value.taint;
+                instance.konst = value.konst;
+                instance.chain = value.chain;
+                instance.analysed = value.analysed;
+            }
             return instance;
         }
 
@@ -955,11 +997,12 @@ impl<'a, 'p> Walker<'a, 'p> {
         if name.starts_with("setuptools.setup") || name.starts_with("distutils.core.setup") {
             self.force_cmdclass(call);
         }
-        let result = self.fold_call(&name, &callee, &args, &keywords, call.start());
+        let at = self.call_site.unwrap_or(call.start());
+        let result = self.fold_call(&name, &callee, &args, &keywords, at);
         if self.out.calls.len() < MAX_FACTS {
             self.out.calls.push(PendingCall {
                 name: name.clone(),
-                offset: call.start(),
+                offset: at,
                 node: self.node.clone(),
                 fixed: None,
                 args,
@@ -968,6 +1011,63 @@ impl<'a, 'p> Walker<'a, 'p> {
             });
         }
         result
+    }
+
+    /// Evaluates a call of a one-expression local function when an argument
+    /// is constant: the parameters are bound to the arguments and the
+    /// returned expression is evaluated at the call, so decoding done by a
+    /// helper is decoded here. Nested at most three helpers deep.
+    fn inline_helper(
+        &mut self,
+        local: &Arc<str>,
+        args: &[Sym],
+        keywords: &[(Arc<str>, Sym)],
+        at: TextSize,
+    ) -> Option<Sym> {
+        const MAX_INLINE: u8 = 3;
+        if self.inlining >= MAX_INLINE
+            || !args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .any(|a| a.konst.is_some())
+        {
+            return None;
+        }
+        let def = *self.helpers.get(local)?;
+        let (assigns, value) = helper_return(def)?;
+        let params = &def.parameters;
+        let mut scope = self.scopes[0].clone();
+        let positional = params.posonlyargs.iter().chain(&params.args);
+        for (i, p) in positional.chain(&params.kwonlyargs).enumerate() {
+            let name = p.parameter.name.as_str();
+            let bound = keywords
+                .iter()
+                .find(|(k, _)| &**k == name)
+                .map(|(_, v)| v)
+                .or_else(|| {
+                    (i < params.posonlyargs.len() + params.args.len())
+                        .then(|| args.get(i))
+                        .flatten()
+                });
+            scope.insert(Arc::from(name), bound.cloned().unwrap_or_default());
+        }
+        self.scopes.push(scope);
+        self.inlining += 1;
+        let outer_site = self.call_site;
+        self.call_site = outer_site.or(Some(at));
+        for stmt in assigns {
+            if let Stmt::Assign(a) = stmt
+                && let Expr::Name(target) = &a.targets[0]
+            {
+                let v = self.expr(&a.value);
+                self.bind(target.id.as_str(), v);
+            }
+        }
+        let result = self.expr(value);
+        self.call_site = outer_site;
+        self.inlining -= 1;
+        self.scopes.pop();
+        Some(result)
     }
 
     /// `setup(cmdclass={"install": Hook})`: the hook's methods run at
@@ -1120,6 +1220,19 @@ impl<'a, 'p> Walker<'a, 'p> {
         if names::is_env_read(name) {
             result.taint |= taint::ENV;
         }
+        if let Some(r) = receiver {
+            result.taint |= r.taint;
+        }
+        // One variable read from the environment is not all of it.
+        if matches!(
+            name,
+            "os.environ.get"
+                | "os.environ.pop"
+                | "os.environ.setdefault"
+                | "os.environ.__getitem__"
+        ) {
+            result.taint &= !taint::ENV_ALL;
+        }
         if names::is_network_read(name) {
             result.taint |= taint::NETWORK;
             let texts = args
@@ -1160,8 +1273,11 @@ impl<'a, 'p> Walker<'a, 'p> {
                 .and_then(|r| r.chain.clone())
                 .or_else(|| args.iter().find_map(|a| a.chain.clone()));
         }
-        if let Some(r) = receiver {
-            result.taint |= r.taint;
+        if result.konst.is_none()
+            && name == "str.format"
+            && let Some(Const::Str(fmt)) = receiver.and_then(|r| r.konst.as_ref())
+        {
+            result.template = Some(consts::brace_template(fmt).into());
         }
         if names::is_code_exec(name)
             && let Some(code) = arg(0).filter(|a| !a.analysed).and_then(Sym::text)
@@ -1244,6 +1360,7 @@ impl<'a, 'p> Walker<'a, 'p> {
     /// Analyses Python source found in a payload and merges its facts,
     /// attributed to the line that decodes or executes it.
     fn nested(&mut self, code: &str, chain: &str, at: TextSize) {
+        let at = self.call_site.unwrap_or(at);
         if self.layer >= MAX_LAYERS {
             self.out.notes.push(format!(
                 "payload nested more than {MAX_LAYERS} layers deep was not analysed"
@@ -1314,6 +1431,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         if value.len() < 4 {
             return;
         }
+        let at = self.call_site.unwrap_or(at);
         let value = if value.len() > MAX_STRING_FACT {
             Arc::from(&value[..value.floor_char_boundary(MAX_STRING_FACT)])
         } else {
@@ -1401,6 +1519,51 @@ fn join_chain(outer: &str, inner: Option<&str>) -> Arc<str> {
 }
 
 /// `if __name__ == "__main__":` in either order.
+/// A function whose body is straight-line: assignments to plain names
+/// (at most eight), then `return EXPR` (after an optional docstring).
+/// Returns the assignments and the returned expression.
+fn helper_return(def: &ast::StmtFunctionDef) -> Option<(&[Stmt], &Expr)> {
+    let body = match def.body.as_slice() {
+        [Stmt::Expr(doc), rest @ ..] if doc.value.is_string_literal_expr() => rest,
+        body => body,
+    };
+    let (Stmt::Return(ret), assigns) = body.split_last()? else {
+        return None;
+    };
+    let simple = assigns.len() <= 8
+        && assigns.iter().all(
+            |s| matches!(s, Stmt::Assign(a) if a.targets.len() == 1 && a.targets[0].is_name_expr()),
+        );
+    (simple && def.parameters.vararg.is_none()).then_some((assigns, ret.value.as_deref()?))
+}
+
+/// The shape of a string built from known and unknown parts (`"curl " +
+/// url + " | sh"`, `"echo %s | base64 -d" % data`), with `{}` for each
+/// unknown part, as f-string templates keep it.
+fn string_template(left: &Sym, op: ast::Operator, right: &Sym) -> Option<Arc<str>> {
+    fn part(sym: &Sym) -> Option<Arc<str>> {
+        match &sym.konst {
+            Some(Const::Str(s)) => Some(s.clone()),
+            Some(_) => None,
+            None => sym.template.clone(),
+        }
+    }
+    let text = match op {
+        ast::Operator::Add => match (part(left), part(right)) {
+            (Some(l), Some(r)) => format!("{l}{r}"),
+            (Some(l), None) if right.konst.is_none() => format!("{l}{{}}"),
+            (None, Some(r)) if left.konst.is_none() => format!("{{}}{r}"),
+            _ => return None,
+        },
+        ast::Operator::Mod => match &left.konst {
+            Some(Const::Str(fmt)) => consts::percent_template(fmt),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    (text.len() <= MAX_STRING_FACT).then(|| text.into())
+}
+
 fn is_main_guard(test: &Expr) -> bool {
     let Expr::Compare(c) = test else { return false };
     let [comparator] = &*c.comparators else {

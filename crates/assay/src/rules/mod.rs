@@ -259,6 +259,7 @@ pub static RULES: &[&dyn Rule] = &[
     &credentials::cloud_credentials::CloudCredentials,
     &credentials::app_secrets::AppSecrets,
     &exfiltration::host_data::HostData,
+    &exfiltration::endpoints::Endpoints,
     &evasion::unanalysable_source::UnanalysableSource,
     &packaging::unsafe_entry::UnsafeEntry,
     &packaging::native_binary::NativeBinary,

@@ -4,7 +4,7 @@ use aho_corasick::AhoCorasick;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{FileAnalysis, names};
-use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule, string_finding};
+use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {
     /// Paths of browser password and cookie stores, chat session tokens and
@@ -60,6 +60,15 @@ const STORES: &[(&str, &str)] = &[
     ("electrum\\wallets", "Electrum wallet"),
     ("atomic\\local storage", "Atomic wallet"),
     ("nkbihfbeogaeaoehlefnkodbefgpgknn", "MetaMask wallet"),
+    (".roblosecurity", "Roblox session cookie"),
+];
+
+/// Libraries whose calls read the browsers' cookie stores.
+const COOKIE_LIBRARIES: &[&str] = &[
+    "browser_cookie3.",
+    "browsercookie.",
+    "pycookiecheat.",
+    "rookiepy.",
 ];
 
 /// Channels stealers post to.
@@ -94,7 +103,29 @@ impl Rule for AppSecrets {
             let mut seen = std::collections::BTreeSet::new();
             let (mut webhook, mut stores) = (false, false);
             let start = out.len();
+            let mut credential = false;
+            for call in &file.calls {
+                if !COOKIE_LIBRARIES.iter().any(|l| call.name.starts_with(l))
+                    || !seen.insert(("browser cookies", call.context))
+                {
+                    continue;
+                }
+                stores = true;
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    call,
+                    format!("reads browser cookies with `{}`", call.name),
+                );
+                f.severity = if call.context.is_automatic() {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                out.push(f);
+            }
             for s in &file.strings {
+                credential |= is_bot_credential(&s.value);
                 if let Some(what) = lookup(&WEBHOOK_MATCHER, WEBHOOKS, &s.value) {
                     webhook = true;
                     if seen.insert((what, s.context)) {
@@ -124,9 +155,44 @@ impl Rule for AppSecrets {
                     f.message
                         .push_str(", in a file that sends data over the network");
                 }
+            } else if webhook && credential && networked {
+                // A bot token or webhook secret written into the code is a
+                // private channel of the author's: the package posts to it.
+                for f in &mut out[start..] {
+                    f.severity = Severity::High;
+                    f.message
+                        .push_str(" with its secret token in the code, in a file that posts to it");
+                }
             }
         }
     }
+}
+
+/// A Discord webhook URL with its id and token, or a Telegram bot token
+/// (`123456789:AA…`, 35 characters after the colon).
+fn is_bot_credential(text: &str) -> bool {
+    let token_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if let Some(at) = text.find("/api/webhooks/") {
+        let rest = &text[at + "/api/webhooks/".len()..];
+        let id_len = rest.chars().take_while(char::is_ascii_digit).count();
+        if id_len >= 15
+            && let Some(token) = rest[id_len..].strip_prefix('/')
+        {
+            return token.chars().take_while(|&c| token_char(c)).count() >= 40;
+        }
+    }
+    text.match_indices(':').any(|(at, _)| {
+        let id = text[..at]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .count();
+        let token = text[at + 1..]
+            .chars()
+            .take_while(|&c| token_char(c))
+            .count();
+        (8..=12).contains(&id) && token == 35
+    })
 }
 
 fn talks_to_network(file: &FileAnalysis) -> bool {

@@ -114,10 +114,18 @@ pub(crate) fn check_file(
             if !command.as_deref().is_some_and(is_build_tool) {
                 scope.1.push("runs a process");
             }
+            let installs = command.as_deref().and_then(installed_packages);
             let (severity, why) = match command.as_deref() {
                 Some(cmd) if is_hostile_command(cmd) => (
                     Severity::Critical,
                     "a command that fetches, decodes or hides",
+                ),
+                Some(cmd) if network_tool(cmd).is_some() => {
+                    (Severity::High, "a command that contacts the network")
+                }
+                Some(_) if installs.is_some() => (
+                    Severity::High,
+                    "`pip install` of packages the metadata does not declare",
                 ),
                 Some(cmd) if is_build_tool(cmd) => (Severity::Low, "a build tool"),
                 Some(_) => (Severity::Medium, "a process"),
@@ -224,6 +232,70 @@ pub(crate) fn is_hostile_command(cmd: &str) -> bool {
 }
 
 /// `… | sh`, `…|bash`: output piped into a shell (not `{node|short}`).
+/// The network client a command runs (`dig`, `nslookup`, `ping`, `nc`,
+/// `ssh`, …), in any part of a pipeline or `&&` chain.
+pub(crate) fn network_tool(cmd: &str) -> Option<&str> {
+    const TOOLS: &[&str] = &[
+        "dig", "nslookup", "host", "ping", "nc", "ncat", "netcat", "telnet", "ssh", "scp", "sftp",
+        "ftp", "tftp", "socat",
+    ];
+    cmd.split(['|', '&', ';'])
+        .filter_map(|part| part.split_whitespace().next())
+        .map(|program| program.rsplit(['/', '\\']).next().unwrap_or(program))
+        .find(|program| TOOLS.contains(program))
+}
+
+/// The packages a `pip install` command line fetches from an index, when it
+/// names any besides pip's own tooling (`pip install -e .`, `-r file` and
+/// local paths install nothing new by name).
+pub(crate) fn installed_packages(cmd: &str) -> Option<String> {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let at = words.windows(2).position(|w| {
+        let program = w[0].rsplit(['/', '\\']).next().unwrap_or(w[0]);
+        program.starts_with("pip") && program.len() <= 7 && w[1] == "install"
+    })?;
+    let mut names = Vec::new();
+    let mut skip_next = false;
+    for word in &words[at + 2..] {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if matches!(*word, "&&" | "||" | ";" | "|") {
+            break;
+        }
+        if word.starts_with('-') {
+            skip_next = matches!(
+                *word,
+                "-r" | "--requirement"
+                    | "-e"
+                    | "--editable"
+                    | "-c"
+                    | "--constraint"
+                    | "-i"
+                    | "--index-url"
+                    | "--extra-index-url"
+                    | "-t"
+                    | "--target"
+                    | "-f"
+                    | "--find-links"
+            );
+            continue;
+        }
+        let name = word.trim_matches(['"', '\'']);
+        let bare = name
+            .split(['=', '<', '>', '!', '~', '[', ';'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_lowercase();
+        let local = name.starts_with(['.', '/', '{']) || name.contains(['/', '\\']);
+        if !local && !bare.is_empty() && !matches!(bare.as_str(), "pip" | "setuptools" | "wheel") {
+            names.push(name);
+        }
+    }
+    (!names.is_empty()).then(|| names.join(" "))
+}
+
 pub(crate) fn pipes_into_shell(cmd: &str) -> bool {
     cmd.match_indices('|').any(|(at, _)| {
         let rest = cmd[at + 1..].trim_start();
@@ -314,10 +386,16 @@ pub(crate) fn is_sensitive_path(path: &str) -> bool {
 
 /// Words for what tainted data holds.
 pub(crate) fn describe_taint(labels: u8) -> String {
+    let labels = if labels & taint::ENV_ALL != 0 {
+        labels & !taint::ENV
+    } else {
+        labels
+    };
     let mut parts = Vec::new();
     for (label, words) in [
         (taint::SECRET, "credentials"),
         (taint::METADATA, "cloud metadata"),
+        (taint::ENV_ALL, "the whole environment"),
         (taint::ENV, "environment variables"),
         (taint::HOST_INFO, "host details"),
     ] {
@@ -340,5 +418,40 @@ mod tests {
         assert!(is_build_tool("git describe --tags"));
         assert!(!is_build_tool("python /tmp/x.py"));
         assert!(is_build_tool("python setup.py build_ext"));
+    }
+
+    #[test]
+    fn network_tools_in_commands() {
+        assert_eq!(network_tool("dig @1.1.1.1 x.example.com"), Some("dig"));
+        assert_eq!(
+            network_tool("echo hi && /usr/bin/nslookup a.b"),
+            Some("nslookup")
+        );
+        assert_eq!(network_tool("hostname"), None);
+        assert_eq!(network_tool("git describe"), None);
+    }
+
+    #[test]
+    fn pip_installs_of_named_packages() {
+        assert_eq!(
+            installed_packages("pip install requests").as_deref(),
+            Some("requests")
+        );
+        assert_eq!(
+            installed_packages("/usr/bin/python3 -m pip install -U evil-helper==1.0 && echo")
+                .as_deref(),
+            Some("evil-helper==1.0")
+        );
+        assert_eq!(installed_packages("pip3 install -e ."), None);
+        assert_eq!(installed_packages("pip install -r requirements.txt"), None);
+        assert_eq!(
+            installed_packages("pip install --upgrade pip setuptools wheel"),
+            None
+        );
+        assert_eq!(installed_packages("pip list"), None);
+        assert_eq!(
+            installed_packages("{} -m pip install aiofiles").as_deref(),
+            Some("aiofiles")
+        );
     }
 }

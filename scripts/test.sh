@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command: prepares the local package index server the index tests
+# publish to (pypiserver, installed once into target/test-venv from the
+# package index pip is configured for), then runs the whole test suite.
+#
+# The tests themselves use no network beyond loopback: they start the
+# server on 127.0.0.1 with fallback to any upstream index disabled.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/test-venv
+if [[ ! -x "$venv/bin/pypi-server" ]]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "pypiserver==2.4.2"
+fi
+export ASSAY_TEST_PYPI_SERVER="$PWD/$venv/bin/pypi-server"
+
+cargo test --workspace --locked "$@"
