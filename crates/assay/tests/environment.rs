@@ -667,3 +667,50 @@ fn which(name: &str) -> Option<PathBuf> {
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
 }
+
+#[test]
+fn large_binaries_are_hashed_in_full_but_not_kept() {
+    let env = FakeEnv::new();
+    // 3 MiB of a fake shared library: over the stream threshold.
+    let mut library = b"\x7fELF".to_vec();
+    library.resize(3 << 20, 7);
+    let library = String::from_utf8_lossy(&library).into_owned();
+    env.install(
+        "native",
+        "1.0",
+        &[
+            ("native/__init__.py", "from ._core import *\n"),
+            ("native/_core.cpython-312-x86_64-linux-gnu.so", &library),
+        ],
+    );
+    // The total limit counts kept bytes: 3 MiB streamed do not trip 1 MiB.
+    let limits = Limits {
+        max_total_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let scan = || {
+        Scanner::new()
+            .limits(limits)
+            .scan_environment(&env.root)
+            .expect("scans")
+    };
+    let reports = scan();
+    let native = named(&reports, "native");
+    assert!(native.findings.is_empty(), "{native:#?}");
+    assert!(native.errors.is_empty(), "{:?}", native.errors);
+    assert!(native.size.is_some_and(|s| s > 3 << 20));
+
+    // One byte changed at the end of the library is still found.
+    let path = env
+        .site
+        .join("native/_core.cpython-312-x86_64-linux-gnu.so");
+    let mut bytes = fs::read(&path).expect("read");
+    if let Some(last) = bytes.last_mut() {
+        *last = b'X';
+    }
+    fs::write(&path, bytes).expect("write");
+    let reports = scan();
+    let changed = findings(named(&reports, "native"), "AY503");
+    assert_eq!(changed.len(), 1, "{changed:#?}");
+    assert_eq!(changed[0].severity, Severity::High);
+}

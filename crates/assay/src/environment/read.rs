@@ -43,13 +43,9 @@ impl ReadProblem {
     }
 }
 
-/// Reads a regular file if, with every link resolved, it lies inside
-/// `canonical_prefix`, and is at most `max` bytes.
-pub(super) fn read_inside(
-    path: &Path,
-    canonical_prefix: &Path,
-    max: u64,
-) -> Result<Vec<u8>, ReadProblem> {
+/// Resolves every link of `path` and checks that the result is a regular
+/// file inside `canonical_prefix`: its real path and size.
+fn locate_inside(path: &Path, canonical_prefix: &Path) -> Result<(PathBuf, u64), ReadProblem> {
     let real = match fs::canonicalize(path) {
         Ok(real) => real,
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
@@ -67,11 +63,16 @@ pub(super) fn read_inside(
     if !meta.is_file() {
         return Err(ReadProblem::Special);
     }
-    if meta.len() > max {
-        return Err(ReadProblem::TooBig(meta.len()));
+    Ok((real, meta.len()))
+}
+
+/// Reads a whole regular file of at most `max` bytes.
+fn read_all(real: &Path, size: u64, max: u64) -> Result<Vec<u8>, ReadProblem> {
+    if size > max {
+        return Err(ReadProblem::TooBig(size));
     }
-    let mut data = Vec::with_capacity(meta.len().min(1 << 20) as usize);
-    fs::File::open(&real)
+    let mut data = Vec::with_capacity(size.min(1 << 20) as usize);
+    fs::File::open(real)
         .and_then(|f| f.take(max.saturating_add(1)).read_to_end(&mut data))
         .map_err(ReadProblem::Io)?;
     // The file may have grown since it was measured.
@@ -79,6 +80,97 @@ pub(super) fn read_inside(
         return Err(ReadProblem::TooBig(data.len() as u64));
     }
     Ok(data)
+}
+
+/// Reads a regular file if, with every link resolved, it lies inside
+/// `canonical_prefix`, and is at most `max` bytes.
+pub(super) fn read_inside(
+    path: &Path,
+    canonical_prefix: &Path,
+    max: u64,
+) -> Result<Vec<u8>, ReadProblem> {
+    let (real, size) = locate_inside(path, canonical_prefix)?;
+    read_all(&real, size, max)
+}
+
+/// Files larger than this that are not source are streamed: hashed in full,
+/// only their start kept (for the byte-detected kind).
+const STREAM_ABOVE: u64 = 1 << 20;
+
+/// How much of a streamed file is kept.
+const KEPT_HEAD: usize = 64 * 1024;
+
+/// A streamed file: its first bytes, size and `RECORD`-style hash.
+struct Streamed {
+    head: Vec<u8>,
+    size: u64,
+    hash: Option<String>,
+}
+
+/// Reads a file through, keeping its first [`KEPT_HEAD`] bytes and hashing
+/// all of it with `algorithm` (when assay knows it).
+fn stream(real: &Path, algorithm: Option<&str>) -> io::Result<Streamed> {
+    use sha2::{Digest, Sha256, Sha384, Sha512};
+    enum Hasher {
+        Sha256(Sha256),
+        Sha384(Sha384),
+        Sha512(Sha512),
+    }
+    let mut hasher = match algorithm {
+        Some("sha256") => Some(Hasher::Sha256(Sha256::new())),
+        Some("sha384") => Some(Hasher::Sha384(Sha384::new())),
+        Some("sha512") => Some(Hasher::Sha512(Sha512::new())),
+        _ => None,
+    };
+    let mut file = fs::File::open(real)?;
+    let mut head = Vec::with_capacity(KEPT_HEAD);
+    let mut buffer = vec![0u8; 256 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        let chunk = &buffer[..n];
+        size += n as u64;
+        let room = KEPT_HEAD.saturating_sub(head.len());
+        head.extend_from_slice(&chunk[..room.min(n)]);
+        match &mut hasher {
+            Some(Hasher::Sha256(h)) => h.update(chunk),
+            Some(Hasher::Sha384(h)) => h.update(chunk),
+            Some(Hasher::Sha512(h)) => h.update(chunk),
+            None if head.len() == KEPT_HEAD => break,
+            None => {}
+        }
+    }
+    use base64::Engine as _;
+    let encode = |digest: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    let hash = hasher.map(|h| match h {
+        Hasher::Sha256(h) => format!("sha256={}", encode(&h.finalize())),
+        Hasher::Sha384(h) => format!("sha384={}", encode(&h.finalize())),
+        Hasher::Sha512(h) => format!("sha512={}", encode(&h.finalize())),
+    });
+    Ok(Streamed { head, size, hash })
+}
+
+/// A file read whole, with its size and its hash in the algorithm of its
+/// `RECORD` line.
+fn hashed(listed: &Listed, data: Vec<u8>) -> (Vec<u8>, u64, Option<String>) {
+    let hash = listed
+        .hash
+        .as_deref()
+        .and_then(|h| h.split_once('='))
+        .and_then(|(algorithm, _)| record_hash_with(algorithm, &data));
+    let size = data.len() as u64;
+    (data, size, hash)
+}
+
+/// Source and scripts are always read whole: they are what gets analysed.
+fn is_source(display: &str) -> bool {
+    let lower = display.to_ascii_lowercase();
+    [".py", ".pyw", ".pth"].iter().any(|e| lower.ends_with(e)) || lower.starts_with("../")
 }
 
 /// Reads one distribution's files into a package of kind
@@ -151,7 +243,10 @@ struct Reader<'a> {
     anomalies: Vec<EntryAnomaly>,
     errors: Vec<String>,
     entries: usize,
+    /// Bytes kept in memory.
     total: u64,
+    /// Bytes of the files read (streamed files count in full).
+    size: u64,
     stopped: bool,
 }
 
@@ -165,6 +260,7 @@ impl<'a> Reader<'a> {
             errors: Vec::new(),
             entries: 0,
             total: 0,
+            size: 0,
             stopped: false,
         }
     }
@@ -202,8 +298,24 @@ impl<'a> Reader<'a> {
             return;
         }
         let max = self.limits.max_file_bytes;
-        let data = match read_inside(&listed.path, self.canonical_prefix, max) {
-            Ok(data) => data,
+        let located = locate_inside(&listed.path, self.canonical_prefix);
+        let read = match located {
+            Ok((real, size)) if size > STREAM_ABOVE && !is_source(&listed.display) => {
+                let algorithm = listed.hash.as_deref().and_then(|h| h.split_once('='));
+                match stream(&real, algorithm.map(|(a, _)| a)) {
+                    // A script without a `.py` name is analysed: read whole.
+                    Ok(streamed) if streamed.head.starts_with(b"#!") => {
+                        read_all(&real, size, max).map(|data| hashed(listed, data))
+                    }
+                    Ok(streamed) => Ok((streamed.head, streamed.size, streamed.hash)),
+                    Err(error) => Err(ReadProblem::Io(error)),
+                }
+            }
+            Ok((real, size)) => read_all(&real, size, max).map(|data| hashed(listed, data)),
+            Err(problem) => Err(problem),
+        };
+        let (data, real_size, found_hash) = match read {
+            Ok(read) => read,
             Err(ReadProblem::Missing) => {
                 if listed.must_exist {
                     self.anomaly(
@@ -258,7 +370,8 @@ impl<'a> Reader<'a> {
             return;
         }
         self.total += size;
-        if let Some(detail) = mismatch(listed, &data) {
+        self.size = self.size.saturating_add(real_size);
+        if let Some(detail) = mismatch(listed, found_hash.as_deref(), real_size) {
             self.anomaly(listed.display.clone(), AnomalyKind::RecordMismatch, detail);
         }
         self.files.push(PackageFile {
@@ -275,7 +388,7 @@ impl<'a> Reader<'a> {
             kind: ArtifactKind::Installed,
             format: ContainerFormat::Directory,
             sha256: None,
-            size: self.total,
+            size: self.size,
             files: self.files,
             metadata: None,
             record: None,
@@ -285,19 +398,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// How a file differs from its `RECORD` line, if it does. A hash in an
-/// algorithm assay does not know is not checked.
-fn mismatch(listed: &Listed, data: &[u8]) -> Option<String> {
-    if let Some(expected) = &listed.hash
-        && let Some((algorithm, _)) = expected.split_once('=')
-        && let Some(found) = record_hash_with(algorithm, data)
-        && &found != expected
+/// How a file differs from its `RECORD` line, if it does: `found_hash` is
+/// its hash in the line's algorithm (`None` when assay does not know the
+/// algorithm, which is then not checked), `size` its size.
+fn mismatch(listed: &Listed, found_hash: Option<&str>, size: u64) -> Option<String> {
+    if let (Some(expected), Some(found)) = (&listed.hash, found_hash)
+        && found != expected
     {
         return Some(format!("expected {expected}, found {found}"));
     }
     match listed.size {
-        Some(size) if size != data.len() as u64 => {
-            Some(format!("expected size {size}, found size {}", data.len()))
+        Some(expected) if expected != size => {
+            Some(format!("expected size {expected}, found size {size}"))
         }
         _ => None,
     }
