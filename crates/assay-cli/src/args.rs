@@ -36,7 +36,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan package files (.tar.gz, .zip, .whl, .egg) and folders.
+    /// Scan package files (.tar.gz, .zip, .whl, .egg), folders and installed
+    /// environments (--env).
     #[command(after_help = SCAN_AFTER_HELP)]
     Scan(ScanArgs),
     /// List every rule: id, slug, category, severity and summary.
@@ -49,8 +50,15 @@ pub enum Command {
 pub struct ScanArgs {
     /// Files and folders to scan. A folder is scanned as one package (an
     /// unpacked sdist or a project checkout), not searched for archives.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "envs", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Scan an installed environment: a virtualenv folder, a site-packages
+    /// folder, or a Python interpreter (a path or a name on PATH). Every
+    /// installed distribution is checked against its RECORD, and files no
+    /// distribution owns are reported. Repeatable.
+    #[arg(long = "env", value_name = "PATH")]
+    pub envs: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -263,6 +271,17 @@ mod tests {
             assert!(help.contains(&format!("[default: {flag}]")), "{flag}");
             assert_eq!(parse_size(flag), Ok(value));
         }
+    }
+
+    #[test]
+    fn env_alone_is_enough() {
+        let cli = Cli::try_parse_from(["assay", "scan", "--env", "a", "--env", "b"]).unwrap();
+        let Command::Scan(args) = cli.command else {
+            panic!("not a scan");
+        };
+        assert!(args.paths.is_empty());
+        assert_eq!(args.envs, [PathBuf::from("a"), PathBuf::from("b")]);
+        assert!(Cli::try_parse_from(["assay", "scan"]).is_err());
     }
 
     #[test]

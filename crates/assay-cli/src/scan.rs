@@ -27,10 +27,22 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
 
     let scanner = Scanner::new().limits(args.limits.to_limits());
     let progress = progress_bar(args);
-    let reports = scanner.scan_paths(&args.paths, |report| {
+    let on_done = |report: &ArtifactReport| {
         progress.inc(1);
         progress.set_message(report::printable(&report.target.to_string_lossy(), 60));
-    });
+    };
+    let mut reports = scanner.scan_paths(&args.paths, on_done);
+    for env in &args.envs {
+        // An environment's distributions are only known once it is read.
+        let counted = |report: &ArtifactReport| {
+            progress.inc_length(1);
+            on_done(report);
+        };
+        match scanner.scan_environment_with(env, counted) {
+            Ok(found) => reports.extend(found),
+            Err(error) => reports.push(ArtifactReport::unreadable(env, error.to_string())),
+        }
+    }
     progress.finish_and_clear();
 
     let status = status(&reports, args.fail_on.threshold());
@@ -74,7 +86,8 @@ fn status(reports: &[ArtifactReport], threshold: Option<VerdictLabel>) -> Status
 /// A progress bar on standard error, for scans of several artifacts on a
 /// terminal; hidden otherwise.
 fn progress_bar(args: &ScanArgs) -> ProgressBar {
-    if args.quiet || args.paths.len() < 2 || !std::io::stderr().is_terminal() {
+    let artifacts = args.paths.len() + args.envs.len();
+    if args.quiet || artifacts < 2 || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let style = ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")

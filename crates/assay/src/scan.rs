@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::artifact::{self, ArtifactKind, ContainerFormat, Limits, Package};
+use crate::environment::{self, EnvironmentError, InstalledOrigin};
 use crate::finding::{Finding, Severity};
 use std::collections::{HashMap, HashSet};
 
@@ -35,6 +36,9 @@ pub struct ArtifactReport {
     /// Problems reading or analysing the artifact. A non-empty list means the
     /// scan may be incomplete.
     pub errors: Vec<String>,
+    /// For an installed distribution (or a site-packages folder's unowned
+    /// files): where it is installed and how that was found.
+    pub installed: Option<InstalledOrigin>,
 }
 
 /// Counts for throughput figures.
@@ -161,7 +165,13 @@ impl Scanner {
         findings.dedup();
 
         let mut errors = package.errors.clone();
-        if analyses.is_empty() && package.metadata.is_none() && !package.files.is_empty() {
+        // A site-packages folder's unowned files need not be Python.
+        let expects_python = package.kind != ArtifactKind::Installed;
+        if expects_python
+            && analyses.is_empty()
+            && package.metadata.is_none()
+            && !package.files.is_empty()
+        {
             errors.push(
                 "not a Python package: no Python source, .pth file or package metadata found"
                     .to_owned(),
@@ -191,7 +201,67 @@ impl Scanner {
             verdict: Some(verdict::judge(&findings)),
             findings,
             errors,
+            installed: None,
         }
+    }
+
+    /// Scans an installed environment (see [`environment::locate`] for what
+    /// `path` may be): one report per installed distribution, then one for
+    /// the files of each site-packages folder that no distribution owns.
+    /// Distributions are scanned in parallel.
+    pub fn scan_environment(&self, path: &Path) -> Result<Vec<ArtifactReport>, EnvironmentError> {
+        self.scan_environment_with(path, |_| {})
+    }
+
+    /// [`Scanner::scan_environment`], calling `on_done` as each report is
+    /// finished (for progress bars).
+    pub fn scan_environment_with(
+        &self,
+        path: &Path,
+        on_done: impl Fn(&ArtifactReport) + Sync,
+    ) -> Result<Vec<ArtifactReport>, EnvironmentError> {
+        let mut reports = Vec::new();
+        for site in environment::locate(path)? {
+            let inventory = environment::inventory(&site, &self.limits)?;
+            let origin = |metadata_dir: Option<&str>| InstalledOrigin {
+                site_packages: site.path.clone(),
+                prefix: site.prefix.clone(),
+                located_by: site.located_by,
+                metadata_dir: metadata_dir.map(str::to_owned),
+            };
+            let finish = |mut report: ArtifactReport, metadata_dir: Option<&str>| {
+                report.installed = Some(origin(metadata_dir));
+                on_done(&report);
+                report
+            };
+            let distributions: Vec<ArtifactReport> = inventory
+                .distributions
+                .par_iter()
+                .map(|dist| {
+                    let mut report = self.guarded(&site.path, || {
+                        let package =
+                            environment::open_distribution(&inventory, dist, &self.limits);
+                        self.scan_package(&package)
+                    });
+                    let (name, version) = dist.name_from_folder();
+                    report.name = report.name.or(name);
+                    report.version = report.version.or(version);
+                    finish(report, Some(&dist.metadata_dir))
+                })
+                .collect();
+            reports.extend(distributions);
+            let unowned = self.guarded(&site.path, || {
+                self.scan_package(&environment::open_unowned(&inventory, &self.limits))
+            });
+            reports.push(finish(unowned, None));
+        }
+        Ok(reports)
+    }
+
+    /// Runs a scan, turning a panic into an error report on `target`.
+    fn guarded(&self, target: &Path, scan: impl FnOnce() -> ArtifactReport) -> ArtifactReport {
+        catch_unwind(AssertUnwindSafe(scan))
+            .unwrap_or_else(|panic| ArtifactReport::unreadable(target, panic_message(&panic)))
     }
 }
 
@@ -368,6 +438,7 @@ impl ArtifactReport {
             verdict: None,
             findings: Vec::new(),
             errors: vec![error],
+            installed: None,
         }
     }
 }

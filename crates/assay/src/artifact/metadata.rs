@@ -162,6 +162,8 @@ fn strip_indent(line: &str) -> &str {
 /// - egg: `EGG-INFO/PKG-INFO`;
 /// - sdist: the shallowest `PKG-INFO` at depth 0 or 1 (`name-1.0/PKG-INFO`),
 ///   else the shallowest `*.egg-info/PKG-INFO` at depth 1 to 3;
+/// - installed: `*.dist-info/METADATA`, else `*.egg-info/PKG-INFO`, at depth 1
+///   (the environment reader sets the metadata itself; this is a fallback);
 /// - directory: `PKG-INFO` at the root, else `*.egg-info/PKG-INFO` or
 ///   `*.dist-info/METADATA` at depth 1 (then `src/*.egg-info/PKG-INFO`).
 ///
@@ -193,6 +195,9 @@ pub(super) fn locate(kind: ArtifactKind, files: &[PackageFile]) -> Option<&Packa
         ArtifactKind::Egg => files.iter().find(|f| f.path == "EGG-INFO/PKG-INFO"),
         ArtifactKind::Sdist => shallowest(&|f| is_pkg_info(f) && depth(f) <= 1)
             .or_else(|| shallowest(&|f| egg_info(f, 3))),
+        ArtifactKind::Installed => {
+            shallowest(&dist_info).or_else(|| shallowest(&|f| egg_info(f, 1)))
+        }
         ArtifactKind::Directory => files
             .iter()
             .find(|f| f.path == "PKG-INFO")

@@ -30,6 +30,11 @@ pub enum ArtifactKind {
     Egg,
     /// A folder on disk.
     Directory,
+    /// A distribution installed in an environment (`*.dist-info`,
+    /// `*.egg-info`, `*.egg` in site-packages), or the files of a
+    /// site-packages folder that no distribution owns. Its files are read
+    /// from disk; paths are relative to site-packages.
+    Installed,
 }
 
 /// The container format, detected from the bytes rather than the file name.
@@ -182,6 +187,11 @@ pub enum AnomalyKind {
     MissingFromArchive,
     /// The same path appears twice in the archive.
     DuplicateEntry,
+    /// A file in site-packages that no installed distribution lists.
+    Unowned,
+    /// A path an installed distribution lists, or a symbolic link in an
+    /// environment, that leads outside the environment's prefix: never read.
+    OutsideEnvironment,
 }
 
 /// Why an artifact could not be read at all.

@@ -159,10 +159,38 @@ impl Printer {
         writeln!(out)
     }
 
-    /// `target  LABEL score/100  name version`
+    /// `target  LABEL score/100  name version`; for installed artifacts
+    /// `name version (installed, site-packages)  LABEL score/100`.
     fn header(&self, out: &mut impl Write, report: &ArtifactReport) -> io::Result<()> {
+        let identity: Vec<String> = [&report.name, &report.version]
+            .into_iter()
+            .flatten()
+            .map(|s| printable(s, 80))
+            .collect();
+        if let Some(installed) = &report.installed {
+            let site = escape_controls(&installed.site_packages.to_string_lossy());
+            let title = match &installed.metadata_dir {
+                Some(_) => format!("{} (installed, {site})", identity.join(" ")),
+                None => format!(
+                    "unowned files in {site} (site-packages {})",
+                    installed.located_by.describe()
+                ),
+            };
+            write!(out, "{}  ", self.paint.bold(title))?;
+            self.label(out, report)?;
+            return writeln!(out);
+        }
         let target = escape_controls(&report.target.to_string_lossy());
         write!(out, "{}  ", self.paint.bold(target))?;
+        self.label(out, report)?;
+        if !identity.is_empty() {
+            write!(out, "  {}", identity.join(" "))?;
+        }
+        writeln!(out)
+    }
+
+    /// `LABEL score/100`, or `NOT SCANNED`.
+    fn label(&self, out: &mut impl Write, report: &ArtifactReport) -> io::Result<()> {
         match &report.verdict {
             Some(verdict) => {
                 let style = match verdict.label {
@@ -184,15 +212,7 @@ impl Printer {
                 self.paint.style("NOT SCANNED", Style::new().red().bold())
             )?,
         }
-        let identity: Vec<String> = [&report.name, &report.version]
-            .into_iter()
-            .flatten()
-            .map(|s| printable(s, 80))
-            .collect();
-        if !identity.is_empty() {
-            write!(out, "  {}", identity.join(" "))?;
-        }
-        writeln!(out)
+        Ok(())
     }
 
     fn stats(&self, out: &mut impl Write, report: &ArtifactReport) -> io::Result<()> {
@@ -210,6 +230,16 @@ impl Printer {
         ));
         if let Some(sha256) = &report.sha256 {
             parts.push(format!("sha256 {}", printable(sha256, 64)));
+        }
+        if let Some(installed) = &report.installed {
+            if let Some(dir) = &installed.metadata_dir {
+                parts.push(format!("metadata {}", printable(dir, 80)));
+            }
+            parts.push(format!(
+                "site-packages {}, prefix {}",
+                installed.located_by.describe(),
+                escape_controls(&installed.prefix.to_string_lossy())
+            ));
         }
         writeln!(out, "  {}", self.paint.dimmed(parts.join(", ")))
     }
@@ -386,6 +416,39 @@ mod tests {
                 assert_eq!(line, line.trim_end());
             }
         }
+    }
+
+    #[test]
+    fn installed_distributions_are_named_with_their_site_packages() {
+        let installed = fixtures::installed();
+        let text = render(std::slice::from_ref(&installed), HumanOptions::default());
+        let first = text.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "requests 2.32.3 (installed, /venv/lib/python3.12/site-packages)  SUSPICIOUS 70/100"
+        );
+        assert!(text.contains("installed file changed after install"));
+
+        let mut unowned = installed;
+        if let Some(origin) = unowned.installed.as_mut() {
+            origin.metadata_dir = None;
+        }
+        unowned.name = None;
+        unowned.version = None;
+        let verbose = HumanOptions {
+            verbosity: Verbosity::Verbose,
+            ..HumanOptions::default()
+        };
+        let text = render(&[unowned], verbose);
+        assert!(
+            text.starts_with(
+                "unowned files in /venv/lib/python3.12/site-packages \
+                 (site-packages found from pyvenv.cfg)  SUSPICIOUS"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("installed, 500 bytes"), "{text}");
+        assert!(text.contains("prefix /venv"), "{text}");
     }
 
     #[test]

@@ -51,7 +51,8 @@ pub struct Artifact {
     /// The path as given on the command line (lossily decoded when it is not
     /// UTF-8).
     pub target: String,
-    /// `sdist`, `wheel`, `egg` or `directory`; `null` when unreadable.
+    /// `sdist`, `wheel`, `egg`, `directory` or `installed`; `null` when
+    /// unreadable.
     pub kind: Option<String>,
     /// `tar-gz`, `tar-bz2`, `tar-xz`, `tar`, `zip` or `directory`.
     pub format: Option<String>,
@@ -70,6 +71,26 @@ pub struct Artifact {
     /// Problems reading or analysing the artifact; non-empty means the scan
     /// of this artifact is incomplete.
     pub errors: Vec<String>,
+    /// For an installed distribution, or the files of a site-packages
+    /// folder that no distribution owns (`assay scan --env`); `null`
+    /// otherwise.
+    pub installed: Option<Installed>,
+}
+
+/// Where an installed artifact is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Installed {
+    /// The site-packages folder; finding paths are relative to it.
+    pub site_packages: String,
+    /// The environment's prefix: nothing outside it is read.
+    pub prefix: String,
+    /// How site-packages was found: `pyvenv-cfg`, `layout`,
+    /// `site-packages` (given directly) or `interpreter`.
+    pub located_by: String,
+    /// The distribution's metadata folder relative to site-packages;
+    /// `null` for the files no distribution owns.
+    pub metadata_dir: Option<String>,
 }
 
 /// Counts of what was scanned in one artifact.
@@ -158,6 +179,12 @@ impl From<&ArtifactReport> for Artifact {
             verdict: report.verdict.as_ref().map(Verdict::from),
             findings: report.findings.iter().map(Finding::from).collect(),
             errors: report.errors.clone(),
+            installed: report.installed.as_ref().map(|i| Installed {
+                site_packages: i.site_packages.to_string_lossy().into_owned(),
+                prefix: i.prefix.to_string_lossy().into_owned(),
+                located_by: i.located_by.as_str().to_owned(),
+                metadata_dir: i.metadata_dir.clone(),
+            }),
         }
     }
 }
@@ -245,6 +272,25 @@ mod tests {
         assert_eq!(document.schema_version, SCHEMA_VERSION);
         assert_eq!(document.tool.version, TOOL_VERSION);
         assert_eq!(document.rule_set_version, rule_set_version());
+    }
+
+    #[test]
+    fn installed_origin_reads_back() {
+        let reports = [fixtures::installed()];
+        let document: Document = serde_json::from_str(&render(&reports)).unwrap();
+        assert_eq!(document, Document::new(&reports));
+        let installed = document.artifacts[0].installed.clone().unwrap();
+        assert_eq!(
+            installed.site_packages,
+            "/venv/lib/python3.12/site-packages"
+        );
+        assert_eq!(installed.prefix, "/venv");
+        assert_eq!(installed.located_by, "pyvenv-cfg");
+        assert_eq!(
+            installed.metadata_dir.as_deref(),
+            Some("requests-2.32.3.dist-info")
+        );
+        assert_eq!(document.artifacts[0].kind.as_deref(), Some("installed"));
     }
 
     /// The example in `docs/json-schema.md` has exactly the fields of the

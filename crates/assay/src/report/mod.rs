@@ -192,6 +192,7 @@ pub(crate) mod fixtures {
     use std::path::PathBuf;
 
     use crate::artifact::{ArtifactKind, ContainerFormat};
+    use crate::environment::{InstalledOrigin, LocatedBy};
     use crate::finding::{Finding, Location, Severity};
     use crate::python::ExecContext;
     use crate::scan::{ArtifactReport, ScanStats};
@@ -265,6 +266,7 @@ pub(crate) mod fixtures {
             verdict: Some(verdict::judge(&malicious_findings)),
             findings: malicious_findings,
             errors: Vec::new(),
+            installed: None,
         };
 
         let native = finding(
@@ -291,6 +293,7 @@ pub(crate) mod fixtures {
             verdict: Some(verdict::judge(&clean_findings)),
             findings: clean_findings,
             errors: Vec::new(),
+            installed: None,
         };
 
         let mut pth = finding(
@@ -319,6 +322,7 @@ pub(crate) mod fixtures {
             verdict: Some(verdict::judge(&odd_findings)),
             findings: odd_findings,
             errors: vec!["odd_pkg/big.py: skipped, larger than --max-file-bytes".to_owned()],
+            installed: None,
         };
 
         let unreadable = ArtifactReport::unreadable(
@@ -327,6 +331,43 @@ pub(crate) mod fixtures {
         );
 
         vec![malicious, clean, suspicious, unreadable]
+    }
+
+    /// An installed distribution whose `__init__.py` changed after install.
+    pub(crate) fn installed() -> ArtifactReport {
+        let mut patched = finding(
+            "AY503",
+            "record-mismatch",
+            Severity::High,
+            Location::file("requests/__init__.py"),
+            "installed file changed after install: requests/__init__.py",
+        );
+        patched.decoded = Some("expected sha256=AAAA, found sha256=BBBB".to_owned());
+        let installed_findings = vec![patched];
+        let site_packages = PathBuf::from("/venv/lib/python3.12/site-packages");
+        ArtifactReport {
+            target: site_packages.clone(),
+            kind: Some(ArtifactKind::Installed),
+            format: Some(ContainerFormat::Directory),
+            name: Some("requests".to_owned()),
+            version: Some("2.32.3".to_owned()),
+            sha256: None,
+            size: Some(500),
+            stats: ScanStats {
+                files: 3,
+                python_files: 1,
+                python_bytes: 400,
+            },
+            verdict: Some(verdict::judge(&installed_findings)),
+            findings: installed_findings,
+            errors: Vec::new(),
+            installed: Some(InstalledOrigin {
+                site_packages,
+                prefix: PathBuf::from("/venv"),
+                located_by: LocatedBy::PyvenvCfg,
+                metadata_dir: Some("requests-2.32.3.dist-info".to_owned()),
+            }),
+        }
     }
 }
 

@@ -471,6 +471,18 @@ mod tests {
     }
 
     #[test]
+    fn installed_files_are_located_in_site_packages() {
+        let log = render(&[fixtures::installed()]);
+        assert_valid(&log);
+        let location = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+        #[cfg(unix)]
+        assert_eq!(
+            location["artifactLocation"]["uri"],
+            "file:///venv/lib/python3.12/site-packages/requests/__init__.py"
+        );
+    }
+
+    #[test]
     fn uris() {
         let uri = |target: &str, inner: &str| artifact_uri(&PathBuf::from(target), inner);
         assert_eq!(
