@@ -54,7 +54,10 @@ impl Roles {
             FileKind::Text if has_python_shebang(data) => return Some(FileRole::Script),
             _ => return None,
         }
-        let installs = !matches!(self.kind, Some(ArtifactKind::Wheel | ArtifactKind::Egg));
+        let installs = !matches!(
+            self.kind,
+            Some(ArtifactKind::Wheel | ArtifactKind::Egg | ArtifactKind::Installed)
+        );
         Some(if matches!(name, "sitecustomize.py" | "usercustomize.py") {
             FileRole::SiteCustomize
         } else if rel == "setup.py" && installs {
