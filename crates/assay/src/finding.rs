@@ -5,7 +5,9 @@ use serde::Serialize;
 use crate::python::ExecContext;
 
 /// How much a finding weighs in the verdict. Ordered from least to most.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// A capability worth knowing about; never changes a verdict alone.
@@ -35,7 +37,7 @@ impl std::fmt::Display for Severity {
 }
 
 /// Where a finding is, inside the artifact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Location {
     /// Path inside the artifact, `/`-separated.
     pub path: String,
@@ -98,4 +100,46 @@ pub struct Finding {
     /// (the URL, the decoded payload's start, the link target).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
+}
+
+/// A finding as stored (in the scan-result cache): the rule by its id.
+#[derive(serde::Deserialize)]
+struct StoredFinding {
+    rule: String,
+    severity: Severity,
+    message: String,
+    location: Location,
+    context: Option<ExecContext>,
+    excerpt: Option<String>,
+    decoded: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Finding {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Finding, D::Error> {
+        use serde::de::Error as _;
+        Finding::try_from(StoredFinding::deserialize(d)?).map_err(D::Error::custom)
+    }
+}
+
+impl TryFrom<StoredFinding> for Finding {
+    type Error = String;
+
+    /// Only a rule this build has can come back.
+    fn try_from(stored: StoredFinding) -> Result<Finding, String> {
+        let meta = crate::rules::RULES
+            .iter()
+            .map(|rule| rule.meta())
+            .find(|meta| meta.id == stored.rule)
+            .ok_or_else(|| format!("unknown rule {}", stored.rule))?;
+        Ok(Finding {
+            rule: meta.id,
+            slug: meta.slug,
+            severity: stored.severity,
+            message: stored.message,
+            location: stored.location,
+            context: stored.context,
+            excerpt: stored.excerpt,
+            decoded: stored.decoded,
+        })
+    }
 }

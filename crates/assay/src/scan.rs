@@ -18,7 +18,7 @@ use crate::rules::{self, FileInfo, FileKind, PackageFacts};
 use crate::verdict::{self, Verdict};
 
 /// What assay found in one artifact.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ArtifactReport {
     /// The path as given.
     pub target: PathBuf,
@@ -39,10 +39,31 @@ pub struct ArtifactReport {
     /// For an installed distribution (or a site-packages folder's unowned
     /// files): where it is installed and how that was found.
     pub installed: Option<InstalledOrigin>,
+    /// For an artifact fetched from a package index: where from, and why
+    /// it was scanned.
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a downloaded artifact came from and why it is in the scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Provenance {
+    /// The URL it was downloaded from (without credentials).
+    pub url: Option<String>,
+    /// The index that listed it.
+    pub index: Option<String>,
+    /// Why it was scanned: each chain of requirements from what the user
+    /// asked for to this distribution (`requirements.txt:3 app>=1 → app
+    /// 1.0 requires helper`).
+    pub required_by: Vec<String>,
+    /// Facts about where it came from that need attention: the name is on
+    /// more than one index, the release is yanked, the index gave no
+    /// digest to check.
+    pub notes: Vec<String>,
 }
 
 /// Counts for throughput figures.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ScanStats {
     pub files: usize,
     pub python_files: usize,
@@ -202,6 +223,7 @@ impl Scanner {
             findings,
             errors,
             installed: None,
+            provenance: None,
         }
     }
 
@@ -439,6 +461,7 @@ impl ArtifactReport {
             findings: Vec::new(),
             errors: vec![error],
             installed: None,
+            provenance: None,
         }
     }
 }

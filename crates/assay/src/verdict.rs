@@ -12,7 +12,9 @@ use serde::Serialize;
 use crate::finding::{Finding, Severity};
 
 /// The three answers assay gives about a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerdictLabel {
     Clean,
@@ -37,7 +39,7 @@ impl std::fmt::Display for VerdictLabel {
 }
 
 /// A package's verdict with the evidence it rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Verdict {
     pub label: VerdictLabel,
     /// 0 (nothing found) to 100 (certain).

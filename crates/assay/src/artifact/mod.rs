@@ -19,7 +19,7 @@ pub use metadata::CoreMetadata;
 pub use record::Record;
 
 /// What kind of Python artifact a package was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ArtifactKind {
     /// A source distribution (`.tar.gz`, `.zip`, ...).
@@ -38,7 +38,7 @@ pub enum ArtifactKind {
 }
 
 /// The container format, detected from the bytes rather than the file name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContainerFormat {
     TarGz,

@@ -29,7 +29,7 @@ pub use locate::locate;
 pub use read::{open_distribution, open_unowned};
 
 /// How an environment's site-packages folder was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LocatedBy {
     /// A virtual environment: `pyvenv.cfg` and the folders beside it.
@@ -67,7 +67,7 @@ impl LocatedBy {
 }
 
 /// One site-packages folder of an environment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SitePackages {
     /// The folder, absolute (symbolic links in it not resolved).
     pub path: PathBuf,
@@ -79,7 +79,7 @@ pub struct SitePackages {
 }
 
 /// Where an installed artifact comes from, carried on its report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct InstalledOrigin {
     /// The site-packages folder; finding paths are relative to it.
     pub site_packages: PathBuf,

@@ -12,7 +12,9 @@ use serde::Serialize;
 
 /// When a piece of code runs, from the installing user's point of view.
 /// Ordered from least to most exposed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExecContext {
     /// Inside a function nothing at install, startup or import time calls.

@@ -107,7 +107,11 @@ struct Printer {
 impl Printer {
     fn shown(&self, report: &ArtifactReport) -> Shown {
         let clean = report.verdict.as_ref().map(|v| v.label) == Some(VerdictLabel::Clean);
-        let needs_attention = !clean || !report.errors.is_empty();
+        let noted = report
+            .provenance
+            .as_ref()
+            .is_some_and(|p| !p.notes.is_empty());
+        let needs_attention = !clean || !report.errors.is_empty() || noted;
         match self.verbosity {
             _ if needs_attention => Shown::Block,
             Verbosity::Quiet => Shown::Nothing,
@@ -132,6 +136,34 @@ impl Printer {
 
         if self.verbosity == Verbosity::Verbose && report.verdict.is_some() {
             self.stats(out, report)?;
+        }
+        if let Some(provenance) = &report.provenance {
+            for chain in &provenance.required_by {
+                writeln!(
+                    out,
+                    "  {} {}",
+                    self.paint.bold("required by:"),
+                    escape_controls(chain)
+                )?;
+            }
+            if self.verbosity == Verbosity::Verbose
+                && let Some(url) = &provenance.url
+            {
+                writeln!(
+                    out,
+                    "  {} {}",
+                    self.paint.bold("from:"),
+                    escape_controls(url)
+                )?;
+            }
+            for note in &provenance.notes {
+                writeln!(
+                    out,
+                    "  {} {}",
+                    self.paint.style("note:", Style::new().yellow().bold()),
+                    escape_controls(note)
+                )?;
+            }
         }
         if let Some(verdict) = &report.verdict
             && !verdict.evidence.is_empty()

@@ -75,6 +75,25 @@ pub struct Artifact {
     /// folder that no distribution owns (`assay scan --env`); `null`
     /// otherwise.
     pub installed: Option<Installed>,
+    /// For an artifact downloaded from a package index (a name, a
+    /// requirements file or a lockfile was scanned); `null` otherwise.
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a downloaded artifact came from and why it was scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// The download URL, without credentials.
+    pub url: Option<String>,
+    /// The index that listed the file.
+    pub index: Option<String>,
+    /// Each chain of requirements that brought it in, from what was asked
+    /// for down to this distribution.
+    pub required_by: Vec<String>,
+    /// Facts that need attention: the name is on several indexes
+    /// (dependency-confusion risk), a yanked release, no digest to check.
+    pub notes: Vec<String>,
 }
 
 /// Where an installed artifact is.
@@ -184,6 +203,12 @@ impl From<&ArtifactReport> for Artifact {
                 prefix: i.prefix.to_string_lossy().into_owned(),
                 located_by: i.located_by.as_str().to_owned(),
                 metadata_dir: i.metadata_dir.clone(),
+            }),
+            provenance: report.provenance.as_ref().map(|p| Provenance {
+                url: p.url.clone(),
+                index: p.index.clone(),
+                required_by: p.required_by.clone(),
+                notes: p.notes.clone(),
             }),
         }
     }

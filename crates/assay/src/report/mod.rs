@@ -267,6 +267,7 @@ pub(crate) mod fixtures {
             findings: malicious_findings,
             errors: Vec::new(),
             installed: None,
+            provenance: None,
         };
 
         let native = finding(
@@ -294,6 +295,7 @@ pub(crate) mod fixtures {
             findings: clean_findings,
             errors: Vec::new(),
             installed: None,
+            provenance: None,
         };
 
         let mut pth = finding(
@@ -323,6 +325,7 @@ pub(crate) mod fixtures {
             findings: odd_findings,
             errors: vec!["odd_pkg/big.py: skipped, larger than --max-file-bytes".to_owned()],
             installed: None,
+            provenance: None,
         };
 
         let unreadable = ArtifactReport::unreadable(
@@ -361,6 +364,7 @@ pub(crate) mod fixtures {
             verdict: Some(verdict::judge(&installed_findings)),
             findings: installed_findings,
             errors: Vec::new(),
+            provenance: None,
             installed: Some(InstalledOrigin {
                 site_packages,
                 prefix: PathBuf::from("/venv"),
