@@ -76,14 +76,14 @@ pub enum IndexError {
         detail: String,
     },
     /// The body ended before its announced `Content-Length`.
-    #[error("{url}: truncated body: got {received} of {expected} bytes")]
+    #[error("{url}: truncated body: got {} of {expected} bytes", received.map_or_else(|| "fewer".to_owned(), |r| r.to_string()))]
     Truncated {
         /// The URL.
         url: String,
         /// Content-Length.
         expected: u64,
-        /// Bytes received.
-        received: u64,
+        /// Bytes received, when known (the connection may fail mid-read).
+        received: Option<u64>,
     },
     /// The body is larger than the configured cap.
     #[error("{url}: larger than the limit of {limit} bytes")]
@@ -400,7 +400,17 @@ impl Client {
         let encoded =
             header("content-encoding").is_some_and(|e| !e.eq_ignore_ascii_case("identity"));
         let expected = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
-        if expected.is_some_and(|l| l > limit) && (200..300).contains(&status) {
+        if !(200..300).contains(&status) {
+            // Error bodies are not used; drain a little so the connection can close cleanly.
+            let _ = resp.body_mut().with_config().limit(64 << 10).read_to_vec();
+            return Ok(Fetched {
+                final_url,
+                status,
+                content_type,
+                body: Vec::new(),
+            });
+        }
+        if expected.is_some_and(|l| l > limit) {
             return Err((
                 IndexError::TooLarge {
                     url: target.to_owned(),
@@ -427,7 +437,7 @@ impl Client {
                         IndexError::Truncated {
                             url: target.to_owned(),
                             expected: exp,
-                            received: 0,
+                            received: None,
                         },
                         true,
                     ),
@@ -441,7 +451,7 @@ impl Client {
                 IndexError::Truncated {
                     url: target.to_owned(),
                     expected: exp,
-                    received: body.len() as u64,
+                    received: Some(body.len() as u64),
                 },
                 true,
             ));

@@ -177,6 +177,9 @@ pub struct Environment {
     pub vars: BTreeMap<String, String>,
     /// The user's home directory.
     pub home: Option<PathBuf>,
+    /// The system configuration directory (`/etc`) for pip's global files;
+    /// `None` reads no global file.
+    pub etc: Option<PathBuf>,
 }
 
 impl Environment {
@@ -189,7 +192,11 @@ impl Environment {
             .get("HOME")
             .filter(|h| !h.is_empty())
             .map(PathBuf::from);
-        Environment { vars, home }
+        Environment {
+            vars,
+            home,
+            etc: Some(PathBuf::from("/etc")),
+        }
     }
 
     /// A non-empty variable.
@@ -289,11 +296,20 @@ impl PipFiles {
             return Ok(files);
         }
         let mut paths: Vec<PathBuf> = Vec::new();
-        let xdg_dirs = env.var("XDG_CONFIG_DIRS").unwrap_or("/etc/xdg");
-        for dir in xdg_dirs.split(':').filter(|d| !d.is_empty()) {
-            paths.push(Path::new(dir).join("pip").join("pip.conf"));
+        if let Some(etc) = &env.etc {
+            let xdg_dirs: Vec<PathBuf> = match env.var("XDG_CONFIG_DIRS") {
+                Some(d) => d
+                    .split(':')
+                    .filter(|d| !d.is_empty())
+                    .map(PathBuf::from)
+                    .collect(),
+                None => vec![etc.join("xdg")],
+            };
+            for dir in xdg_dirs {
+                paths.push(dir.join("pip").join("pip.conf"));
+            }
+            paths.push(etc.join("pip.conf"));
         }
-        paths.push(PathBuf::from("/etc/pip.conf"));
         let skip_user = env_file.as_ref().is_some_and(|p| p.exists());
         if !skip_user {
             if let Some(home) = &env.home {
