@@ -329,7 +329,9 @@ fn parse_html(
 fn filename_from_url(abs: &str) -> String {
     let no_frag = url::without_fragment(abs);
     let path = url::split(no_frag).map_or(no_frag, |p| p.path);
-    url::percent_decode(path.rsplit('/').next().unwrap_or(""))
+    let decoded = url::percent_decode(path.rsplit('/').next().unwrap_or(""));
+    // An encoded `/` or `\` must not smuggle a path into a file name.
+    decoded.rsplit(['/', '\\']).next().unwrap_or("").to_owned()
 }
 
 #[cfg(test)]

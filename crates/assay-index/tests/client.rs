@@ -488,3 +488,65 @@ fn project_json_endpoint() {
         Err(IndexError::MalformedJson { .. })
     ));
 }
+
+fn proxy_to(base: &str) -> Option<assay_index::Sourced<String>> {
+    Some(assay_index::Sourced {
+        value: base.to_owned(),
+        source: assay_index::Source::Default,
+    })
+}
+
+#[test]
+fn requests_go_through_the_proxy_unless_no_proxy() {
+    let proxy = Server::start(good_index);
+    let mut cfg = IndexConfig::for_index("http://mirror.example/simple").expect("config");
+    cfg.proxy.http = proxy_to(&proxy.base);
+    cfg.backoff = Duration::from_millis(1);
+    let client = Client::new(cfg, None).expect("client");
+    let listing = client.project("demo").expect("through the proxy");
+    assert_eq!(
+        listing.files()[0].url,
+        "http://mirror.example/files/demo-1.0.tar.gz"
+    );
+    assert_eq!(
+        client.download(listing.files()[0]).expect("download").bytes,
+        SDIST
+    );
+    // The proxy opened tunnels to the index host and served both requests.
+    assert!(proxy.hits("CONNECT mirror.example:80") >= 1);
+    assert_eq!(proxy.hits("/simple/demo/"), 1);
+    assert_eq!(proxy.hits("/files/demo-1.0.tar.gz"), 1);
+
+    let direct = Server::start(good_index);
+    let mut cfg = config(&direct.base);
+    cfg.proxy.http = proxy_to(&proxy.base);
+    cfg.proxy.no_proxy = vec!["127.0.0.1".into()];
+    let before = proxy.total_hits();
+    Client::new(cfg, None)
+        .expect("client")
+        .project("demo")
+        .expect("direct");
+    assert_eq!(proxy.total_hits(), before);
+    assert_eq!(direct.hits("/simple/demo/"), 1);
+}
+
+#[test]
+fn unreadable_ca_bundle_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pem = dir.path().join("ca.pem");
+    std::fs::write(&pem, "not a certificate").expect("write");
+    let mut cfg = IndexConfig::for_index("https://mirror.example/simple").expect("config");
+    cfg.cert = Some(assay_index::Sourced {
+        value: pem,
+        source: assay_index::Source::Default,
+    });
+    assert!(matches!(
+        Client::new(cfg.clone(), None),
+        Err(IndexError::Cert { .. })
+    ));
+    cfg.cert.as_mut().expect("cert").value = dir.path().join("missing.pem");
+    assert!(matches!(
+        Client::new(cfg, None),
+        Err(IndexError::Cert { .. })
+    ));
+}

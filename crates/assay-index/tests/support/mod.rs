@@ -128,27 +128,63 @@ impl Drop for Server {
 
 fn serve(mut conn: TcpStream, handler: &Handler, hits: &Mutex<Vec<Request>>) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
+    // A proxy's CONNECT: record it as `CONNECT host:port`, open the tunnel
+    // and serve the request that follows on the same connection.
+    loop {
+        let Some(req) = read_request(&mut conn) else {
+            return;
+        };
+        if let Some(target) = req.path.strip_prefix("CONNECT ") {
+            hits.lock().expect("hits").push(Request {
+                path: format!("CONNECT {target}"),
+                headers: req.headers.clone(),
+            });
+            if conn
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .is_err()
+            {
+                return;
+            }
+            continue;
+        }
+        respond(conn, req, handler, hits);
+        return;
+    }
+}
+
+fn read_request(conn: &mut TcpStream) -> Option<Request> {
     let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-        match conn.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+    // Read byte by byte so nothing after the head (a tunnelled request) is lost.
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match conn.read(&mut byte) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => buf.push(byte[0]),
         }
         if buf.len() > 64 * 1024 {
-            return;
+            return None;
         }
     }
     let text = String::from_utf8_lossy(&buf);
     let mut lines = text.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
-    let path = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+    let mut words = request_line.split(' ');
+    let method = words.next().unwrap_or_default();
+    let target = words.next().unwrap_or("/").to_owned();
+    let path = if method == "CONNECT" {
+        format!("CONNECT {target}")
+    } else {
+        target
+    };
     let headers = lines
         .take_while(|l| !l.is_empty())
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    let req = Request { path, headers };
+    Some(Request { path, headers })
+}
+
+fn respond(mut conn: TcpStream, req: Request, handler: &Handler, hits: &Mutex<Vec<Request>>) {
     hits.lock().expect("hits").push(req.clone());
     let reply = handler(&req);
     std::thread::sleep(reply.delay);
