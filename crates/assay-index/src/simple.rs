@@ -454,6 +454,25 @@ mod tests {
     }
 
     #[test]
+    fn truncated_and_mutated_pages_never_panic() {
+        let json = br#"{"meta":{"api-version":"1.0"},"files":[{"filename":"a-1.0.tar.gz","url":"a-1.0.tar.gz","hashes":{"sha256":"00"},"yanked":"r","core-metadata":{"sha256":"11"}}]}"#;
+        let html = br#"<html><a href="a-1.0.tar.gz#sha256=00" data-yanked="x&amp;y" data-core-metadata="sha256=11">a</a></html>"#;
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for (body, ct) in [(&json[..], "application/json"), (&html[..], "text/html")] {
+            for cut in 0..body.len() {
+                let _ = parse_project_page("a", "i", PAGE, Some(ct), &body[..cut]);
+                let _ = parse_project_page("a", "i", PAGE, None, &body[cut..]);
+                let mut m = body.to_vec();
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                m[cut] = (seed & 0xff) as u8;
+                let _ = parse_project_page("a", "i", PAGE, Some(ct), &m);
+            }
+        }
+    }
+
+    #[test]
     fn urls_for_a_project() {
         assert_eq!(
             project_url("https://mirror.example/simple", "Foo_Bar"),

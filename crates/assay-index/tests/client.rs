@@ -82,6 +82,16 @@ fn json_page_and_verified_download() {
     assert_eq!(d.algorithm.as_deref(), Some("sha256"));
     assert!(!d.from_cache);
     assert_eq!(d.sha256, sha256_hex(SDIST));
+    let file_req = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/files/demo-1.0.tar.gz")
+        .expect("file request");
+    assert_eq!(
+        file_req.headers.get("accept-encoding").map(String::as_str),
+        Some("identity"),
+        "archives are fetched as stored"
+    );
 }
 
 #[test]
