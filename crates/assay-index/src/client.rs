@@ -164,6 +164,14 @@ impl ProjectListing {
     pub fn files(&self) -> Vec<&DistFile> {
         self.pages.iter().flat_map(|p| &p.files).collect()
     }
+
+    /// Every file with the index (URL) that listed it, main index first.
+    pub fn files_by_index(&self) -> Vec<(&str, &DistFile)> {
+        self.pages
+            .iter()
+            .flat_map(|p| p.files.iter().map(move |f| (p.index_url.as_str(), f)))
+            .collect()
+    }
 }
 
 /// A downloaded (or cached) file.

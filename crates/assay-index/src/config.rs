@@ -166,7 +166,7 @@ pub struct IndexOverrides {
     pub proxy: Option<String>,
     /// `--trusted-host` (repeatable): hosts whose TLS certificate is not checked.
     pub trusted_hosts: Vec<String>,
-    /// `--isolated`: ignore pip's configuration files and `PIP_*` variables.
+    /// `--isolated`: ignore pip's configuration files, `PIP_*`/`UV_*` variables and netrc.
     pub isolated: bool,
 }
 

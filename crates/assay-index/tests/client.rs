@@ -404,8 +404,31 @@ fn two_indexes_listing_a_name() {
         vec![format!("{}/simple", a.base), format!("{}/simple", b.base)]
     );
     assert_eq!(listing.files().len(), 4);
-    // Only one index has `other`: found, not ambiguous.
-    drop(b);
+    let by_index = listing.files_by_index();
+    assert_eq!(by_index[3].0, format!("{}/simple", b.base));
+}
+
+#[test]
+fn redirected_pages_resolve_against_the_final_url() {
+    let server = Server::start(|req| match req.path.as_str() {
+        "/simple/demo/" => {
+            let mut r = Reply::new(302, "text/plain", "");
+            r.headers.push(("Location".into(), "/moved/demo/".into()));
+            r
+        }
+        "/moved/demo/" => Reply::new(
+            200,
+            "text/html",
+            "<a href=\"demo-1.0.tar.gz\">demo-1.0.tar.gz</a>",
+        ),
+        _ => Reply::not_found(),
+    });
+    let client = Client::new(config(&server.base), None).expect("client");
+    let listing = client.project("demo").expect("project");
+    assert_eq!(
+        listing.files()[0].url,
+        format!("{}/moved/demo/demo-1.0.tar.gz", server.base)
+    );
 }
 
 #[test]
