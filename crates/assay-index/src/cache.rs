@@ -5,7 +5,7 @@
 //! ```text
 //! blobs/sha256/ab/abcdef…     downloaded files and metadata files, by SHA-256
 //! urls/<sha256(url)>          the SHA-256 of the blob last fetched from that URL
-//! pages/<sha256(url)>.json    project pages, reused while younger than the TTL
+//! pages/<sha256(url)>.json    project pages (and 404s), reused while younger than the TTL
 //! results/<ruleset>/ab/<sha>.json   scan results per artifact and rule set
 //! tmp/                        files being written (renamed into place)
 //! ```
@@ -69,6 +69,9 @@ pub struct CachedPage {
     pub content_type: Option<String>,
     /// The body.
     pub body: String,
+    /// True when the index answered 404 (the project is not there).
+    #[serde(default)]
+    pub not_found: bool,
 }
 
 /// The on-disk cache. Cheap to clone; safe to share between threads and
@@ -424,6 +427,7 @@ mod tests {
             url: "u".into(),
             content_type: None,
             body: "b".into(),
+            not_found: false,
         };
         let cache = Cache::open(dir.path()).expect("open");
         cache.put_page("u", &page).expect("put");

@@ -505,15 +505,19 @@ impl Client {
         let page_url = simple::project_url(index_url, name);
         if let Some(cache) = &self.cache
             && let Some(c) = cache.get_page(&page_url)?
-            && let Ok(page) = simple::parse_project_page(
+        {
+            if c.not_found {
+                return Ok(None);
+            }
+            if let Ok(page) = simple::parse_project_page(
                 name,
                 index_url,
                 &c.url,
                 c.content_type.as_deref(),
                 c.body.as_bytes(),
-            )
-        {
-            return Ok(Some(page));
+            ) {
+                return Ok(Some(page));
+            }
         }
         let f = self.get(
             &page_url,
@@ -522,6 +526,15 @@ impl Client {
             false,
         )?;
         if f.status == 404 {
+            if let Some(cache) = &self.cache {
+                let cached = CachedPage {
+                    url: f.final_url,
+                    content_type: None,
+                    body: String::new(),
+                    not_found: true,
+                };
+                let _ = cache.put_page(&page_url, &cached);
+            }
             return Ok(None);
         }
         let page = simple::parse_project_page(
@@ -536,6 +549,7 @@ impl Client {
                 url: f.final_url,
                 content_type: f.content_type,
                 body,
+                not_found: false,
             };
             // A page that cannot be cached is still a good page.
             let _ = cache.put_page(&page_url, &cached);

@@ -409,6 +409,37 @@ fn two_indexes_listing_a_name() {
 }
 
 #[test]
+fn warm_cache_with_two_indexes_remembers_404s() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Server::start(good_index);
+    let b = Server::start(|_| Reply::not_found());
+    let (a_base, b_base) = (a.base.clone(), b.base.clone());
+    let make = || {
+        let mut cfg = config(&a_base);
+        cfg.extra_index_urls = IndexConfig::for_index(&format!("{b_base}/simple"))
+            .expect("config")
+            .indexes()
+            .cloned()
+            .collect();
+        Client::new(cfg, Some(Cache::open(dir.path()).expect("cache"))).expect("client")
+    };
+    let listing = make().project("demo").expect("project");
+    assert_eq!(listing.found_on().len(), 1);
+    assert!(matches!(
+        make().project("nowhere"),
+        Err(IndexError::NotFound { .. })
+    ));
+    a.stop();
+    b.stop();
+    let listing = make().project("demo").expect("warm: no network");
+    assert_eq!(listing.found_on(), vec![format!("{a_base}/simple")]);
+    assert!(
+        matches!(make().project("nowhere"), Err(IndexError::NotFound { .. })),
+        "404s are cached too"
+    );
+}
+
+#[test]
 fn redirected_pages_resolve_against_the_final_url() {
     let server = Server::start(|req| match req.path.as_str() {
         "/simple/demo/" => {
