@@ -205,13 +205,11 @@ impl Cache {
         Ok(Some(bytes))
     }
 
-    /// Stores bytes; returns their SHA-256.
+    /// Stores bytes (replacing whatever was there, so a damaged blob is
+    /// repaired); returns their SHA-256.
     pub fn put_blob(&self, bytes: &[u8]) -> Result<String, CacheError> {
         let sha = sha256_hex(bytes);
-        let path = self.blob_path(&sha);
-        if !path.exists() {
-            self.write_atomic(&path, bytes)?;
-        }
+        self.write_atomic(&self.blob_path(&sha), bytes)?;
         Ok(sha)
     }
 

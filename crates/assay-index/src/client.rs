@@ -615,15 +615,21 @@ impl Client {
             .iter()
             .find_map(|a| hashes.get(*a).map(|h| (*a, h.to_ascii_lowercase())));
         if let Some(cache) = &self.cache {
-            let key = match (&expected, hashes.get("sha256")) {
-                (_, Some(s)) => Some(s.to_ascii_lowercase()),
-                _ => cache.lookup_url(target)?,
+            // Cache trouble is never fatal: fall back to the network.
+            let key = match hashes.get("sha256") {
+                Some(s) => Some(s.to_ascii_lowercase()),
+                None => cache.lookup_url(target).ok().flatten(),
             };
-            if let Some(bytes) = key.and_then(|k| cache.get_blob(&k).ok().flatten()) {
-                let verdict = expected.as_ref().map(|(a, h)| digest(a, &bytes) == *h);
+            let hit = key.and_then(|k| Some((cache.get_blob(&k).ok().flatten()?, k)));
+            if let Some((bytes, sha256)) = hit {
+                // get_blob checked the bytes against their SHA-256 already.
+                let verdict = expected.as_ref().map(|(a, h)| match *a {
+                    "sha256" => sha256 == *h,
+                    _ => digest(a, &bytes) == *h,
+                });
                 if verdict != Some(false) {
                     return Ok(Some(Downloaded {
-                        sha256: sha256_hex(&bytes),
+                        sha256,
                         bytes,
                         from_cache: true,
                         verified: verdict == Some(true),
