@@ -110,8 +110,9 @@ pub struct IndexUrl {
     pub credentials: Option<Sourced<Credentials>>,
 }
 
-/// Proxy settings: per-scheme proxies and hosts that bypass them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Proxy settings: per-scheme proxies and hosts that bypass them. `Debug`
+/// hides proxy credentials.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProxySettings {
     /// Proxy for `https://` URLs.
     pub https: Option<Sourced<String>>,
@@ -119,6 +120,18 @@ pub struct ProxySettings {
     pub http: Option<Sourced<String>>,
     /// `NO_PROXY` entries (host names, `.suffix`, `host:port`, `*`).
     pub no_proxy: Vec<String>,
+}
+
+impl fmt::Debug for ProxySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let clean =
+            |p: &Option<Sourced<String>>| p.as_ref().map(|s| url::strip_credentials(&s.value).0);
+        f.debug_struct("ProxySettings")
+            .field("https", &clean(&self.https))
+            .field("http", &clean(&self.http))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
 }
 
 impl ProxySettings {

@@ -39,8 +39,7 @@ pub(crate) fn parse(html: &str) -> Document {
         pos = end.max(start + 1);
         match name.as_str() {
             "a" => {
-                let close = find_ci(&lower, pos, "</a");
-                let text_end = close.unwrap_or(html.len());
+                let (text_end, close) = anchor_end(&lower, pos);
                 let text = strip_tags(&html[pos..text_end]);
                 doc.anchors.push(Anchor {
                     attrs,
@@ -66,6 +65,30 @@ pub(crate) fn parse(html: &str) -> Document {
         }
     }
     doc
+}
+
+/// Where an anchor's text ends: at `</a` (returned as the close tag), or
+/// unclosed at the next `<a` or the end. Stopping at the next anchor keeps
+/// hostile pages full of unclosed anchors linear.
+fn anchor_end(lower: &str, from: usize) -> (usize, Option<usize>) {
+    let bytes = lower.as_bytes();
+    let mut i = from;
+    while let Some(off) = lower.get(i..).and_then(|r| r.find('<')) {
+        let at = i + off;
+        let rest = &bytes[at..];
+        if rest.starts_with(b"</a") {
+            return (at, Some(at));
+        }
+        if rest.starts_with(b"<a")
+            && rest
+                .get(2)
+                .is_none_or(|c| c.is_ascii_whitespace() || *c == b'>' || *c == b'/')
+        {
+            return (at, None);
+        }
+        i = at + 1;
+    }
+    (lower.len(), None)
 }
 
 fn find_ci(lower: &str, from: usize, needle: &str) -> Option<usize> {
@@ -233,6 +256,20 @@ mod tests {
     fn unescapes_references() {
         assert_eq!(unescape("a&amp;b&#62;&#x3C;&bogus;&"), "a&b><&bogus;&");
         assert_eq!(unescape("&#xFFFFFFFF;"), "&#xFFFFFFFF;");
+    }
+
+    #[test]
+    fn unclosed_anchors_stay_linear() {
+        let page = "<a href=x>t".repeat(200_000);
+        let start = std::time::Instant::now();
+        let doc = parse(&page);
+        assert_eq!(doc.anchors.len(), 200_000);
+        assert_eq!(doc.anchors[0].text, "t");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

@@ -258,7 +258,7 @@ fn credentials_from_url_and_netrc() {
 fn proxies_and_no_proxy() {
     let mut fake = Fake::new();
     fake.set("PIP_INDEX_URL", "https://mirror.example/simple");
-    fake.set("HTTPS_PROXY", "http://127.0.0.1:3128");
+    fake.set("HTTPS_PROXY", "http://proxyuser:hunter2@127.0.0.1:3128");
     fake.set("https_proxy", "http://127.0.0.1:3129");
     fake.set("ALL_PROXY", "http://127.0.0.1:9999");
     fake.set("NO_PROXY", "localhost, .internal.example,127.0.0.1:8080");
@@ -268,6 +268,17 @@ fn proxies_and_no_proxy() {
         p.for_url("https://mirror.example/simple/x/"),
         Some("http://127.0.0.1:3129")
     );
+    fake.env.vars.remove("https_proxy");
+    let cfg2 = fake.discover(&IndexOverrides::default()).expect("config");
+    assert_eq!(
+        cfg2.proxy.for_url("https://mirror.example/"),
+        Some("http://proxyuser:hunter2@127.0.0.1:3128")
+    );
+    assert!(
+        !format!("{cfg2:?}").contains("hunter2"),
+        "Debug hides proxy passwords"
+    );
+    assert!(!cfg2.describe().join("\n").contains("hunter2"));
     assert_eq!(
         p.for_url("http://mirror.example/x"),
         Some("http://127.0.0.1:9999")
