@@ -45,6 +45,16 @@ pub enum IndexError {
         /// The indexes asked.
         indexes: Vec<String>,
     },
+    /// The project exists but has no file of that version.
+    #[error("{name} has no release {version} (available: {})", if available.is_empty() { "none".to_owned() } else { available.join(", ") })]
+    VersionNotFound {
+        /// The project name.
+        name: String,
+        /// The version asked for.
+        version: String,
+        /// The versions the indexes list, oldest first.
+        available: Vec<String>,
+    },
     /// An HTTP status that is neither success nor (where allowed) 404.
     #[error("{url}: HTTP {status}{}", if *attempts > 1 { format!(" after {attempts} attempts") } else { String::new() })]
     Status {
@@ -163,6 +173,35 @@ impl ProjectListing {
     /// Every file of every page, main index first.
     pub fn files(&self) -> Vec<&DistFile> {
         self.pages.iter().flat_map(|p| &p.files).collect()
+    }
+
+    /// Every version any file parses to, oldest first, without duplicates.
+    pub fn versions(&self) -> Vec<pep440_rs::Version> {
+        let set: std::collections::BTreeSet<&pep440_rs::Version> = self
+            .files()
+            .into_iter()
+            .filter_map(|f| f.version.as_ref())
+            .collect();
+        set.into_iter().cloned().collect()
+    }
+
+    /// The files of one release, or [`IndexError::VersionNotFound`] (a
+    /// version in a lockfile that the index no longer has is worth
+    /// reporting: removed releases are often removed malware).
+    pub fn release(&self, version: &pep440_rs::Version) -> Result<Vec<&DistFile>, IndexError> {
+        let files: Vec<&DistFile> = self
+            .files()
+            .into_iter()
+            .filter(|f| f.version.as_ref() == Some(version))
+            .collect();
+        if files.is_empty() {
+            return Err(IndexError::VersionNotFound {
+                name: self.name.clone(),
+                version: version.to_string(),
+                available: self.versions().iter().map(ToString::to_string).collect(),
+            });
+        }
+        Ok(files)
     }
 
     /// Every file with the index (URL) that listed it, main index first.

@@ -95,6 +95,22 @@ fn json_page_and_verified_download() {
 }
 
 #[test]
+fn unknown_version_is_a_clear_error() {
+    let server = Server::start(good_index);
+    let client = Client::new(config(&server.base), None).expect("client");
+    let listing = client.project("demo").expect("project");
+    let v = |s: &str| s.parse::<assay_index::Version>().expect("version");
+    assert_eq!(listing.versions(), vec![v("1.0")]);
+    assert_eq!(listing.release(&v("1.0.0")).expect("1.0 == 1.0.0").len(), 2);
+    let err = listing.release(&v("9.9")).expect_err("no such release");
+    assert!(
+        matches!(&err, IndexError::VersionNotFound { available, .. } if available == &["1.0"]),
+        "{err}"
+    );
+    assert!(err.to_string().contains("demo has no release 9.9"), "{err}");
+}
+
+#[test]
 fn html_page() {
     let server = Server::start(|req| match req.path.as_str() {
         "/simple/demo/" => Reply::new(
