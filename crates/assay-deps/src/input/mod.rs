@@ -1,0 +1,144 @@
+//! Parsing dependency inputs into [`Parsed`].
+
+mod pipfile_lock;
+mod poetry_lock;
+mod pylock;
+pub(crate) mod pyproject;
+mod requirements;
+mod uv_lock;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use crate::error::InputError;
+use crate::model::{Hash, InputKind, Parsed};
+
+/// Largest input file read.
+pub(crate) const MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Options of [`parse_input_with`].
+#[derive(Clone, Debug, Default)]
+pub struct ParseOptions {
+    /// Variables for `${VAR}` expansion in requirements files; `None` reads
+    /// the process environment.
+    pub env: Option<HashMap<String, String>>,
+}
+
+impl ParseOptions {
+    pub(crate) fn var(&self, name: &str) -> Option<String> {
+        match &self.env {
+            Some(map) => map.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
+}
+
+/// Parses `path` as `kind`, expanding `${VAR}` from the process environment.
+pub fn parse_input(path: &Path, kind: InputKind) -> Result<Parsed, InputError> {
+    parse_input_with(path, kind, &ParseOptions::default())
+}
+
+/// Parses `path` as `kind` with explicit options.
+pub fn parse_input_with(
+    path: &Path,
+    kind: InputKind,
+    options: &ParseOptions,
+) -> Result<Parsed, InputError> {
+    match kind {
+        InputKind::Requirements => requirements::parse(path, options).map(Parsed::Unresolved),
+        InputKind::Pyproject => {
+            let text = read_text(path)?;
+            pyproject::parse(path, &text).map(Parsed::Unresolved)
+        }
+        InputKind::UvLock => uv_lock::parse(path, &read_text(path)?).map(Parsed::Locked),
+        InputKind::PoetryLock => poetry_lock::parse(path, &read_text(path)?).map(Parsed::Locked),
+        InputKind::PyLock => pylock::parse(path, &read_text(path)?).map(Parsed::Locked),
+        InputKind::PipfileLock => pipfile_lock::parse(path, &read_text(path)?).map(Parsed::Locked),
+    }
+}
+
+/// Reads a whole input file as UTF-8, within [`MAX_INPUT_BYTES`].
+pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
+    let io = |source| InputError::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(InputError::Limit {
+            file: path.to_path_buf(),
+            message: format!("larger than {MAX_INPUT_BYTES} bytes"),
+        });
+    }
+    let bytes = bytes
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(&bytes)
+        .to_vec();
+    String::from_utf8(bytes).map_err(|e| {
+        let line = line_of_offset_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
+        InputError::invalid(path, line, "not valid UTF-8")
+    })
+}
+
+fn line_of_offset_bytes(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// 1-based line of a byte offset in `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    line_of_offset_bytes(text.as_bytes(), offset)
+}
+
+/// A TOML document, or an error with the line of the problem.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, InputError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |s| line_of(text, s.start));
+        InputError::invalid(path, line, e.message().trim().to_string())
+    })
+}
+
+/// Parses `algo:hex` hashes from a lockfile, failing with the file and line.
+pub(crate) fn lock_hash(path: &Path, line: usize, text: &str) -> Result<Hash, InputError> {
+    Hash::parse(text)
+        .ok_or_else(|| InputError::invalid(path, line, format!("malformed hash `{text}`")))
+}
+
+/// The last path segment of a URL, without query or fragment.
+pub(crate) fn url_filename(url: &str) -> Option<String> {
+    let path = url.split(['#', '?']).next()?;
+    let name = path.rsplit('/').next()?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// A normalised package name from a lockfile, or an error at its line.
+pub(crate) fn lock_name(
+    path: &Path,
+    line: usize,
+    name: &str,
+) -> Result<pep508_rs::PackageName, InputError> {
+    pep508_rs::PackageName::new(name.to_string())
+        .map_err(|e| InputError::invalid(path, line, format!("invalid package name `{name}`: {e}")))
+}
+
+/// A version from a lockfile, or an error at its line.
+pub(crate) fn lock_version(
+    path: &Path,
+    line: usize,
+    version: &str,
+) -> Result<pep440_rs::Version, InputError> {
+    version
+        .parse()
+        .map_err(|e| InputError::invalid(path, line, format!("invalid version `{version}`: {e}")))
+}

@@ -1,0 +1,279 @@
+//! `pyproject.toml`: PEP 621 `[project]` and PEP 735 `[dependency-groups]`.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use pep508_rs::{ExtraName, PackageName};
+use toml::{Table, Value};
+
+use crate::error::InputError;
+use crate::input::{line_of, parse_toml};
+use crate::model::{Note, Origin, Requirement, Unresolved};
+use crate::reqline;
+
+/// Deepest chain of `include-group`s followed.
+const MAX_GROUP_DEPTH: usize = 32;
+
+/// What `[project]` says about dependencies.
+#[derive(Default)]
+pub(crate) struct ProjectDeps {
+    /// Whether there is a `[project]` table at all.
+    pub has_project: bool,
+    /// `[project] name`, normalised.
+    pub name: Option<PackageName>,
+    /// `dependencies`, then every `optional-dependencies` entry (with an
+    /// `extra == "…"` marker when `mark_extras`).
+    pub requirements: Vec<Requirement>,
+    /// `requires-python`, as written.
+    pub requires_python: Option<String>,
+    /// `dependencies` is listed in `dynamic`.
+    pub dynamic_dependencies: bool,
+    /// `optional-dependencies` is listed in `dynamic`.
+    pub dynamic_optional: bool,
+}
+
+/// Finds the line where `needle` appears quoted, searching from `from`.
+fn quoted_line(text: &str, needle: &str, from: usize) -> usize {
+    for quote in ['"', '\''] {
+        let pattern = format!("{quote}{needle}{quote}");
+        if let Some(i) = text.get(from..).and_then(|t| t.find(&pattern)) {
+            return line_of(text, from + i);
+        }
+    }
+    0
+}
+
+fn table_offset(text: &str, header: &str) -> usize {
+    text.find(header).unwrap_or(0)
+}
+
+fn string_list<'a>(
+    path: &Path,
+    text: &str,
+    value: &'a Value,
+    what: &str,
+) -> Result<Vec<&'a str>, InputError> {
+    let invalid = || {
+        InputError::invalid(
+            path,
+            quoted_line(text, what, 0),
+            format!("`{what}` must be an array of strings"),
+        )
+    };
+    value
+        .as_array()
+        .ok_or_else(invalid)?
+        .iter()
+        .map(|v| v.as_str().ok_or_else(invalid))
+        .collect()
+}
+
+fn requirement(
+    path: &Path,
+    text: &str,
+    spec: &str,
+    from: usize,
+) -> Result<Requirement, InputError> {
+    let line = quoted_line(text, spec, from);
+    let base = path.parent().unwrap_or(Path::new(""));
+    reqline::parse_requirement(spec, Origin::new(path, line), base)
+        .map_err(|e| InputError::invalid(path, line, format!("{e}: `{spec}`")))
+}
+
+/// Reads `[project]` dependencies.
+pub(crate) fn project_deps(
+    path: &Path,
+    text: &str,
+    doc: &Table,
+    mark_extras: bool,
+) -> Result<ProjectDeps, InputError> {
+    let mut out = ProjectDeps::default();
+    let Some(project) = doc.get("project") else {
+        return Ok(out);
+    };
+    let project = project
+        .as_table()
+        .ok_or_else(|| InputError::invalid(path, 0, "`project` must be a table"))?;
+    out.has_project = true;
+    let from = table_offset(text, "[project]");
+    out.name = project
+        .get("name")
+        .and_then(Value::as_str)
+        .and_then(|n| PackageName::new(n.to_string()).ok());
+    out.requires_python = project
+        .get("requires-python")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(dynamic) = project.get("dynamic") {
+        let dynamic = string_list(path, text, dynamic, "dynamic")?;
+        out.dynamic_dependencies = dynamic.contains(&"dependencies");
+        out.dynamic_optional = dynamic.contains(&"optional-dependencies");
+    }
+    if let Some(deps) = project.get("dependencies") {
+        for spec in string_list(path, text, deps, "dependencies")? {
+            out.requirements.push(requirement(path, text, spec, from)?);
+        }
+    }
+    if let Some(optional) = project.get("optional-dependencies") {
+        let optional = optional.as_table().ok_or_else(|| {
+            InputError::invalid(path, 0, "`optional-dependencies` must be a table")
+        })?;
+        let from = table_offset(text, "optional-dependencies");
+        for (extra, specs) in optional {
+            let extra_name = ExtraName::new(extra.clone()).map_err(|e| {
+                InputError::invalid(
+                    path,
+                    quoted_line(text, extra, from),
+                    format!("invalid extra `{extra}`: {e}"),
+                )
+            })?;
+            for spec in string_list(path, text, specs, extra)? {
+                let mut req = requirement(path, text, spec, from)?;
+                if mark_extras {
+                    req.req = req.req.with_extra_marker(&extra_name);
+                }
+                out.requirements.push(req);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a user's `pyproject.toml` into roots: dependencies, every extra
+/// and every dependency group.
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Unresolved, InputError> {
+    let doc: Table = parse_toml(path, text)?;
+    let project = project_deps(path, text, &doc, false)?;
+    let mut out = Unresolved::default();
+    let whole = Origin::new(path, 0);
+    let note = |out: &mut Unresolved, message: &str| {
+        out.notes.push(Note {
+            origin: whole.clone(),
+            message: message.to_string(),
+        })
+    };
+    if project.dynamic_dependencies {
+        note(
+            &mut out,
+            "`dependencies` is dynamic (computed by the build backend): unknown, not resolved",
+        );
+    }
+    if project.dynamic_optional {
+        note(
+            &mut out,
+            "`optional-dependencies` is dynamic (computed by the build backend): unknown, not resolved",
+        );
+    }
+    for req in project.requirements {
+        if project.name.as_ref() == Some(req.name()) {
+            // `proj[extra]` inside proj's own extras: every extra is included anyway.
+            out.notes.push(Note {
+                origin: req.origin.clone(),
+                message: format!(
+                    "self-reference `{}` is covered by including every extra",
+                    req.req
+                ),
+            });
+            continue;
+        }
+        out.requirements.push(req);
+    }
+    if let Some(groups) = doc.get("dependency-groups") {
+        let groups = groups
+            .as_table()
+            .ok_or_else(|| InputError::invalid(path, 0, "`dependency-groups` must be a table"))?;
+        let from = table_offset(text, "[dependency-groups]");
+        let mut done = HashSet::new();
+        for name in groups.keys() {
+            let mut stack = Vec::new();
+            group(
+                path, text, groups, name, from, &mut stack, &mut done, &mut out,
+            )?;
+        }
+    }
+    if !project.has_project && doc.get("dependency-groups").is_none() {
+        note(
+            &mut out,
+            "no [project] table and no [dependency-groups]: nothing to resolve",
+        );
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn group(
+    path: &Path,
+    text: &str,
+    groups: &Table,
+    name: &str,
+    from: usize,
+    stack: &mut Vec<String>,
+    done: &mut HashSet<String>,
+    out: &mut Unresolved,
+) -> Result<(), InputError> {
+    let line = quoted_line(text, name, from).max(
+        text[from..]
+            .find(name)
+            .map_or(0, |i| line_of(text, from + i)),
+    );
+    if stack.iter().any(|s| s == name) {
+        return Err(InputError::invalid(
+            path,
+            line,
+            format!("dependency group `{name}` includes itself"),
+        ));
+    }
+    if stack.len() >= MAX_GROUP_DEPTH {
+        return Err(InputError::invalid(
+            path,
+            line,
+            "dependency groups nested too deeply",
+        ));
+    }
+    if done.contains(name) {
+        return Ok(());
+    }
+    let Some(items) = groups.get(name) else {
+        return Err(InputError::invalid(
+            path,
+            0,
+            format!("unknown dependency group `{name}` in include-group"),
+        ));
+    };
+    let items = items.as_array().ok_or_else(|| {
+        InputError::invalid(
+            path,
+            line,
+            format!("dependency group `{name}` must be an array"),
+        )
+    })?;
+    stack.push(name.to_string());
+    for item in items {
+        match item {
+            Value::String(spec) => out.requirements.push(requirement(path, text, spec, from)?),
+            Value::Table(t) => {
+                let include = t
+                    .get("include-group")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        InputError::invalid(
+                            path,
+                            line,
+                            format!("group `{name}`: a table must be {{include-group = \"…\"}}"),
+                        )
+                    })?;
+                group(path, text, groups, include, from, stack, done, out)?;
+            }
+            _ => {
+                return Err(InputError::invalid(
+                    path,
+                    line,
+                    format!("group `{name}`: entries must be strings or include-group tables"),
+                ));
+            }
+        }
+    }
+    stack.pop();
+    done.insert(name.to_string());
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! `uv.lock`.
+
+use std::path::Path;
+
+use toml::{Table, Value};
+
+use crate::error::InputError;
+use crate::input::{line_of, lock_hash, lock_name, lock_version, parse_toml, url_filename};
+use crate::model::{Locked, LockedFile, LockedPackage, Note, Origin, Source};
+
+/// Finds successive `name = "…"` keys, so each package gets its own line.
+pub(crate) struct LineCursor<'a> {
+    text: &'a str,
+    offset: usize,
+}
+
+impl<'a> LineCursor<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self { text, offset: 0 }
+    }
+
+    /// Line of the next `key = "value"` (either quote) at or after the cursor.
+    pub(crate) fn next(&mut self, key: &str, value: &str) -> usize {
+        let candidates = [format!("{key} = \"{value}\""), format!("{key} = '{value}'")];
+        let found = candidates
+            .iter()
+            .filter_map(|p| {
+                self.text
+                    .get(self.offset..)
+                    .and_then(|t| t.find(p.as_str()))
+            })
+            .min();
+        match found {
+            Some(i) => {
+                let at = self.offset + i;
+                self.offset = at + 1;
+                line_of(self.text, at)
+            }
+            None => 0,
+        }
+    }
+}
+
+fn file_entry(path: &Path, line: usize, entry: &Value) -> Result<LockedFile, InputError> {
+    let table = entry
+        .as_table()
+        .ok_or_else(|| InputError::invalid(path, line, "sdist/wheel entries must be tables"))?;
+    let url = table.get("url").and_then(Value::as_str).map(str::to_string);
+    let local = table
+        .get("path")
+        .or_else(|| table.get("filename"))
+        .and_then(Value::as_str);
+    let filename = url
+        .as_deref()
+        .and_then(url_filename)
+        .or_else(|| local.and_then(url_filename));
+    let mut hashes = Vec::new();
+    if let Some(hash) = table.get("hash") {
+        let hash = hash
+            .as_str()
+            .ok_or_else(|| InputError::invalid(path, line, "`hash` must be a string"))?;
+        hashes.push(lock_hash(path, line, hash)?);
+    }
+    Ok(LockedFile {
+        filename,
+        url,
+        hashes,
+    })
+}
+
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
+    let doc: Table = parse_toml(path, text)?;
+    let mut out = Locked::default();
+    let mut cursor = LineCursor::new(text);
+    let packages = match doc.get("package") {
+        None => return Ok(out),
+        Some(Value::Array(a)) => a,
+        Some(_) => {
+            return Err(InputError::invalid(
+                path,
+                0,
+                "`package` must be an array of tables",
+            ));
+        }
+    };
+    for package in packages {
+        let table = package
+            .as_table()
+            .ok_or_else(|| InputError::invalid(path, 0, "`package` entries must be tables"))?;
+        let name = table
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| InputError::invalid(path, 0, "a package has no name"))?;
+        let line = cursor.next("name", name);
+        let name = lock_name(path, line, name)?;
+        let version = table
+            .get("version")
+            .and_then(Value::as_str)
+            .map(|v| lock_version(path, line, v))
+            .transpose()?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        let src = table.get("source").and_then(Value::as_table);
+        let get = |key: &str| src.and_then(|s| s.get(key)).and_then(Value::as_str);
+        let (source, index) = if let Some(registry) = get("registry") {
+            (Source::Index, Some(registry.to_string()))
+        } else if let Some(git) = get("git") {
+            (Source::Vcs(format!("git+{git}")), None)
+        } else if let Some(dir) = get("editable") {
+            (Source::Editable(base.join(dir)), None)
+        } else if let Some(dir) = get("virtual")
+            .or_else(|| get("directory"))
+            .or_else(|| get("path"))
+        {
+            (Source::LocalPath(base.join(dir)), None)
+        } else if let Some(url) = get("url") {
+            (Source::Url(url.to_string()), None)
+        } else {
+            (Source::Index, None)
+        };
+        let mut files = Vec::new();
+        if let Some(sdist) = table.get("sdist") {
+            files.push(file_entry(path, line, sdist)?);
+        }
+        if let Some(wheels) = table.get("wheels") {
+            let wheels = wheels
+                .as_array()
+                .ok_or_else(|| InputError::invalid(path, line, "`wheels` must be an array"))?;
+            for wheel in wheels {
+                files.push(file_entry(path, line, wheel)?);
+            }
+        }
+        if matches!(source, Source::Index) && files.is_empty() {
+            out.notes.push(Note {
+                origin: Origin::new(path, line),
+                message: format!("{name} has no files in the lock"),
+            });
+        }
+        out.packages.push(LockedPackage {
+            name,
+            version,
+            files,
+            index,
+            source,
+            marker: None,
+            origin: Origin::new(path, line),
+        });
+    }
+    Ok(out)
+}
