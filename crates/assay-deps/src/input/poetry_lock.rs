@@ -33,6 +33,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
             .get("name")
             .and_then(Value::as_str)
             .ok_or_else(|| InputError::invalid(path, 0, "a package has no name"))?;
+        cursor.section("[[package]]");
         let line = cursor.next("name", name);
         let name = lock_name(path, line, name)?;
         let version = table

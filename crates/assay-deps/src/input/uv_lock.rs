@@ -19,6 +19,13 @@ impl<'a> LineCursor<'a> {
         Self { text, offset: 0 }
     }
 
+    /// Moves past the next occurrence of `header` (e.g. `[[package]]`), if any.
+    pub(crate) fn section(&mut self, header: &str) {
+        if let Some(i) = self.text.get(self.offset..).and_then(|t| t.find(header)) {
+            self.offset += i + header.len();
+        }
+    }
+
     /// Line of the next `key = "value"` (either quote) at or after the cursor.
     pub(crate) fn next(&mut self, key: &str, value: &str) -> usize {
         let candidates = [format!("{key} = \"{value}\""), format!("{key} = '{value}'")];
@@ -91,6 +98,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
             .get("name")
             .and_then(Value::as_str)
             .ok_or_else(|| InputError::invalid(path, 0, "a package has no name"))?;
+        cursor.section("[[package]]");
         let line = cursor.next("name", name);
         let name = lock_name(path, line, name)?;
         let version = table

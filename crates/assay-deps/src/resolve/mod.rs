@@ -143,7 +143,10 @@ pub fn resolve(
         Ok(solution) => solution,
         Err(PubGrubError::NoSolution(mut tree)) => {
             tree.collapse_no_versions();
-            return Err(ResolveError::Conflict(DefaultStringReporter::report(&tree)));
+            // The root is a virtual package at version 0: do not show the 0.
+            let report = DefaultStringReporter::report(&tree)
+                .replace("the requirements 0 ", "the requirements ");
+            return Err(ResolveError::Conflict(report));
         }
         Err(PubGrubError::ErrorChoosingVersion { source, .. })
         | Err(PubGrubError::ErrorRetrievingDependencies { source, .. })
