@@ -39,19 +39,86 @@ pub enum Command {
     /// Scan package files (.tar.gz, .zip, .whl, .egg), folders and installed
     /// environments (--env).
     #[command(after_help = SCAN_AFTER_HELP)]
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List every rule: id, slug, category, severity and summary.
     Rules(RulesArgs),
     /// Show a rule's documentation.
     Explain(ExplainArgs),
+    /// Manage the download and scan-result cache.
+    Cache(CacheArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub action: CacheAction,
+    /// The cache folder (default: $XDG_CACHE_HOME/assay or ~/.cache/assay).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::Subcommand)]
+pub enum CacheAction {
+    /// Delete every cached download, index page and scan result.
+    Clean,
+    /// Print the cache folder.
+    Dir,
 }
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files and folders to scan. A folder is scanned as one package (an
-    /// unpacked sdist or a project checkout), not searched for archives.
-    #[arg(required_unless_present = "envs", value_name = "PATH")]
+    /// What to scan: package files and folders (a folder is one package,
+    /// not searched for archives); requirements files, pyproject.toml and
+    /// lockfiles (uv.lock, poetry.lock, pylock.toml, Pipfile.lock), by
+    /// file name; or requirements on an index (`name`, `name==1.2`,
+    /// `name>=1,<2`) for anything that is not an existing path.
+    #[arg(required_unless_present_any = ["envs", "requirements"], value_name = "TARGET")]
     pub paths: Vec<PathBuf>,
+
+    /// A requirements file (pip's format), whatever its name. Repeatable.
+    #[arg(long = "requirement", short = 'r', value_name = "FILE")]
+    pub requirements: Vec<PathBuf>,
+
+    /// Base URL of the package index's simple API (default: what pip is
+    /// configured to use: PIP_INDEX_URL, UV_DEFAULT_INDEX, pip.conf, ...).
+    #[arg(long, short = 'i', value_name = "URL", help_heading = "Index")]
+    pub index_url: Option<String>,
+
+    /// A further index to look names up on. Repeatable. A name found on
+    /// more than one index is reported as a dependency-confusion risk.
+    #[arg(long, value_name = "URL", help_heading = "Index")]
+    pub extra_index_url: Vec<String>,
+
+    /// Scan only the packages named, not their dependencies.
+    #[arg(long, help_heading = "Index")]
+    pub no_deps: bool,
+
+    /// Scan every file of each release, not only the sdist, the wheel this
+    /// platform would install and the pure-Python wheels.
+    #[arg(long, help_heading = "Index")]
+    pub all_files: bool,
+
+    /// Allow pre-releases when resolving.
+    #[arg(long, help_heading = "Index")]
+    pub pre: bool,
+
+    /// The Python version to resolve for (`3.12` or `3.12.4`; default: the
+    /// local python3's, else 3.12).
+    #[arg(long, value_name = "X.Y", help_heading = "Index")]
+    pub python_version: Option<String>,
+
+    /// Seconds to wait for the index before retrying (default 30).
+    #[arg(long, value_name = "SECONDS", help_heading = "Index")]
+    pub timeout: Option<u64>,
+
+    /// The cache folder for downloads and scan results (default:
+    /// $XDG_CACHE_HOME/assay or ~/.cache/assay).
+    #[arg(long, value_name = "DIR", help_heading = "Index")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Use no cache: download everything and scan it again.
+    #[arg(long, help_heading = "Index")]
+    pub no_cache: bool,
 
     /// Scan an installed environment: a virtualenv folder, a site-packages
     /// folder, or a Python interpreter (a path or a name on PATH). Every

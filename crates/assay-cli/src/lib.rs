@@ -11,6 +11,7 @@ use owo_colors::OwoColorize;
 
 mod args;
 mod output;
+mod remote;
 mod rules;
 mod scan;
 
@@ -64,6 +65,7 @@ where
         Command::Scan(args) => scan::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
+        Command::Cache(args) => remote::cache_command(args),
     };
     match outcome {
         Ok(status) => status.into(),

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::Status;
 use crate::args::{Format, ScanArgs};
 use crate::output::Output;
+use crate::remote::{self, Target};
 
 /// Stack size of each worker thread: the analysis recurses on deeply
 /// nested Python.
@@ -31,7 +32,32 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
         progress.inc(1);
         progress.set_message(report::printable(&report.target.to_string_lossy(), 60));
     };
-    let mut reports = scanner.scan_paths(&args.paths, on_done);
+    // Sort the targets: files and folders, dependency inputs, names.
+    let mut paths = Vec::new();
+    let mut names = Vec::new();
+    let mut inputs: Vec<(std::path::PathBuf, assay_deps::InputKind)> = args
+        .requirements
+        .iter()
+        .map(|r| (r.clone(), assay_deps::InputKind::Requirements))
+        .collect();
+    for arg in &args.paths {
+        match remote::classify(arg) {
+            Target::Path(path) => paths.push(path),
+            Target::Input(path, kind) => inputs.push((path, kind)),
+            Target::Requirement(text) => names.push(text),
+        }
+    }
+    let (mut reports, local) = if names.is_empty() && inputs.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        let counted = |report: &ArtifactReport| {
+            progress.inc_length(1);
+            on_done(report);
+        };
+        remote::scan(args, &scanner, &names, &inputs, &counted)?
+    };
+    paths.extend(local);
+    reports.extend(scanner.scan_paths(&paths, on_done));
     for env in &args.envs {
         // An environment's distributions are only known once it is read.
         let counted = |report: &ArtifactReport| {

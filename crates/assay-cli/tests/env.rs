@@ -223,7 +223,7 @@ fn scan_needs_a_path_or_an_env() {
         .args(["scan"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("PATH"));
+        .stderr(predicate::str::contains("TARGET"));
     assay(dir.path())
         .args(["scan", "--help"])
         .assert()

@@ -38,7 +38,13 @@ impl IndexServer {
         let port = free_port();
         let child = Command::new(exe)
             .args(["run", "--port", &port.to_string(), "--host", "127.0.0.1"])
-            .args(["--disable-fallback", "--authenticate", ".", "--passwords", "."])
+            .args([
+                "--disable-fallback",
+                "--authenticate",
+                ".",
+                "--passwords",
+                ".",
+            ])
             .args(["--hash-algo", "sha256", "--log-stream", "none"])
             .arg(dir.path())
             .stdin(Stdio::null())
@@ -186,7 +192,8 @@ impl Dist<'_> {
         let mut record = String::new();
         for (path, data) in &files {
             use base64::Engine as _;
-            let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(data));
+            let digest =
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(data));
             record.push_str(&format!("{path},sha256={digest},{}\n", data.len()));
         }
         record.push_str(&format!("{dist_info}/RECORD,,\n"));

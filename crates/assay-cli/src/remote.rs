@@ -1,0 +1,782 @@
+//! Scanning what is about to be installed: names on an index, requirements
+//! files, pyproject.toml and lockfiles. Resolution is static (assay-deps),
+//! downloads are hash-checked and cached (assay-index), and every artifact's
+//! report says why it was scanned.
+//!
+//! Nothing here runs package code: dependencies come from wheel metadata,
+//! PEP 658 files, or the static reading of an sdist.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use assay::artifact::{self, Limits};
+use assay::scan::Provenance;
+use assay::{ArtifactReport, Scanner};
+use assay_deps::pep508_rs::{MarkerEnvironment, PackageName};
+use assay_deps::{
+    Candidate, DistDeps, InputKind, LockedPackage, PackageSource, Parsed, Requirement,
+    ResolveOptions, Source, SourceError,
+};
+use assay_index::{
+    Cache, Client, DistFile, DistKind, IndexConfig, IndexError, IndexOverrides,
+    MetadataAvailability, ProjectListing, Selection, Tag, Version,
+};
+
+use crate::Status;
+use crate::args::{CacheAction, CacheArgs, ScanArgs};
+use crate::output::Output;
+
+/// What a command-line target is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A package file or folder, scanned as it is.
+    Path(PathBuf),
+    /// A dependency list or lockfile.
+    Input(PathBuf, InputKind),
+    /// A requirement on the index (`name`, `name==1.2`).
+    Requirement(String),
+}
+
+/// Sorts a command-line argument: an existing path is a file to scan or a
+/// dependency input (by its name); anything else that reads as a
+/// requirement is looked up on the index.
+pub fn classify(arg: &Path) -> Target {
+    if arg.exists() {
+        return match InputKind::detect(arg) {
+            Some(kind) if arg.is_file() => Target::Input(arg.to_path_buf(), kind),
+            _ => Target::Path(arg.to_path_buf()),
+        };
+    }
+    let text = arg.to_string_lossy();
+    let looks_like_path = text.contains(['/', '\\'])
+        || [
+            ".whl", ".tar.gz", ".zip", ".egg", ".tgz", ".tar.bz2", ".tar.xz",
+        ]
+        .iter()
+        .any(|ext| text.ends_with(ext));
+    if !looks_like_path && parse_requirement(&text, "command line").is_ok() {
+        Target::Requirement(text.into_owned())
+    } else {
+        Target::Path(arg.to_path_buf())
+    }
+}
+
+fn parse_requirement(text: &str, origin: &str) -> Result<Requirement> {
+    let req = assay_deps::pep508_rs::Requirement::from_str(text)
+        .map_err(|e| anyhow!("`{text}` is not a requirement: {e}"))?;
+    Ok(Requirement {
+        req,
+        hashes: Vec::new(),
+        origin: assay_deps::Origin::new(origin, 0),
+        source: Source::Index,
+    })
+}
+
+/// One file to download and scan, and why.
+#[derive(Debug, Clone)]
+struct Planned {
+    file: DistFile,
+    index: Option<String>,
+    required_by: Vec<String>,
+    notes: Vec<String>,
+    /// Digests the user's input pins the file to (`--hash`, lockfiles):
+    /// the download must match one of them.
+    pinned: Vec<assay_deps::Hash>,
+    pinned_by: Option<String>,
+}
+
+/// Everything the index-backed scan needs.
+struct Remote {
+    client: Client,
+    tags: Vec<Tag>,
+    env: MarkerEnvironment,
+    limits: Limits,
+    all_files: bool,
+    listings: Mutex<HashMap<String, std::result::Result<ProjectListing, String>>>,
+}
+
+/// Scans the index-backed targets and dependency inputs; reports for
+/// local paths found inside inputs (editable and path requirements) are
+/// returned as paths to scan from disk.
+pub fn scan(
+    args: &ScanArgs,
+    scanner: &Scanner,
+    requirements: &[String],
+    inputs: &[(PathBuf, InputKind)],
+    on_report: &(dyn Fn(&ArtifactReport) + Sync),
+) -> Result<(Vec<ArtifactReport>, Vec<PathBuf>)> {
+    let mut reports = Vec::new();
+    let mut local = Vec::new();
+    let mut roots = Vec::new();
+    let mut constraints = Vec::new();
+    let mut locked: Vec<LockedPackage> = Vec::new();
+    let mut extra_indexes: Vec<String> = Vec::new();
+    let mut index_from_input: Option<String> = None;
+    let mut pre = args.pre;
+    for text in requirements {
+        roots.push(parse_requirement(text, "command line")?);
+    }
+    for (path, kind) in inputs {
+        match assay_deps::parse_input(path, *kind) {
+            Ok(Parsed::Unresolved(u)) => {
+                roots.extend(u.requirements);
+                constraints.extend(u.constraints);
+                extra_indexes.extend(u.index.extra_index_urls);
+                index_from_input = index_from_input.or(u.index.index_url);
+                pre |= u.index.pre;
+            }
+            Ok(Parsed::Locked(l)) => locked.extend(l.packages),
+            Err(error) => reports.push(ArtifactReport::unreadable(path, error.to_string())),
+        }
+    }
+    if roots.is_empty() && locked.is_empty() {
+        return Ok((reports, local));
+    }
+
+    let remote = Remote::new(args, index_from_input, extra_indexes)?;
+    let mut plan: Vec<Planned> = Vec::new();
+    if !roots.is_empty() {
+        remote.plan_resolved(
+            &roots,
+            &constraints,
+            args.no_deps,
+            pre,
+            &mut plan,
+            &mut reports,
+            &mut local,
+        );
+    }
+    for package in &locked {
+        remote.plan_locked(package, &mut plan, &mut reports, &mut local);
+    }
+
+    // Identical files once: the same URL, or the same published digest.
+    let mut merged: Vec<Planned> = Vec::new();
+    for item in plan {
+        let same = merged.iter_mut().find(|m| {
+            m.file.url == item.file.url
+                || (m.file.sha256().is_some() && m.file.sha256() == item.file.sha256())
+        });
+        match same {
+            Some(m) => {
+                for chain in item.required_by {
+                    if !m.required_by.contains(&chain) {
+                        m.required_by.push(chain);
+                    }
+                }
+                m.pinned.extend(item.pinned);
+            }
+            None => merged.push(item),
+        }
+    }
+
+    let files: Vec<DistFile> = merged.iter().map(|p| p.file.clone()).collect();
+    let jobs = args.jobs.map_or(4, |n| n.get()).clamp(1, 8);
+    let downloads = remote.client.download_all(&files, jobs, &|_| {});
+    let cache = if args.no_cache {
+        None
+    } else {
+        remote.client.cache()
+    };
+    let rule_set = assay::report::rule_set_version();
+    let scanned: Vec<ArtifactReport> = {
+        use rayon::prelude::*;
+        merged
+            .into_par_iter()
+            .zip(downloads)
+            .map(|(item, download)| {
+                let report =
+                    scan_download(scanner, &remote.limits, cache, &rule_set, item, download);
+                on_report(&report);
+                report
+            })
+            .collect()
+    };
+    reports.extend(scanned);
+    Ok((reports, local))
+}
+
+fn scan_download(
+    scanner: &Scanner,
+    limits: &Limits,
+    cache: Option<&Cache>,
+    rule_set: &str,
+    item: Planned,
+    download: std::result::Result<assay_index::Downloaded, IndexError>,
+) -> ArtifactReport {
+    let target = PathBuf::from(&item.file.filename);
+    let mut notes = item.notes.clone();
+    let mut report = match download {
+        Err(error) => ArtifactReport::unreadable(&target, format!("download refused: {error}")),
+        Ok(download) => {
+            if !download.verified {
+                notes.push(
+                    "the index published no digest for this file, so the download could not be checked"
+                        .to_owned(),
+                );
+            }
+            let pin_ok = item.pinned.is_empty()
+                || item.pinned.iter().any(|h| {
+                    h.algorithm == "sha256" && h.digest.eq_ignore_ascii_case(&download.sha256)
+                });
+            if !pin_ok {
+                ArtifactReport::unreadable(
+                    &target,
+                    format!(
+                        "refused: sha256 {} matches no hash {} pins this file to",
+                        download.sha256,
+                        item.pinned_by.as_deref().unwrap_or("the input")
+                    ),
+                )
+            } else {
+                let cached = cache
+                    .and_then(|c| c.get_result(&download.sha256, rule_set).ok().flatten())
+                    .and_then(|bytes| serde_json::from_slice::<ArtifactReport>(&bytes).ok());
+                match cached {
+                    Some(report) => report,
+                    None => {
+                        let sha256 = download.sha256.clone();
+                        let size = download.bytes.len() as u64;
+                        let mut report =
+                            match artifact::open_bytes(&item.file.filename, download.bytes, limits)
+                            {
+                                Ok(package) => scanner.scan_package(&package),
+                                Err(error) => {
+                                    ArtifactReport::unreadable(&target, error.to_string())
+                                }
+                            };
+                        report.sha256 = Some(sha256.clone());
+                        report.size = Some(size);
+                        if let (Some(cache), Ok(json)) = (cache, serde_json::to_vec(&report)) {
+                            let _ = cache.put_result(&sha256, rule_set, &json);
+                        }
+                        report
+                    }
+                }
+            }
+        }
+    };
+    report.target = target;
+    report.provenance = Some(Provenance {
+        url: Some(item.file.url.clone()),
+        index: item.index.clone(),
+        required_by: item.required_by,
+        notes,
+    });
+    report
+}
+
+impl Remote {
+    fn new(args: &ScanArgs, input_index: Option<String>, extra: Vec<String>) -> Result<Remote> {
+        let mut overrides = IndexOverrides {
+            index_url: args.index_url.clone().or(input_index),
+            extra_index_urls: args.extra_index_url.clone(),
+            timeout: args.timeout.map(Duration::from_secs),
+            ..IndexOverrides::default()
+        };
+        overrides.extra_index_urls.extend(extra);
+        let config = match IndexConfig::discover(&overrides) {
+            Ok(config) => config,
+            Err(assay_index::ConfigError::NoIndex { .. }) => IndexConfig::from_local_pip(&overrides)
+                .context("no package index is configured: pass --index-url URL (the simple API root) or set PIP_INDEX_URL")?,
+            Err(error) => return Err(error).context("cannot read the index configuration"),
+        };
+        let cache = match (&args.cache_dir, args.no_cache) {
+            (_, true) => None,
+            (Some(dir), false) => Some(Cache::open(dir.clone())?),
+            (None, false) => Some(Cache::open(Cache::default_dir()?)?),
+        };
+        let client = Client::new(config, cache).context("cannot set up the index client")?;
+        let python = python_version(args.python_version.as_deref());
+        let env = assay_deps::host_marker_environment(&python)?;
+        let (major, minor) = major_minor(&python);
+        let tags = assay_index::compatible_tags((major, minor), &assay_index::Platform::host());
+        Ok(Remote {
+            client,
+            tags,
+            env,
+            limits: args.limits.to_limits(),
+            all_files: args.all_files,
+            listings: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn listing(&self, name: &str) -> std::result::Result<ProjectListing, String> {
+        let key = assay_index::normalize_name(name);
+        if let Some(found) = self.listings.lock().expect("listing lock").get(&key) {
+            return found.clone();
+        }
+        let found = self.client.project(name).map_err(|e| e.to_string());
+        self.listings
+            .lock()
+            .expect("listing lock")
+            .insert(key, found.clone());
+        found
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn plan_resolved(
+        &self,
+        roots: &[Requirement],
+        constraints: &[Requirement],
+        no_deps: bool,
+        pre: bool,
+        plan: &mut Vec<Planned>,
+        reports: &mut Vec<ArtifactReport>,
+        local: &mut Vec<PathBuf>,
+    ) {
+        let options = ResolveOptions {
+            no_deps,
+            prereleases: pre,
+        };
+        let resolution = match assay_deps::resolve(roots, constraints, &self.env, self, options) {
+            Ok(resolution) => resolution,
+            Err(error) => {
+                let what: Vec<String> = roots.iter().map(|r| r.req.to_string()).collect();
+                reports.push(ArtifactReport::unreadable(
+                    Path::new(&what.join(" ")),
+                    format!("cannot resolve: {error}"),
+                ));
+                return;
+            }
+        };
+        for direct in &resolution.direct {
+            match &direct.source {
+                Source::LocalPath(path) | Source::Editable(path) => local.push(path.clone()),
+                Source::Url(url) | Source::Vcs(url) => reports.push(ArtifactReport::unreadable(
+                    Path::new(url),
+                    format!(
+                        "{}: a URL or VCS requirement is not on an index and was not fetched; scan the archive or checkout itself",
+                        direct.label()
+                    ),
+                )),
+                Source::Index => {}
+            }
+        }
+        let pins: HashMap<String, &Requirement> = roots
+            .iter()
+            .filter(|r| !r.hashes.is_empty())
+            .map(|r| (assay_index::normalize_name(r.name().as_ref()), r))
+            .collect();
+        for resolved in &resolution.packages {
+            let name = resolved.name.as_ref();
+            let listing = match self.listing(name) {
+                Ok(listing) => listing,
+                Err(error) => {
+                    reports.push(ArtifactReport::unreadable(Path::new(name), error));
+                    continue;
+                }
+            };
+            let exact = roots.iter().any(|r| {
+                r.name() == &resolved.name
+                    && r.specifiers()
+                        .is_some_and(|s| s.iter().any(|s| s.operator().to_string() == "=="))
+            });
+            let files: Vec<DistFile> = listing.files().into_iter().cloned().collect();
+            let selection = Selection {
+                all_files: self.all_files,
+                include_yanked: exact,
+            };
+            let chosen =
+                assay_index::select_files(&files, &resolved.version, &self.tags, selection);
+            if chosen.is_empty() {
+                reports.push(ArtifactReport::unreadable(
+                    Path::new(&format!("{name}=={}", resolved.version)),
+                    "no file of this release can be scanned for this platform".to_owned(),
+                ));
+                continue;
+            }
+            let mut notes = Vec::new();
+            if listing.on_several_indexes() {
+                notes.push(format!(
+                    "`{name}` exists on more than one configured index ({}): a dependency-confusion risk; make sure the one you install from is the one you mean",
+                    listing.found_on().join(", ")
+                ));
+            }
+            if let Some(note) = &resolved.deps_note {
+                notes.push(format!("dependencies not known statically: {note}"));
+            }
+            let pin = pins.get(&assay_index::normalize_name(name));
+            for file in chosen {
+                let mut notes = notes.clone();
+                if let Some(reason) = &file.yanked {
+                    notes.push(if reason.is_empty() {
+                        "this release is yanked".to_owned()
+                    } else {
+                        format!("this release is yanked: {reason}")
+                    });
+                }
+                plan.push(Planned {
+                    file: file.clone(),
+                    index: index_of(&listing, file),
+                    required_by: resolved.via.iter().map(|chain| chain.join(" → ")).collect(),
+                    notes,
+                    pinned: pin.map(|r| r.hashes.clone()).unwrap_or_default(),
+                    pinned_by: pin.map(|r| r.origin.to_string()),
+                });
+            }
+        }
+    }
+
+    fn plan_locked(
+        &self,
+        package: &LockedPackage,
+        plan: &mut Vec<Planned>,
+        reports: &mut Vec<ArtifactReport>,
+        local: &mut Vec<PathBuf>,
+    ) {
+        let name = package.name.as_ref();
+        let why = format!(
+            "{} {name} {}",
+            package.origin,
+            display_version(package.version.as_ref())
+        );
+        match &package.source {
+            Source::LocalPath(path) | Source::Editable(path) => {
+                local.push(path.clone());
+                return;
+            }
+            Source::Url(url) | Source::Vcs(url)
+                if package.files.iter().all(|f| f.url.is_none()) =>
+            {
+                reports.push(ArtifactReport::unreadable(
+                    Path::new(url),
+                    format!("{why}: a URL or VCS source is not on an index and was not fetched"),
+                ));
+                return;
+            }
+            _ => {}
+        }
+        let pinned_hashes = |file: &assay_deps::LockedFile| file.hashes.clone();
+        let with_urls: Vec<&assay_deps::LockedFile> =
+            package.files.iter().filter(|f| f.url.is_some()).collect();
+        if !with_urls.is_empty() {
+            for locked in with_urls {
+                let url = locked.url.clone().unwrap_or_default();
+                let filename = locked
+                    .filename
+                    .clone()
+                    .unwrap_or_else(|| url.rsplit('/').next().unwrap_or(&url).to_owned());
+                let filename = filename
+                    .split(['#', '?'])
+                    .next()
+                    .unwrap_or(&filename)
+                    .to_owned();
+                let parsed = assay_index::parse_filename(&filename, name);
+                let hashes: BTreeMap<String, String> = locked
+                    .hashes
+                    .iter()
+                    .map(|h| (h.algorithm.clone(), h.digest.clone()))
+                    .collect();
+                let file = DistFile {
+                    filename,
+                    url,
+                    hashes,
+                    requires_python: None,
+                    yanked: None,
+                    core_metadata: MetadataAvailability::default(),
+                    upload_time: None,
+                    size: None,
+                    version: parsed.version.or_else(|| package.version.clone()),
+                    kind: parsed.kind,
+                };
+                plan.push(Planned {
+                    file,
+                    index: package.index.clone(),
+                    required_by: vec![why.clone()],
+                    notes: Vec::new(),
+                    pinned: pinned_hashes(locked),
+                    pinned_by: Some(package.origin.to_string()),
+                });
+            }
+            return;
+        }
+        // Lockfiles that name files (or only digests) but no URLs: find
+        // them on the index by name and digest.
+        let listing = match self.listing(name) {
+            Ok(listing) => listing,
+            Err(error) => {
+                let removed = if error.contains("no project named") {
+                    " — it is locked but no longer on the index; removed packages are often removed malware"
+                } else {
+                    ""
+                };
+                reports.push(ArtifactReport::unreadable(
+                    Path::new(name),
+                    format!("{why}: {error}{removed}"),
+                ));
+                return;
+            }
+        };
+        let Some(version) = &package.version else {
+            reports.push(ArtifactReport::unreadable(
+                Path::new(name),
+                format!("{why}: the lockfile gives no version"),
+            ));
+            return;
+        };
+        let release = match listing.release(version) {
+            Ok(files) => files,
+            Err(error) => {
+                reports.push(ArtifactReport::unreadable(
+                    Path::new(name),
+                    format!("{why}: {error} — it is locked but no longer on the index; removed releases are often removed malware"),
+                ));
+                return;
+            }
+        };
+        let digests: Vec<&assay_deps::Hash> =
+            package.files.iter().flat_map(|f| &f.hashes).collect();
+        let names: Vec<&str> = package
+            .files
+            .iter()
+            .filter_map(|f| f.filename.as_deref())
+            .collect();
+        let mut any = false;
+        for file in release {
+            let by_name = names.contains(&file.filename.as_str());
+            let by_digest = digests.iter().any(|h| {
+                file.hashes
+                    .get(&h.algorithm)
+                    .is_some_and(|d| d.eq_ignore_ascii_case(&h.digest))
+            });
+            let default_choice = assay_index::select_files(
+                std::slice::from_ref(file),
+                version,
+                &self.tags,
+                Selection {
+                    all_files: self.all_files,
+                    include_yanked: true,
+                },
+            )
+            .len()
+                == 1;
+            // Named files are the lock's choice; files found by digest
+            // alone are narrowed to what this platform would install.
+            let wanted = by_name || (by_digest && default_choice);
+            if !wanted {
+                continue;
+            }
+            any = true;
+            plan.push(Planned {
+                file: file.clone(),
+                index: index_of(&listing, file),
+                required_by: vec![why.clone()],
+                notes: Vec::new(),
+                pinned: digests.iter().map(|h| (*h).clone()).collect(),
+                pinned_by: Some(package.origin.to_string()),
+            });
+        }
+        if !any {
+            reports.push(ArtifactReport::unreadable(
+                Path::new(name),
+                format!("{why}: no file on the index matches the lockfile's digests"),
+            ));
+        }
+    }
+
+    /// The dependencies of one release, read without running anything:
+    /// PEP 658 metadata, else a wheel's METADATA, else the sdist read
+    /// statically.
+    fn release_dependencies(
+        &self,
+        name: &str,
+        version: &Version,
+    ) -> std::result::Result<DistDeps, SourceError> {
+        let listing = self.listing(name).map_err(SourceError::Other)?;
+        let files = listing
+            .release(version)
+            .map_err(|e| SourceError::Other(e.to_string()))?;
+        let mut wheels: Vec<&DistFile> = files
+            .iter()
+            .copied()
+            .filter(|f| matches!(f.kind, DistKind::Wheel { .. }))
+            .collect();
+        // A wheel for this platform first, pure ones next.
+        wheels.sort_by_key(|f| match &f.kind {
+            DistKind::Wheel { tags, .. } => self
+                .tags
+                .iter()
+                .position(|t| tags.contains(t))
+                .unwrap_or(usize::MAX),
+            _ => usize::MAX,
+        });
+        if let Some(wheel) = wheels.first() {
+            if let Ok(Some(metadata)) = self.client.core_metadata(wheel) {
+                return Ok(assay_deps::deps_from_core_metadata(&metadata));
+            }
+            let download = self
+                .client
+                .download(wheel)
+                .map_err(|e| SourceError::Other(e.to_string()))?;
+            let package = artifact::open_bytes(&wheel.filename, download.bytes, &self.limits)
+                .map_err(|e| SourceError::Other(e.to_string()))?;
+            let metadata = package.files.iter().find(|f| {
+                f.path.ends_with(".dist-info/METADATA") && f.path.matches('/').count() == 1
+            });
+            return Ok(match metadata {
+                Some(file) => assay_deps::deps_from_core_metadata(&file.data),
+                None => DistDeps::unknown(format!("{} has no METADATA", wheel.filename)),
+            });
+        }
+        let Some(sdist) = files.iter().find(|f| matches!(f.kind, DistKind::Sdist)) else {
+            return Ok(DistDeps::unknown(
+                "the release has neither a wheel nor an sdist",
+            ));
+        };
+        let download = self
+            .client
+            .download(sdist)
+            .map_err(|e| SourceError::Other(e.to_string()))?;
+        let package = artifact::open_bytes(&sdist.filename, download.bytes, &self.limits)
+            .map_err(|e| SourceError::Other(e.to_string()))?;
+        let files: Vec<(&str, &[u8])> = package
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.data.as_slice()))
+            .collect();
+        Ok(assay_deps::deps_from_sdist(&files))
+    }
+}
+
+impl PackageSource for Remote {
+    fn versions(&self, name: &PackageName) -> std::result::Result<Vec<Candidate>, SourceError> {
+        let listing = match self.listing(name.as_ref()) {
+            Ok(listing) => listing,
+            Err(error) if error.contains("no project named") => {
+                return Err(SourceError::NotFound(name.to_string()));
+            }
+            Err(error) => return Err(SourceError::Other(error)),
+        };
+        let mut by_version: BTreeMap<Version, (bool, Option<String>)> = BTreeMap::new();
+        for file in listing.files() {
+            let Some(version) = &file.version else {
+                continue;
+            };
+            let entry = by_version
+                .entry(version.clone())
+                .or_insert((true, file.requires_python.clone()));
+            entry.0 &= file.yanked.is_some();
+        }
+        Ok(by_version
+            .into_iter()
+            .map(|(version, (yanked, requires_python))| Candidate {
+                version,
+                yanked,
+                requires_python: requires_python.and_then(|r| r.parse().ok()),
+            })
+            .collect())
+    }
+
+    fn dependencies(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> std::result::Result<DistDeps, SourceError> {
+        self.release_dependencies(name.as_ref(), version)
+    }
+}
+
+fn index_of(listing: &ProjectListing, file: &DistFile) -> Option<String> {
+    listing
+        .files_by_index()
+        .into_iter()
+        .find(|(_, f)| f.url == file.url)
+        .map(|(index, _)| index.to_owned())
+}
+
+fn display_version(version: Option<&Version>) -> String {
+    version.map_or_else(|| "(no version)".to_owned(), ToString::to_string)
+}
+
+/// The Python version to resolve for: the flag, else the local python3's
+/// (asked with `-I -S`, so nothing of its environment runs), else 3.12.
+fn python_version(flag: Option<&str>) -> String {
+    if let Some(version) = flag {
+        return version.to_owned();
+    }
+    std::process::Command::new("python3")
+        .args([
+            "-I",
+            "-S",
+            "-c",
+            "import sys; print('%d.%d.%d' % sys.version_info[:3])",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "3.12.0".to_owned())
+}
+
+fn major_minor(version: &str) -> (u8, u8) {
+    let mut parts = version.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
+    (parts.next().unwrap_or(3), parts.next().unwrap_or(12))
+}
+
+/// `assay cache clean` and `assay cache dir`.
+pub fn cache_command(args: &CacheArgs) -> Result<Status> {
+    let dir = match &args.cache_dir {
+        Some(dir) => dir.clone(),
+        None => Cache::default_dir()?,
+    };
+    let mut output = Output::open(None, crate::args::ColorWhen::Never)?;
+    let line = match args.action {
+        CacheAction::Dir => dir.display().to_string(),
+        CacheAction::Clean => {
+            if !dir.exists() {
+                format!("{}: nothing to clean", dir.display())
+            } else {
+                let stats = Cache::open(dir.clone())?.clean()?;
+                format!("{}: removed {stats:?}", dir.display())
+            }
+        }
+    };
+    let written = writeln!(output.writer(), "{line}");
+    output.finish(written)?;
+    Ok(Status::Success)
+}
+
+use std::io::Write as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_sorted_by_what_they_are() {
+        let dir = std::env::temp_dir();
+        assert_eq!(classify(&dir), Target::Path(dir.clone()));
+        assert_eq!(
+            classify(Path::new("requests==2.32.3")),
+            Target::Requirement("requests==2.32.3".into())
+        );
+        assert_eq!(
+            classify(Path::new("six")),
+            Target::Requirement("six".into())
+        );
+        assert_eq!(
+            classify(Path::new("missing/evil-1.0.tar.gz")),
+            Target::Path("missing/evil-1.0.tar.gz".into())
+        );
+        assert_eq!(
+            classify(Path::new("evil-1.0.whl")),
+            Target::Path("evil-1.0.whl".into())
+        );
+    }
+
+    #[test]
+    fn python_versions() {
+        assert_eq!(major_minor("3.11.7"), (3, 11));
+        assert_eq!(major_minor("3.13"), (3, 13));
+        assert_eq!(python_version(Some("3.10")), "3.10");
+    }
+}
