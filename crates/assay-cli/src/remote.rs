@@ -7,6 +7,7 @@
 //! PEP 658 files, or the static reading of an sdist.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -744,8 +745,6 @@ pub fn cache_command(args: &CacheArgs) -> Result<Status> {
     output.finish(written)?;
     Ok(Status::Success)
 }
-
-use std::io::Write as _;
 
 #[cfg(test)]
 mod tests {

@@ -142,3 +142,60 @@ pub(crate) fn lock_version(
         .parse()
         .map_err(|e| InputError::invalid(path, line, format!("invalid version `{version}`: {e}")))
 }
+
+/// One `[[package]]` table of a TOML lockfile, with its name, version and
+/// the line its name is on.
+pub(crate) struct LockEntry<'a> {
+    pub(crate) table: &'a toml::Table,
+    pub(crate) name: pep508_rs::PackageName,
+    pub(crate) version: Option<pep440_rs::Version>,
+    pub(crate) line: usize,
+}
+
+/// Every entry of the array of package tables under `key` (`package` in
+/// uv.lock and poetry.lock, `packages` in pylock.toml): each must be a
+/// table with a valid name, and a valid version when it has one.
+pub(crate) fn lock_entries<'a>(
+    path: &Path,
+    doc: &'a toml::Table,
+    key: &str,
+    cursor: &mut uv_lock::LineCursor<'_>,
+) -> Result<Vec<LockEntry<'a>>, InputError> {
+    let packages = match doc.get(key) {
+        None => return Ok(Vec::new()),
+        Some(toml::Value::Array(a)) => a,
+        Some(_) => {
+            return Err(InputError::invalid(
+                path,
+                0,
+                format!("`{key}` must be an array of tables"),
+            ));
+        }
+    };
+    let section = format!("[[{key}]]");
+    packages
+        .iter()
+        .map(|package| {
+            let table = package.as_table().ok_or_else(|| {
+                InputError::invalid(path, 0, format!("`{key}` entries must be tables"))
+            })?;
+            let name = table
+                .get("name")
+                .and_then(toml::Value::as_str)
+                .ok_or_else(|| InputError::invalid(path, 0, "a package has no name"))?;
+            cursor.section(&section);
+            let line = cursor.next("name", name);
+            let version = table
+                .get("version")
+                .and_then(toml::Value::as_str)
+                .map(|v| lock_version(path, line, v))
+                .transpose()?;
+            Ok(LockEntry {
+                table,
+                name: lock_name(path, line, name)?,
+                version,
+                line,
+            })
+        })
+        .collect()
+}

@@ -6,41 +6,21 @@ use toml::{Table, Value};
 
 use crate::error::InputError;
 use crate::input::uv_lock::LineCursor;
-use crate::input::{lock_hash, lock_name, lock_version, parse_toml};
+use crate::input::{LockEntry, lock_entries, lock_hash, parse_toml};
 use crate::model::{Locked, LockedFile, LockedPackage, Origin, Source};
 
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
     let doc: Table = parse_toml(path, text)?;
     let mut out = Locked::default();
     let mut cursor = LineCursor::new(text);
-    let packages = match doc.get("package") {
-        None => return Ok(out),
-        Some(Value::Array(a)) => a,
-        Some(_) => {
-            return Err(InputError::invalid(
-                path,
-                0,
-                "`package` must be an array of tables",
-            ));
-        }
-    };
     let base = path.parent().unwrap_or(Path::new(""));
-    for package in packages {
-        let table = package
-            .as_table()
-            .ok_or_else(|| InputError::invalid(path, 0, "`package` entries must be tables"))?;
-        let name = table
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| InputError::invalid(path, 0, "a package has no name"))?;
-        cursor.section("[[package]]");
-        let line = cursor.next("name", name);
-        let name = lock_name(path, line, name)?;
-        let version = table
-            .get("version")
-            .and_then(Value::as_str)
-            .map(|v| lock_version(path, line, v))
-            .transpose()?;
+    for entry in lock_entries(path, &doc, "package", &mut cursor)? {
+        let LockEntry {
+            table,
+            name,
+            version,
+            line,
+        } = entry;
         let mut files = Vec::new();
         if let Some(list) = table.get("files") {
             let list = list

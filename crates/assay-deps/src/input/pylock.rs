@@ -6,7 +6,7 @@ use toml::{Table, Value};
 
 use crate::error::InputError;
 use crate::input::uv_lock::LineCursor;
-use crate::input::{lock_name, lock_version, parse_toml, url_filename};
+use crate::input::{LockEntry, lock_entries, parse_toml, url_filename};
 use crate::model::{Hash, Locked, LockedFile, LockedPackage, Origin, Source};
 
 fn hashes(path: &Path, line: usize, table: &Table) -> Result<Vec<Hash>, InputError> {
@@ -74,34 +74,14 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
     }
     let mut out = Locked::default();
     let mut cursor = LineCursor::new(text);
-    let packages = match doc.get("packages") {
-        None => return Ok(out),
-        Some(Value::Array(a)) => a,
-        Some(_) => {
-            return Err(InputError::invalid(
-                path,
-                0,
-                "`packages` must be an array of tables",
-            ));
-        }
-    };
     let base = path.parent().unwrap_or(Path::new(""));
-    for package in packages {
-        let table = package
-            .as_table()
-            .ok_or_else(|| InputError::invalid(path, 0, "`packages` entries must be tables"))?;
-        let name = table
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| InputError::invalid(path, 0, "a package has no name"))?;
-        cursor.section("[[packages]]");
-        let line = cursor.next("name", name);
-        let name = lock_name(path, line, name)?;
-        let version = table
-            .get("version")
-            .and_then(Value::as_str)
-            .map(|v| lock_version(path, line, v))
-            .transpose()?;
+    for entry in lock_entries(path, &doc, "packages", &mut cursor)? {
+        let LockEntry {
+            table,
+            name,
+            version,
+            line,
+        } = entry;
         let index = table
             .get("index")
             .and_then(Value::as_str)

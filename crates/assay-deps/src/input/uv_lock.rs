@@ -5,7 +5,7 @@ use std::path::Path;
 use toml::{Table, Value};
 
 use crate::error::InputError;
-use crate::input::{line_of, lock_hash, lock_name, lock_version, parse_toml, url_filename};
+use crate::input::{LockEntry, line_of, lock_entries, lock_hash, parse_toml, url_filename};
 use crate::model::{Locked, LockedFile, LockedPackage, Note, Origin, Source};
 
 /// Finds successive `name = "…"` keys, so each package gets its own line.
@@ -79,33 +79,13 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
     let doc: Table = parse_toml(path, text)?;
     let mut out = Locked::default();
     let mut cursor = LineCursor::new(text);
-    let packages = match doc.get("package") {
-        None => return Ok(out),
-        Some(Value::Array(a)) => a,
-        Some(_) => {
-            return Err(InputError::invalid(
-                path,
-                0,
-                "`package` must be an array of tables",
-            ));
-        }
-    };
-    for package in packages {
-        let table = package
-            .as_table()
-            .ok_or_else(|| InputError::invalid(path, 0, "`package` entries must be tables"))?;
-        let name = table
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| InputError::invalid(path, 0, "a package has no name"))?;
-        cursor.section("[[package]]");
-        let line = cursor.next("name", name);
-        let name = lock_name(path, line, name)?;
-        let version = table
-            .get("version")
-            .and_then(Value::as_str)
-            .map(|v| lock_version(path, line, v))
-            .transpose()?;
+    for entry in lock_entries(path, &doc, "package", &mut cursor)? {
+        let LockEntry {
+            table,
+            name,
+            version,
+            line,
+        } = entry;
         let base = path.parent().unwrap_or(Path::new(""));
         let src = table.get("source").and_then(Value::as_table);
         let get = |key: &str| src.and_then(|s| s.get(key)).and_then(Value::as_str);
