@@ -1,14 +1,14 @@
 //! Resolution against an in-memory package source.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
 
 use assay_deps::pep440_rs::Version;
 use assay_deps::pep508_rs::{MarkerEnvironment, PackageName};
 use assay_deps::{
-    Candidate, DistDeps, Origin, PackageSource, Platform, Requirement, ResolveError,
-    ResolveOptions, Source, SourceError, marker_environment, resolve,
+    Candidate, DistDeps, Origin, PackageSource, Platform, Requirement, Resolution, ResolveError,
+    ResolveOptions, Resolved, Source, SourceError, marker_environment, resolve,
 };
 
 /// One fake release.
@@ -32,6 +32,8 @@ fn rel(version: &'static str, deps: &[&'static str]) -> Release {
 struct Fake {
     packages: HashMap<String, Vec<Release>>,
     lookups: Cell<usize>,
+    /// `name version` of every dependency look-up, in order.
+    looked_up: RefCell<Vec<String>>,
 }
 
 impl Fake {
@@ -68,6 +70,9 @@ impl PackageSource for Fake {
 
     fn dependencies(&self, name: &PackageName, version: &Version) -> Result<DistDeps, SourceError> {
         self.lookups.set(self.lookups.get() + 1);
+        self.looked_up
+            .borrow_mut()
+            .push(format!("{name} {version}"));
         let releases = self
             .packages
             .get(name.as_ref())
@@ -80,11 +85,19 @@ impl PackageSource for Fake {
             Some(deps) => DistDeps::known(
                 deps.iter()
                     .enumerate()
-                    .map(|(i, d)| Requirement {
-                        req: d.parse().expect("valid dependency"),
-                        hashes: Vec::new(),
-                        origin: Origin::new(Path::new("METADATA"), i + 1),
-                        source: Source::Index,
+                    .map(|(i, d)| {
+                        // `name @ url` is a direct URL dependency, as the
+                        // metadata reader returns it: the URL in `source`.
+                        let (spec, source) = match d.split_once(" @ ") {
+                            Some((name, url)) => (name, Source::Url(url.to_string())),
+                            None => (*d, Source::Index),
+                        };
+                        Requirement {
+                            req: spec.parse().expect("valid dependency"),
+                            hashes: Vec::new(),
+                            origin: Origin::new(Path::new("METADATA"), i + 1),
+                            source,
+                        }
                     })
                     .collect(),
             ),
@@ -115,6 +128,15 @@ fn run(
         .iter()
         .map(|p| (p.name.to_string(), p.version.to_string()))
         .collect())
+}
+
+/// The resolved package `name`.
+fn package<'a>(resolution: &'a Resolution, name: &str) -> &'a Resolved {
+    resolution
+        .packages
+        .iter()
+        .find(|p| p.name.as_ref() == name)
+        .unwrap_or_else(|| panic!("{name} is not in the resolution"))
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -334,11 +356,7 @@ fn unknown_dependencies_are_kept_and_noted() {
     let roots = [requirement("a", 1)];
     let resolution =
         resolve(&roots, &[], &env(), &fake, ResolveOptions::default()).expect("resolves");
-    let sdist = resolution
-        .packages
-        .iter()
-        .find(|p| p.name.as_ref() == "sdistonly")
-        .expect("kept");
+    let sdist = package(&resolution, "sdistonly");
     assert_eq!(sdist.version.to_string(), "0.3");
     assert!(
         sdist
@@ -396,4 +414,51 @@ fn marker_environments() {
     assert!(!req.evaluate_markers(&env(), &[]));
     assert!(marker_environment(Platform::LinuxX86_64, "three").is_err());
     assert!(assay_deps::host_marker_environment("3.12.0").is_ok());
+}
+
+#[test]
+fn url_dependencies_of_chosen_releases_are_warned_about() {
+    // app 2.0 is tried first (highest) and abandoned (lib<2 is required):
+    // its URL dependency must not be reported, app 1.0's must.
+    let fake = Fake::default()
+        .with(
+            "app",
+            vec![
+                rel(
+                    "1.0",
+                    &["lib", "side @ https://files.example/side-1.0.tar.gz"],
+                ),
+                rel(
+                    "2.0",
+                    &["lib>=2", "other @ https://files.example/other-2.0.tar.gz"],
+                ),
+            ],
+        )
+        .with("lib", vec![rel("1.0", &[]), rel("2.0", &[])]);
+    let roots = [requirement("app", 1), requirement("lib<2", 2)];
+    let resolution =
+        resolve(&roots, &[], &env(), &fake, ResolveOptions::default()).expect("resolves");
+    assert!(
+        fake.looked_up.borrow().contains(&"app 2.0".to_string()),
+        "app 2.0 must have been tried for this test to mean anything: {:?}",
+        fake.looked_up.borrow()
+    );
+    assert_eq!(
+        resolution.warnings,
+        [
+            "app 1.0 requires side @ https://files.example/side-1.0.tar.gz: a direct URL or path dependency, not resolved from the index"
+        ]
+    );
+    let app = package(&resolution, "app");
+    assert_eq!(app.version.to_string(), "1.0");
+    assert_eq!(app.warnings, resolution.warnings);
+    let lib = package(&resolution, "lib");
+    assert!(lib.warnings.is_empty());
+    // The URL dependency is not resolved: no package `side`.
+    assert!(
+        resolution
+            .packages
+            .iter()
+            .all(|p| p.name.as_ref() != "side")
+    );
 }

@@ -69,6 +69,10 @@ pub struct Resolved {
     pub via: Vec<Vec<String>>,
     /// Partial or missing dependency knowledge of this release.
     pub deps_note: Option<String>,
+    /// Warnings raised by this release's dependencies (a direct URL
+    /// dependency that was not resolved from the index); also in
+    /// [`Resolution::warnings`].
+    pub warnings: Vec<String>,
 }
 
 /// The result of [`resolve`].
@@ -79,7 +83,9 @@ pub struct Resolution {
     /// Roots that do not come from the index (URL, VCS, local, editable):
     /// not resolved; requirements on their names are taken as satisfied.
     pub direct: Vec<Requirement>,
-    /// Things the user should know (skipped URL dependencies…).
+    /// Things the user should know (skipped URL dependencies…), raised by
+    /// the chosen releases only: a release tried and abandoned while
+    /// backtracking does not warn.
     pub warnings: Vec<String>,
 }
 
@@ -124,7 +130,6 @@ pub fn resolve(
     source: &dyn PackageSource,
     opts: ResolveOptions,
 ) -> Result<Resolution, ResolveError> {
-    let mut warnings = Vec::new();
     let mut direct = Vec::new();
     let mut index_roots = Vec::new();
     for root in roots {
@@ -152,7 +157,7 @@ pub fn resolve(
         | Err(PubGrubError::ErrorRetrievingDependencies { source, .. })
         | Err(PubGrubError::ErrorInShouldCancel(source)) => return Err(source),
     };
-    warnings.extend(provider.take_warnings());
+    let raised = provider.take_warnings();
 
     // Requirement chains over the chosen versions.
     let selected: HashMap<&Pkg, &Version> = solved.iter().collect();
@@ -189,6 +194,21 @@ pub fn resolve(
                 .push(extra.to_string()),
         }
     }
+    // Warnings of the chosen releases only, in the order raised.
+    let mut warnings = Vec::new();
+    let mut by_package: HashMap<PackageName, Vec<String>> = HashMap::new();
+    for (from, version, message) in raised {
+        if selected.get(&from).copied() != Some(&version) {
+            continue;
+        }
+        if let Some(name) = from.name() {
+            by_package
+                .entry(name.clone())
+                .or_default()
+                .push(message.clone());
+        }
+        warnings.push(message);
+    }
     let notes = provider.notes();
     let mut packages = Vec::new();
     for (name, version) in versions {
@@ -208,6 +228,7 @@ pub fn resolve(
         extra_list.sort();
         packages.push(Resolved {
             deps_note: notes.get(&(name.clone(), version.clone())).cloned(),
+            warnings: by_package.remove(&name).unwrap_or_default(),
             name,
             version,
             extras: extra_list,

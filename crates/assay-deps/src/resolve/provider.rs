@@ -65,7 +65,8 @@ pub(crate) struct Provider<'a> {
     versions: RefCell<HashMap<PackageName, Rc<Vec<Candidate>>>>,
     edges: RefCell<Edges>,
     notes: RefCell<HashMap<(PackageName, Version), String>>,
-    warnings: RefCell<Vec<String>>,
+    /// Warnings with the package and version whose dependencies raised them.
+    warnings: RefCell<Vec<(Pkg, Version, String)>>,
     explicit_pre: RefCell<HashSet<PackageName>>,
     required_by: RefCell<HashMap<PackageName, String>>,
     order: RefCell<HashMap<Pkg, u32>>,
@@ -113,7 +114,9 @@ impl<'a> Provider<'a> {
         })
     }
 
-    pub(crate) fn take_warnings(&self) -> Vec<String> {
+    /// Every warning raised, with the package and version whose
+    /// dependencies raised it.
+    pub(crate) fn take_warnings(&self) -> Vec<(Pkg, Version, String)> {
         std::mem::take(&mut self.warnings.borrow_mut())
     }
 
@@ -125,10 +128,11 @@ impl<'a> Provider<'a> {
         self.notes.borrow().clone()
     }
 
-    fn warn(&self, message: String) {
+    fn warn(&self, from: &Pkg, version: &Version, message: String) {
+        let entry = (from.clone(), version.clone(), message);
         let mut warnings = self.warnings.borrow_mut();
-        if !warnings.contains(&message) {
-            warnings.push(message);
+        if !warnings.contains(&entry) {
+            warnings.push(entry);
         }
     }
 
@@ -173,9 +177,18 @@ impl<'a> Provider<'a> {
             return;
         }
         if req.source != Source::Index {
-            self.warn(format!(
-                "{label}: a direct URL or path dependency, not resolved from the index"
-            ));
+            let location = match &req.source {
+                Source::Url(url) | Source::Vcs(url) => url.clone(),
+                Source::LocalPath(path) | Source::Editable(path) => path.display().to_string(),
+                Source::Index => String::new(),
+            };
+            self.warn(
+                from,
+                version,
+                format!(
+                    "{label} @ {location}: a direct URL or path dependency, not resolved from the index"
+                ),
+            );
             return;
         }
         let mut range = req
