@@ -61,6 +61,7 @@ pub use config::{
 pub use dist::{DistFile, DistKind, MetadataAvailability, Tag, normalize_name, parse_filename};
 pub use select::{Libc, Os, Platform, Selection, compatible_tags, latest_version, select_files};
 pub use simple::{PageError, ProjectPage};
+pub use url::without_credentials;
 
 /// PEP 440 versions, as used in [`DistFile::version`].
 pub use pep440_rs::Version;

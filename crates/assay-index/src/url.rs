@@ -68,6 +68,12 @@ pub(crate) fn host_port(url: &str) -> Option<String> {
     (!hostport.is_empty()).then(|| hostport.to_ascii_lowercase())
 }
 
+/// `url` as it may be shown to a user or written in a report: without its
+/// `user:password@`.
+pub fn without_credentials(url: &str) -> String {
+    strip_credentials(url).0
+}
+
 /// Removes `user:password@` from a URL; returns the clean URL and the
 /// percent-decoded user name and password if there were any.
 pub(crate) fn strip_credentials(url: &str) -> (String, Option<(String, String)>) {
