@@ -116,7 +116,9 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR", help_heading = "Index")]
     pub cache_dir: Option<PathBuf>,
 
-    /// Use no cache: download everything and scan it again.
+    /// Use no cache: download everything and scan it again, writing
+    /// nothing to disk (a file fetched while resolving is kept in memory
+    /// for the scan, so each is fetched once).
     #[arg(long, help_heading = "Index")]
     pub no_cache: bool,
 
@@ -152,8 +154,8 @@ pub struct ScanArgs {
     #[arg(long, short, conflicts_with = "quiet")]
     pub verbose: bool,
 
-    /// Show only artifacts that need attention, no summary and no progress
-    /// bar (human format).
+    /// Show only artifacts that need attention and no summary (human
+    /// format); draw no progress on standard error (any format).
     #[arg(long, short)]
     pub quiet: bool,
 

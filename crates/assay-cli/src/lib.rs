@@ -11,6 +11,7 @@ use owo_colors::OwoColorize;
 
 mod args;
 mod output;
+mod progress;
 mod remote;
 mod rules;
 mod scan;

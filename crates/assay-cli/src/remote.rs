@@ -23,13 +23,15 @@ use assay_deps::{
     ResolveOptions, Source, SourceError,
 };
 use assay_index::{
-    Cache, Client, DistFile, DistKind, IndexConfig, IndexError, IndexOverrides,
+    Cache, Client, DistFile, DistKind, Downloaded, IndexConfig, IndexError, IndexOverrides,
     MetadataAvailability, ProjectListing, Selection, Tag, Version,
 };
+use indicatif::ProgressBar;
 
 use crate::Status;
 use crate::args::{CacheAction, CacheArgs, ScanArgs};
 use crate::output::Output;
+use crate::progress::{self, Progress};
 
 /// What a command-line target is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,25 +100,68 @@ struct Remote {
     limits: Limits,
     all_files: bool,
     listings: Mutex<HashMap<String, std::result::Result<ProjectListing, String>>>,
+    /// Says which name is being looked up (a spinner on a terminal).
+    status: ProgressBar,
+    /// Files fetched while resolving, kept for the scan so that each file
+    /// is fetched once per run.
+    kept: Mutex<Kept>,
+    /// Releases whose dependencies could not be read because their files
+    /// could not be (`name==version` → why).
+    unread: Mutex<BTreeMap<String, String>>,
 }
 
-/// Scans the index-backed targets and dependency inputs; reports for
-/// local paths found inside inputs (editable and path requirements) are
-/// returned as paths to scan from disk.
+/// Most bytes of downloads kept in memory between resolution and scan; a
+/// file beyond the budget is fetched again (only without a cache: with one,
+/// the cache keeps it).
+const KEEP_BYTES: usize = 256 << 20;
+
+/// Downloads made while resolving, by URL, with the digests they were
+/// checked against: their bytes when there is no cache, and their failures
+/// (a file that could not be fetched is not tried again in the same run).
+#[derive(Default)]
+struct Kept {
+    files: HashMap<String, (BTreeMap<String, String>, Fetched)>,
+    bytes: usize,
+}
+
+/// A download's outcome.
+type Fetched = std::result::Result<Downloaded, IndexError>;
+
+/// What [`scan`] found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// One report per downloaded file, and per target that could not be
+    /// looked up or resolved.
+    pub reports: Vec<ArtifactReport>,
+    /// Local paths named by the inputs (editable and path requirements),
+    /// to be scanned from disk.
+    pub local: Vec<PathBuf>,
+    /// What the user should know that is in no report: a requirements
+    /// file's `--index-url` overridden by the command line, notes of the
+    /// inputs, resolution warnings of a release none of whose files is in
+    /// the reports.
+    pub warnings: Vec<String>,
+    /// Resolution warnings (a dependency not resolved from the index, so
+    /// not scanned) that are in the provenance notes of the artifacts of
+    /// the release that declares the dependency.
+    pub noted: Vec<String>,
+}
+
+/// Scans the index-backed targets and dependency inputs, showing progress
+/// (resolving, downloading, scanning) on `progress`.
 pub fn scan(
     args: &ScanArgs,
     scanner: &Scanner,
     requirements: &[String],
     inputs: &[(PathBuf, InputKind)],
-    on_report: &(dyn Fn(&ArtifactReport) + Sync),
-) -> Result<(Vec<ArtifactReport>, Vec<PathBuf>)> {
-    let mut reports = Vec::new();
-    let mut local = Vec::new();
+    progress: &Progress,
+) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
     let mut roots = Vec::new();
     let mut constraints = Vec::new();
     let mut locked: Vec<LockedPackage> = Vec::new();
     let mut extra_indexes: Vec<String> = Vec::new();
-    let mut index_from_input: Option<String> = None;
+    let mut index_from_input: Option<(String, PathBuf)> = None;
     let mut pre = args.pre;
     for text in requirements {
         roots.push(parse_requirement(text, "command line")?);
@@ -127,18 +172,46 @@ pub fn scan(
                 roots.extend(u.requirements);
                 constraints.extend(u.constraints);
                 extra_indexes.extend(u.index.extra_index_urls);
-                index_from_input = index_from_input.or(u.index.index_url);
+                if index_from_input.is_none() {
+                    index_from_input = u.index.index_url.map(|url| (url, path.clone()));
+                }
                 pre |= u.index.pre;
+                outcome.warnings.extend(u.notes.iter().map(note_text));
             }
-            Ok(Parsed::Locked(l)) => locked.extend(l.packages),
-            Err(error) => reports.push(ArtifactReport::unreadable(path, error.to_string())),
+            Ok(Parsed::Locked(l)) => {
+                locked.extend(l.packages);
+                outcome.warnings.extend(l.notes.iter().map(note_text));
+            }
+            Err(error) => outcome
+                .reports
+                .push(ArtifactReport::unreadable(path, error.to_string())),
         }
     }
     if roots.is_empty() && locked.is_empty() {
-        return Ok((reports, local));
+        return Ok(outcome);
+    }
+    if let (Some(flag), Some((url, path))) = (&args.index_url, &index_from_input)
+        && flag != url
+    {
+        outcome.warnings.push(format!(
+            "{} sets --index-url {}; the command line's --index-url {} is used instead (pip would use the file's)",
+            path.display(),
+            assay_index::without_credentials(url),
+            assay_index::without_credentials(flag),
+        ));
     }
 
-    let remote = Remote::new(args, index_from_input, extra_indexes)?;
+    let status = progress.spinner(if roots.is_empty() {
+        "looking up locked packages"
+    } else {
+        "resolving"
+    });
+    let remote = Remote::new(
+        args,
+        index_from_input.map(|(url, _)| url),
+        extra_indexes,
+        status.clone(),
+    )?;
     let mut plan: Vec<Planned> = Vec::new();
     if !roots.is_empty() {
         remote.plan_resolved(
@@ -147,13 +220,13 @@ pub fn scan(
             args.no_deps,
             pre,
             &mut plan,
-            &mut reports,
-            &mut local,
+            &mut outcome,
         );
     }
     for package in &locked {
-        remote.plan_locked(package, &mut plan, &mut reports, &mut local);
+        remote.plan_locked(package, &mut plan, &mut outcome);
     }
+    status.finish_and_clear();
 
     // Identical files once: the same URL, or the same published digest.
     let mut merged: Vec<Planned> = Vec::new();
@@ -175,15 +248,15 @@ pub fn scan(
         }
     }
 
-    let files: Vec<DistFile> = merged.iter().map(|p| p.file.clone()).collect();
-    let jobs = args.jobs.map_or(4, |n| n.get()).clamp(1, 8);
-    let downloads = remote.client.download_all(&files, jobs, &|_| {});
+    let downloads = remote.download(&merged, args.jobs, progress);
     let cache = if args.no_cache {
         None
     } else {
         remote.client.cache()
     };
     let rule_set = assay::report::rule_set_version();
+    progress.expect(merged.len());
+    progress.show_scanning();
     let scanned: Vec<ArtifactReport> = {
         use rayon::prelude::*;
         merged
@@ -192,13 +265,18 @@ pub fn scan(
             .map(|(item, download)| {
                 let report =
                     scan_download(scanner, &remote.limits, cache, &rule_set, item, download);
-                on_report(&report);
+                progress.scanned(&report.target);
                 report
             })
             .collect()
     };
-    reports.extend(scanned);
-    Ok((reports, local))
+    outcome.reports.extend(scanned);
+    Ok(outcome)
+}
+
+/// An input's note as one line: `requirements.txt:3: message`.
+fn note_text(note: &assay_deps::Note) -> String {
+    format!("{}: {}", note.origin, note.message)
 }
 
 fn scan_download(
@@ -207,7 +285,7 @@ fn scan_download(
     cache: Option<&Cache>,
     rule_set: &str,
     item: Planned,
-    download: std::result::Result<assay_index::Downloaded, IndexError>,
+    download: Fetched,
 ) -> ArtifactReport {
     let target = PathBuf::from(&item.file.filename);
     let mut notes = item.notes.clone();
@@ -272,7 +350,12 @@ fn scan_download(
 }
 
 impl Remote {
-    fn new(args: &ScanArgs, input_index: Option<String>, extra: Vec<String>) -> Result<Remote> {
+    fn new(
+        args: &ScanArgs,
+        input_index: Option<String>,
+        extra: Vec<String>,
+        status: ProgressBar,
+    ) -> Result<Remote> {
         let mut overrides = IndexOverrides {
             index_url: args.index_url.clone().or(input_index),
             extra_index_urls: args.extra_index_url.clone(),
@@ -303,7 +386,85 @@ impl Remote {
             limits: args.limits.to_limits(),
             all_files: args.all_files,
             listings: Mutex::new(HashMap::new()),
+            status,
+            kept: Mutex::default(),
+            unread: Mutex::default(),
         })
+    }
+
+    /// Downloads a file for resolution (a wheel's METADATA, an sdist to
+    /// read statically) and reads it into memory. Failures are kept for
+    /// [`Remote::download`] to hand to the scan, and so are the bytes
+    /// when there is no cache (within [`KEEP_BYTES`]).
+    fn read(&self, file: &DistFile) -> std::result::Result<artifact::Package, String> {
+        let downloaded = self.client.download(file);
+        let mut kept = self.kept.lock().expect("kept lock");
+        let size = downloaded.as_ref().map_or(0, |d| d.bytes.len());
+        let keep = !kept.files.contains_key(&file.url)
+            && (downloaded.is_err()
+                || (self.client.cache().is_none() && kept.bytes + size <= KEEP_BYTES));
+        let bytes = match downloaded {
+            Ok(d) if keep => {
+                let bytes = d.bytes.clone();
+                kept.bytes += size;
+                kept.files
+                    .insert(file.url.clone(), (file.hashes.clone(), Ok(d)));
+                bytes
+            }
+            Ok(d) => d.bytes,
+            Err(error) => {
+                let text = error.to_string();
+                if keep {
+                    kept.files
+                        .insert(file.url.clone(), (file.hashes.clone(), Err(error)));
+                }
+                return Err(text);
+            }
+        };
+        drop(kept);
+        artifact::open_bytes(&file.filename, bytes, &self.limits)
+            .map_err(|e| format!("{}: {e}", file.filename))
+    }
+
+    /// Downloads every planned file, `--jobs` at a time (at most 8), with a
+    /// bar on `progress`. Files already fetched while resolving (checked
+    /// against the same digests) are not fetched again: their bytes, or
+    /// their failure, are taken from memory, or from the cache.
+    fn download(
+        &self,
+        plan: &[Planned],
+        jobs: Option<std::num::NonZeroUsize>,
+        progress: &Progress,
+    ) -> Vec<Fetched> {
+        let mut kept = std::mem::take(&mut *self.kept.lock().expect("kept lock"));
+        let mut results: Vec<Option<Fetched>> = plan
+            .iter()
+            .map(|item| {
+                kept.files
+                    .remove(&item.file.url)
+                    .filter(|(hashes, _)| *hashes == item.file.hashes)
+                    .map(|(_, downloaded)| downloaded)
+            })
+            .collect();
+        drop(kept);
+        let missing: Vec<usize> = (0..plan.len()).filter(|&i| results[i].is_none()).collect();
+        let files: Vec<DistFile> = missing.iter().map(|&i| plan[i].file.clone()).collect();
+        let bar = progress.bar("downloading", files.len() as u64);
+        if !files.is_empty() {
+            progress.show(&bar);
+        }
+        let jobs = jobs.map_or(4, |n| n.get()).clamp(1, 8);
+        let fetched = self
+            .client
+            .download_all(&files, jobs, &progress::on_download(&bar));
+        bar.finish_and_clear();
+        for (i, result) in missing.into_iter().zip(fetched) {
+            results[i] = Some(result);
+        }
+        results
+            .into_iter()
+            .map(|r| r.expect("every planned file has a result"))
+            .collect()
     }
 
     fn listing(&self, name: &str) -> std::result::Result<ProjectListing, String> {
@@ -311,6 +472,8 @@ impl Remote {
         if let Some(found) = self.listings.lock().expect("listing lock").get(&key) {
             return found.clone();
         }
+        self.status
+            .set_message(format!("looking up {}", assay::report::printable(name, 60)));
         let found = self.client.project(name).map_err(|e| e.to_string());
         self.listings
             .lock()
@@ -319,7 +482,6 @@ impl Remote {
         found
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn plan_resolved(
         &self,
         roots: &[Requirement],
@@ -327,9 +489,14 @@ impl Remote {
         no_deps: bool,
         pre: bool,
         plan: &mut Vec<Planned>,
-        reports: &mut Vec<ArtifactReport>,
-        local: &mut Vec<PathBuf>,
+        outcome: &mut Outcome,
     ) {
+        let Outcome {
+            reports,
+            local,
+            warnings,
+            noted,
+        } = outcome;
         let options = ResolveOptions {
             no_deps,
             prereleases: pre,
@@ -345,6 +512,9 @@ impl Remote {
                 return;
             }
         };
+        // Each warning goes into the notes of the release that raised it;
+        // those of releases with no file in the scan are told apart.
+        let mut unattached = resolution.warnings.clone();
         for direct in &resolution.direct {
             match &direct.source {
                 Source::LocalPath(path) | Source::Editable(path) => local.push(path.clone()),
@@ -401,6 +571,11 @@ impl Remote {
             if let Some(note) = &resolved.deps_note {
                 notes.push(format!("dependencies not known statically: {note}"));
             }
+            for warning in &resolved.warnings {
+                notes.push(format!("dependency not scanned: {warning}"));
+                unattached.retain(|w| w != warning);
+                noted.push(warning.clone());
+            }
             let pin = pins.get(&assay_index::normalize_name(name));
             for file in chosen {
                 let mut notes = notes.clone();
@@ -421,15 +596,25 @@ impl Remote {
                 });
             }
         }
+        warnings.extend(unattached);
+        // A release whose dependencies could not be read: what it requires
+        // is missing from the scan, which is therefore incomplete.
+        let unread = self.unread.lock().expect("unread lock");
+        for resolved in &resolution.packages {
+            let key = release_key(resolved.name.as_ref(), &resolved.version);
+            if let Some(reason) = unread.get(&key) {
+                reports.push(ArtifactReport::unreadable(
+                    Path::new(&key),
+                    format!(
+                        "its dependencies could not be read, so they are not in this scan: {reason}"
+                    ),
+                ));
+            }
+        }
     }
 
-    fn plan_locked(
-        &self,
-        package: &LockedPackage,
-        plan: &mut Vec<Planned>,
-        reports: &mut Vec<ArtifactReport>,
-        local: &mut Vec<PathBuf>,
-    ) {
+    fn plan_locked(&self, package: &LockedPackage, plan: &mut Vec<Planned>, outcome: &mut Outcome) {
+        let Outcome { reports, local, .. } = outcome;
         let name = package.name.as_ref();
         let why = format!(
             "{} {name} {}",
@@ -606,42 +791,60 @@ impl Remote {
                 .unwrap_or(usize::MAX),
             _ => usize::MAX,
         });
+        // What could not be read, file by file: the next source is tried.
+        let mut failures = Vec::new();
         if let Some(wheel) = wheels.first() {
             if let Ok(Some(metadata)) = self.client.core_metadata(wheel) {
                 return Ok(assay_deps::deps_from_core_metadata(&metadata));
             }
-            let download = self
-                .client
-                .download(wheel)
-                .map_err(|e| SourceError::Other(e.to_string()))?;
-            let package = artifact::open_bytes(&wheel.filename, download.bytes, &self.limits)
-                .map_err(|e| SourceError::Other(e.to_string()))?;
-            let metadata = package.files.iter().find(|f| {
-                f.path.ends_with(".dist-info/METADATA") && f.path.matches('/').count() == 1
-            });
-            return Ok(match metadata {
-                Some(file) => assay_deps::deps_from_core_metadata(&file.data),
-                None => DistDeps::unknown(format!("{} has no METADATA", wheel.filename)),
-            });
+            match self.read(wheel) {
+                Ok(package) => {
+                    let metadata = package.files.iter().find(|f| {
+                        f.path.ends_with(".dist-info/METADATA") && f.path.matches('/').count() == 1
+                    });
+                    return Ok(match metadata {
+                        Some(file) => assay_deps::deps_from_core_metadata(&file.data),
+                        None => DistDeps::unknown(format!("{} has no METADATA", wheel.filename)),
+                    });
+                }
+                Err(error) => failures.push(error),
+            }
         }
-        let Some(sdist) = files.iter().find(|f| matches!(f.kind, DistKind::Sdist)) else {
+        if let Some(sdist) = files.iter().find(|f| matches!(f.kind, DistKind::Sdist)) {
+            match self.read(sdist) {
+                Ok(package) => {
+                    let files: Vec<(&str, &[u8])> = package
+                        .files
+                        .iter()
+                        .map(|f| (f.path.as_str(), f.data.as_slice()))
+                        .collect();
+                    return Ok(assay_deps::deps_from_sdist(&files));
+                }
+                Err(error) => failures.push(error),
+            }
+        }
+        if failures.is_empty() {
             return Ok(DistDeps::unknown(
                 "the release has neither a wheel nor an sdist",
             ));
-        };
-        let download = self
-            .client
-            .download(sdist)
-            .map_err(|e| SourceError::Other(e.to_string()))?;
-        let package = artifact::open_bytes(&sdist.filename, download.bytes, &self.limits)
-            .map_err(|e| SourceError::Other(e.to_string()))?;
-        let files: Vec<(&str, &[u8])> = package
-            .files
-            .iter()
-            .map(|f| (f.path.as_str(), f.data.as_slice()))
-            .collect();
-        Ok(assay_deps::deps_from_sdist(&files))
+        }
+        // Resolution goes on without them: one release's unreadable files
+        // must not stop the scan of everything else. The scan reports the
+        // release as not fully covered (see plan_resolved).
+        let reason = failures.join("; ");
+        self.unread
+            .lock()
+            .expect("unread lock")
+            .insert(release_key(name, version), reason.clone());
+        Ok(DistDeps::unknown(format!(
+            "its files could not be read: {reason}"
+        )))
     }
+}
+
+/// `name==version`, normalised.
+fn release_key(name: &str, version: &Version) -> String {
+    format!("{}=={version}", assay_index::normalize_name(name))
 }
 
 impl PackageSource for Remote {

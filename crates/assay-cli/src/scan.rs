@@ -1,16 +1,14 @@
 //! `assay scan`: scan artifacts in parallel and print one report.
 
-use std::io::IsTerminal;
-
 use anyhow::{Context, Result};
 use assay::report::human::{HumanOptions, Verbosity};
 use assay::report::{self, json, sarif};
 use assay::{ArtifactReport, Scanner, VerdictLabel};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::Status;
 use crate::args::{Format, ScanArgs};
 use crate::output::Output;
+use crate::progress::Progress;
 use crate::remote::{self, Target};
 
 /// Stack size of each worker thread: the analysis recurses on deeply
@@ -27,11 +25,8 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     let mut output = Output::open(args.output.as_deref(), args.color)?;
 
     let scanner = Scanner::new().limits(args.limits.to_limits());
-    let progress = progress_bar(args);
-    let on_done = |report: &ArtifactReport| {
-        progress.inc(1);
-        progress.set_message(report::printable(&report.target.to_string_lossy(), 60));
-    };
+    let progress = Progress::stderr(args.quiet);
+    let on_done = |report: &ArtifactReport| progress.scanned(&report.target);
     // Sort the targets: files and folders, dependency inputs, names.
     let mut paths = Vec::new();
     let mut names = Vec::new();
@@ -47,21 +42,27 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
             Target::Requirement(text) => names.push(text),
         }
     }
-    let (mut reports, local) = if names.is_empty() && inputs.is_empty() {
-        (Vec::new(), Vec::new())
+    let remote::Outcome {
+        mut reports,
+        local,
+        warnings,
+        noted,
+    } = if names.is_empty() && inputs.is_empty() {
+        remote::Outcome::default()
     } else {
-        let counted = |report: &ArtifactReport| {
-            progress.inc_length(1);
-            on_done(report);
-        };
-        remote::scan(args, &scanner, &names, &inputs, &counted)?
+        remote::scan(args, &scanner, &names, &inputs, &progress)?
     };
     paths.extend(local);
+    // One local artifact gets no bar; several, or anything downloaded, do.
+    progress.expect(paths.len());
+    if !reports.is_empty() || paths.len() + args.envs.len() > 1 {
+        progress.show_scanning();
+    }
     reports.extend(scanner.scan_paths(&paths, on_done));
     for env in &args.envs {
         // An environment's distributions are only known once it is read.
         let counted = |report: &ArtifactReport| {
-            progress.inc_length(1);
+            progress.expect(1);
             on_done(report);
         };
         match scanner.scan_environment_with(env, counted) {
@@ -69,7 +70,12 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
             Err(error) => reports.push(ArtifactReport::unreadable(env, error.to_string())),
         }
     }
-    progress.finish_and_clear();
+    progress.finish();
+    print_warnings(&warnings);
+    if args.format == Format::Sarif {
+        // SARIF has no place for provenance notes.
+        print_warnings(&noted);
+    }
 
     let status = status(&reports, args.fail_on.threshold());
     let color = output.color();
@@ -109,18 +115,23 @@ fn status(reports: &[ArtifactReport], threshold: Option<VerdictLabel>) -> Status
     }
 }
 
-/// A progress bar on standard error, for scans of several artifacts on a
-/// terminal; hidden otherwise.
-fn progress_bar(args: &ScanArgs) -> ProgressBar {
-    let artifacts = args.paths.len() + args.envs.len();
-    if args.quiet || artifacts < 2 || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+/// Prints what the user should know about the scan on standard error,
+/// after the progress bars are gone: one `warning:` line each, with control
+/// characters escaped (the text can come from a package's metadata).
+fn print_warnings(warnings: &[String]) {
+    use std::io::Write as _;
+
+    use owo_colors::OwoColorize as _;
+
+    let mut stderr = anstream::stderr().lock();
+    for warning in warnings {
+        let _ = writeln!(
+            stderr,
+            "{} {}",
+            "warning:".yellow().bold(),
+            report::escape_controls(warning)
+        );
     }
-    let style = ProgressStyle::with_template("{elapsed:>4} [{bar:30}] {pos}/{len} {wide_msg}")
-        .expect("the template is valid")
-        .progress_chars("=> ");
-    ProgressBar::with_draw_target(Some(args.paths.len() as u64), ProgressDrawTarget::stderr())
-        .with_style(style)
 }
 
 #[cfg(test)]
