@@ -138,14 +138,26 @@ impl Scanner {
             })
             .collect();
         // Modules the install itself imports or runs execute at install
-        // time: analyse them again in that role.
-        let helpers = install_helpers(package, &analyses);
+        // time, and functions a module calls on import run on import:
+        // analyse those files again in that role.
+        let mut helpers = install_helpers(package, &analyses);
+        for (file, functions) in import_entry_points(package, &analyses) {
+            let entry = helpers
+                .entry(file)
+                .or_insert((FileRole::Module, Vec::new()));
+            entry.1.extend(functions);
+        }
         if !helpers.is_empty() {
             let prefix = package.sdist_prefix().unwrap_or("");
             analyses.par_iter_mut().for_each(|analysis| {
                 let relative = analysis.path.strip_prefix(prefix).unwrap_or(&analysis.path);
                 let movable = matches!(analysis.role, Some(FileRole::Module | FileRole::Script));
                 if let Some((role, functions)) = helpers.get(relative).filter(|_| movable) {
+                    // A file moved only for its functions keeps its role.
+                    let role = match (role, analysis.role) {
+                        (FileRole::Module, Some(own)) => &own.clone(),
+                        _ => role,
+                    };
                     let file = package.files.iter().find(|f| f.path == analysis.path);
                     if let Some(file) = file {
                         *analysis = analyze_guarded(&file.path, &file.data, *role, functions);
@@ -292,10 +304,10 @@ fn analyze_guarded(
     path: &str,
     data: &[u8],
     role: FileRole,
-    install_functions: &[String],
+    entry_points: &[(String, ExecContext)],
 ) -> FileAnalysis {
     let analysis = catch_unwind(AssertUnwindSafe(|| {
-        python::analyze_with_entry_points(path, data, role, install_functions)
+        python::analyze_with_entry_points(path, data, role, entry_points)
     }));
     analysis.unwrap_or_else(|panic| FileAnalysis {
         path: path.to_owned(),
@@ -316,7 +328,7 @@ fn analyze_guarded(
 fn install_helpers(
     package: &Package,
     analyses: &[FileAnalysis],
-) -> HashMap<String, (FileRole, Vec<String>)> {
+) -> HashMap<String, (FileRole, Vec<(String, ExecContext)>)> {
     let mut modules: Vec<String> = Vec::new();
     let mut scripts: Vec<String> = Vec::new();
     // `setup.py` calling `pkg.hooks.post_install()`: (module, function).
@@ -362,30 +374,9 @@ fn install_helpers(
             }
         }
     }
-    let prefix = package.sdist_prefix().unwrap_or("");
-    let present: HashSet<&str> = package
-        .files
-        .iter()
-        .map(|f| f.path.strip_prefix(prefix).unwrap_or(&f.path))
-        .collect();
-    // The files a dotted module name may be, with its parent packages
-    // (importing `a.b` runs `a/__init__.py` too).
-    let files_of = |module: &str| -> Vec<String> {
-        let parts: Vec<&str> = module.split('.').collect();
-        let mut found = Vec::new();
-        for root in ["", "src/"] {
-            for end in 1..=parts.len() {
-                let stem = format!("{root}{}", parts[..end].join("/"));
-                for candidate in [format!("{stem}.py"), format!("{stem}/__init__.py")] {
-                    if present.contains(candidate.as_str()) {
-                        found.push(candidate);
-                    }
-                }
-            }
-        }
-        found
-    };
-    let mut helpers: HashMap<String, (FileRole, Vec<String>)> = scripts
+    let present = relative_paths(package);
+    let files_of = |module: &str| module_files(&present, module);
+    let mut helpers: HashMap<String, (FileRole, Vec<(String, ExecContext)>)> = scripts
         .into_iter()
         .filter(|s| present.contains(s.as_str()))
         .map(|s| (s, (FileRole::InstallScript, Vec::new())))
@@ -406,10 +397,96 @@ fn install_helpers(
             let entry = helpers
                 .entry(file)
                 .or_insert((FileRole::InstallHelper, Vec::new()));
-            entry.1.push(function);
+            entry.1.push((function, ExecContext::Install));
         }
     }
     helpers
+}
+
+/// The package's file paths relative to its root (an sdist's top folder
+/// stripped).
+fn relative_paths(package: &Package) -> HashSet<&str> {
+    let prefix = package.sdist_prefix().unwrap_or("");
+    package
+        .files
+        .iter()
+        .map(|f| f.path.strip_prefix(prefix).unwrap_or(&f.path))
+        .collect()
+}
+
+/// The files a dotted module name may be, with its parent packages
+/// (importing `a.b` runs `a/__init__.py` too), outermost first.
+fn module_files(present: &HashSet<&str>, module: &str) -> Vec<String> {
+    let parts: Vec<&str> = module.split('.').collect();
+    let mut found = Vec::new();
+    for root in ["", "src/"] {
+        for end in 1..=parts.len() {
+            let stem = format!("{root}{}", parts[..end].join("/"));
+            for candidate in [format!("{stem}.py"), format!("{stem}/__init__.py")] {
+                if present.contains(candidate.as_str()) {
+                    found.push(candidate);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Functions of the package's modules that another module calls at its
+/// top level (`from .loader import run` then `run()` in `__init__.py`):
+/// they run on import, as paths relative to the package root with the
+/// functions each defines.
+fn import_entry_points(
+    package: &Package,
+    analyses: &[FileAnalysis],
+) -> HashMap<String, Vec<(String, ExecContext)>> {
+    let present = relative_paths(package);
+    let prefix = package.sdist_prefix().unwrap_or("");
+    let mut out: HashMap<String, Vec<(String, ExecContext)>> = HashMap::new();
+    for analysis in analyses.iter().filter(|a| a.role == Some(FileRole::Module)) {
+        let relative = analysis.path.strip_prefix(prefix).unwrap_or(&analysis.path);
+        // The package a relative import is resolved against.
+        let package_of = relative
+            .rsplit_once('/')
+            .map_or("", |(dir, _)| dir)
+            .trim_start_matches("src/")
+            .replace('/', ".");
+        let calls = analysis.calls.iter().filter(|c| {
+            c.context == ExecContext::Import
+                && c.via.is_none()
+                && !c.name.contains(['(', '?'])
+                && !names::is_process(&c.name)
+        });
+        for call in calls {
+            let Some((module, function)) = call.name.rsplit_once('.') else {
+                continue;
+            };
+            let module = match module.strip_prefix('.') {
+                // One dot per level up from this file's package.
+                Some(rest) => {
+                    let up = rest.len() - rest.trim_start_matches('.').len();
+                    let mut base: Vec<&str> =
+                        package_of.split('.').filter(|p| !p.is_empty()).collect();
+                    base.truncate(base.len().saturating_sub(up));
+                    let rest = rest.trim_start_matches('.');
+                    base.extend(rest.split('.').filter(|p| !p.is_empty()));
+                    base.join(".")
+                }
+                None => module.to_owned(),
+            };
+            if module.is_empty() {
+                continue;
+            }
+            if let Some(file) = module_files(&present, &module).into_iter().last()
+                && file != relative
+            {
+                out.entry(file)
+                    .or_default()
+                    .push((function.to_owned(), ExecContext::Import));
+            }
+        }
+    }
+    out
 }
 
 /// A wheel whose `WHEEL` file says `Root-Is-Purelib: true` and whose tags

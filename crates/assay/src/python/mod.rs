@@ -263,14 +263,15 @@ pub fn analyze(path: &str, data: &[u8], role: FileRole) -> FileAnalysis {
     analyze_with_entry_points(path, data, role, &[])
 }
 
-/// [`analyze`], with functions of the file that code elsewhere calls at
-/// install time (`setup.py` calling `pkg.hooks.post_install()`): they and
-/// what they call get install context.
+/// [`analyze`], with functions of the file that code elsewhere calls
+/// without being asked (`setup.py` calling `pkg.hooks.post_install()`, a
+/// package's `__init__` calling `.loader.run()` on import): they and what
+/// they call get that context.
 pub fn analyze_with_entry_points(
     path: &str,
     data: &[u8],
     role: FileRole,
-    install_functions: &[String],
+    entry_points: &[(String, ExecContext)],
 ) -> FileAnalysis {
     let (text, encoding_note) = source::decode(data);
     let mut analysis = FileAnalysis {
@@ -292,9 +293,12 @@ pub fn analyze_with_entry_points(
     let lines = LineIndex::new(&code);
     let mut driver = Driver::default();
     let (mut walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::default());
-    for function in install_functions {
-        walk.forced
-            .insert(Arc::from(function.as_str()), ExecContext::Install);
+    for (function, context) in entry_points {
+        let forced = walk
+            .forced
+            .entry(Arc::from(function.as_str()))
+            .or_insert(*context);
+        *forced = (*forced).max(*context);
     }
     let top = role.top_level_context();
     let main = if matches!(role, FileRole::SetupScript | FileRole::InstallScript) {

@@ -301,6 +301,33 @@ pub fn is_env_read(name: &str) -> bool {
     )
 }
 
+/// Calls whose result is a secret: credentials resolved by a cloud SDK
+/// (whatever file, variable or metadata endpoint they came from), entries
+/// of the OS keychain, DPAPI-decrypted blobs (browser passwords and cookie
+/// keys) and browser cookie jars.
+pub fn is_secret_read(name: &str) -> bool {
+    const SDK_SESSIONS: &[&str] = &[
+        "boto3.Session()",
+        "boto3.session.Session()",
+        "botocore.session.get_session()",
+        "botocore.session.Session()",
+    ];
+    if let Some(session) = name
+        .strip_suffix(".get_credentials")
+        .or_else(|| name.strip_suffix(".get_credentials().get_frozen_credentials"))
+    {
+        return SDK_SESSIONS.contains(&session);
+    }
+    matches!(
+        name,
+        "google.auth.default"
+            | "keyring.get_password"
+            | "keyring.get_credential"
+            | "win32crypt.CryptUnprotectData"
+            | "netrc.netrc().authenticators"
+    ) || name.starts_with("browser_cookie3.")
+}
+
 /// Files that hold cloud and developer credentials, as path fragments
 /// (matched on `/`-normalised, lower-cased strings).
 pub const CREDENTIAL_PATHS: &[(&str, &str)] = &[

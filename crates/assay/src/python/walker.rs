@@ -143,6 +143,9 @@ pub(super) struct Walk {
     pub returns: HashMap<Arc<str>, u8>,
     /// The tree is deeper than the walker followed: drop it iteratively.
     pub deep: bool,
+    /// When the source is one expression (what `eval` runs), its value:
+    /// `eval("exec")` is `exec` itself.
+    pub value: Option<Sym>,
 }
 
 /// A function body waiting to be walked after its enclosing scope, so that
@@ -218,6 +221,9 @@ impl<'a, 'p> Walker<'a, 'p> {
     /// Walks a module and every function body in it.
     pub(super) fn run(mut self, body: &'a [Stmt]) -> Walk {
         self.suite(body);
+        if body.len() != 1 {
+            self.out.value = None;
+        }
         while !self.deferred.is_empty() {
             let batch = std::mem::take(&mut self.deferred);
             for d in batch {
@@ -288,6 +294,19 @@ impl<'a, 'p> Walker<'a, 'p> {
                 }
             }
             Stmt::Assign(s) => {
+                // `a, b = X, Y` binds each name to its own value, whole
+                // (a module, a function), not just to a constant item.
+                if let [Expr::Tuple(targets)] = s.targets.as_slice()
+                    && let Expr::Tuple(values) = &*s.value
+                    && targets.elts.len() == values.elts.len()
+                    && !values.elts.iter().any(Expr::is_starred_expr)
+                {
+                    let values: Vec<Sym> = values.elts.iter().map(|v| self.expr(v)).collect();
+                    for (target, value) in targets.elts.iter().zip(values) {
+                        self.assign(target, value);
+                    }
+                    return;
+                }
                 let value = self.expr(&s.value);
                 for target in &s.targets {
                     self.assign(target, value.clone());
@@ -306,7 +325,10 @@ impl<'a, 'p> Walker<'a, 'p> {
                 self.assign(&s.target, combined);
             }
             Stmt::Expr(s) => {
-                self.expr(&s.value);
+                let value = self.expr(&s.value);
+                if self.node.is_none() && self.depth == 1 {
+                    self.out.value = Some(value);
+                }
             }
             Stmt::Return(s) => {
                 if let Some(value) = &s.value {
@@ -1247,6 +1269,9 @@ impl<'a, 'p> Walker<'a, 'p> {
                 }
             }
         }
+        if names::is_secret_read(name) {
+            result.taint |= taint::SECRET;
+        }
         if matches!(
             name,
             "socket.gethostname"
@@ -1279,15 +1304,31 @@ impl<'a, 'p> Walker<'a, 'p> {
         {
             result.template = Some(consts::brace_template(fmt).into());
         }
-        if names::is_code_exec(name)
+        if name == "builtins.compile" {
+            // `compile(S, ...)` is S until something runs it: `eval` and
+            // `exec` analyse it there (and `eval` yields its value).
+            if let Some(code) = arg(0) {
+                result.konst = code.konst.clone();
+                result.chain = code.chain.clone();
+                result.analysed = code.analysed;
+            }
+        } else if names::is_code_exec(name)
             && let Some(code) = arg(0).filter(|a| !a.analysed).and_then(Sym::text)
         {
             let chain = arg(0).and_then(|a| a.chain.clone());
-            self.nested(
+            let value = self.nested(
                 &code,
                 chain.as_deref().unwrap_or("exec of a constant string"),
                 at,
             );
+            // `eval("exec")`, `eval("__import__('base64')")`: obfuscators
+            // look names up through `eval` of constant text.
+            if name == "builtins.eval"
+                && let Some(mut value) = value
+            {
+                value.taint |= result.taint;
+                return value;
+            }
         } else if names::is_process(name) || name.ends_with(".write") {
             // Python source written to a file or handed to `python -c` runs
             // later: analyse it here, where it is planted.
@@ -1359,21 +1400,20 @@ impl<'a, 'p> Walker<'a, 'p> {
 
     /// Analyses Python source found in a payload and merges its facts,
     /// attributed to the line that decodes or executes it.
-    fn nested(&mut self, code: &str, chain: &str, at: TextSize) {
+    /// Returns the payload's value when it is one expression.
+    fn nested(&mut self, code: &str, chain: &str, at: TextSize) -> Option<Sym> {
         let at = self.call_site.unwrap_or(at);
         if self.layer >= MAX_LAYERS {
             self.out.notes.push(format!(
                 "payload nested more than {MAX_LAYERS} layers deep was not analysed"
             ));
-            return;
+            return None;
         }
         let mut globals = self.scopes[0].clone();
         if let Some(locals) = self.scopes.last().filter(|_| self.scopes.len() > 1) {
             globals.extend(locals.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        let Some(walk) = self.payloads.analyse(code, self.layer + 1, globals) else {
-            return;
-        };
+        let walk = self.payloads.analyse(code, self.layer + 1, globals)?;
         let contexts = walk.resolve(ExecContext::Import, ExecContext::Runtime);
         let chain: Arc<str> = Arc::from(chain);
         let node = self.node.clone();
@@ -1425,6 +1465,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             });
         }
         self.out.notes.extend(walk.notes);
+        walk.value
     }
 
     fn record_string(&mut self, value: &Arc<str>, at: TextSize) {

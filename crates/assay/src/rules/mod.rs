@@ -256,6 +256,7 @@ pub static RULES: &[&dyn Rule] = &[
     &execution::reverse_shell::ReverseShell,
     &execution::exec_decoded::ExecDecoded,
     &execution::download_execute::DownloadExecute,
+    &execution::hidden_command::HiddenCommand,
     &credentials::cloud_credentials::CloudCredentials,
     &credentials::app_secrets::AppSecrets,
     &exfiltration::host_data::HostData,

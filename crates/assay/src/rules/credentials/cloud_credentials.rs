@@ -16,8 +16,10 @@ declare_rule! {
     /// instance metadata endpoints (`169.254.169.254`, `169.254.170.2`,
     /// `metadata.google.internal`, `100.100.100.200`, `fd00:ec2::254`),
     /// after constant evaluation (so `"sliaitnederc/swa."[::-1]` counts).
-    /// When data read from one of them reaches a network call, the flow is
-    /// reported as exfiltration.
+    /// When data read from one of them — or credentials resolved by an SDK
+    /// session (`boto3.Session().get_credentials()`), taken from the OS
+    /// keychain (`keyring.get_password`) or decrypted with DPAPI — reaches a
+    /// network call, the flow is reported as exfiltration.
     ///
     /// ## Why it matters
     /// Cloud keys are what most recent PyPI stealers are after: one campaign
@@ -114,7 +116,7 @@ impl Rule for CloudCredentials {
                         .find(|t| t.contains("://") || t.contains('.'))
                         .unwrap_or("a remote host");
                     let source = if file_secret {
-                        "a credential file"
+                        "a credential file or store"
                     } else {
                         "the instance metadata service"
                     };

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, names, taint};
 use crate::rules::execution::install_time_execution::{is_hostile_command, pipes_into_shell};
+use crate::rules::exfiltration::endpoints;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
 
 declare_rule! {
@@ -24,7 +25,11 @@ declare_rule! {
     /// machine over.
     ///
     /// Severity: critical at install, startup or import time; high at
-    /// runtime.
+    /// runtime — unless the download comes from a throwaway host (a bare
+    /// public IP, tunnel, paste site or dynamic-DNS name, as AY302 defines
+    /// them) or the fetched code is decoded before it runs: installers of
+    /// real tools fetch from their project's own domain, in the clear, so
+    /// either of those makes it critical wherever it sits.
     ///
     /// ## Example
     /// ```python
@@ -49,27 +54,50 @@ impl Rule for DownloadExecute {
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
-            let mut push = |call: &Call, message: String, decoded: Option<String>| {
+            // Where each function downloads from: a download-and-run whose
+            // source is a throwaway receiver (a bare IP, tunnel, paste site,
+            // dynamic-DNS host) is a dropper wherever it sits.
+            let mut receivers: BTreeMap<Group<'_>, &str> = BTreeMap::new();
+            for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
+                if let Some((_, host)) = endpoints::call_receiver(call) {
+                    receivers.entry(group(call)).or_insert(host);
+                }
+            }
+            let mut push = |call: &Call, message: String, decoded: Option<String>, strong: bool| {
+                let receiver = receivers.get(&group(call)).copied().or_else(|| {
+                    decoded
+                        .as_deref()
+                        .and_then(endpoints::classify)
+                        .map(|(_, host)| host)
+                });
                 let mut f = code_finding(&Self::META, file, call, message);
-                if !call.context.is_automatic() {
+                if let Some(host) = receiver {
+                    f.message = format!("{} from a throwaway host ({host})", f.message);
+                } else if !call.context.is_automatic() && !strong {
                     f.severity = Severity::High;
                 }
                 f.decoded = decoded;
                 out.push(f);
             };
-            let mut functions: BTreeMap<Option<&str>, Vec<&Call>> = BTreeMap::new();
+            let mut functions: BTreeMap<Group<'_>, Vec<&Call>> = BTreeMap::new();
             for call in &file.calls {
-                functions
-                    .entry(call.function.as_deref())
-                    .or_default()
-                    .push(call);
+                functions.entry(group(call)).or_default().push(call);
                 if names::is_code_exec(&call.name) && call.all_args().any(|a| a.has(taint::NETWORK))
                 {
-                    push(
-                        call,
-                        format!("`{}` runs code read from the network", call.name),
-                        None,
-                    );
+                    // Decoding what was fetched before running it hides the
+                    // second stage from whoever watches the wire.
+                    let decoded = call
+                        .all_args()
+                        .any(|a| a.has(taint::NETWORK) && a.has(taint::DECODED));
+                    let message = if decoded {
+                        format!(
+                            "`{}` runs code read from the network and decoded",
+                            call.name
+                        )
+                    } else {
+                        format!("`{}` runs code read from the network", call.name)
+                    };
+                    push(call, message, None, decoded);
                 } else if names::is_process(&call.name)
                     && let Some(cmd) = shell_text(call).filter(|c| fetches_and_runs(c))
                 {
@@ -77,6 +105,7 @@ impl Rule for DownloadExecute {
                         call,
                         format!("`{}` runs a command that downloads and executes", call.name),
                         Some(cmd),
+                        false,
                     );
                 }
             }
@@ -85,22 +114,26 @@ impl Rule for DownloadExecute {
                     names::is_download_to_file(&c.name)
                         || ((c.name.ends_with(".write") || c.name.ends_with(".write_bytes"))
                             && c.all_args().any(|a| a.has(taint::NETWORK)))
+                        || (names::is_process(&c.name)
+                            && shell_text(c).is_some_and(|t| fetches_to_file(&t)))
                 });
                 let Some(start) = download else { continue };
-                let run = calls[start..].iter().find(|c| {
+                let run = calls[start + 1..].iter().find(|c| {
                     names::is_process(&c.name)
-                        && shell_text(c).is_none_or(|t| !fetches_and_runs(&t))
+                        && shell_text(c)
+                            .is_none_or(|t| !fetches_and_runs(&t) && !fetches_to_file(&t))
                 });
                 if let Some(run) = run {
                     let url = calls[start]
                         .arg_texts()
-                        .find(|t| t.contains("://"))
+                        .find_map(|t| t.split_whitespace().find(|w| w.contains("://")))
                         .unwrap_or("a file from the network")
                         .to_owned();
                     push(
                         run,
                         format!("downloads {url} and runs a process with `{}`", run.name),
                         shell_text(run),
+                        false,
                     );
                 }
             }
@@ -109,6 +142,46 @@ impl Rule for DownloadExecute {
 }
 
 /// One command line that both fetches and executes.
+/// Where a call's effects are looked for together: its function when a
+/// user calls it, and the whole file for code that runs by itself (install,
+/// startup, import), where one function may download and another run.
+type Group<'a> = (bool, Option<&'a str>);
+
+fn group(call: &Call) -> Group<'_> {
+    if call.context.is_automatic() {
+        (true, None)
+    } else {
+        (false, call.function.as_deref())
+    }
+}
+
+/// A command that saves something from the network to disk (`curl -o`,
+/// `wget`, `Invoke-WebRequest -OutFile`, `certutil -urlcache`, BITS).
+fn fetches_to_file(cmd: &str) -> bool {
+    let lower = cmd.to_ascii_lowercase();
+    let remote = lower.contains("://");
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    let has = |w: &str| words.contains(&w);
+    let program = words.first().map(|p| {
+        p.rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(p)
+            .trim_end_matches(".exe")
+    });
+    remote
+        && match program {
+            Some("curl") => has("-o") || has("--output") || lower.contains(" -o"),
+            Some("wget") => true,
+            Some("certutil") => lower.contains("urlcache"),
+            Some("bitsadmin") => lower.contains("/transfer"),
+            _ => {
+                lower.contains("-outfile")
+                    || lower.contains("downloadfile")
+                    || lower.contains("start-bitstransfer")
+            }
+        }
+}
+
 fn fetches_and_runs(cmd: &str) -> bool {
     let lower = cmd.to_ascii_lowercase();
     let fetches = [

@@ -1,5 +1,6 @@
 pub mod download_execute;
 pub mod exec_decoded;
+pub mod hidden_command;
 pub mod install_time_execution;
 pub mod pth_execution;
 pub mod reverse_shell;

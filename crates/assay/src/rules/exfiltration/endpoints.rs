@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity};
-use crate::python::names;
+use crate::python::{Call, names};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {
@@ -21,9 +21,13 @@ declare_rule! {
     /// - a dynamic-DNS name (`duckdns.org`, `ddns.net`, `hopto.org`,
     ///   `zapto.org`, `no-ip`);
     /// - a public IPv4 address (`http://203.0.113.7:8080/…`; private,
-    ///   loopback and link-local addresses are left to other rules),
+    ///   loopback and link-local addresses are left to other rules, and
+    ///   public DNS resolvers such as `8.8.8.8`, which code connects to
+    ///   only to learn its own address, are not receivers),
     ///
-    /// in a file that makes network calls.
+    /// in a file that makes network calls. A network call's bare host
+    /// arguments count too (`socket.gethostbyname("x.oast.fun")`,
+    /// `connect(("203.0.113.7", 4444))`).
     ///
     /// ## Why it matters
     /// Dependency-confusion probes call home to interaction collectors;
@@ -32,7 +36,9 @@ declare_rule! {
     /// bare IP. Libraries talk to their own services by name. A collector
     /// is never a library's endpoint: high, critical when the code runs
     /// without being called (install, start-up, import). The other kinds
-    /// are medium in code a user calls, high when it runs by itself.
+    /// are medium in code a user calls, high when merely named in code that
+    /// runs by itself, and critical when code that runs by itself actually
+    /// calls them: contacting a throwaway receiver unasked is the call-home.
     ///
     /// ## Example
     /// ```python
@@ -53,8 +59,9 @@ declare_rule! {
 }
 
 /// What kind of receiver a host is.
+/// What kind of throwaway receiver an endpoint is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+pub(crate) enum Kind {
     Collector,
     Tunnel,
     Paste,
@@ -63,7 +70,7 @@ enum Kind {
 }
 
 impl Kind {
-    fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Kind::Collector => "an out-of-band interaction collector",
             Kind::Tunnel => "a tunnel endpoint",
@@ -137,7 +144,7 @@ impl Rule for Endpoints {
             // What network calls are given, templates included (`"https://"
             // + host + "/?h=" + name`), then every string of the file.
             for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
-                let Some((kind, host)) = call.arg_texts().find_map(classify) else {
+                let Some((kind, host)) = call_receiver(call) else {
                     continue;
                 };
                 if !seen.insert((host.to_ascii_lowercase(), call.context)) {
@@ -154,7 +161,13 @@ impl Rule for Endpoints {
                         call.context.describe()
                     ),
                 );
-                f.severity = grade(kind, call.context.is_automatic());
+                // Contacting a throwaway receiver without being asked (at
+                // install, startup or import) is the call-home itself.
+                f.severity = if call.context.is_automatic() {
+                    Severity::Critical
+                } else {
+                    grade(kind, false)
+                };
                 out.push(f);
             }
             for s in &file.strings {
@@ -190,7 +203,22 @@ fn grade(kind: Kind, automatic: bool) -> Severity {
 }
 
 /// The kind of receiver a URL in `text` points at, and its host.
-fn classify(text: &str) -> Option<(Kind, &str)> {
+/// The throwaway receiver a network call talks to, if any: a URL among its
+/// arguments, or a bare host name or address (`socket.gethostbyname(host)`,
+/// `connect((ip, port))`).
+pub(crate) fn call_receiver(call: &Call) -> Option<(Kind, &str)> {
+    call.arg_texts().find_map(|text| {
+        classify(text).or_else(|| {
+            let host = text.split_whitespace().next()?;
+            (!host.contains('/') && host.contains('.'))
+                .then(|| host_kind(host, "").map(|kind| (kind, host)))
+                .flatten()
+        })
+    })
+}
+
+/// The throwaway receiver a URL in `text` points at, if any.
+pub(crate) fn classify(text: &str) -> Option<(Kind, &str)> {
     let mut rest = text;
     while let Some(at) = rest.find("://") {
         let scheme_ok = rest[..at]
@@ -245,8 +273,19 @@ fn is_public_ipv4(host: &str) -> bool {
     let Ok(ip) = host.parse::<std::net::Ipv4Addr>() else {
         return false;
     };
+    // Public DNS resolvers: code connects to them to learn its own
+    // address, not to send anything.
+    const RESOLVERS: &[[u8; 4]] = &[
+        [8, 8, 8, 8],
+        [8, 8, 4, 4],
+        [1, 1, 1, 1],
+        [1, 0, 0, 1],
+        [9, 9, 9, 9],
+        [208, 67, 222, 222],
+    ];
     let [a, b, ..] = ip.octets();
     !(ip.is_private()
+        || RESOLVERS.contains(&ip.octets())
         || ip.is_loopback()
         || ip.is_link_local()
         || ip.is_unspecified()

@@ -1,6 +1,7 @@
 use crate::finding::{Finding, Severity};
 use crate::python::{ExecContext, names, taint};
 use crate::rules::execution::install_time_execution::describe_taint;
+use crate::rules::exfiltration::endpoints;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule};
 
 declare_rule! {
@@ -22,7 +23,10 @@ declare_rule! {
     /// (`os.environ` itself, `dict(os.environ)`, `os.environ.copy()`) sent on
     /// import are critical, one environment variable alone medium (it is
     /// often a proxy or an endpoint setting). Inside functions a user calls,
-    /// telemetry is common: low, medium for the whole environment.
+    /// telemetry is common: low, medium for the whole environment — but
+    /// high when host details or the whole environment go to a throwaway
+    /// receiver (an interaction collector, tunnel, paste site, dynamic-DNS
+    /// host or bare public IP; see AY302), which no library reports to.
     ///
     /// ## Example
     /// ```python
@@ -65,6 +69,7 @@ impl Rule for HostData {
                     .arg_texts()
                     .find(|t| t.contains("://"))
                     .unwrap_or("a remote host");
+                let receiver = endpoints::call_receiver(call);
                 let mut f = code_finding(
                     &Self::META,
                     file,
@@ -80,6 +85,10 @@ impl Rule for HostData {
                 // alone is often configuration (a proxy, an endpoint).
                 let victim = sends & (taint::HOST_INFO | taint::ENV_ALL) != 0;
                 f.severity = match (call.context, victim) {
+                    // Victim details to a throwaway receiver (a collector,
+                    // tunnel, paste site, bare IP) is exfiltration even in
+                    // a function: no library reports home that way.
+                    (ExecContext::Runtime, true) if receiver.is_some() => Severity::High,
                     (ExecContext::Runtime, _) if sends & taint::ENV_ALL != 0 => Severity::Medium,
                     (ExecContext::Runtime, _) => Severity::Low,
                     (_, true) => Severity::Critical,
