@@ -328,6 +328,44 @@ pub fn is_secret_read(name: &str) -> bool {
     ) || name.starts_with("browser_cookie3.")
 }
 
+/// Parameter names that hold a crypto wallet's private key or recovery
+/// phrase (`private_key`, `privateKey`, `mnemonic`, `seed_phrase`).
+pub fn is_wallet_secret_name(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    matches!(
+        folded.as_str(),
+        "privatekey"
+            | "privkey"
+            | "privatekeyhex"
+            | "mnemonic"
+            | "mnemonicphrase"
+            | "seedphrase"
+            | "secretphrase"
+            | "recoveryphrase"
+            | "walletseed"
+    )
+}
+
+/// Calls whose result is derived from a secret without revealing it: a
+/// hash, an HMAC, a signature (`hashlib.sha256`, `hmac.new`,
+/// `account.sign_transaction`, a local `sign()`).
+pub fn derives_from_secret(name: &str) -> bool {
+    let last = name
+        .rsplit('.')
+        .find(|part| !part.is_empty() && !part.ends_with("()"))
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    name.starts_with("hashlib.")
+        || name.starts_with("hmac.")
+        || last.contains("sign")
+        || last.contains("digest")
+        || last.contains("hash")
+}
+
 /// Files that hold cloud and developer credentials, as path fragments
 /// (matched on `/`-normalised, lower-cased strings).
 pub const CREDENTIAL_PATHS: &[(&str, &str)] = &[

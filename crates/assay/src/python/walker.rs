@@ -492,6 +492,11 @@ impl<'a, 'p> Walker<'a, 'p> {
                     instance_of: Some(class.clone()),
                     ..Sym::default()
                 },
+                // A wallet's private key or recovery phrase handed in by
+                // the caller is a secret wherever it goes next.
+                _ if names::is_wallet_secret_name(p.parameter.name.as_str()) => {
+                    Sym::tainted(taint::SECRET)
+                }
                 _ => Sym::default(),
             };
             scope.insert(Arc::from(p.parameter.name.as_str()), sym);
@@ -998,10 +1003,14 @@ impl<'a, 'p> Walker<'a, 'p> {
             }
         }
         if let Some(local) = &callee.local {
+            let mut taint = args.iter().fold(0, |t, a| t | a.taint);
+            if names::derives_from_secret(local) {
+                taint &= !taint::SECRET;
+            }
             let mut instance = Sym {
                 instance_of: Some(local.clone()),
                 returned_by: Some(local.clone()),
-                taint: args.iter().fold(0, |t, a| t | a.taint),
+                taint,
                 ..Sym::default()
             };
             if let Some(value) = self.inline_helper(local, &args, &keywords, call.start()) {
@@ -1271,6 +1280,9 @@ impl<'a, 'p> Walker<'a, 'p> {
         }
         if names::is_secret_read(name) {
             result.taint |= taint::SECRET;
+        }
+        if names::derives_from_secret(name) {
+            result.taint &= !taint::SECRET;
         }
         if matches!(
             name,

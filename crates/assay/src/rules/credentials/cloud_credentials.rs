@@ -18,8 +18,11 @@ declare_rule! {
     /// after constant evaluation (so `"sliaitnederc/swa."[::-1]` counts).
     /// When data read from one of them — or credentials resolved by an SDK
     /// session (`boto3.Session().get_credentials()`), taken from the OS
-    /// keychain (`keyring.get_password`) or decrypted with DPAPI — reaches a
-    /// network call, the flow is reported as exfiltration.
+    /// keychain (`keyring.get_password`), decrypted with DPAPI, or handed in
+    /// as a wallet's private key or recovery phrase (a parameter named
+    /// `private_key`, `mnemonic`, `seed_phrase`) — reaches a network call,
+    /// the flow is reported as exfiltration: wallets sign locally and send
+    /// signatures, never keys.
     ///
     /// ## Why it matters
     /// Cloud keys are what most recent PyPI stealers are after: one campaign
@@ -116,7 +119,7 @@ impl Rule for CloudCredentials {
                         .find(|t| t.contains("://") || t.contains('.'))
                         .unwrap_or("a remote host");
                     let source = if file_secret {
-                        "a credential file or store"
+                        "a credential file, credential store or wallet key"
                     } else {
                         "the instance metadata service"
                     };

@@ -109,7 +109,7 @@ impl Rule for DownloadExecute {
                     );
                 }
             }
-            for calls in functions.values() {
+            for (&(automatic, _), calls) in &functions {
                 let download = calls.iter().position(|c| {
                     names::is_download_to_file(&c.name)
                         || ((c.name.ends_with(".write") || c.name.ends_with(".write_bytes"))
@@ -118,11 +118,55 @@ impl Rule for DownloadExecute {
                             && shell_text(c).is_some_and(|t| fetches_to_file(&t)))
                 });
                 let Some(start) = download else { continue };
-                let run = calls[start + 1..].iter().find(|c| {
-                    names::is_process(&c.name)
-                        && shell_text(c)
-                            .is_none_or(|t| !fetches_and_runs(&t) && !fetches_to_file(&t))
-                });
+                // In code that runs by itself, functions run in the order
+                // they are called, not written: look on both sides.
+                let after = if automatic { 0 } else { start + 1 };
+                let download_function = calls[start].function.as_deref();
+                // Across functions, what runs must be tied to a program
+                // coming in: a program's URL in this code, or the very path
+                // a download writes to.
+                let group_strings = file
+                    .strings
+                    .iter()
+                    .filter(|s| s.context.is_automatic() == automatic)
+                    .map(|s| &*s.value);
+                let program_url = calls
+                    .iter()
+                    .flat_map(|c| c.arg_texts())
+                    .chain(group_strings)
+                    .any(|t| {
+                        t.split_whitespace().any(|w| {
+                            w.contains("://")
+                                && is_program_file(w.split(['?', '#']).next().unwrap_or(w))
+                        })
+                    });
+                let written: Vec<&str> = calls
+                    .iter()
+                    .filter(|c| names::is_download_to_file(&c.name) || c.name.ends_with("open"))
+                    .flat_map(|c| c.arg_texts())
+                    .filter(|t| is_program_file(t))
+                    .collect();
+                let tied = |text: Option<&str>| {
+                    program_url || text.is_some_and(|t| written.iter().any(|w| t.contains(w)))
+                };
+                let run = calls[after..]
+                    .iter()
+                    .filter(|c| !std::ptr::eq(**c, calls[start]))
+                    .find(|c| {
+                        let text = shell_text(c);
+                        // Across functions, the process must be one that
+                        // could be the download: a path not known in full,
+                        // or a program or script file.
+                        let could_be_download =
+                            c.function.as_deref() == download_function || tied(text.as_deref());
+                        names::is_process(&c.name)
+                            && could_be_download
+                            && text.is_none_or(|t| {
+                                !fetches_and_runs(&t)
+                                    && !fetches_to_file(&t)
+                                    && !builds_or_unpacks(&t)
+                            })
+                    });
                 if let Some(run) = run {
                     let url = calls[start]
                         .arg_texts()
@@ -153,6 +197,26 @@ fn group(call: &Call) -> Group<'_> {
     } else {
         (false, call.function.as_deref())
     }
+}
+
+/// A path or URL naming a Windows program or script (what droppers fetch;
+/// build steps fetch source archives).
+fn is_program_file(text: &str) -> bool {
+    const PROGRAMS: &[&str] = &[".exe", ".bat", ".cmd", ".ps1", ".vbs", ".scr", ".msi"];
+    let lower = text.trim_matches(['"', '\'']).to_ascii_lowercase();
+    PROGRAMS.iter().any(|e| lower.ends_with(e))
+}
+
+/// A command that unpacks or builds what was fetched (`tar xf`, `unzip`,
+/// `make`, `cmake`): fetching source and building it is not a dropper.
+fn builds_or_unpacks(cmd: &str) -> bool {
+    const TOOLS: &[&str] = &[
+        "tar", "unzip", "7z", "gzip", "gunzip", "bunzip2", "xz", "make", "cmake", "ninja", "gcc",
+        "cc", "g++", "clang", "patch", "git", "mv", "cp", "rm", "mkdir", "ls", "cd", "echo",
+    ];
+    let program = cmd.split_whitespace().next().unwrap_or("");
+    let program = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    TOOLS.contains(&program.trim_matches(['"', '\'']))
 }
 
 /// A command that saves something from the network to disk (`curl -o`,
