@@ -90,7 +90,7 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
             let options = HumanOptions { color, verbosity };
             report::human::write(out, &reports, &options)
         }
-        Format::Json => json::write(out, &reports),
+        Format::Json => json::write_with_warnings(out, &reports, &warnings),
         Format::Sarif => sarif::write(out, &reports),
     };
     output.finish(written)?;

@@ -320,6 +320,12 @@ fn warnings_reach_the_user() {
         "{notes}"
     );
     assert!(!err.contains("payload"), "{err}");
+    // The scan-wide warning is in the document too, for machines.
+    let warnings = doc["warnings"].to_string();
+    assert!(
+        warnings.contains("requirements.txt sets --index-url http://127.0.0.1:9/simple/"),
+        "{warnings}"
+    );
     assert_eq!(
         artifact(&doc, "tidy-1.0")["provenance"]["notes"],
         serde_json::json!([])

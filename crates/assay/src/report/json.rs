@@ -34,6 +34,11 @@ pub struct Document {
     /// One entry per artifact, in the order they were given.
     pub artifacts: Vec<Artifact>,
     pub summary: Summary,
+    /// What the user should know about the scan as a whole and that belongs
+    /// to no artifact (a dependency input's notes, an index override):
+    /// omitted when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The program that wrote the document.
@@ -180,6 +185,7 @@ impl Document {
             rule_set_version: rule_set_version(),
             artifacts: reports.iter().map(Artifact::from).collect(),
             summary: Summary::of(reports),
+            warnings: Vec::new(),
         }
     }
 }
@@ -261,7 +267,18 @@ impl From<&finding::Location> for Location {
 
 /// Writes the reports as one pretty-printed JSON document and a newline.
 pub fn write(out: &mut impl Write, reports: &[ArtifactReport]) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Document::new(reports))?;
+    write_with_warnings(out, reports, &[])
+}
+
+/// [`write`], with the scan's warnings in the document's `warnings`.
+pub fn write_with_warnings(
+    out: &mut impl Write,
+    reports: &[ArtifactReport],
+    warnings: &[String],
+) -> io::Result<()> {
+    let mut document = Document::new(reports);
+    document.warnings = warnings.to_vec();
+    serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }
 
