@@ -110,6 +110,9 @@ pub mod taint {
     /// The whole environment (`os.environ` itself, `os.environ.copy()`,
     /// `dict(os.environ)`), not one variable: every secret it holds.
     pub const ENV_ALL: u8 = 1 << 6;
+    /// Captured from the user's session: a screenshot, the clipboard,
+    /// keystrokes ([`super::names::capture`]).
+    pub const COLLECTED: u8 = 1 << 7;
 }
 
 /// An evaluated expression: its constant value when known, and its taint.

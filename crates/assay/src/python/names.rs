@@ -479,6 +479,60 @@ pub fn is_shell_program(text: &str) -> bool {
     )
 }
 
+/// What a call captures from the user's session (for the collection rules
+/// and the `COLLECTED` taint of what it returns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Capture {
+    /// A screenshot.
+    Screen,
+    /// The clipboard's content.
+    Clipboard,
+    /// Keystrokes: a keyboard hook, listener or key-state poll.
+    Keystrokes,
+}
+
+/// The capture a call makes, if any: screenshot libraries (Pillow's
+/// `ImageGrab`, `pyautogui`/`pyscreeze`, `mss`, `pyscreenshot`), clipboard
+/// reads (`pyperclip`, tkinter's `clipboard_get`, `win32clipboard` and the
+/// Win32 `GetClipboardData`) and keyboard hooks (`pynput`, `keyboard`,
+/// `pyHook`/`pyxhook`, Win32 `GetAsyncKeyState`/`SetWindowsHookEx`).
+pub fn capture(name: &str) -> Option<Capture> {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    Some(match name {
+        "PIL.ImageGrab.grab"
+        | "ImageGrab.grab"
+        | "pyscreenshot.grab"
+        | "pyautogui.screenshot"
+        | "pyscreeze.screenshot"
+        | "mss.mss"
+        | "mss.mss().grab"
+        | "mss.mss().shot"
+        | "d3dshot.create"
+        | "dxcam.create" => Capture::Screen,
+        "pyperclip.paste"
+        | "clipboard.paste"
+        | "xerox.paste"
+        | "pyclip.paste"
+        | "klembord.get"
+        | "PIL.ImageGrab.grabclipboard" => Capture::Clipboard,
+        "pynput.keyboard.Listener"
+        | "pynput.keyboard.Events"
+        | "keyboard.on_press"
+        | "keyboard.on_release"
+        | "keyboard.hook"
+        | "keyboard.record"
+        | "keyboard.start_recording"
+        | "pyHook.HookManager"
+        | "pyWinhook.HookManager"
+        | "pyxhook.HookManager" => Capture::Keystrokes,
+        _ if matches!(last, "clipboard_get" | "GetClipboardData") => Capture::Clipboard,
+        _ if last == "GetAsyncKeyState" || last.starts_with("SetWindowsHookEx") => {
+            Capture::Keystrokes
+        }
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1377,6 +1377,9 @@ impl<'a, 'p> Walker<'a, 'p> {
         ) {
             result.taint |= taint::HOST_INFO;
         }
+        if names::capture(name).is_some() {
+            result.taint |= taint::COLLECTED;
+        }
         if let Some(folded) = consts::fold_call(
             name,
             receiver.and_then(|r| r.konst.as_ref()),

@@ -14,10 +14,12 @@ use crate::artifact::{AnomalyKind, ArtifactKind, CoreMetadata, EntryAnomaly};
 use crate::finding::{Finding, Location, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, StringFact};
 
+mod collection;
 mod credentials;
 mod evasion;
 mod execution;
 mod exfiltration;
+mod impact;
 mod packaging;
 mod persistence;
 
@@ -267,6 +269,14 @@ pub static RULES: &[&dyn Rule] = &[
     &packaging::record_mismatch::RecordMismatch,
     &packaging::archive_bomb::ArchiveBomb,
     &persistence::autostart::Autostart,
+    &collection::screen_capture::ScreenCapture,
+    &collection::clipboard_capture::ClipboardCapture,
+    &collection::keylogging::Keylogging,
+    &collection::document_sweep::DocumentSweep,
+    &impact::destructive_delete::DestructiveDelete,
+    &impact::ransomware::Ransomware,
+    &impact::crypto_miner::CryptoMiner,
+    &impact::clipboard_wallet_swap::ClipboardWalletSwap,
 ];
 
 /// Looks a rule up by id (case-insensitive) or slug.

@@ -1,0 +1,318 @@
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::finding::{Finding, Severity};
+use crate::python::{Call, FileAnalysis, names};
+use crate::rules::collection::{runs_by_itself, when};
+use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
+
+declare_rule! {
+    /// Cryptocurrency miners: mining-pool URLs and hosts, miner programs
+    /// and their options, run, downloaded or written by the package.
+    ///
+    /// ## What it finds
+    /// Strings (after constant evaluation, so command lines assembled at
+    /// run time count) holding a stratum URL (`stratum+tcp://`,
+    /// `stratum+ssl://`), a known mining-pool host (`supportxmr.com`,
+    /// `nanopool.org`, `2miners.com`, `nicehash.com`, `moneroocean.stream`,
+    /// …), a miner program (`xmrig`, `xmr-stak`, `nbminer`, `lolminer`,
+    /// `phoenixminer`, `cpuminer`, …) or a miner option
+    /// (`--donate-level`), and the process, download and file-write calls
+    /// that carry them.
+    ///
+    /// ## Why it matters
+    /// Cryptojacking packages download a miner and start it against the
+    /// author's pool and wallet, spending the victim's CPU, GPU and power,
+    /// often from `setup.py` or on import so that every install mines. A
+    /// miner run, downloaded or written (a launcher script) by code that
+    /// runs on import, at install or at interpreter start is critical, and
+    /// high at runtime. The same strings in a file that runs processes,
+    /// downloads to files or writes files are high when that code runs by itself
+    /// and medium at runtime; in a file that does none of that they are
+    /// medium or low (a pool's name in a wallet library's documentation).
+    ///
+    /// ## Example
+    /// ```python
+    /// import subprocess, urllib.request
+    /// urllib.request.urlretrieve(MINER_URL, "/tmp/.cache-helper")
+    /// subprocess.Popen(["/tmp/.cache-helper", "-o", "stratum+tcp://pool.example:3333",
+    ///                   "-u", WALLET, "--donate-level", "1"])
+    /// ```
+    ///
+    /// ## References
+    /// MITRE ATT&CK T1496 (Resource Hijacking).
+    pub struct CryptoMiner {
+        id: "AY803",
+        slug: "crypto-miner",
+        category: Impact,
+        severity: Critical,
+    }
+}
+
+/// Mining-pool hosts, matched on whole labels.
+const POOLS: &[&str] = &[
+    "supportxmr.com",
+    "minexmr.com",
+    "nanopool.org",
+    "2miners.com",
+    "nicehash.com",
+    "moneroocean.stream",
+    "hashvault.pro",
+    "c3pool.com",
+    "herominers.com",
+    "unmineable.com",
+    "minergate.com",
+    "xmrpool.eu",
+    "monerohash.com",
+    "f2pool.com",
+    "ethermine.org",
+    "flypool.org",
+    "dwarfpool.com",
+    "miningpoolhub.com",
+    "zergpool.com",
+    "hiveon.net",
+    "p2pool.io",
+    "kryptex.network",
+];
+
+/// Miner programs, matched as whole words.
+const MINERS: &[&str] = &[
+    "xmrig",
+    "xmr-stak",
+    "xmr-stak-rx",
+    "nbminer",
+    "lolminer",
+    "phoenixminer",
+    "teamredminer",
+    "ethminer",
+    "cpuminer",
+    "ccminer",
+    "nanominer",
+    "srbminer",
+    "srbminer-multi",
+    "minerd",
+];
+
+/// A sign of mining in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Marker {
+    Stratum,
+    Option,
+    Pool(&'static str),
+    Program(&'static str),
+}
+
+impl Marker {
+    fn describe(&self) -> String {
+        match self {
+            Marker::Stratum => "a stratum mining-pool URL".to_owned(),
+            Marker::Option => "the miner option `--donate-level`".to_owned(),
+            Marker::Pool(pool) => format!("the mining pool `{pool}`"),
+            Marker::Program(miner) => format!("the miner `{miner}`"),
+        }
+    }
+}
+
+/// Finds texts worth a closer look without lower-casing every string of a
+/// package.
+static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(
+            ["stratum", "--donate-level"]
+                .iter()
+                .chain(POOLS)
+                .chain(MINERS),
+        )
+        .expect("patterns compile")
+});
+
+/// What mining marker a text holds, if any.
+pub(crate) fn miner_marker(text: &str) -> Option<Marker> {
+    if text.len() > 16 * 1024 || !PREFILTER.is_match(text) {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    if let Some(at) = lower.find("stratum") {
+        let rest = &lower[at + "stratum".len()..];
+        let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+        if rest.starts_with("+tcp://")
+            || rest.starts_with("+ssl://")
+            || rest.starts_with("+tls://")
+            || rest.starts_with("://")
+        {
+            return Some(Marker::Stratum);
+        }
+    }
+    if lower.contains("--donate-level") {
+        return Some(Marker::Option);
+    }
+    let is_separator = |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    for word in lower.split(is_separator) {
+        // The word's byte offset in `lower` (it is a subslice of it).
+        let start = word.as_ptr() as usize - lower.as_ptr() as usize;
+        let word = word.trim_matches('.');
+        // A pool's host in an `http(s)://` URL is its web API (statistics,
+        // payouts), not where a miner connects.
+        let web = lower[..start].ends_with("//");
+        if let Some(pool) = POOLS
+            .iter()
+            .find(|p| word == **p || word.strip_suffix(**p).is_some_and(|l| l.ends_with('.')))
+            .filter(|_| !web)
+        {
+            return Some(Marker::Pool(pool));
+        }
+        let program = word
+            .strip_suffix(".exe")
+            .unwrap_or(word)
+            .trim_end_matches(|c: char| c == '-' || c == '.' || c.is_ascii_digit());
+        if let Some(miner) = MINERS.iter().find(|m| program == **m) {
+            return Some(Marker::Program(miner));
+        }
+    }
+    None
+}
+
+impl Rule for CryptoMiner {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        for file in facts.python {
+            let mut seen = BTreeSet::new();
+            let mut acted = BTreeSet::new();
+            for call in &file.calls {
+                let Some(verb) = action(call) else { continue };
+                // An HTTP call to a pool's host is its web API (statistics,
+                // payouts); a download is a miner when it fetches the
+                // program or a pool URL.
+                let Some(marker) = call
+                    .arg_texts()
+                    .filter_map(miner_marker)
+                    .find(|m| verb != "downloads" || !matches!(m, Marker::Pool(_)))
+                else {
+                    continue;
+                };
+                acted.insert(call.context);
+                if !seen.insert((call.function.as_deref(), call.context)) {
+                    continue;
+                }
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    call,
+                    format!(
+                        "`{}` {verb} {} {}",
+                        call.name,
+                        marker.describe(),
+                        when(file, call.context)
+                    ),
+                );
+                f.severity = if runs_by_itself(file, call.context) {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                };
+                f.decoded = call
+                    .arg_texts()
+                    .find(|t| miner_marker(t).is_some())
+                    .map(crate::rules::preview);
+                out.push(f);
+            }
+            // The strings, where no call above already carries them.
+            let acts = file_acts(file);
+            let mut strings_seen = BTreeSet::new();
+            for s in &file.strings {
+                if acted.contains(&s.context) {
+                    continue;
+                }
+                let Some(marker) = miner_marker(&s.value) else {
+                    continue;
+                };
+                if !strings_seen.insert(s.context) {
+                    continue;
+                }
+                let mut f = string_finding(
+                    &Self::META,
+                    file,
+                    s,
+                    format!(
+                        "names {} {}{}",
+                        marker.describe(),
+                        when(file, s.context),
+                        if acts {
+                            ", in a file that runs processes or writes files"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+                f.severity = match (acts, runs_by_itself(file, s.context)) {
+                    (true, true) => Severity::High,
+                    (true, false) | (false, true) => Severity::Medium,
+                    (false, false) => Severity::Low,
+                };
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// What a call does with its arguments that matters for a miner.
+fn action(call: &Call) -> Option<&'static str> {
+    let name = &*call.name;
+    if names::is_process(name) {
+        Some("runs a command with")
+    } else if names::is_network(name) || names::is_download_to_file(name) {
+        Some("downloads")
+    } else if name.ends_with(".write") || names::is_file_write(name) {
+        Some("writes")
+    } else {
+        None
+    }
+}
+
+/// Does the file run processes, download to files or write files? (Plain
+/// HTTP calls do not count: a wallet library talks to the network.)
+fn file_acts(file: &FileAnalysis) -> bool {
+    file.calls.iter().any(|c| {
+        let name = &*c.name;
+        names::is_process(name)
+            || names::is_download_to_file(name)
+            || name.ends_with(".write")
+            || names::is_file_write(name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers() {
+        for text in [
+            "stratum+tcp://pool.example:3333",
+            "-o stratum+ssl://randomxmonero.auto.nicehash.com:443 -u x",
+            "./krot -o pool.supportxmr.com:443 -u 44Ab -k --tls",
+            "https://github.com/xmrig/xmrig/releases/download/v6.17.0/xmrig-6.17.0-linux-x64.tar.gz",
+            "C:\\Users\\x\\XMRig.exe --donate-level 1",
+            "nbminer.exe -a kawpow",
+        ] {
+            assert!(miner_marker(text).is_some(), "{text}");
+        }
+        for text in [
+            "The stratum protocol is described in the docs",
+            "supportxmr",
+            "pyminer",
+            "mining the data",
+            "https://example.com/nicehash-review",
+            "https://api.nanopool.org/v1/xmr/balance/{}",
+            "t-rex runner",
+        ] {
+            assert_eq!(miner_marker(text), None, "{text}");
+        }
+    }
+}
