@@ -187,3 +187,26 @@ fn obfuscated_builtin_spelling_folds() {
     );
     assert_eq!(call(&a, "os.system").args[0].text.as_deref(), Some("id"));
 }
+
+#[test]
+fn calls_in_a_try_that_swallows_every_error_are_silenced() {
+    let a = model(
+        "import os, requests\n\
+         try:\n    requests.get('https://a.example/')\nexcept:\n    pass\n\
+         try:\n    os.system('id')\nexcept (ValueError, Exception):\n    ...\n\
+         try:\n    exec('print(1)')\nexcept Exception:\n    pass\n\
+         try:\n    os.popen('x')\nexcept OSError:\n    pass\n\
+         try:\n    os.getcwd()\nexcept Exception:\n    log(1)\n\
+         def later():\n    requests.post('https://b.example/')\n\
+         try:\n    later()\nexcept Exception:\n    pass\n",
+        FileRole::Module,
+    );
+    assert!(call(&a, "requests.get").silenced);
+    assert!(call(&a, "os.system").silenced);
+    assert!(call(&a, "builtins.exec").silenced);
+    // Only some errors caught, or the handler does something: not silenced.
+    assert!(!call(&a, "os.popen").silenced);
+    assert!(!call(&a, "os.getcwd").silenced);
+    // A function defined elsewhere is not inside the try.
+    assert!(!call(&a, "requests.post").silenced);
+}

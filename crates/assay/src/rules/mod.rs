@@ -18,6 +18,7 @@ mod credentials;
 mod evasion;
 mod execution;
 mod exfiltration;
+mod metadata;
 mod packaging;
 mod persistence;
 
@@ -124,6 +125,9 @@ impl RuleMeta {
 #[derive(Debug)]
 pub struct PackageFacts<'a> {
     pub kind: ArtifactKind,
+    /// The artifact's file name as given (`pkg-1.0.tar.gz`), which for
+    /// sdists and wheels states a name and version of its own.
+    pub file_name: Option<&'a str>,
     /// A wheel with no compiled code by its own account (`Root-Is-Purelib`,
     /// `-any` platform tags).
     pub pure_wheel: bool,
@@ -262,11 +266,20 @@ pub static RULES: &[&dyn Rule] = &[
     &exfiltration::host_data::HostData,
     &exfiltration::endpoints::Endpoints,
     &evasion::unanalysable_source::UnanalysableSource,
+    &evasion::packed_code::PackedCode,
+    &evasion::bytecode_without_source::BytecodeWithoutSource,
+    &evasion::whitespace_hidden_code::WhitespaceHiddenCode,
+    &evasion::bidi_control::BidiControl,
+    &evasion::confusable_identifier::ConfusableIdentifier,
+    &evasion::silenced_errors::SilencedErrors,
+    &evasion::anti_analysis::AntiAnalysis,
     &packaging::unsafe_entry::UnsafeEntry,
     &packaging::native_binary::NativeBinary,
     &packaging::record_mismatch::RecordMismatch,
     &packaging::archive_bomb::ArchiveBomb,
     &persistence::autostart::Autostart,
+    &metadata::filename_mismatch::FilenameMismatch,
+    &metadata::confusion_marker::ConfusionMarker,
 ];
 
 /// Looks a rule up by id (case-insensitive) or slug.
@@ -385,9 +398,13 @@ pub(crate) fn shell_text(call: &Call) -> Option<String> {
 
 /// The start of a decoded value, for reports.
 pub(crate) fn preview(text: &str) -> String {
-    const WIDTH: usize = 400;
-    if text.chars().count() > WIDTH {
-        let cut: String = text.chars().take(WIDTH).collect();
+    cut_to(text, 400)
+}
+
+/// `text` cut to `width` characters, with `…` when something was cut.
+pub(crate) fn cut_to(text: &str, width: usize) -> String {
+    if text.chars().count() > width {
+        let cut: String = text.chars().take(width).collect();
         format!("{cut}…")
     } else {
         text.to_owned()
