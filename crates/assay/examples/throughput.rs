@@ -76,6 +76,7 @@ fn main() {
         .collect();
     let facts = assay::rules::PackageFacts {
         kind: ArtifactKind::Directory,
+        file_name: None,
         pure_wheel: false,
         metadata: None,
         anomalies: &[],

@@ -168,6 +168,7 @@ impl Scanner {
 
         let facts = PackageFacts {
             kind: package.kind,
+            file_name: package.source.file_name().and_then(|n| n.to_str()),
             pure_wheel,
             metadata: package.metadata.as_ref(),
             anomalies: &package.anomalies,

@@ -154,6 +154,11 @@ pub struct Call {
     /// (`base64 → zlib`); its line is then the line that decodes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<Arc<str>>,
+    /// The call sits in the body of a `try` whose handlers swallow any
+    /// error (`except: pass`, `except Exception: pass`): if it fails, no
+    /// one hears of it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub silenced: bool,
 }
 
 impl Call {
@@ -336,6 +341,7 @@ pub fn analyze_with_entry_points(
                     .map(|(k, v)| (k.clone(), walker::value_of(v, &walk.returns)))
                     .collect(),
                 via: c.via.clone(),
+                silenced: c.silenced,
             }
         })
         .collect();

@@ -255,3 +255,26 @@ fn wallet_keys_are_secret_but_their_signatures_are_not() {
     assert!(posts[0].all_args().any(|v| v.has(taint::SECRET)));
     assert!(!posts[1].all_args().any(|v| v.has(taint::SECRET)));
 }
+
+#[test]
+fn calls_in_a_try_that_swallows_every_error_are_silenced() {
+    let a = model(
+        "import os, requests\n\
+         try:\n    requests.get('https://a.example/')\nexcept:\n    pass\n\
+         try:\n    os.system('id')\nexcept (ValueError, Exception):\n    ...\n\
+         try:\n    exec('print(1)')\nexcept Exception:\n    pass\n\
+         try:\n    os.popen('x')\nexcept OSError:\n    pass\n\
+         try:\n    os.getcwd()\nexcept Exception:\n    log(1)\n\
+         def later():\n    requests.post('https://b.example/')\n\
+         try:\n    later()\nexcept Exception:\n    pass\n",
+        FileRole::Module,
+    );
+    assert!(call(&a, "requests.get").silenced);
+    assert!(call(&a, "os.system").silenced);
+    assert!(call(&a, "builtins.exec").silenced);
+    // Only some errors caught, or the handler does something: not silenced.
+    assert!(!call(&a, "os.popen").silenced);
+    assert!(!call(&a, "os.getcwd").silenced);
+    // A function defined elsewhere is not inside the try.
+    assert!(!call(&a, "requests.post").silenced);
+}

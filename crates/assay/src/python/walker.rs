@@ -110,6 +110,8 @@ pub(super) struct PendingCall {
     pub args: Vec<Sym>,
     pub keywords: Vec<(Arc<str>, Sym)>,
     pub via: Option<Arc<str>>,
+    /// Inside a `try` whose handlers only `pass` (see [`silent_handlers`]).
+    pub silenced: bool,
 }
 
 /// A constant string recorded during the walk.
@@ -194,6 +196,8 @@ pub(super) struct Walker<'a, 'p> {
     truncated: bool,
     /// Top-level names a payload binds (reported back in `Walk::bindings`).
     bound: Vec<Arc<str>>,
+    /// Walking the body of a `try` whose handlers swallow every error.
+    silenced: bool,
     out: Walk,
     payloads: &'p mut dyn PayloadSink,
 }
@@ -219,6 +223,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             depth: 0,
             truncated: false,
             bound: Vec::new(),
+            silenced: false,
             out: Walk::default(),
             payloads,
         }
@@ -390,7 +395,10 @@ impl<'a, 'p> Walker<'a, 'p> {
                 self.suite(&s.body);
             }
             Stmt::Try(s) => {
+                let outer = self.silenced;
+                self.silenced |= silent_handlers(&s.handlers);
                 self.suite(&s.body);
+                self.silenced = outer;
                 for handler in &s.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = handler;
                     if let Some(t) = &h.type_ {
@@ -1110,6 +1118,7 @@ impl<'a, 'p> Walker<'a, 'p> {
                 args,
                 keywords,
                 via: None,
+                silenced: self.silenced,
             });
         }
         result
@@ -1536,6 +1545,7 @@ impl<'a, 'p> Walker<'a, 'p> {
                 node: node.clone(),
                 fixed,
                 via: Some(join_chain(&chain, c.via.as_deref())),
+                silenced: c.silenced || self.silenced,
                 ..c
             });
         }
@@ -1662,6 +1672,32 @@ fn join_chain(outer: &str, inner: Option<&str>) -> Arc<str> {
         Some(inner) => format!("{outer} → {inner}").into(),
         None => outer.into(),
     }
+}
+
+/// Handlers that swallow any error: one catches everything (bare
+/// `except:`, `Exception`, `BaseException`), and every handler's body is
+/// only `pass`, `...`, `continue` or a string.
+fn silent_handlers(handlers: &[ast::ExceptHandler]) -> bool {
+    let broad = |e: &Expr| matches!(e, Expr::Name(n) if matches!(n.id.as_str(), "Exception" | "BaseException"));
+    let catches_all = handlers.iter().any(|handler| {
+        let ast::ExceptHandler::ExceptHandler(h) = handler;
+        match h.type_.as_deref() {
+            None => true,
+            Some(Expr::Tuple(t)) => t.elts.iter().any(broad),
+            Some(e) => broad(e),
+        }
+    });
+    catches_all
+        && handlers.iter().all(|handler| {
+            let ast::ExceptHandler::ExceptHandler(h) = handler;
+            h.body.iter().all(|stmt| match stmt {
+                Stmt::Pass(_) | Stmt::Continue(_) => true,
+                Stmt::Expr(e) => {
+                    e.value.is_ellipsis_literal_expr() || e.value.is_string_literal_expr()
+                }
+                _ => false,
+            })
+        })
 }
 
 /// `if __name__ == "__main__":` in either order.

@@ -20,6 +20,7 @@ mod evasion;
 mod execution;
 mod exfiltration;
 mod impact;
+mod metadata;
 mod packaging;
 mod persistence;
 
@@ -126,6 +127,9 @@ impl RuleMeta {
 #[derive(Debug)]
 pub struct PackageFacts<'a> {
     pub kind: ArtifactKind,
+    /// The artifact's file name as given (`pkg-1.0.tar.gz`), which for
+    /// sdists and wheels states a name and version of its own.
+    pub file_name: Option<&'a str>,
     /// A wheel with no compiled code by its own account (`Root-Is-Purelib`,
     /// `-any` platform tags).
     pub pure_wheel: bool,
@@ -264,6 +268,13 @@ pub static RULES: &[&dyn Rule] = &[
     &exfiltration::host_data::HostData,
     &exfiltration::endpoints::Endpoints,
     &evasion::unanalysable_source::UnanalysableSource,
+    &evasion::packed_code::PackedCode,
+    &evasion::bytecode_without_source::BytecodeWithoutSource,
+    &evasion::whitespace_hidden_code::WhitespaceHiddenCode,
+    &evasion::bidi_control::BidiControl,
+    &evasion::confusable_identifier::ConfusableIdentifier,
+    &evasion::silenced_errors::SilencedErrors,
+    &evasion::anti_analysis::AntiAnalysis,
     &packaging::unsafe_entry::UnsafeEntry,
     &packaging::native_binary::NativeBinary,
     &packaging::record_mismatch::RecordMismatch,
@@ -277,6 +288,8 @@ pub static RULES: &[&dyn Rule] = &[
     &impact::ransomware::Ransomware,
     &impact::crypto_miner::CryptoMiner,
     &impact::clipboard_wallet_swap::ClipboardWalletSwap,
+    &metadata::filename_mismatch::FilenameMismatch,
+    &metadata::confusion_marker::ConfusionMarker,
 ];
 
 /// Looks a rule up by id (case-insensitive) or slug.
@@ -395,9 +408,13 @@ pub(crate) fn shell_text(call: &Call) -> Option<String> {
 
 /// The start of a decoded value, for reports.
 pub(crate) fn preview(text: &str) -> String {
-    const WIDTH: usize = 400;
-    if text.chars().count() > WIDTH {
-        let cut: String = text.chars().take(WIDTH).collect();
+    cut_to(text, 400)
+}
+
+/// `text` cut to `width` characters, with `…` when something was cut.
+pub(crate) fn cut_to(text: &str, width: usize) -> String {
+    if text.chars().count() > width {
+        let cut: String = text.chars().take(width).collect();
         format!("{cut}…")
     } else {
         text.to_owned()

@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! kind: sdist            # sdist (tar.gz), sdist-zip, wheel, platform-wheel
-//! name: pkg              # distribution name (default `pkg`), version 1.0
+//! name: pkg              # distribution name (default `pkg`)
+//! version: 1.0           # version in the file name and default metadata (default 1.0)
 //! expect: critical       # (rule fixtures) weakest severity that must fire
 //! ### setup.py           # a file, path relative to the package root
 //! ...content...
@@ -16,6 +17,9 @@
 //! ### pkg/mod.py [unrecorded]      # (wheels) left out of RECORD
 //! ### pkg/mod.py [tampered]        # (wheels) RECORD has another hash
 //! ```
+//!
+//! A `PKG-INFO` section (sdists) or `NAME-VERSION.dist-info/METADATA`
+//! section (wheels) replaces the default metadata.
 #![allow(dead_code, reason = "each test binary uses part of the support code")]
 
 use std::io::Write;
@@ -86,18 +90,26 @@ impl Spec {
         self.get("name").unwrap_or("pkg")
     }
 
+    fn version(&self) -> &str {
+        self.get("version").unwrap_or("1.0")
+    }
+
     /// The artifact's file name and bytes.
     pub fn build(&self) -> (String, Vec<u8>) {
         let name = self.name();
+        let version = self.version();
         match self.get("kind").unwrap_or("sdist") {
-            "sdist" => (format!("{name}-1.0.tar.gz"), self.sdist_tar()),
+            "sdist" => (format!("{name}-{version}.tar.gz"), self.sdist_tar()),
             "sdist-zip" => (
-                format!("{name}-1.0.zip"),
-                self.zip(&format!("{name}-1.0/"), false),
+                format!("{name}-{version}.zip"),
+                self.zip(&format!("{name}-{version}/"), false),
             ),
-            "wheel" => (format!("{name}-1.0-py3-none-any.whl"), self.zip("", true)),
+            "wheel" => (
+                format!("{name}-{version}-py3-none-any.whl"),
+                self.zip("", true),
+            ),
             "platform-wheel" => (
-                format!("{name}-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"),
+                format!("{name}-{version}-cp311-cp311-manylinux_2_17_x86_64.whl"),
                 self.zip("", true),
             ),
             other => panic!("unknown kind {other}"),
@@ -113,13 +125,14 @@ impl Spec {
     }
 
     fn sdist_tar(&self) -> Vec<u8> {
-        let prefix = format!("{}-1.0/", self.name());
+        let prefix = format!("{}-{}/", self.name(), self.version());
         let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         let mut tar = tar::Builder::new(gz);
         let has_pkg_info = self.entries.iter().any(|e| e.path == "PKG-INFO");
         let pkg_info = format!(
-            "Metadata-Version: 2.1\nName: {}\nVersion: 1.0\n",
-            self.name()
+            "Metadata-Version: 2.1\nName: {}\nVersion: {}\n",
+            self.name(),
+            self.version()
         );
         let default_meta = Entry {
             path: "PKG-INFO".into(),
@@ -165,7 +178,8 @@ impl Spec {
 
     fn zip(&self, prefix: &str, wheel: bool) -> Vec<u8> {
         let name = self.name();
-        let dist_info = format!("{name}-1.0.dist-info");
+        let version = self.version();
+        let dist_info = format!("{name}-{version}.dist-info");
         let mut files: Vec<(String, Vec<u8>, &Entry)> = self
             .entries
             .iter()
@@ -192,11 +206,15 @@ impl Spec {
                 wheel_file.into_bytes(),
                 &extra,
             ));
-            files.push((
-                format!("{dist_info}/METADATA"),
-                format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n").into_bytes(),
-                &extra,
-            ));
+            let metadata = format!("{dist_info}/METADATA");
+            if !files.iter().any(|(path, _, _)| *path == metadata) {
+                files.push((
+                    metadata,
+                    format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+                        .into_bytes(),
+                    &extra,
+                ));
+            }
             let mut record = String::new();
             for (path, data, entry) in &files {
                 if entry.has_flag("unrecorded") {
@@ -215,7 +233,7 @@ impl Spec {
         } else if !self.entries.iter().any(|e| e.path == "PKG-INFO") {
             files.push((
                 format!("{prefix}PKG-INFO"),
-                format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n").into_bytes(),
+                format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n").into_bytes(),
                 &extra,
             ));
         }

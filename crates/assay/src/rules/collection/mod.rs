@@ -652,6 +652,7 @@ mod tests {
             args: Vec::new(),
             keywords: Vec::new(),
             via: None,
+            silenced: false,
         };
         let (by_itself, asked) = (true, false);
         assert_eq!(grade(Reach::None, asked, false), Severity::Low);

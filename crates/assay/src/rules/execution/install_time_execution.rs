@@ -313,7 +313,7 @@ pub(crate) fn pipes_into_shell(cmd: &str) -> bool {
 }
 
 /// Programs builds legitimately run.
-fn is_build_tool(cmd: &str) -> bool {
+pub(crate) fn is_build_tool(cmd: &str) -> bool {
     const TOOLS: &[&str] = &[
         "git",
         "hg",
