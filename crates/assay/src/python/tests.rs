@@ -278,3 +278,17 @@ fn calls_in_a_try_that_swallows_every_error_are_silenced() {
     // A function defined elsewhere is not inside the try.
     assert!(!call(&a, "requests.post").silenced);
 }
+
+#[test]
+fn a_comprehension_walks_its_iterable_once() {
+    let a = model(
+        "names = [n.upper() for n in os.listdir(path)]\n",
+        FileRole::Module,
+    );
+    let listdirs = a
+        .calls
+        .iter()
+        .filter(|c| c.name.ends_with("listdir"))
+        .count();
+    assert_eq!(listdirs, 1);
+}

@@ -841,14 +841,15 @@ impl<'a, 'p> Walker<'a, 'p> {
         generators: &'a [ast::Comprehension],
         parts: [Option<&'a Expr>; 2],
     ) -> Sym {
-        if let ([generator], [Some(elt), None]) = (generators, parts)
-            && let Some(folded) = self.unroll(generator, elt)
-        {
-            return folded;
-        }
         let mut taint = 0;
-        for generator in generators {
+        for (i, generator) in generators.iter().enumerate() {
             let iter = self.expr(&generator.iter);
+            if i == 0
+                && let ([generator], [Some(elt), None]) = (generators, parts)
+                && let Some(folded) = self.unroll(generator, &iter, elt)
+            {
+                return folded;
+            }
             taint |= iter.taint;
             self.assign(&generator.target, Sym::tainted(iter.taint));
             for cond in &generator.ifs {
@@ -865,7 +866,12 @@ impl<'a, 'p> Walker<'a, 'p> {
     /// comprehension over a constant sequence, evaluated item by item when
     /// every item folds to a constant (how obfuscators spell names). The
     /// facts of the first item are kept, not those of every repetition.
-    fn unroll(&mut self, generator: &'a ast::Comprehension, elt: &'a Expr) -> Option<Sym> {
+    fn unroll(
+        &mut self,
+        generator: &'a ast::Comprehension,
+        iter: &Sym,
+        elt: &'a Expr,
+    ) -> Option<Sym> {
         const MAX_ITEMS: usize = 4096;
         if !generator.ifs.is_empty() || generator.is_async {
             return None;
@@ -873,7 +879,6 @@ impl<'a, 'p> Walker<'a, 'p> {
         let Expr::Name(target) = &generator.target else {
             return None;
         };
-        let iter = self.expr(&generator.iter);
         let items: Vec<Const> = match iter.konst.as_ref()? {
             Const::Seq(items) if items.len() <= MAX_ITEMS => items.to_vec(),
             Const::Str(text) if text.chars().count() <= MAX_ITEMS => text
