@@ -11,7 +11,9 @@ declare_rule! {
     ///
     /// ## What it finds
     /// - `exec`/`eval`/`compile` of data read from the network
-    ///   (`urlopen(...).read()`, `requests.get(...).text`, a socket's `recv`);
+    ///   (`urlopen(...).read()`, `requests.get(...).text`, a socket's `recv`),
+    ///   and processes whose command line (or `python -c` code) was read
+    ///   from the network;
     /// - within one function, a download to disk (`urlretrieve`, a response
     ///   written to a file) followed by running a process or `os.startfile`;
     /// - shell commands that fetch and run in one line (`curl … | sh`,
@@ -29,7 +31,9 @@ declare_rule! {
     /// public IP, tunnel, paste site or dynamic-DNS name, as AY302 defines
     /// them) or the fetched code is decoded before it runs: installers of
     /// real tools fetch from their project's own domain, in the clear, so
-    /// either of those makes it critical wherever it sits.
+    /// either of those makes it critical wherever it sits. A plain command
+    /// line read from the network, in code a user calls, is medium: tools
+    /// start what they downloaded that way (an embedded server).
     ///
     /// ## Example
     /// ```python
@@ -63,22 +67,25 @@ impl Rule for DownloadExecute {
                     receivers.entry(group(call)).or_insert(host);
                 }
             }
-            let mut push = |call: &Call, message: String, decoded: Option<String>, strong: bool| {
-                let receiver = receivers.get(&group(call)).copied().or_else(|| {
-                    decoded
-                        .as_deref()
-                        .and_then(endpoints::classify)
-                        .map(|(_, host)| host)
-                });
-                let mut f = code_finding(&Self::META, file, call, message);
-                if let Some(host) = receiver {
-                    f.message = format!("{} from a throwaway host ({host})", f.message);
-                } else if !call.context.is_automatic() && !strong {
-                    f.severity = Severity::High;
-                }
-                f.decoded = decoded;
-                out.push(f);
-            };
+            // `runtime` is the severity in code a user calls when no
+            // throwaway host is involved.
+            let mut push =
+                |call: &Call, message: String, decoded: Option<String>, runtime: Severity| {
+                    let receiver = receivers.get(&group(call)).copied().or_else(|| {
+                        decoded
+                            .as_deref()
+                            .and_then(endpoints::classify)
+                            .map(|(_, host)| host)
+                    });
+                    let mut f = code_finding(&Self::META, file, call, message);
+                    if let Some(host) = receiver {
+                        f.message = format!("{} from a throwaway host ({host})", f.message);
+                    } else if !call.context.is_automatic() {
+                        f.severity = runtime;
+                    }
+                    f.decoded = decoded;
+                    out.push(f);
+                };
             let mut functions: BTreeMap<Group<'_>, Vec<&Call>> = BTreeMap::new();
             for call in &file.calls {
                 functions.entry(group(call)).or_default().push(call);
@@ -97,7 +104,37 @@ impl Rule for DownloadExecute {
                     } else {
                         format!("`{}` runs code read from the network", call.name)
                     };
-                    push(call, message, None, decoded);
+                    let runtime = if decoded {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    };
+                    push(call, message, None, runtime);
+                } else if names::is_process(&call.name)
+                    && call.all_args().any(|a| a.has(taint::NETWORK))
+                {
+                    // A command line (or `python -c` code) that arrived over
+                    // the network: the remote end decides what runs.
+                    let decoded = call
+                        .all_args()
+                        .any(|a| a.has(taint::NETWORK) && a.has(taint::DECODED));
+                    let message = if decoded {
+                        format!(
+                            "`{}` runs a command read from the network and decoded",
+                            call.name
+                        )
+                    } else {
+                        format!("`{}` runs a command read from the network", call.name)
+                    };
+                    // In code a user calls, a plain command from the network
+                    // is how tools start what they downloaded (an embedded
+                    // server): worth a look, not a verdict.
+                    let runtime = if decoded {
+                        Severity::Critical
+                    } else {
+                        Severity::Medium
+                    };
+                    push(call, message, shell_text(call), runtime);
                 } else if names::is_process(&call.name)
                     && let Some(cmd) = shell_text(call).filter(|c| fetches_and_runs(c))
                 {
@@ -105,7 +142,7 @@ impl Rule for DownloadExecute {
                         call,
                         format!("`{}` runs a command that downloads and executes", call.name),
                         Some(cmd),
-                        false,
+                        Severity::High,
                     );
                 }
             }
@@ -177,7 +214,7 @@ impl Rule for DownloadExecute {
                         run,
                         format!("downloads {url} and runs a process with `{}`", run.name),
                         shell_text(run),
-                        false,
+                        Severity::High,
                     );
                 }
             }
