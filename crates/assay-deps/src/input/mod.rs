@@ -152,6 +152,29 @@ pub(crate) struct LockEntry<'a> {
     pub(crate) line: usize,
 }
 
+/// The files of a `sdist = {…}` / `wheels = [{…}, …]` entry (uv.lock and
+/// pylock.toml share the layout), each read with `file`.
+pub(crate) fn sdist_and_wheels(
+    path: &Path,
+    line: usize,
+    table: &toml::Table,
+    file: impl Fn(&Path, usize, &toml::Value) -> Result<crate::model::LockedFile, InputError>,
+) -> Result<Vec<crate::model::LockedFile>, InputError> {
+    let mut files = Vec::new();
+    if let Some(sdist) = table.get("sdist") {
+        files.push(file(path, line, sdist)?);
+    }
+    if let Some(wheels) = table.get("wheels") {
+        let wheels = wheels
+            .as_array()
+            .ok_or_else(|| InputError::invalid(path, line, "`wheels` must be an array"))?;
+        for wheel in wheels {
+            files.push(file(path, line, wheel)?);
+        }
+    }
+    Ok(files)
+}
+
 /// Every entry of the array of package tables under `key` (`package` in
 /// uv.lock and poetry.lock, `packages` in pylock.toml): each must be a
 /// table with a valid name, and a valid version when it has one.

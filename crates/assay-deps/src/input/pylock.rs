@@ -6,7 +6,7 @@ use toml::{Table, Value};
 
 use crate::error::InputError;
 use crate::input::uv_lock::LineCursor;
-use crate::input::{LockEntry, lock_entries, parse_toml, url_filename};
+use crate::input::{LockEntry, lock_entries, parse_toml, sdist_and_wheels, url_filename};
 use crate::model::{Hash, Locked, LockedFile, LockedPackage, Origin, Source};
 
 fn hashes(path: &Path, line: usize, table: &Table) -> Result<Vec<Hash>, InputError> {
@@ -90,18 +90,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
             .get("marker")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let mut files = Vec::new();
-        if let Some(sdist) = table.get("sdist") {
-            files.push(file(path, line, sdist)?);
-        }
-        if let Some(wheels) = table.get("wheels") {
-            let wheels = wheels
-                .as_array()
-                .ok_or_else(|| InputError::invalid(path, line, "`wheels` must be an array"))?;
-            for wheel in wheels {
-                files.push(file(path, line, wheel)?);
-            }
-        }
+        let mut files = sdist_and_wheels(path, line, table, file)?;
         let sub = |key: &str| table.get(key).and_then(Value::as_table);
         let source = if let Some(vcs) = sub("vcs") {
             let url = vcs

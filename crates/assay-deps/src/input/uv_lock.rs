@@ -5,7 +5,9 @@ use std::path::Path;
 use toml::{Table, Value};
 
 use crate::error::InputError;
-use crate::input::{LockEntry, line_of, lock_entries, lock_hash, parse_toml, url_filename};
+use crate::input::{
+    LockEntry, line_of, lock_entries, lock_hash, parse_toml, sdist_and_wheels, url_filename,
+};
 use crate::model::{Locked, LockedFile, LockedPackage, Note, Origin, Source};
 
 /// Finds successive `name = "…"` keys, so each package gets its own line.
@@ -105,18 +107,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
         } else {
             (Source::Index, None)
         };
-        let mut files = Vec::new();
-        if let Some(sdist) = table.get("sdist") {
-            files.push(file_entry(path, line, sdist)?);
-        }
-        if let Some(wheels) = table.get("wheels") {
-            let wheels = wheels
-                .as_array()
-                .ok_or_else(|| InputError::invalid(path, line, "`wheels` must be an array"))?;
-            for wheel in wheels {
-                files.push(file_entry(path, line, wheel)?);
-            }
-        }
+        let files = sdist_and_wheels(path, line, table, file_entry)?;
         if matches!(source, Source::Index) && files.is_empty() {
             out.notes.push(Note {
                 origin: Origin::new(path, line),
