@@ -175,13 +175,7 @@ fn parse_json(
         };
         let hashes = match f.get("hashes") {
             None | Some(Value::Null) => BTreeMap::new(),
-            Some(Value::Object(h)) => h
-                .iter()
-                .filter_map(|(k, v)| {
-                    v.as_str()
-                        .map(|v| (k.to_ascii_lowercase(), v.to_ascii_lowercase()))
-                })
-                .collect(),
+            Some(Value::Object(h)) => lowercase_hashes(h),
             Some(_) => return Err(bad(format!("files[{i}].hashes is not an object"))),
         };
         let yanked = match f.get("yanked") {
@@ -201,13 +195,7 @@ fn parse_json(
                 hashes: BTreeMap::new(),
             },
             Some(Value::Object(h)) => MetadataAvailability::Available {
-                hashes: h
-                    .iter()
-                    .filter_map(|(k, v)| {
-                        v.as_str()
-                            .map(|v| (k.to_ascii_lowercase(), v.to_ascii_lowercase()))
-                    })
-                    .collect(),
+                hashes: lowercase_hashes(h),
             },
             Some(_) => return Err(bad(format!("files[{i}].core-metadata has the wrong type"))),
         };
@@ -332,6 +320,18 @@ fn filename_from_url(abs: &str) -> String {
     let decoded = url::percent_decode(path.rsplit('/').next().unwrap_or(""));
     // An encoded `/` or `\` must not smuggle a path into a file name.
     decoded.rsplit(['/', '\\']).next().unwrap_or("").to_owned()
+}
+
+/// A PEP 691 `hashes` object, algorithm names and digests lower-cased;
+/// entries whose digest is not a string are dropped.
+fn lowercase_hashes(hashes: &serde_json::Map<String, Value>) -> BTreeMap<String, String> {
+    hashes
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_str()
+                .map(|v| (k.to_ascii_lowercase(), v.to_ascii_lowercase()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
