@@ -154,13 +154,13 @@ impl Scanner {
                 let movable = matches!(analysis.role, Some(FileRole::Module | FileRole::Script));
                 if let Some((role, functions)) = helpers.get(relative).filter(|_| movable) {
                     // A file moved only for its functions keeps its role.
-                    let role = match (role, analysis.role) {
-                        (FileRole::Module, Some(own)) => &own.clone(),
-                        _ => role,
+                    let role = match role {
+                        FileRole::Module => analysis.role.unwrap_or(*role),
+                        _ => *role,
                     };
                     let file = package.files.iter().find(|f| f.path == analysis.path);
                     if let Some(file) = file {
-                        *analysis = analyze_guarded(&file.path, &file.data, *role, functions);
+                        *analysis = analyze_guarded(&file.path, &file.data, role, functions);
                     }
                 }
             });

@@ -406,6 +406,14 @@ pub(crate) fn shell_text(call: &Call) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The program a command word names: quotes, folders and a `.exe` suffix
+/// dropped (`"C:\\Tools\\curl.exe"` → `curl`).
+pub(crate) fn program_name(word: &str) -> &str {
+    let word = word.trim_matches(['"', '\'']);
+    let base = word.rsplit(['/', '\\']).next().unwrap_or(word);
+    base.strip_suffix(".exe").unwrap_or(base)
+}
+
 /// The start of a decoded value, for reports.
 pub(crate) fn preview(text: &str) -> String {
     cut_to(text, 400)

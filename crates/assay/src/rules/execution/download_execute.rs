@@ -4,7 +4,9 @@ use crate::finding::{Finding, Severity};
 use crate::python::{Call, names, taint};
 use crate::rules::execution::install_time_execution::{is_hostile_command, pipes_into_shell};
 use crate::rules::exfiltration::endpoints;
-use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
+use crate::rules::{
+    PackageFacts, Rule, RuleMeta, code_finding, declare_rule, program_name, shell_text,
+};
 
 declare_rule! {
     /// Code that downloads something and runs it.
@@ -251,9 +253,7 @@ fn builds_or_unpacks(cmd: &str) -> bool {
         "tar", "unzip", "7z", "gzip", "gunzip", "bunzip2", "xz", "make", "cmake", "ninja", "gcc",
         "cc", "g++", "clang", "patch", "git", "mv", "cp", "rm", "mkdir", "ls", "cd", "echo",
     ];
-    let program = cmd.split_whitespace().next().unwrap_or("");
-    let program = program.rsplit(['/', '\\']).next().unwrap_or(program);
-    TOOLS.contains(&program.trim_matches(['"', '\'']))
+    TOOLS.contains(&program_name(cmd.split_whitespace().next().unwrap_or("")))
 }
 
 /// A command that saves something from the network to disk (`curl -o`,
@@ -263,12 +263,7 @@ fn fetches_to_file(cmd: &str) -> bool {
     let remote = lower.contains("://");
     let words: Vec<&str> = lower.split_whitespace().collect();
     let has = |w: &str| words.contains(&w);
-    let program = words.first().map(|p| {
-        p.rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(p)
-            .trim_end_matches(".exe")
-    });
+    let program = words.first().map(|p| program_name(p));
     remote
         && match program {
             Some("curl") => has("-o") || has("--output") || lower.contains(" -o"),

@@ -1,6 +1,8 @@
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, names};
-use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
+use crate::rules::{
+    PackageFacts, Rule, RuleMeta, code_finding, declare_rule, program_name, shell_text,
+};
 
 declare_rule! {
     /// A command line built to run unseen or to switch off the machine's
@@ -113,24 +115,16 @@ fn judge(cmd: &str, no_window: bool) -> Option<(&'static str, bool)> {
         return Some((what, true));
     }
     let words: Vec<&str> = lower.split_whitespace().collect();
-    let program = |w: &str| {
-        let p = w
-            .trim_matches(['"', '\''])
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or(w);
-        p.trim_end_matches(".exe").to_owned()
-    };
     for pair in words.windows(2) {
-        let (p, arg) = (program(pair[0]), pair[1]);
+        let (p, arg) = (program_name(pair[0]), pair[1]);
         let remote = arg.contains("http:") || arg.contains("https:") || arg.contains("javascript:");
-        if remote && matches!(p.as_str(), "mshta" | "regsvr32" | "rundll32") {
+        if remote && matches!(p, "mshta" | "regsvr32" | "rundll32") {
             return Some(("runs remote code through a Windows system binary", true));
         }
     }
     if !words
         .iter()
-        .any(|w| matches!(program(w).as_str(), "powershell" | "pwsh"))
+        .any(|w| matches!(program_name(w), "powershell" | "pwsh"))
     {
         return None;
     }
