@@ -300,7 +300,13 @@ pub fn analyze_with_entry_points(
     };
     let lines = LineIndex::new(&code);
     let mut driver = Driver::default();
-    let (mut walk, parse_error) = driver.walk_source(&code, role, 0, walker::Scope::default());
+    let (mut walk, parse_error) = driver.walk_source(
+        &code,
+        role,
+        0,
+        walker::Scope::default(),
+        &walker::Helpers::default(),
+    );
     for (function, context) in entry_points {
         let forced = walk
             .forced
@@ -410,6 +416,7 @@ impl Driver {
         role: FileRole,
         layer: u8,
         globals: walker::Scope,
+        helpers: &walker::Helpers<'_>,
     ) -> (walker::Walk, Option<String>) {
         let options = ParseOptions::from(Mode::Module);
         let mut parsed = ruff_python_parser::parse_unchecked(code, options.clone());
@@ -434,7 +441,9 @@ impl Driver {
             ruff_python_ast::Mod::Module(m) => m,
             ruff_python_ast::Mod::Expression(_) => return (walker::Walk::default(), error),
         };
-        let walk = walker::Walker::new(role, layer, globals, self).run(&module.body);
+        // The caller's helpers stay callable from the payload it executes.
+        let helpers: walker::Helpers<'_> = helpers.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let walk = walker::Walker::new(role, layer, globals, helpers, self).run(&module.body);
         if walk.deep {
             dismantle::dismantle(module.body);
         }
@@ -443,12 +452,21 @@ impl Driver {
 }
 
 impl walker::PayloadSink for Driver {
-    fn analyse(&mut self, code: &str, layer: u8, globals: walker::Scope) -> Option<walker::Walk> {
+    fn analyse(
+        &mut self,
+        code: &str,
+        layer: u8,
+        globals: walker::Scope,
+        helpers: &walker::Helpers<'_>,
+    ) -> Option<walker::Walk> {
         if self.payload_bytes + code.len() > MAX_PAYLOAD_BYTES {
             return None;
         }
         self.payload_bytes += code.len();
-        Some(self.walk_source(code, FileRole::Module, layer, globals).0)
+        Some(
+            self.walk_source(code, FileRole::Module, layer, globals, helpers)
+                .0,
+        )
     }
 }
 

@@ -152,13 +152,19 @@ pub fn is_network(name: &str) -> bool {
         "socket.socket().send",
         "socket.socket().sendall",
         "socket.socket().sendto",
+        "socket.socket().recv",
+        "socket.socket().recvfrom",
+        "socket.socket().recv_into",
+        "socket.create_connection().recv",
         "socket.gethostbyname",
         "socket.getaddrinfo",
         "socket.create_connection().send",
         "socket.create_connection().sendall",
         "webbrowser.open",
     ];
-    EXACT.contains(&name) || PREFIXES.iter().any(|p| name.starts_with(p))
+    // `aiohttp.web` serves (routes, `run_app`); it connects to no one.
+    EXACT.contains(&name)
+        || (PREFIXES.iter().any(|p| name.starts_with(p)) && !name.starts_with("aiohttp.web"))
 }
 
 /// Calls whose result is data read from the network.

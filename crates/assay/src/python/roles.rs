@@ -73,6 +73,13 @@ impl Roles {
 }
 
 /// Tests, docs, examples and scripts: code nobody imports by installing.
+///
+/// The first folder of a path (after an optional `src/`) is the
+/// distribution's top-level package: it counts only when it is named
+/// exactly like a test or docs folder (`tests/`, `docs/`). A package whose
+/// own name merely contains "test" (`oauthtest`, `pytest_plugin`) is
+/// imported like any other. Deeper folders count by the looser pattern
+/// (`unittests/`, `_testing/`, `examples_basic/`).
 fn is_script_path(rel: &str, name: &str) -> bool {
     const FOLDERS: &[&str] = &[
         "test",
@@ -85,15 +92,20 @@ fn is_script_path(rel: &str, name: &str) -> bool {
         "benchmarks",
         "bench",
         "scripts",
+        "script",
         "tools",
     ];
-    let mut dirs = rel.split('/').rev().skip(1);
-    let in_folder = dirs.any(|d| {
+    let mut dirs: Vec<&str> = rel.split('/').collect();
+    dirs.pop();
+    if dirs.first() == Some(&"src") {
+        dirs.remove(0);
+    }
+    let in_folder = dirs.iter().enumerate().any(|(depth, d)| {
         let d = d.to_ascii_lowercase();
-        FOLDERS.contains(&d.as_str())
-            || d.ends_with(".data")
-            || d.contains("test")
-            || d.starts_with("example")
+        if FOLDERS.contains(&d.as_str()) || d.ends_with(".data") {
+            return true;
+        }
+        depth > 0 && (d.contains("test") || d.starts_with("example"))
     });
     in_folder
         || matches!(name, "conftest.py" | "noxfile.py" | "fabfile.py")
@@ -175,5 +187,11 @@ mod tests {
         assert!(!is_script_path("pkg/__main__.py", "__main__.py"));
         assert!(is_script_path("pkg-1.0.data/scripts/run.py", "run.py"));
         assert!(!is_script_path("pkg/core.py", "core.py"));
+        // A package named like a test is still imported...
+        assert!(!is_script_path("oauthtest/__init__.py", "__init__.py"));
+        assert!(!is_script_path("src/pytest_plugin/hooks.py", "hooks.py"));
+        // ...while test folders inside it, or at the top, are not.
+        assert!(is_script_path("pkg/unittests/helpers.py", "helpers.py"));
+        assert!(is_script_path("src/tests/helpers.py", "helpers.py"));
     }
 }

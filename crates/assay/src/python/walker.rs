@@ -168,8 +168,15 @@ pub(super) type Scope = rustc_hash::FxHashMap<Arc<str>, Sym>;
 /// analysis driver so that a payload is analysed like a file).
 pub(super) trait PayloadSink {
     /// `globals` are the names bound where the payload runs (`exec` runs
-    /// code in its caller's namespace).
-    fn analyse(&mut self, code: &str, layer: u8, globals: Scope) -> Option<Walk>;
+    /// code in its caller's namespace), `helpers` the local functions it
+    /// can call through them.
+    fn analyse(
+        &mut self,
+        code: &str,
+        layer: u8,
+        globals: Scope,
+        helpers: &Helpers<'_>,
+    ) -> Option<Walk>;
 }
 
 pub(super) struct Walker<'a, 'p> {
@@ -183,10 +190,11 @@ pub(super) struct Walker<'a, 'p> {
     /// Local classes that are install commands.
     install_classes: Vec<Arc<str>>,
     deferred: Vec<Deferred<'a>>,
-    /// Local functions whose body is one `return EXPR`: a call with
-    /// constant arguments is evaluated through them (`def b64(s): return
-    /// b64decode(s).decode()`), so helper functions do not hide a payload.
-    helpers: rustc_hash::FxHashMap<Arc<str>, &'a ast::StmtFunctionDef>,
+    /// Local functions whose body is one `return EXPR`, and lambdas bound
+    /// to a name: a call with constant arguments is evaluated through them
+    /// (`def b64(s): return b64decode(s).decode()`, `_ = lambda s:
+    /// zlib.decompress(b64decode(s))`), so helpers do not hide a payload.
+    helpers: Helpers<'a>,
     /// How many helper calls are being evaluated inside each other.
     inlining: u8,
     /// The outermost helper call being evaluated: what the helper's body
@@ -207,6 +215,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         role: FileRole,
         layer: u8,
         globals: Scope,
+        helpers: Helpers<'a>,
         payloads: &'p mut dyn PayloadSink,
     ) -> Self {
         Walker {
@@ -217,7 +226,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             classes: Vec::new(),
             install_classes: Vec::new(),
             deferred: Vec::new(),
-            helpers: rustc_hash::FxHashMap::default(),
+            helpers,
             inlining: 0,
             call_site: None,
             depth: 0,
@@ -323,6 +332,12 @@ impl<'a, 'p> Walker<'a, 'p> {
                     for (target, value) in targets.elts.iter().zip(values) {
                         self.assign(target, value);
                     }
+                    return;
+                }
+                if let ([Expr::Name(target)], Expr::Lambda(lambda)) =
+                    (s.targets.as_slice(), &*s.value)
+                {
+                    self.lambda_def(target.id.as_str(), lambda);
                     return;
                 }
                 let value = self.expr(&s.value);
@@ -487,7 +502,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             },
         );
         if class.is_none() && helper_return(def).is_some() {
-            self.helpers.insert(name.clone(), def);
+            self.helpers.insert(name.clone(), Helper::Def(def));
         }
         let enclosing =
             (self.scopes.len() > 1).then(|| self.scopes.last().cloned().unwrap_or_default());
@@ -571,6 +586,23 @@ impl<'a, 'p> Walker<'a, 'p> {
         self.suite(&class.body);
         self.classes.pop();
         self.scopes.pop();
+    }
+
+    /// `name = lambda …: EXPR`: walked where it stands (as before), and
+    /// kept as a helper so calls with constant arguments evaluate through it.
+    fn lambda_def(&mut self, name: &str, lambda: &'a ast::ExprLambda) {
+        self.expr(&lambda.body);
+        let local: Arc<str> = format!("<lambda {name}>").into();
+        if self.classes.is_empty() {
+            self.helpers.insert(local.clone(), Helper::Lambda(lambda));
+        }
+        self.bind(
+            name,
+            Sym {
+                local: Some(local),
+                ..Sym::default()
+            },
+        );
     }
 
     fn assign(&mut self, target: &'a Expr, value: Sym) {
@@ -1149,9 +1181,18 @@ impl<'a, 'p> Walker<'a, 'p> {
         {
             return None;
         }
-        let def = *self.helpers.get(local)?;
-        let (assigns, value) = helper_return(def)?;
-        let params = &def.parameters;
+        let no_params = ast::Parameters::default();
+        let (params, assigns, value) = match *self.helpers.get(local)? {
+            Helper::Def(def) => {
+                let (assigns, value) = helper_return(def)?;
+                (&*def.parameters, assigns, value)
+            }
+            Helper::Lambda(lambda) => (
+                lambda.parameters.as_deref().unwrap_or(&no_params),
+                &[][..],
+                &*lambda.body,
+            ),
+        };
         let mut scope = self.scopes[0].clone();
         let positional = params.posonlyargs.iter().chain(&params.args);
         for (i, p) in positional.chain(&params.kwonlyargs).enumerate() {
@@ -1523,7 +1564,9 @@ impl<'a, 'p> Walker<'a, 'p> {
         if let Some(locals) = self.scopes.last().filter(|_| self.scopes.len() > 1) {
             globals.extend(locals.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
-        let walk = self.payloads.analyse(code, self.layer + 1, globals)?;
+        let walk = self
+            .payloads
+            .analyse(code, self.layer + 1, globals, &self.helpers)?;
         let contexts = walk.resolve(ExecContext::Import, ExecContext::Runtime);
         let chain: Arc<str> = Arc::from(chain);
         let node = self.node.clone();
@@ -1709,6 +1752,16 @@ fn silent_handlers(handlers: &[ast::ExceptHandler]) -> bool {
 /// A function whose body is straight-line: assignments to plain names
 /// (at most eight), then `return EXPR` (after an optional docstring).
 /// Returns the assignments and the returned expression.
+/// Helpers by local name.
+pub(super) type Helpers<'a> = rustc_hash::FxHashMap<Arc<str>, Helper<'a>>;
+
+/// A local function a call can be evaluated through ([`Walker::inline_helper`]).
+#[derive(Clone, Copy)]
+pub(super) enum Helper<'a> {
+    Def(&'a ast::StmtFunctionDef),
+    Lambda(&'a ast::ExprLambda),
+}
+
 fn helper_return(def: &ast::StmtFunctionDef) -> Option<(&[Stmt], &Expr)> {
     let body = match def.body.as_slice() {
         [Stmt::Expr(doc), rest @ ..] if doc.value.is_string_literal_expr() => rest,

@@ -267,6 +267,7 @@ pub static RULES: &[&dyn Rule] = &[
     &credentials::app_secrets::AppSecrets,
     &exfiltration::host_data::HostData,
     &exfiltration::endpoints::Endpoints,
+    &exfiltration::import_network::ImportNetwork,
     &evasion::unanalysable_source::UnanalysableSource,
     &evasion::packed_code::PackedCode,
     &evasion::bytecode_without_source::BytecodeWithoutSource,

@@ -224,24 +224,31 @@ impl Rule for DownloadExecute {
     }
 }
 
-/// One command line that both fetches and executes.
-/// Where a call's effects are looked for together: its function when a
-/// user calls it, and the whole file for code that runs by itself (install,
-/// startup, import), where one function may download and another run.
+/// Where a call's effects are looked for together: its outermost function
+/// or class when a user calls it, and the whole file for code that runs by
+/// itself (install, startup, import), where one function may download and
+/// another run. Across functions of a group, the pair must be tied to a
+/// program coming in (see the check).
 type Group<'a> = (bool, Option<&'a str>);
 
 fn group(call: &Call) -> Group<'_> {
     if call.context.is_automatic() {
         (true, None)
     } else {
-        (false, call.function.as_deref())
+        // A function with its nested helpers (`outer.download`,
+        // `outer.run`), or a class with its methods: one unit of code.
+        let function = call.function.as_deref();
+        (false, function.map(|f| f.split('.').next().unwrap_or(f)))
     }
 }
 
-/// A path or URL naming a Windows program or script (what droppers fetch;
-/// build steps fetch source archives).
+/// A path or URL naming a program or script (what droppers fetch; build
+/// steps fetch source archives).
 fn is_program_file(text: &str) -> bool {
-    const PROGRAMS: &[&str] = &[".exe", ".bat", ".cmd", ".ps1", ".vbs", ".scr", ".msi"];
+    const PROGRAMS: &[&str] = &[
+        ".exe", ".bat", ".cmd", ".ps1", ".vbs", ".scr", ".msi", ".hta", ".dll", ".jar", ".py",
+        ".pyw", ".sh",
+    ];
     let lower = text.trim_matches(['"', '\'']).to_ascii_lowercase();
     PROGRAMS.iter().any(|e| lower.ends_with(e))
 }
@@ -278,6 +285,7 @@ fn fetches_to_file(cmd: &str) -> bool {
         }
 }
 
+/// One command line that both fetches and executes.
 fn fetches_and_runs(cmd: &str) -> bool {
     let lower = cmd.to_ascii_lowercase();
     let fetches = [

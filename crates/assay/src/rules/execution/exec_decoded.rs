@@ -3,7 +3,8 @@ use crate::python::{names, taint};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, preview};
 
 declare_rule! {
-    /// `exec`, `eval` or `compile` of a value that was decoded first.
+    /// `exec`, `eval` or `compile` of a value that was decoded first, or a
+    /// process whose command line was.
     ///
     /// ## What it finds
     /// Calls of `exec`, `eval`, `compile`, `execfile`, `types.FunctionType`
@@ -15,6 +16,10 @@ declare_rule! {
     /// encoded value is a constant, assay decodes it, shows it, and analyses
     /// the decoded code as if it were written at this line.
     ///
+    /// Also processes (`os.system`, `subprocess.*`, `os.popen`) whose
+    /// command line is a constant shipped encoded in the package
+    /// (`os.system(b64decode("Y3VybCAt…").decode())`).
+    ///
     /// ## Why it matters
     /// Hiding code behind encoding layers has one purpose: to keep a reader
     /// (or a scanner) from seeing what runs. Legitimate code executes
@@ -23,7 +28,9 @@ declare_rule! {
     /// Severity: critical at install, startup or import time; in a function
     /// no automatic code calls, high when the payload is a constant shipped
     /// in the package and medium when it is data decoded at run time (as
-    /// frameworks that serialise functions do).
+    /// frameworks that serialise functions do). A decoded command line is
+    /// critical in automatic code and high elsewhere; commands decoded from
+    /// data that arrives at run time are left to the other rules.
     ///
     /// ## Example
     /// ```python
@@ -70,6 +77,28 @@ impl Rule for ExecDecoded {
                     };
                 }
                 f.decoded = arg.text.as_deref().map(preview);
+                out.push(f);
+            }
+            for call in file.calls.iter().filter(|c| names::is_process(&c.name)) {
+                // A constant that was decoded: not a command read from the
+                // network (AY105's), nor a template with unknown holes.
+                let Some(command) = call
+                    .all_args()
+                    .filter(|a| a.has(taint::DECODED) && !a.has(taint::NETWORK))
+                    .filter_map(|a| a.text.as_deref())
+                    .find(|t| !t.contains("{}"))
+                else {
+                    continue;
+                };
+                let message = format!(
+                    "`{}` runs a command line that was shipped encoded and decoded first",
+                    call.name
+                );
+                let mut f = code_finding(&Self::META, file, call, message);
+                if !call.context.is_automatic() {
+                    f.severity = Severity::High;
+                }
+                f.decoded = Some(preview(command));
                 out.push(f);
             }
         }

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, names};
+use crate::python::{Call, names, taint};
 use crate::rules::{
     PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text, string_finding,
 };
@@ -18,10 +18,19 @@ declare_rule! {
     /// /dev/tcp/HOST/PORT`, `nc -e /bin/sh`, `socat exec:`, PowerShell
     /// `TCPClient` loops).
     ///
+    /// Also shells wired by hand: a function whose socket connects out (or
+    /// accepts a connection) and whose process runs a command line that
+    /// was received on a socket (`subprocess.Popen(s.recv(1024).decode(),
+    /// shell=True)`), usually sending the output back in a loop.
+    ///
     /// ## Why it matters
     /// A reverse shell gives the attacker an interactive shell on the victim's
     /// machine, with the installing user's rights. There is no legitimate
     /// reason for a library to ship one.
+    ///
+    /// Severity: critical, except a hand-wired loop in a function a user
+    /// calls, which is high (remote-administration tools are written that
+    /// way too, and nothing runs it by itself).
     ///
     /// ## Example
     /// ```python
@@ -67,21 +76,39 @@ impl Rule for ReverseShell {
                         && shell_text(c).is_some_and(|t| names::is_shell_program(&t))
                 });
                 if let (Some(connect), Some(wire), Some(shell)) = (connect, wire, shell) {
-                    let peer = connect
-                        .arg_texts()
-                        .next()
-                        .map(|t| format!(" to {t}"))
-                        .unwrap_or_default();
-                    let mut f = code_finding(
-                        &Self::META,
-                        file,
-                        shell,
-                        format!(
-                            "reverse shell: a socket connected{peer} is wired to a shell with `{}`",
-                            wire.name
-                        ),
+                    let message = format!(
+                        "reverse shell: a socket connected{} is wired to a shell with `{}`",
+                        peer(connect),
+                        wire.name
                     );
+                    let mut f = code_finding(&Self::META, file, shell, message);
                     f.decoded = shell_text(shell);
+                    out.push(f);
+                    continue;
+                }
+                // Wired by hand: what the socket receives is the command.
+                let link = calls
+                    .iter()
+                    .find(|c| is_connect(&c.name) || c.name.ends_with(".accept"));
+                let run = calls.iter().find(|c| {
+                    names::is_process(&c.name)
+                        && c.all_args().any(|a| {
+                            a.has(taint::NETWORK)
+                                && a.origin
+                                    .as_deref()
+                                    .is_some_and(|o| o.starts_with("socket."))
+                        })
+                });
+                if let (Some(link), Some(run)) = (link, run) {
+                    let message = format!(
+                        "reverse shell: commands received on a socket{} are run with `{}`",
+                        peer(link),
+                        run.name
+                    );
+                    let mut f = code_finding(&Self::META, file, run, message);
+                    if !run.context.is_automatic() {
+                        f.severity = Severity::High;
+                    }
                     out.push(f);
                 }
             }
@@ -96,6 +123,15 @@ impl Rule for ReverseShell {
             }
         }
     }
+}
+
+/// ` to HOST PORT` when the connection's peer is a constant.
+fn peer(connect: &Call) -> String {
+    connect
+        .arg_texts()
+        .next()
+        .map(|t| format!(" to {t}"))
+        .unwrap_or_default()
 }
 
 fn is_connect(name: &str) -> bool {

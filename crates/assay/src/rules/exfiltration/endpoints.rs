@@ -17,7 +17,8 @@ declare_rule! {
     /// - a tunnel endpoint (`<id>.ngrok-free.app`, `<id>.ngrok.io`,
     ///   `<name>.trycloudflare.com`, `serveo.net`, `loca.lt`);
     /// - a raw paste or file-drop (`pastebin.com/raw`, `paste.ee/r`,
-    ///   `transfer.sh`, `hastebin`);
+    ///   `transfer.sh`, `hastebin`), or a paste-creation API
+    ///   (`pastebin.com/api/api_post.php`);
     /// - a dynamic-DNS name (`duckdns.org`, `ddns.net`, `hopto.org`,
     ///   `zapto.org`, `no-ip`);
     /// - a public IPv4 address (`http://203.0.113.7:8080/…`; private,
@@ -124,6 +125,7 @@ const HOSTS: &[(&str, Kind, bool)] = &[
 /// path prefix.
 const PASTES: &[(&str, &str)] = &[
     ("pastebin.com", "/raw"),
+    ("pastebin.com", "/api/api_post"),
     ("paste.ee", "/r/"),
     ("hastebin.com", "/raw"),
     ("transfer.sh", "/"),
@@ -269,12 +271,9 @@ fn host_kind(host: &str, path: &str) -> Option<Kind> {
     is_public_ipv4(lower).then_some(Kind::RawIp)
 }
 
-fn is_public_ipv4(host: &str) -> bool {
-    let Ok(ip) = host.parse::<std::net::Ipv4Addr>() else {
-        return false;
-    };
-    // Public DNS resolvers: code connects to them to learn its own
-    // address, not to send anything.
+/// A public DNS resolver (`8.8.8.8`): code connects a UDP socket to one to
+/// learn its own address, not to send anything.
+pub(crate) fn is_public_resolver(host: &str) -> bool {
     const RESOLVERS: &[[u8; 4]] = &[
         [8, 8, 8, 8],
         [8, 8, 4, 4],
@@ -283,9 +282,17 @@ fn is_public_ipv4(host: &str) -> bool {
         [9, 9, 9, 9],
         [208, 67, 222, 222],
     ];
+    host.parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| RESOLVERS.contains(&ip.octets()))
+}
+
+fn is_public_ipv4(host: &str) -> bool {
+    let Ok(ip) = host.parse::<std::net::Ipv4Addr>() else {
+        return false;
+    };
     let [a, b, ..] = ip.octets();
     !(ip.is_private()
-        || RESOLVERS.contains(&ip.octets())
+        || is_public_resolver(host)
         || ip.is_loopback()
         || ip.is_link_local()
         || ip.is_unspecified()
@@ -332,6 +339,10 @@ mod tests {
         assert_eq!(classify("https://ngrok.com/docs"), None);
         assert_eq!(classify("https://www.duckdns.org/"), None);
         assert_eq!(classify("https://pastebin.com/"), None);
+        assert_eq!(
+            classify("https://pastebin.com/api/api_post.php").map(|k| k.0),
+            Some(Kind::Paste)
+        );
         assert_eq!(classify("http://127.0.0.1:8000/"), None);
         assert_eq!(classify("http://192.168.1.10/"), None);
         assert_eq!(classify("http://169.254.169.254/latest"), None);
