@@ -293,7 +293,63 @@ pub(super) fn fold_call(
             }
             _ => return None,
         },
+        "builtins.str" if args.is_empty() => Const::Str("".into()),
         "builtins.str" => Const::Str(arg(0)?.as_text()?),
+        "builtins.len" => Const::Int(
+            i64::try_from(match arg(0)? {
+                Const::Str(s) => s.chars().count(),
+                Const::Bytes(b) => b.len(),
+                Const::Seq(items) => items.len(),
+                Const::Int(_) => return None,
+            })
+            .ok()?,
+        ),
+        // `range(…)` of at most 4096 numbers, for loops to unroll.
+        "builtins.range" => {
+            let int = |i: usize| match arg(i)? {
+                Const::Int(n) => Some(*n),
+                _ => None,
+            };
+            let (start, stop, step) = match args.len() {
+                1 => (0, int(0)?, 1),
+                2 => (int(0)?, int(1)?, 1),
+                3 => (int(0)?, int(1)?, int(2)?),
+                _ => return None,
+            };
+            if step == 0 {
+                return None;
+            }
+            let count = if step > 0 {
+                (stop - start).max(0).div_euclid(step)
+                    + i64::from((stop - start).rem_euclid(step) != 0 && stop > start)
+            } else {
+                (start - stop).max(0).div_euclid(-step)
+                    + i64::from((start - stop).rem_euclid(-step) != 0 && start > stop)
+            };
+            if !(0..=4096).contains(&count) {
+                return None;
+            }
+            Const::Seq((0..count).map(|k| Const::Int(start + k * step)).collect())
+        }
+        // `enumerate(s)`: (index, item) pairs, as comprehensions unroll them.
+        "builtins.enumerate" if args.len() == 1 => {
+            let items: Vec<Const> = match arg(0)? {
+                Const::Str(s) => s
+                    .chars()
+                    .map(|c| Const::Str(c.to_string().into()))
+                    .collect(),
+                Const::Bytes(b) => b.iter().map(|&x| Const::Int(i64::from(x))).collect(),
+                Const::Seq(items) => items.to_vec(),
+                Const::Int(_) => return None,
+            };
+            Const::Seq(
+                items
+                    .into_iter()
+                    .zip(0i64..)
+                    .map(|(item, i)| Const::Seq([Const::Int(i), item].into()))
+                    .collect(),
+            )
+        }
         "builtins.bytes" | "builtins.bytearray" => match arg(0)? {
             Const::Seq(items) => Const::Bytes(
                 items

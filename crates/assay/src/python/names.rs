@@ -365,8 +365,12 @@ pub fn derives_from_secret(name: &str) -> bool {
         .find(|part| !part.is_empty() && !part.ends_with("()"))
         .unwrap_or(name)
         .to_ascii_lowercase();
+    // A token signed with the key (`jwt.encode(claims, key)`) proves
+    // possession without carrying the key.
     name.starts_with("hashlib.")
         || name.starts_with("hmac.")
+        || name.starts_with("jwt.")
+        || name.starts_with("jose.")
         || last.contains("sign")
         || last.contains("digest")
         || last.contains("hash")

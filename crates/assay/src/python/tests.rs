@@ -292,3 +292,33 @@ fn a_comprehension_walks_its_iterable_once() {
         .count();
     assert_eq!(listdirs, 1);
 }
+
+#[test]
+fn loops_over_constants_fold_what_they_accumulate() {
+    let a = model(
+        "key = 'k'\nout = ''\nfor i in range(len('abc')):\n    out += chr(ord('abc'[i]) + 1)\nimport os\nos.system(out)\n",
+        FileRole::Module,
+    );
+    let system = a.calls.iter().find(|c| &*c.name == "os.system").unwrap();
+    assert_eq!(system.args[0].text.as_deref(), Some("bcd"));
+    // The loop body's facts are kept once, not once per item.
+    assert_eq!(
+        a.calls
+            .iter()
+            .filter(|c| &*c.name == "builtins.chr")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn loops_that_do_more_than_assign_are_walked_once() {
+    let a = model(
+        "import os\nfor name in ['a', 'b']:\n    os.remove(name)\n",
+        FileRole::Module,
+    );
+    assert_eq!(
+        a.calls.iter().filter(|c| &*c.name == "os.remove").count(),
+        1
+    );
+}

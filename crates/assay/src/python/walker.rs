@@ -19,6 +19,11 @@ const MAX_DEPTH: u32 = 800;
 const MAX_FACTS: usize = 200_000;
 /// Longest string kept as a fact, in bytes.
 const MAX_STRING_FACT: usize = 64 * 1024;
+/// Function bodies walked again for a call with constant arguments, per
+/// source ([`Walker::specialise`]).
+const MAX_SPECIALISED: u16 = 64;
+/// Statements a function may have to be walked again per call site.
+const MAX_SPECIALISED_STATEMENTS: usize = 60;
 /// How many encoding layers deep decoded payloads are analysed.
 pub(super) const MAX_LAYERS: u8 = 6;
 
@@ -197,6 +202,15 @@ pub(super) struct Walker<'a, 'p> {
     helpers: Helpers<'a>,
     /// How many helper calls are being evaluated inside each other.
     inlining: u8,
+    /// Module-level functions, for walking again at a call with constant
+    /// arguments ([`Walker::specialise`]).
+    procedures: rustc_hash::FxHashMap<Arc<str>, &'a ast::StmtFunctionDef>,
+    /// Function bodies walked again for a call site so far, and whether
+    /// one is being walked now (they do not nest).
+    specialised: u16,
+    specialising: bool,
+    /// What the body being specialised returned, when constant.
+    specialised_value: Option<Sym>,
     /// The outermost helper call being evaluated: what the helper's body
     /// does is reported at that line.
     call_site: Option<TextSize>,
@@ -228,6 +242,10 @@ impl<'a, 'p> Walker<'a, 'p> {
             deferred: Vec::new(),
             helpers,
             inlining: 0,
+            procedures: rustc_hash::FxHashMap::default(),
+            specialised: 0,
+            specialising: false,
+            specialised_value: None,
             call_site: None,
             depth: 0,
             truncated: false,
@@ -369,6 +387,13 @@ impl<'a, 'p> Walker<'a, 'p> {
                     if let Some(node) = &self.node {
                         *self.out.returns.entry(node.clone()).or_default() |= value.taint;
                     }
+                    // The first constant a specialised body returns.
+                    if self.specialising
+                        && value.konst.is_some()
+                        && self.specialised_value.is_none()
+                    {
+                        self.specialised_value = Some(value);
+                    }
                 }
             }
             Stmt::FunctionDef(def) => self.function_def(def),
@@ -391,8 +416,10 @@ impl<'a, 'p> Walker<'a, 'p> {
             }
             Stmt::For(s) => {
                 let iter = self.expr(&s.iter);
-                self.assign(&s.target, Sym::tainted(iter.taint));
-                self.suite(&s.body);
+                if !self.unroll_for(s, &iter) {
+                    self.assign(&s.target, Sym::tainted(iter.taint));
+                    self.suite(&s.body);
+                }
                 self.suite(&s.orelse);
             }
             Stmt::While(s) => {
@@ -503,6 +530,8 @@ impl<'a, 'p> Walker<'a, 'p> {
         );
         if class.is_none() && helper_return(def).is_some() {
             self.helpers.insert(name.clone(), Helper::Def(def));
+        } else if class.is_none() && self.scopes.len() == 1 && is_specialisable(&def.body) {
+            self.procedures.insert(name.clone(), def);
         }
         let enclosing =
             (self.scopes.len() > 1).then(|| self.scopes.last().cloned().unwrap_or_default());
@@ -908,8 +937,15 @@ impl<'a, 'p> Walker<'a, 'p> {
         if !generator.ifs.is_empty() || generator.is_async {
             return None;
         }
-        let Expr::Name(target) = &generator.target else {
-            return None;
+        // `for c in …` or `for i, c in enumerate(…)`: names only.
+        let targets: Vec<&'a str> = match &generator.target {
+            Expr::Name(n) => vec![n.id.as_str()],
+            Expr::Tuple(t) => t
+                .elts
+                .iter()
+                .map(|e| e.as_name_expr().map(|n| n.id.as_str()))
+                .collect::<Option<_>>()?,
+            _ => return None,
         };
         let items: Vec<Const> = match iter.konst.as_ref()? {
             Const::Seq(items) if items.len() <= MAX_ITEMS => items.to_vec(),
@@ -919,11 +955,11 @@ impl<'a, 'p> Walker<'a, 'p> {
                 .collect(),
             _ => return None,
         };
-        let saved = self.lookup(target.id.as_str()).cloned();
+        let saved: Vec<Option<Sym>> = targets.iter().map(|t| self.lookup(t).cloned()).collect();
         let mut out = Vec::with_capacity(items.len());
         let mut marks = None;
         for item in items {
-            self.bind(target.id.as_str(), Sym::constant(item));
+            self.assign(&generator.target, Sym::constant(item));
             let value = self.expr(elt);
             let (calls, strings) =
                 *marks.get_or_insert((self.out.calls.len(), self.out.strings.len()));
@@ -937,15 +973,53 @@ impl<'a, 'p> Walker<'a, 'p> {
                 }
             }
         }
-        match saved {
-            Some(sym) => self.bind(target.id.as_str(), sym),
-            None => self.bind(target.id.as_str(), Sym::tainted(iter.taint)),
+        for (target, saved) in targets.iter().zip(saved) {
+            self.bind(target, saved.unwrap_or_else(|| Sym::tainted(iter.taint)));
         }
         (!out.is_empty()).then(|| Sym {
             konst: Some(Const::Seq(out.into())),
             taint: iter.taint,
             ..Sym::default()
         })
+    }
+
+    /// `for i in range(len(s)): out += chr(ord(s[i]) ^ k)`: a loop over a
+    /// constant sequence whose body only assigns, walked once per item so
+    /// the accumulated value folds (how hand-written ciphers decode). The
+    /// facts of the first pass are kept, not those of every repetition.
+    /// Returns false, having walked nothing, when the loop does not qualify.
+    fn unroll_for(&mut self, s: &'a ast::StmtFor, iter: &Sym) -> bool {
+        const MAX_STEPS: usize = 16_384;
+        let simple = s.body.iter().all(|stmt| {
+            matches!(
+                stmt,
+                Stmt::Assign(_) | Stmt::AugAssign(_) | Stmt::AnnAssign(_) | Stmt::Pass(_)
+            )
+        });
+        if !simple || s.is_async {
+            return false;
+        }
+        let items: Vec<Const> = match iter.konst.as_ref() {
+            Some(Const::Seq(items)) => items.to_vec(),
+            Some(Const::Str(text)) => text
+                .chars()
+                .map(|c| Const::Str(c.to_string().into()))
+                .collect(),
+            _ => return false,
+        };
+        if items.is_empty() || items.len().saturating_mul(s.body.len()) > MAX_STEPS {
+            return false;
+        }
+        let mut marks = None;
+        for item in items {
+            self.assign(&s.target, Sym::constant(item));
+            self.suite(&s.body);
+            let (calls, strings) =
+                *marks.get_or_insert((self.out.calls.len(), self.out.strings.len()));
+            self.out.calls.truncate(calls);
+            self.out.strings.truncate(strings);
+        }
+        true
     }
 
     fn fstring(&mut self, f: &'a ast::ExprFString) -> Sym {
@@ -1134,6 +1208,11 @@ impl<'a, 'p> Walker<'a, 'p> {
                 instance.konst = value.konst;
                 instance.chain = value.chain;
                 instance.analysed = value.analysed;
+            } else if let Some(value) = self.specialise(local, &args, &keywords) {
+                instance.taint |= value.taint;
+                instance.konst = value.konst;
+                instance.chain = value.chain;
+                instance.analysed = value.analysed;
             }
             return instance;
         }
@@ -1194,20 +1273,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             ),
         };
         let mut scope = self.scopes[0].clone();
-        let positional = params.posonlyargs.iter().chain(&params.args);
-        for (i, p) in positional.chain(&params.kwonlyargs).enumerate() {
-            let name = p.parameter.name.as_str();
-            let bound = keywords
-                .iter()
-                .find(|(k, _)| &**k == name)
-                .map(|(_, v)| v)
-                .or_else(|| {
-                    (i < params.posonlyargs.len() + params.args.len())
-                        .then(|| args.get(i))
-                        .flatten()
-                });
-            scope.insert(Arc::from(name), bound.cloned().unwrap_or_default());
-        }
+        bind_parameters(&mut scope, params, args, keywords);
         self.scopes.push(scope);
         self.inlining += 1;
         let outer_site = self.call_site;
@@ -1225,6 +1291,46 @@ impl<'a, 'p> Walker<'a, 'p> {
         self.inlining -= 1;
         self.scopes.pop();
         Some(result)
+    }
+
+    /// Walks a module-level function's body again for one call whose
+    /// arguments include a constant, with its parameters bound to them:
+    /// `def run(cmd): Popen(cmd, shell=True)` then `run("powershell …")`
+    /// shows the command at the `Popen`. The facts belong to the function
+    /// (its context is the function's); its generic walk still happens.
+    /// Returns the first constant the body returns (decoders written as
+    /// several statements). Bounded: small bodies without nested
+    /// definitions, not nested, at most [`MAX_SPECIALISED`] per source.
+    fn specialise(
+        &mut self,
+        local: &Arc<str>,
+        args: &[Sym],
+        keywords: &[(Arc<str>, Sym)],
+    ) -> Option<Sym> {
+        if self.specialising
+            || self.inlining > 0
+            || self.specialised >= MAX_SPECIALISED
+            || !args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .any(|a| a.konst.is_some())
+        {
+            return None;
+        }
+        let &def = self.procedures.get(local)?;
+        self.specialised += 1;
+        let mut scope = Scope::default();
+        bind_parameters(&mut scope, &def.parameters, args, keywords);
+        self.scopes.push(scope);
+        self.specialising = true;
+        let saved_node = self.node.replace(local.clone());
+        let saved_silenced = std::mem::take(&mut self.silenced);
+        self.suite(&def.body);
+        self.silenced = saved_silenced;
+        self.node = saved_node;
+        self.specialising = false;
+        self.scopes.pop();
+        self.specialised_value.take()
     }
 
     /// `setup(cmdclass={"install": Hook})`: the hook's methods run at
@@ -1752,6 +1858,68 @@ fn silent_handlers(handlers: &[ast::ExceptHandler]) -> bool {
 /// A function whose body is straight-line: assignments to plain names
 /// (at most eight), then `return EXPR` (after an optional docstring).
 /// Returns the assignments and the returned expression.
+/// Binds a function's parameters to the arguments of one call (keywords by
+/// name, then positions); parameters given nothing are unknown.
+fn bind_parameters(
+    scope: &mut Scope,
+    params: &ast::Parameters,
+    args: &[Sym],
+    keywords: &[(Arc<str>, Sym)],
+) {
+    let positional = params.posonlyargs.len() + params.args.len();
+    let all = params
+        .posonlyargs
+        .iter()
+        .chain(&params.args)
+        .chain(&params.kwonlyargs);
+    for (i, p) in all.enumerate() {
+        let name = p.parameter.name.as_str();
+        let bound = keywords
+            .iter()
+            .find(|(k, _)| &**k == name)
+            .map(|(_, v)| v)
+            .or_else(|| (i < positional).then(|| args.get(i)).flatten());
+        scope.insert(Arc::from(name), bound.cloned().unwrap_or_default());
+    }
+    for p in [&params.vararg, &params.kwarg].into_iter().flatten() {
+        scope.insert(Arc::from(p.name.as_str()), Sym::default());
+    }
+}
+
+/// A function body small enough to walk again per call site, with no
+/// definitions inside (walking those twice would defer them twice).
+fn is_specialisable(body: &[Stmt]) -> bool {
+    fn plain(stmts: &[Stmt], budget: &mut usize) -> bool {
+        stmts.iter().all(|stmt| {
+            if *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => false,
+                Stmt::If(s) => {
+                    plain(&s.body, budget)
+                        && s.elif_else_clauses.iter().all(|c| plain(&c.body, budget))
+                }
+                Stmt::Try(s) => {
+                    plain(&s.body, budget)
+                        && plain(&s.orelse, budget)
+                        && plain(&s.finalbody, budget)
+                        && s.handlers.iter().all(|h| match h {
+                            ast::ExceptHandler::ExceptHandler(h) => plain(&h.body, budget),
+                        })
+                }
+                Stmt::With(s) => plain(&s.body, budget),
+                Stmt::For(s) => plain(&s.body, budget) && plain(&s.orelse, budget),
+                Stmt::While(s) => plain(&s.body, budget) && plain(&s.orelse, budget),
+                _ => true,
+            }
+        })
+    }
+    let mut budget = MAX_SPECIALISED_STATEMENTS;
+    plain(body, &mut budget)
+}
+
 /// Helpers by local name.
 pub(super) type Helpers<'a> = rustc_hash::FxHashMap<Arc<str>, Helper<'a>>;
 

@@ -190,7 +190,9 @@ impl Rule for DownloadExecute {
                 };
                 let run = calls[after..]
                     .iter()
-                    .filter(|c| !std::ptr::eq(**c, calls[start]))
+                    // Not the download itself (nor the same call walked
+                    // again for a call site).
+                    .filter(|c| c.line != calls[start].line)
                     .find(|c| {
                         let text = shell_text(c);
                         // Across functions, the process must be one that

@@ -27,7 +27,8 @@ declare_rule! {
     /// is critical, and so is a download together with running a process
     /// (other than a build tool) or executing code, or a shell command that
     /// fetches or decodes (`curl … | sh`, `powershell -enc`); a network
-    /// call alone, or a download with file writes, is high; other process
+    /// call alone, a download with file writes, or a discovery command
+    /// (`whoami`, `systeminfo`, `net user`) is high; other process
     /// spawns are low (build tools) or medium; plain file writes low, high
     /// when they target shell start-up files, `.pth` files, autostart
     /// folders and the like.
@@ -123,6 +124,10 @@ pub(crate) fn check_file(
                 Some(cmd) if network_tool(cmd).is_some() => {
                     (Severity::High, "a command that contacts the network")
                 }
+                Some(cmd) if is_discovery(cmd) => (
+                    Severity::High,
+                    "a discovery command (who and where the machine is)",
+                ),
                 Some(_) if installs.is_some() => (
                     Severity::High,
                     "`pip install` of packages the metadata does not declare",
@@ -229,6 +234,33 @@ pub(crate) fn is_hostile_command(cmd: &str) -> bool {
     ];
     let lower = cmd.to_ascii_lowercase();
     MARKERS.iter().any(|m| lower.contains(m)) || pipes_into_shell(&lower)
+}
+
+/// Commands that survey the machine or its user (`whoami`, `systeminfo`,
+/// `net user`, `ipconfig /all`, `cat /etc/passwd`): no build needs them, a
+/// probe's first step does.
+fn is_discovery(cmd: &str) -> bool {
+    const PROGRAMS: &[&str] = &[
+        "whoami",
+        "id",
+        "hostname",
+        "systeminfo",
+        "ipconfig",
+        "ifconfig",
+        "quser",
+        "tasklist",
+        "printenv",
+        "env",
+    ];
+    let lower = cmd.to_ascii_lowercase();
+    lower
+        .split(['|', '&', ';'])
+        .filter_map(|part| part.split_whitespace().next())
+        .any(|program| PROGRAMS.contains(&crate::rules::program_name(program)))
+        || lower.contains("net user")
+        || lower.contains("net localgroup")
+        || lower.contains("/etc/passwd")
+        || lower.contains("/etc/shadow")
 }
 
 /// `… | sh`, `…|bash`: output piped into a shell (not `{node|short}`).

@@ -59,7 +59,8 @@ impl Rule for ImportNetwork {
                 .calls
                 .iter()
                 .filter(|c| c.context == ExecContext::Import && c.function.is_none())
-                .filter(|c| names::is_network(&c.name) && !is_python2_only(&c.name))
+                .filter(|c| names::is_network(&c.name) && connects(&c.name))
+                .filter(|c| !is_python2_only(&c.name))
                 .filter(|c| !is_constructor(&c.name) && !is_local_only(c))
             {
                 let target = call
@@ -117,6 +118,46 @@ fn sends(call: &Call) -> bool {
                 | "storlines"
                 | "execute"
         )
+}
+
+/// The call itself talks to a peer (not `urllib3.disable_warnings`, not a
+/// response's `raise_for_status`).
+fn connects(name: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "request",
+        "urlopen",
+        "urlretrieve",
+        "connect",
+        "connect_ex",
+        "create_connection",
+        "send",
+        "sendall",
+        "sendto",
+        "recv",
+        "recvfrom",
+        "gethostbyname",
+        "getaddrinfo",
+        "sendmail",
+        "send_message",
+        "login",
+        "storbinary",
+        "storlines",
+        "retrbinary",
+        "open",
+        "resolve",
+        "query",
+        "stream",
+        "fetch",
+        "execute",
+    ];
+    VERBS.contains(&name.rsplit('.').next().unwrap_or(name))
 }
 
 fn is_python2_only(name: &str) -> bool {

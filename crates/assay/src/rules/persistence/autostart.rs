@@ -25,7 +25,9 @@ declare_rule! {
     /// and critical when that code also writes files or runs processes. On
     /// import and at runtime they are low (shell-completion installers,
     /// lexers and schedulers name them), medium when module-level code also
-    /// writes or runs something.
+    /// writes or runs something, and high when import-time code acts on the
+    /// place itself (opens the `Run` key for writing, writes the unit file,
+    /// runs `schtasks` on it).
     ///
     /// ## Example
     /// ```python
@@ -112,6 +114,12 @@ impl Rule for Autostart {
                 f.severity = match (s.context, acts) {
                     (ExecContext::Install | ExecContext::Startup, true) => Severity::Critical,
                     (ExecContext::Install | ExecContext::Startup, false) => Severity::High,
+                    // Importing the package plants it: a registry key opened
+                    // for writing, a file written, a command run on the place.
+                    (ExecContext::Import, true) if plants_in(file, s.context) => {
+                        f.message = format!("installs itself in {what} on import");
+                        Severity::High
+                    }
                     (ExecContext::Import, true) => Severity::Medium,
                     _ => Severity::Low,
                 };
@@ -119,6 +127,33 @@ impl Rule for Autostart {
             }
         }
     }
+}
+
+/// Does a call in this context act on an autostart place it names: a
+/// registry key opened or created for writing, a file opened for writing,
+/// a process run on it?
+fn plants_in(file: &FileAnalysis, context: ExecContext) -> bool {
+    file.calls.iter().filter(|c| c.context == context).any(|c| {
+        let names_place = c.arg_texts().any(|t| t.len() <= 512 && MATCHER.is_match(t));
+        let writable_key = c.name.starts_with("winreg.")
+            && (c.name.contains("SetValue")
+                || c.name.contains("CreateKey")
+                || c.all_args().any(|a| {
+                    a.origin.as_deref().is_some_and(|o| {
+                        matches!(
+                            o,
+                            "winreg.KEY_SET_VALUE" | "winreg.KEY_WRITE" | "winreg.KEY_ALL_ACCESS"
+                        )
+                    })
+                }));
+        let write_mode = matches!(&*c.name, "builtins.open" | "io.open")
+            && c.args
+                .get(1)
+                .or_else(|| c.keyword("mode"))
+                .and_then(|m| m.text.as_deref())
+                .is_some_and(|m| m.contains(['w', 'a']));
+        names_place && (writable_key || write_mode || names::is_process(&c.name))
+    })
 }
 
 /// Does the file write files or run processes in this context?
