@@ -161,6 +161,12 @@ pub fn is_network(name: &str) -> bool {
         "socket.create_connection().send",
         "socket.create_connection().sendall",
         "webbrowser.open",
+        // Git clients that fetch a repository.
+        "dulwich.porcelain.clone",
+        "dulwich.porcelain.pull",
+        "dulwich.porcelain.fetch",
+        "git.Repo.clone_from",
+        "pygit2.clone_repository",
     ];
     // `aiohttp.web` serves (routes, `run_app`); it connects to no one.
     EXACT.contains(&name)

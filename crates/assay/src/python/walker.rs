@@ -1224,6 +1224,9 @@ impl<'a, 'p> Walker<'a, 'p> {
             self.force_cmdclass(call);
         }
         let at = self.call_site.unwrap_or(call.start());
+        if names::is_process(&name) && args.first().is_some_and(|a| a.konst.is_none()) {
+            self.python_c_item(call, at);
+        }
         let result = self.fold_call(&name, &callee, &args, &keywords, at);
         if self.out.calls.len() < MAX_FACTS {
             self.out.calls.push(PendingCall {
@@ -1607,6 +1610,32 @@ impl<'a, 'p> Walker<'a, 'p> {
             }
         }
         result
+    }
+
+    /// `[sys.executable, "-c", CODE]`: the list is not constant as a whole
+    /// (the interpreter's path is not known), but the code after `-c` is.
+    fn python_c_item(&mut self, call: &'a ast::ExprCall, at: TextSize) {
+        let items = match call.arguments.args.first() {
+            Some(Expr::List(l)) => &l.elts,
+            Some(Expr::Tuple(t)) => &t.elts,
+            _ => return,
+        };
+        let Some(flag) = items.iter().position(|e| {
+            e.as_string_literal_expr()
+                .is_some_and(|s| s.value.to_str() == "-c")
+        }) else {
+            return;
+        };
+        let Some(code) = items
+            .get(flag + 1)
+            .map(|e| self.expr(e))
+            .and_then(|v| v.text())
+        else {
+            return;
+        };
+        if code.len() >= 24 && decode::looks_like_python(&code) {
+            self.nested(&code, "code passed to a process", at);
+        }
     }
 
     fn decode_call(

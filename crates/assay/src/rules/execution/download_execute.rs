@@ -148,7 +148,58 @@ impl Rule for DownloadExecute {
                     );
                 }
             }
+            // URLs of programs among the file's strings, for code a user
+            // calls [0] and code that runs by itself [1].
+            let mut program_urls: [Vec<&str>; 2] = [Vec::new(), Vec::new()];
+            for s in &file.strings {
+                program_urls[usize::from(s.context.is_automatic())]
+                    .extend(program_urls_in(&s.value));
+            }
             for (&(automatic, _), calls) in &functions {
+                // A program the code names by URL, then runs by name: the
+                // dropper's pair even when the fetch is spelled in a way
+                // assay does not know (a wrapper library, a typo).
+                let named: Vec<&str> = calls
+                    .iter()
+                    .flat_map(|c| c.arg_texts())
+                    .flat_map(program_urls_in)
+                    .chain(program_urls[usize::from(automatic)].iter().copied())
+                    .collect();
+                let launched = calls.iter().find_map(|c| {
+                    // A one-line fetch-and-run is reported above.
+                    let text = shell_text(c)
+                        .filter(|t| names::is_process(&c.name) && !fetches_and_runs(t))?;
+                    let url = text.split_whitespace().find_map(|word| {
+                        let program = word.trim_matches(['"', '\'']);
+                        if program.contains("://") {
+                            return None;
+                        }
+                        let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+                        (is_program_file(base) && !base.starts_with('.'))
+                            .then(|| {
+                                named.iter().find(|u| {
+                                    u.trim_matches(['"', '\''])
+                                        .rsplit('/')
+                                        .next()
+                                        .is_some_and(|last| last.eq_ignore_ascii_case(base))
+                                })
+                            })
+                            .flatten()
+                    })?;
+                    Some((*c, *url, text))
+                });
+                if let Some((run, url, text)) = launched {
+                    push(
+                        run,
+                        format!(
+                            "runs the program the code names at {url}, with `{}`",
+                            run.name
+                        ),
+                        Some(text),
+                        Severity::High,
+                    );
+                    continue;
+                }
                 let download = calls.iter().position(|c| {
                     names::is_download_to_file(&c.name)
                         || ((c.name.ends_with(".write") || c.name.ends_with(".write_bytes"))
@@ -164,21 +215,7 @@ impl Rule for DownloadExecute {
                 // Across functions, what runs must be tied to a program
                 // coming in: a program's URL in this code, or the very path
                 // a download writes to.
-                let group_strings = file
-                    .strings
-                    .iter()
-                    .filter(|s| s.context.is_automatic() == automatic)
-                    .map(|s| &*s.value);
-                let program_url = calls
-                    .iter()
-                    .flat_map(|c| c.arg_texts())
-                    .chain(group_strings)
-                    .any(|t| {
-                        t.split_whitespace().any(|w| {
-                            w.contains("://")
-                                && is_program_file(w.split(['?', '#']).next().unwrap_or(w))
-                        })
-                    });
+                let program_url = !named.is_empty();
                 let written: Vec<&str> = calls
                     .iter()
                     .filter(|c| names::is_download_to_file(&c.name) || c.name.ends_with("open"))
@@ -242,6 +279,14 @@ fn group(call: &Call) -> Group<'_> {
         let function = call.function.as_deref();
         (false, function.map(|f| f.split('.').next().unwrap_or(f)))
     }
+}
+
+/// The URLs in a text that name a program file (query and fragment cut).
+fn program_urls_in(text: &str) -> impl Iterator<Item = &str> {
+    text.split_whitespace()
+        .filter(|w| w.contains("://"))
+        .map(|w| w.split(['?', '#']).next().unwrap_or(w))
+        .filter(|w| is_program_file(w))
 }
 
 /// A path or URL naming a program or script (what droppers fetch; build
