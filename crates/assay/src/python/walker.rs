@@ -530,7 +530,8 @@ impl<'a, 'p> Walker<'a, 'p> {
         );
         if class.is_none() && helper_return(def).is_some() {
             self.helpers.insert(name.clone(), Helper::Def(def));
-        } else if class.is_none() && self.scopes.len() == 1 && is_specialisable(&def.body) {
+        }
+        if class.is_none() && self.scopes.len() == 1 && is_specialisable(&def.body) {
             self.procedures.insert(name.clone(), def);
         }
         let enclosing =
@@ -1297,9 +1298,10 @@ impl<'a, 'p> Walker<'a, 'p> {
     }
 
     /// Walks a module-level function's body again for one call whose
-    /// arguments include a constant, with its parameters bound to them:
-    /// `def run(cmd): Popen(cmd, shell=True)` then `run("powershell …")`
-    /// shows the command at the `Popen`. The facts belong to the function
+    /// arguments include a constant or tainted data, with its parameters
+    /// bound to them: `def run(cmd): Popen(cmd, shell=True)` then
+    /// `run("powershell …")` shows the command at the `Popen`, and
+    /// `run(requests.get(url).text)` a command read from the network. The facts belong to the function
     /// (its context is the function's); its generic walk still happens.
     /// Returns the first constant the body returns (decoders written as
     /// several statements). Bounded: small bodies without nested
@@ -1310,13 +1312,17 @@ impl<'a, 'p> Walker<'a, 'p> {
         args: &[Sym],
         keywords: &[(Arc<str>, Sym)],
     ) -> Option<Sym> {
+        // A constant to evaluate with, or data whose origin matters (read
+        // from the network, a secret, decoded): one environment variable
+        // alone is configuration.
+        let telling = |a: &Sym| a.konst.is_some() || a.taint & !taint::ENV != 0;
         if self.specialising
             || self.inlining > 0
             || self.specialised >= MAX_SPECIALISED
             || !args
                 .iter()
                 .chain(keywords.iter().map(|(_, v)| v))
-                .any(|a| a.konst.is_some())
+                .any(telling)
         {
             return None;
         }
@@ -1509,7 +1515,8 @@ impl<'a, 'p> Walker<'a, 'p> {
         ) {
             result.taint &= !taint::ENV_ALL;
         }
-        if names::is_network_read(name) {
+        // `urlretrieve` returns the local path it wrote, not what it read.
+        if names::is_network_read(name) && !names::is_download_to_file(name) {
             result.taint |= taint::NETWORK;
             let texts = args
                 .iter()

@@ -35,7 +35,9 @@ declare_rule! {
     /// real tools fetch from their project's own domain, in the clear, so
     /// either of those makes it critical wherever it sits. A plain command
     /// line read from the network, in code a user calls, is medium: tools
-    /// start what they downloaded that way (an embedded server).
+    /// start what they downloaded that way (an embedded server). Code or a
+    /// command read from the network counts a throwaway host anywhere in
+    /// the file: a poller often hands what it read to a `run(cmd)` helper.
     ///
     /// ## Example
     /// ```python
@@ -69,16 +71,26 @@ impl Rule for DownloadExecute {
                     receivers.entry(group(call)).or_insert(host);
                 }
             }
+            // Code or commands read from the network may have been fetched
+            // by another function of the file (a poller handing what it
+            // read to a `run(cmd)` helper): any throwaway host the file
+            // talks to counts for them.
+            let file_receiver = receivers.values().next().copied();
             // `runtime` is the severity in code a user calls when no
             // throwaway host is involved.
             let mut push =
                 |call: &Call, message: String, decoded: Option<String>, runtime: Severity| {
-                    let receiver = receivers.get(&group(call)).copied().or_else(|| {
-                        decoded
-                            .as_deref()
-                            .and_then(endpoints::classify)
-                            .map(|(_, host)| host)
-                    });
+                    let fetched = call.all_args().any(|a| a.has(taint::NETWORK));
+                    let receiver = receivers
+                        .get(&group(call))
+                        .copied()
+                        .or_else(|| {
+                            decoded
+                                .as_deref()
+                                .and_then(endpoints::classify)
+                                .map(|(_, host)| host)
+                        })
+                        .or(file_receiver.filter(|_| fetched));
                     let mut f = code_finding(&Self::META, file, call, message);
                     if let Some(host) = receiver {
                         f.message = format!("{} from a throwaway host ({host})", f.message);
@@ -114,6 +126,7 @@ impl Rule for DownloadExecute {
                     push(call, message, None, runtime);
                 } else if names::is_process(&call.name)
                     && call.all_args().any(|a| a.has(taint::NETWORK))
+                    && !fixed_program(call)
                 {
                     // A command line (or `python -c` code) that arrived over
                     // the network: the remote end decides what runs.
@@ -279,6 +292,29 @@ fn group(call: &Call) -> Group<'_> {
         let function = call.function.as_deref();
         (false, function.map(|f| f.split('.').next().unwrap_or(f)))
     }
+}
+
+/// A command line whose program is a constant that runs no code of its
+/// own choosing (`tar -xzf {}`): data from the network is an argument,
+/// not the command. Shells and interpreters (`sh -c {}`, `python -c {}`)
+/// and a program that is itself a hole are not fixed.
+fn fixed_program(call: &Call) -> bool {
+    const INTERPRETERS: &[&str] = &[
+        "python", "python3", "pythonw", "py", "node", "perl", "ruby", "php", "mshta", "wscript",
+        "cscript", "rundll32", "regsvr32", "start", "open", "xdg-open", "env", "exec", "eval",
+        "nohup", "sudo", "su",
+    ];
+    let Some(text) = shell_text(call) else {
+        return false;
+    };
+    let Some(first) = text.split_whitespace().next() else {
+        return false;
+    };
+    let program = program_name(first);
+    !first.contains("{}")
+        && !names::is_shell_program(&text)
+        && !INTERPRETERS.contains(&program)
+        && !program.starts_with("python")
 }
 
 /// The URLs in a text that name a program file (query and fragment cut).

@@ -237,8 +237,9 @@ pub(crate) fn is_hostile_command(cmd: &str) -> bool {
 }
 
 /// Commands that survey the machine or its user (`whoami`, `systeminfo`,
-/// `net user`, `ipconfig /all`, `cat /etc/passwd`): no build needs them, a
-/// probe's first step does.
+/// `net user`, `ipconfig /all`, `cat /etc/passwd`, Windows `dir`): no build
+/// needs them, a probe's first step does. (`ls` and `uname` are left out:
+/// build scripts list folders and ask for the architecture.)
 fn is_discovery(cmd: &str) -> bool {
     const PROGRAMS: &[&str] = &[
         "whoami",
@@ -251,6 +252,7 @@ fn is_discovery(cmd: &str) -> bool {
         "tasklist",
         "printenv",
         "env",
+        "dir",
     ];
     let lower = cmd.to_ascii_lowercase();
     lower

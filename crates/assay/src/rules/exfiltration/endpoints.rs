@@ -119,6 +119,9 @@ const HOSTS: &[(&str, Kind, bool)] = &[
     ("no-ip.org", Kind::DynamicDns, true),
     ("no-ip.biz", Kind::DynamicDns, true),
     ("freemyip.com", Kind::DynamicDns, true),
+    ("anondns.net", Kind::DynamicDns, true),
+    ("dynu.net", Kind::DynamicDns, true),
+    ("servehttp.com", Kind::DynamicDns, true),
 ];
 
 /// Paste and file-drop URLs that serve what was uploaded, by host and
