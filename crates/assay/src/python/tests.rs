@@ -322,3 +322,17 @@ fn loops_that_do_more_than_assign_are_walked_once() {
         1
     );
 }
+
+#[test]
+fn unrolling_inside_unrolling_stops_at_the_budget() {
+    // 2048 iterations, each unrolling a 2048-item comprehension, would be
+    // 4 million evaluations: the budget stops the inner unrolling, and
+    // the walk finishes with the value unknown rather than hanging.
+    let text = "x".repeat(2048);
+    let code = format!(
+        "out = ''\nfor i in range(2048):\n    out = ''.join([c for c in '{text}'])\nimport os\nos.system(out)\n"
+    );
+    let a = model(&code, FileRole::Module);
+    let system = a.calls.iter().find(|c| &*c.name == "os.system").unwrap();
+    assert_eq!(system.args[0].text, None);
+}

@@ -22,6 +22,9 @@ const MAX_STRING_FACT: usize = 64 * 1024;
 /// Function bodies walked again for a call with constant arguments, per
 /// source ([`Walker::specialise`]).
 const MAX_SPECIALISED: u16 = 64;
+/// Items all the loops and comprehensions of one source may be unrolled
+/// for, together ([`Walker::spend_unrolling`]).
+const MAX_UNROLLED: usize = 65_536;
 /// Statements a function may have to be walked again per call site.
 const MAX_SPECIALISED_STATEMENTS: usize = 60;
 /// How many encoding layers deep decoded payloads are analysed.
@@ -211,6 +214,8 @@ pub(super) struct Walker<'a, 'p> {
     specialising: bool,
     /// What the body being specialised returned, when constant.
     specialised_value: Option<Sym>,
+    /// Items loops and comprehensions may still be unrolled for.
+    unroll_budget: usize,
     /// The outermost helper call being evaluated: what the helper's body
     /// does is reported at that line.
     call_site: Option<TextSize>,
@@ -246,6 +251,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             specialised: 0,
             specialising: false,
             specialised_value: None,
+            unroll_budget: MAX_UNROLLED,
             call_site: None,
             depth: 0,
             truncated: false,
@@ -956,6 +962,9 @@ impl<'a, 'p> Walker<'a, 'p> {
                 .collect(),
             _ => return None,
         };
+        if !self.spend_unrolling(items.len()) {
+            return None;
+        }
         let saved: Vec<Option<Sym>> = targets.iter().map(|t| self.lookup(t).cloned()).collect();
         let mut out = Vec::with_capacity(items.len());
         let mut marks = None;
@@ -984,6 +993,20 @@ impl<'a, 'p> Walker<'a, 'p> {
         })
     }
 
+    /// Takes `items` from the source's unrolling budget: loops and
+    /// comprehensions unrolled inside each other multiply, so all of them
+    /// together evaluate at most [`MAX_UNROLLED`] items; past that, code is
+    /// walked once like any other.
+    fn spend_unrolling(&mut self, items: usize) -> bool {
+        match self.unroll_budget.checked_sub(items) {
+            Some(left) => {
+                self.unroll_budget = left;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// `for i in range(len(s)): out += chr(ord(s[i]) ^ k)`: a loop over a
     /// constant sequence whose body only assigns, walked once per item so
     /// the accumulated value folds (how hand-written ciphers decode). The
@@ -1008,7 +1031,10 @@ impl<'a, 'p> Walker<'a, 'p> {
                 .collect(),
             _ => return false,
         };
-        if items.is_empty() || items.len().saturating_mul(s.body.len()) > MAX_STEPS {
+        if items.is_empty()
+            || items.len().saturating_mul(s.body.len()) > MAX_STEPS
+            || !self.spend_unrolling(items.len())
+        {
             return false;
         }
         let mut marks = None;
