@@ -86,6 +86,23 @@ fn main() {
     time("rules over the analysed facts, all", &|| {
         std::hint::black_box(assay::rules::check_all(&facts).len());
     });
+    // `ASSAY_RULE_TIMES=1`: each rule alone on one core, slowest first.
+    if std::env::var_os("ASSAY_RULE_TIMES").is_some() {
+        let mut times: Vec<(f64, &str)> = assay::rules::RULES
+            .iter()
+            .map(|rule| {
+                let start = Instant::now();
+                let mut out = Vec::new();
+                rule.check(&facts, &mut out);
+                std::hint::black_box(out.len());
+                (start.elapsed().as_secs_f64(), rule.meta().id)
+            })
+            .collect();
+        times.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (secs, id) in times.iter().take(8) {
+            println!("  rule {id:<6} {secs:>8.3} s");
+        }
+    }
     let package = Package::from_files(
         dir.clone(),
         files

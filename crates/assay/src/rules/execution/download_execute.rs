@@ -172,16 +172,14 @@ impl Rule for DownloadExecute {
                 // A program the code names by URL, then runs by name: the
                 // dropper's pair even when the fetch is spelled in a way
                 // assay does not know (a wrapper library, a typo).
-                let named: Vec<&str> = calls
-                    .iter()
-                    .flat_map(|c| c.arg_texts())
-                    .flat_map(program_urls_in)
-                    .chain(program_urls[usize::from(automatic)].iter().copied())
-                    .collect();
-                let launched = calls.iter().find_map(|c| {
+                // Constant arguments are among the file's strings.
+                let named = &program_urls[usize::from(automatic)];
+                let launched = calls.iter().filter(|_| !named.is_empty()).find_map(|c| {
                     // A one-line fetch-and-run is reported above.
-                    let text = shell_text(c)
-                        .filter(|t| names::is_process(&c.name) && !fetches_and_runs(t))?;
+                    if !names::is_process(&c.name) {
+                        return None;
+                    }
+                    let text = shell_text(c).filter(|t| !fetches_and_runs(t))?;
                     let url = text.split_whitespace().find_map(|word| {
                         let program = word.trim_matches(['"', '\'']);
                         if program.contains("://") {
@@ -319,7 +317,11 @@ fn fixed_program(call: &Call) -> bool {
 
 /// The URLs in a text that name a program file (query and fragment cut).
 fn program_urls_in(text: &str) -> impl Iterator<Item = &str> {
-    text.split_whitespace()
+    // Most strings hold no URL: skip them without splitting.
+    let any = memchr::memmem::find(text.as_bytes(), b"://").is_some();
+    any.then(|| text.split_whitespace())
+        .into_iter()
+        .flatten()
         .filter(|w| w.contains("://"))
         .map(|w| w.split(['?', '#']).next().unwrap_or(w))
         .filter(|w| is_program_file(w))
