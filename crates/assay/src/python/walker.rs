@@ -828,7 +828,13 @@ impl<'a, 'p> Walker<'a, 'p> {
 
     fn name(&self, id: &str) -> Sym {
         if let Some(sym) = self.lookup(id) {
-            return sym.clone();
+            let mut sym = sym.clone();
+            // `from os import environ`: the name is the whole environment,
+            // as `os.environ` is.
+            if sym.qual.as_deref() == Some("os.environ") {
+                sym.taint |= taint::ENV | taint::ENV_ALL;
+            }
+            return sym;
         }
         match id {
             "__builtins__" | "builtins" => Sym::qual("builtins"),
