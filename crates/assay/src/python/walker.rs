@@ -977,10 +977,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         for item in items {
             self.assign(&generator.target, Sym::constant(item));
             let value = self.expr(elt);
-            let (calls, strings) =
-                *marks.get_or_insert((self.out.calls.len(), self.out.strings.len()));
-            self.out.calls.truncate(calls);
-            self.out.strings.truncate(strings);
+            self.keep_first_pass(&mut marks);
             match value.konst {
                 Some(k) => out.push(k),
                 None => {
@@ -997,6 +994,14 @@ impl<'a, 'p> Walker<'a, 'p> {
             taint: iter.taint,
             ..Sym::default()
         })
+    }
+
+    /// Called after each pass of an unrolled loop or comprehension: the
+    /// facts of the first pass are kept, those of later passes dropped.
+    fn keep_first_pass(&mut self, marks: &mut Option<(usize, usize)>) {
+        let (calls, strings) = *marks.get_or_insert((self.out.calls.len(), self.out.strings.len()));
+        self.out.calls.truncate(calls);
+        self.out.strings.truncate(strings);
     }
 
     /// Takes `items` from the source's unrolling budget: loops and
@@ -1047,10 +1052,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         for item in items {
             self.assign(&s.target, Sym::constant(item));
             self.suite(&s.body);
-            let (calls, strings) =
-                *marks.get_or_insert((self.out.calls.len(), self.out.strings.len()));
-            self.out.calls.truncate(calls);
-            self.out.strings.truncate(strings);
+            self.keep_first_pass(&mut marks);
         }
         true
     }
@@ -1638,14 +1640,12 @@ impl<'a, 'p> Walker<'a, 'p> {
                     }
                     _ => code.to_string(),
                 };
-                if code.len() >= 24 && decode::looks_like_python(&code) {
-                    let chain = if names::is_process(name) {
-                        "code passed to a process"
-                    } else {
-                        "code written to a file"
-                    };
-                    self.nested(&code, chain, at);
-                }
+                let chain = if names::is_process(name) {
+                    "code passed to a process"
+                } else {
+                    "code written to a file"
+                };
+                self.planted(&code, chain, at);
             }
         }
         result
@@ -1672,8 +1672,14 @@ impl<'a, 'p> Walker<'a, 'p> {
         else {
             return;
         };
-        if code.len() >= 24 && decode::looks_like_python(&code) {
-            self.nested(&code, "code passed to a process", at);
+        self.planted(&code, "code passed to a process", at);
+    }
+
+    /// Analyses text handed to an interpreter or written to a file when it
+    /// reads as Python: it runs later, and is reported where it is planted.
+    fn planted(&mut self, code: &str, chain: &str, at: TextSize) {
+        if code.len() >= 24 && decode::looks_like_python(code) {
+            self.nested(code, chain, at);
         }
     }
 

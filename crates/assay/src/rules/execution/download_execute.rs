@@ -103,53 +103,32 @@ impl Rule for DownloadExecute {
             let mut functions: BTreeMap<Group<'_>, Vec<&Call>> = BTreeMap::new();
             for call in &file.calls {
                 functions.entry(group(call)).or_default().push(call);
-                if names::is_code_exec(&call.name) && call.all_args().any(|a| a.has(taint::NETWORK))
-                {
-                    // Decoding what was fetched before running it hides the
-                    // second stage from whoever watches the wire.
+                let runs_code = names::is_code_exec(&call.name);
+                let runs_command = names::is_process(&call.name) && !fixed_program(call);
+                if (runs_code || runs_command) && call.all_args().any(|a| a.has(taint::NETWORK)) {
+                    // Code, or a command line (or `python -c` code), that
+                    // arrived over the network: the remote end decides what
+                    // runs. Decoding what was fetched before running it
+                    // hides the second stage from whoever watches the wire.
                     let decoded = call
                         .all_args()
                         .any(|a| a.has(taint::NETWORK) && a.has(taint::DECODED));
-                    let message = if decoded {
-                        format!(
-                            "`{}` runs code read from the network and decoded",
-                            call.name
-                        )
-                    } else {
-                        format!("`{}` runs code read from the network", call.name)
-                    };
-                    let runtime = if decoded {
-                        Severity::Critical
-                    } else {
-                        Severity::High
-                    };
-                    push(call, message, None, runtime);
-                } else if names::is_process(&call.name)
-                    && call.all_args().any(|a| a.has(taint::NETWORK))
-                    && !fixed_program(call)
-                {
-                    // A command line (or `python -c` code) that arrived over
-                    // the network: the remote end decides what runs.
-                    let decoded = call
-                        .all_args()
-                        .any(|a| a.has(taint::NETWORK) && a.has(taint::DECODED));
-                    let message = if decoded {
-                        format!(
-                            "`{}` runs a command read from the network and decoded",
-                            call.name
-                        )
-                    } else {
-                        format!("`{}` runs a command read from the network", call.name)
-                    };
+                    let what = if runs_code { "code" } else { "a command" };
+                    let and_decoded = if decoded { " and decoded" } else { "" };
+                    let message = format!(
+                        "`{}` runs {what} read from the network{and_decoded}",
+                        call.name
+                    );
                     // In code a user calls, a plain command from the network
                     // is how tools start what they downloaded (an embedded
                     // server): worth a look, not a verdict.
-                    let runtime = if decoded {
-                        Severity::Critical
-                    } else {
-                        Severity::Medium
+                    let runtime = match (decoded, runs_code) {
+                        (true, _) => Severity::Critical,
+                        (false, true) => Severity::High,
+                        (false, false) => Severity::Medium,
                     };
-                    push(call, message, shell_text(call), runtime);
+                    let shown = if runs_code { None } else { shell_text(call) };
+                    push(call, message, shown, runtime);
                 } else if names::is_process(&call.name)
                     && let Some(cmd) = shell_text(call).filter(|c| fetches_and_runs(c))
                 {
