@@ -7,21 +7,25 @@
 #
 #   scripts/bench-requirements.sh [path/to/assay]
 #
+# BENCH_PACKAGES=115 scripts/bench-requirements.sh gives 230 artifacts (the
+# size of the 47-line real-world file of issue 11).
+#
 # Needs pypi-server (scripts/test.sh installs one into target/test-venv)
 # and hyperfine-free bash: times come from `date +%s.%N`, best of 5 warm runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-assay=${1:-target/release/assay}
-server=${ASSAY_TEST_PYPI_SERVER:-target/test-venv/bin/pypi-server}
+assay=${1:-${CARGO_TARGET_DIR:-target}/release/assay}
+server=${ASSAY_TEST_PYPI_SERVER:-${CARGO_TARGET_DIR:-target}/test-venv/bin/pypi-server}
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 
-python3 - "$work/packages" "$work/requirements.txt" <<'PY'
+count=${BENCH_PACKAGES:-50}
+python3 - "$work/packages" "$work/requirements.txt" "$count" <<'PY'
 import base64, hashlib, io, os, sys, tarfile, zipfile
-out, req = sys.argv[1], sys.argv[2]
+out, req, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 os.makedirs(out)
 body = "".join(f"def f{i}(x):\n    return [y * {i} for y in x if y]\n\n" for i in range(1200))
-names = [f"benchpkg{i:02d}" for i in range(50)]
+names = [f"benchpkg{i:03d}" for i in range(count)]
 for i, name in enumerate(names):
     deps = [names[i + 1]] if i % 5 != 4 and i + 1 < len(names) else []
     meta = f"Metadata-Version: 2.2\nName: {name}\nVersion: 1.0\n" + "".join(f"Requires-Dist: {d}\n" for d in deps)
@@ -71,6 +75,6 @@ for _ in 1 2 3 4 5; do
     t=$(run)
     if [[ -z "$best" ]] || python3 -c "import sys; sys.exit(0 if $t < $best else 1)"; then best=$t; fi
 done
-echo "packages: 50, artifacts scanned: $artifacts"
+echo "packages: $count, artifacts scanned: $artifacts"
 echo "cold (empty cache): ${cold} s"
 echo "warm (best of 5):   ${best} s"

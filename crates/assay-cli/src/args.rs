@@ -20,6 +20,8 @@ macro_rules! exit_status_help {
 }
 
 const SCAN_AFTER_HELP: &str = concat!(
+    "A verdict's score (CLEAN 12/100) is the weight of the evidence found, 0-100:\n",
+    "70 and up is suspicious, 90 and up malicious. --fail-on goes by the verdict.\n\n",
     "SIZE is a number of bytes, or one with a suffix: K, M, G (or KiB, MiB, GiB)\n",
     "for powers of 1024, KB, MB, GB for powers of 1000: 512M, 64MiB, 10KB.\n\n",
     exit_status_help!()
@@ -36,8 +38,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan package files (.tar.gz, .zip, .whl, .egg), folders and installed
-    /// environments (--env).
+    /// Scan names on an index (requests), requirements files (-r),
+    /// pyproject.toml, lockfiles (uv.lock, poetry.lock, pylock.toml,
+    /// Pipfile.lock), package files (.tar.gz, .zip, .whl, .egg), folders and
+    /// installed environments (--env).
     #[command(after_help = SCAN_AFTER_HELP)]
     Scan(Box<ScanArgs>),
     /// List every rule: id, slug, category, severity and summary.
@@ -78,6 +82,16 @@ pub struct ScanArgs {
     /// A requirements file (pip's format), whatever its name. Repeatable.
     #[arg(long = "requirement", short = 'r', value_name = "FILE")]
     pub requirements: Vec<PathBuf>,
+
+    /// A constraints file (pip's format): limits the versions resolution
+    /// may choose, adds nothing to the scan. Repeatable.
+    #[arg(
+        long = "constraint",
+        short = 'c',
+        value_name = "FILE",
+        help_heading = "Index"
+    )]
+    pub constraints: Vec<PathBuf>,
 
     /// Base URL of the package index's simple API (default: what pip is
     /// configured to use: PIP_INDEX_URL, UV_DEFAULT_INDEX, pip.conf, ...).
@@ -136,6 +150,11 @@ pub struct ScanArgs {
     /// Exit with status 1 when some artifact's verdict is at or above this.
     #[arg(long, value_enum, default_value_t = FailOn::Malicious)]
     pub fail_on: FailOn,
+
+    /// Which findings become SARIF results (each one an alert on a
+    /// code-scanning platform).
+    #[arg(long, value_enum, default_value_t = SarifLevel::Verdict, value_name = "LEVEL")]
+    pub sarif_level: SarifLevel,
 
     /// When to colour the output. `auto` colours a terminal unless NO_COLOR
     /// is set.
@@ -221,10 +240,38 @@ pub struct ExplainArgs {
 pub enum Format {
     /// For people: verdicts, evidence and code excerpts.
     Human,
-    /// One JSON document (docs/json-schema.md).
+    /// One JSON document (docs/json-schema.md), written as artifacts are
+    /// scanned.
     Json,
+    /// JSON Lines: one artifact per line, as each is scanned (the objects
+    /// of the JSON document's `artifacts`), for pipelines.
+    Jsonl,
     /// SARIF 2.1.0, for code-scanning platforms.
     Sarif,
+}
+
+/// Which findings `--format sarif` reports as results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SarifLevel {
+    /// Findings of medium severity and above, in artifacts whose verdict
+    /// is at or above --fail-on (in every artifact with --fail-on never).
+    Verdict,
+    /// Every finding of every artifact, low and info included.
+    All,
+}
+
+impl SarifLevel {
+    /// The library's policy for this level under `fail_on`.
+    pub fn policy(self, fail_on: FailOn) -> assay::report::sarif::SarifPolicy {
+        use assay::report::sarif::SarifPolicy;
+        match self {
+            SarifLevel::All => SarifPolicy::ALL,
+            SarifLevel::Verdict => SarifPolicy {
+                min_verdict: fail_on.threshold(),
+                min_severity: assay::Severity::Medium,
+            },
+        }
+    }
 }
 
 /// Formats of `assay rules`.

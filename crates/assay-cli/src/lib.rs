@@ -12,9 +12,12 @@ use owo_colors::OwoColorize;
 mod args;
 mod output;
 mod progress;
+mod python_version;
 mod remote;
+mod result_cache;
 mod rules;
 mod scan;
+mod sink;
 
 pub use args::Cli;
 use args::Command;

@@ -15,6 +15,9 @@ pub struct Progress {
     /// Artifacts scanned: counts from the start, drawn from
     /// [`Progress::show_scanning`] on.
     scanning: ProgressBar,
+    /// When the run started: every bar's clock counts from here, so the
+    /// time shown does not restart between phases.
+    start: std::time::Instant,
 }
 
 impl Progress {
@@ -29,6 +32,7 @@ impl Progress {
         let progress = Progress {
             multi: target.map(MultiProgress::with_draw_target),
             scanning: ProgressBar::hidden(),
+            start: std::time::Instant::now(),
         };
         let scanning = progress.bar("scanning", 0);
         Progress {
@@ -84,7 +88,8 @@ impl Progress {
             .expect("the template is valid");
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden())
             .with_style(style)
-            .with_message(message);
+            .with_message(message)
+            .with_elapsed(self.start.elapsed());
         self.show(&bar);
         if self.is_drawn() {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
@@ -100,19 +105,27 @@ impl Progress {
         let style = ProgressStyle::with_template(&template)
             .expect("the template is valid")
             .progress_chars("=> ");
-        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden()).with_style(style)
+        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden())
+            .with_style(style)
+            .with_elapsed(self.start.elapsed())
     }
 }
 
 /// The callback `assay_index::Client::download_all` calls after each file:
 /// advances `bar` and names the file, after `cached:` or `failed:` when it
 /// came from the cache or could not be fetched (first, so a narrow terminal
-/// cuts the name rather than the status).
-pub fn on_download(bar: &ProgressBar) -> impl Fn(assay_index::Progress<'_>) + Sync + '_ {
+/// cuts the name rather than the status). A file this run downloaded
+/// earlier (while resolving) and reads back from the cache is not called
+/// cached: `fetched_this_run` says which URLs those are.
+pub fn on_download<'a>(
+    bar: &'a ProgressBar,
+    fetched_this_run: &'a (dyn Fn(&str) -> bool + Sync),
+) -> impl Fn(assay_index::Progress<'_>) + Sync + 'a {
     move |done: assay_index::Progress<'_>| {
         bar.inc(1);
         let name = report::printable(&done.file.filename, 60);
-        bar.set_message(match (done.ok, done.from_cache) {
+        let cached = done.from_cache && !fetched_this_run(&done.file.url);
+        bar.set_message(match (done.ok, cached) {
             (false, _) => format!("failed: {name}"),
             (true, true) => format!("cached: {name}"),
             (true, false) => name,
@@ -210,7 +223,8 @@ mod tests {
         assert!(progress.is_drawn());
         let bar = progress.bar("downloading", 3);
         progress.show(&bar);
-        let callback = on_download(&bar);
+        let earlier = |url: &str| url.contains("/d-");
+        let callback = on_download(&bar, &earlier);
         let (a, b, c) = (
             file("a-1.0.tar.gz"),
             file("b-1.0.tar.gz"),
@@ -229,6 +243,21 @@ mod tests {
     }
 
     #[test]
+    fn files_handed_over_in_memory_are_not_shown_as_cached_on_a_new_cache() {
+        let progress = Progress::to(None);
+        let bar = progress.bar("downloading", 2);
+        let earlier = |url: &str| url.ends_with("/d-1.0.tar.gz");
+        let callback = on_download(&bar, &earlier);
+        // Downloaded while resolving, read back from the cache it was
+        // written to: a download of this run.
+        callback(event(&file("d-1.0.tar.gz"), 1, true, true));
+        assert_eq!(bar.message(), "d-1.0.tar.gz");
+        // In the cache from an earlier run: cached.
+        callback(event(&file("e-1.0.tar.gz"), 2, true, true));
+        assert_eq!(bar.message(), "cached: e-1.0.tar.gz");
+    }
+
+    #[test]
     fn nothing_is_drawn_without_a_terminal() {
         let progress = Progress::to(None);
         assert!(!progress.is_drawn());
@@ -236,7 +265,7 @@ mod tests {
         progress.show(&bar);
         assert!(bar.is_hidden());
         let a = file("a-1.0.tar.gz");
-        on_download(&bar)(event(&a, 1, true, false));
+        on_download(&bar, &|_| false)(event(&a, 1, true, false));
         // Still counted, so the same code serves both cases.
         assert_eq!(bar.position(), 1);
         assert!(progress.spinner("resolving").is_hidden());
@@ -251,7 +280,7 @@ mod tests {
         let bar = progress.bar("downloading", 1);
         progress.show(&bar);
         let evil = file("x-1.0.tar.gz\u{1b}]0;owned\u{7}");
-        on_download(&bar)(event(&evil, 1, true, false));
+        on_download(&bar, &|_| false)(event(&evil, 1, true, false));
         bar.finish();
         let drawn = term.text();
         assert!(drawn.contains("x-1.0.tar.gz"), "{drawn:?}");

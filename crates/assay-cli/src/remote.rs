@@ -32,6 +32,7 @@ use crate::Status;
 use crate::args::{CacheAction, CacheArgs, ScanArgs};
 use crate::output::Output;
 use crate::progress::{self, Progress};
+use crate::result_cache::{self, Lookup, ResultCache};
 
 /// What a command-line target is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,9 @@ pub enum Target {
     Input(PathBuf, InputKind),
     /// A requirement on the index (`name`, `name==1.2`).
     Requirement(String),
+    /// A text file given as a package to scan that reads as a list of
+    /// requirements: it needs `-r`.
+    RequirementsWithoutFlag(PathBuf),
 }
 
 /// Sorts a command-line argument: an existing path is a file to scan or a
@@ -51,21 +55,41 @@ pub fn classify(arg: &Path) -> Target {
     if arg.exists() {
         return match InputKind::detect(arg) {
             Some(kind) if arg.is_file() => Target::Input(arg.to_path_buf(), kind),
+            None if arg.is_file() && reads_as_requirements(arg) => {
+                Target::RequirementsWithoutFlag(arg.to_path_buf())
+            }
             _ => Target::Path(arg.to_path_buf()),
         };
     }
     let text = arg.to_string_lossy();
+    // A file name (an archive, a dependency file) that is not there is a
+    // missing file, not a project called `requirements-txt`.
     let looks_like_path = text.contains(['/', '\\'])
+        || InputKind::detect(arg).is_some()
         || [
-            ".whl", ".tar.gz", ".zip", ".egg", ".tgz", ".tar.bz2", ".tar.xz",
+            ".whl", ".tar.gz", ".zip", ".egg", ".tgz", ".tar.bz2", ".tar.xz", ".txt", ".in",
+            ".lock", ".toml", ".cfg", ".py",
         ]
         .iter()
-        .any(|ext| text.ends_with(ext));
+        .any(|ext| text.to_ascii_lowercase().ends_with(ext));
     if !looks_like_path && parse_requirement(&text, "command line").is_ok() {
         Target::Requirement(text.into_owned())
     } else {
         Target::Path(arg.to_path_buf())
     }
+}
+
+/// Whether a `.txt` or `.in` file parses as a requirements file with at
+/// least one requirement.
+fn reads_as_requirements(path: &Path) -> bool {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if !(name.ends_with(".txt") || name.ends_with(".in")) {
+        return false;
+    }
+    matches!(
+        assay_deps::parse_input(path, InputKind::Requirements),
+        Ok(Parsed::Unresolved(u)) if !u.requirements.is_empty()
+    )
 }
 
 fn parse_requirement(text: &str, origin: &str) -> Result<Requirement> {
@@ -108,6 +132,12 @@ struct Remote {
     /// Releases whose dependencies could not be read because their files
     /// could not be (`name==version` → why).
     unread: Mutex<BTreeMap<String, String>>,
+    /// Wheels' `METADATA` by wheel digest: a warm resolution reads no
+    /// wheel. `None` without a cache.
+    wheel_metadata: Option<ResultCache>,
+    /// URLs this run downloaded from the network (while resolving): read
+    /// back from the cache later, they are still downloads of this run.
+    fetched: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Most bytes of downloads kept in memory between resolution and scan; a
@@ -165,6 +195,22 @@ pub fn scan(
     let mut pre = args.pre;
     for text in requirements {
         roots.push(parse_requirement(text, "command line")?);
+    }
+    for path in &args.constraints {
+        match assay_deps::parse_input(path, InputKind::Requirements) {
+            Ok(Parsed::Unresolved(u)) => {
+                constraints.extend(u.requirements);
+                constraints.extend(u.constraints);
+                outcome.warnings.extend(u.notes.iter().map(note_text));
+            }
+            Ok(Parsed::Locked(_)) => outcome.reports.push(ArtifactReport::unreadable(
+                path,
+                "a lockfile is not a constraints file".to_owned(),
+            )),
+            Err(error) => outcome
+                .reports
+                .push(ArtifactReport::unreadable(path, error.to_string())),
+        }
     }
     for (path, kind) in inputs {
         match assay_deps::parse_input(path, *kind) {
@@ -248,30 +294,86 @@ pub fn scan(
         }
     }
 
-    let downloads = remote.download(&merged, args.jobs, progress);
     let cache = if args.no_cache {
         None
     } else {
         remote.client.cache()
     };
-    let rule_set = assay::report::rule_set_version();
-    progress.expect(merged.len());
+    let results = match cache.map(|cache| ResultCache::open(cache, &remote.limits)) {
+        Some(Ok(results)) => Some(results),
+        Some(Err(error)) => {
+            outcome
+                .warnings
+                .push(format!("scan results are not cached: {error}"));
+            None
+        }
+        None => None,
+    };
+    // A file whose published (or locked) digest has a trusted result for
+    // this engine is not read at all: its verdict is the cached one.
+    let mut answered = Vec::new();
+    let mut to_fetch = Vec::new();
+    for item in merged {
+        let hit = results
+            .as_ref()
+            .and_then(|results| cached_verdict(results, &item));
+        match hit {
+            Some(report) => answered.push(finish_report(report, item, Vec::new())),
+            None => to_fetch.push(item),
+        }
+    }
+    let downloads = remote.download(&to_fetch, args.jobs, progress);
+    progress.expect(answered.len() + to_fetch.len());
     progress.show_scanning();
+    for report in &answered {
+        progress.scanned(&report.target);
+    }
     let scanned: Vec<ArtifactReport> = {
         use rayon::prelude::*;
-        merged
+        to_fetch
             .into_par_iter()
             .zip(downloads)
             .map(|(item, download)| {
                 let report =
-                    scan_download(scanner, &remote.limits, cache, &rule_set, item, download);
+                    scan_download(scanner, &remote.limits, results.as_ref(), item, download);
                 progress.scanned(&report.target);
                 report
             })
             .collect()
     };
+    outcome.reports.extend(answered);
     outcome.reports.extend(scanned);
     Ok(outcome)
+}
+
+/// The cached report of a planned file, found by the digest its index
+/// page or lockfile declares, when that digest satisfies the file's pins.
+/// The bytes are not read: a verdict is about bytes of that digest, and
+/// any read of the file checks it against the same digest.
+fn cached_verdict(results: &ResultCache, item: &Planned) -> Option<ArtifactReport> {
+    let declared = item
+        .file
+        .sha256()
+        .map(str::to_ascii_lowercase)
+        .or_else(|| {
+            item.pinned
+                .iter()
+                .find(|h| h.algorithm == "sha256")
+                .map(|h| h.digest.to_ascii_lowercase())
+        })?;
+    let pins_agree = item.pinned.is_empty()
+        || item
+            .pinned
+            .iter()
+            .any(|h| h.algorithm == "sha256" && h.digest.eq_ignore_ascii_case(&declared));
+    if !pins_agree {
+        return None;
+    }
+    match results.get(&declared) {
+        Lookup::Hit(report) => Some(*report),
+        // Scanned again when downloaded, with the note.
+        Lookup::Miss | Lookup::Forged => None,
+    }
 }
 
 /// An input's note as one line: `requirements.txt:3: message`.
@@ -282,14 +384,13 @@ fn note_text(note: &assay_deps::Note) -> String {
 fn scan_download(
     scanner: &Scanner,
     limits: &Limits,
-    cache: Option<&Cache>,
-    rule_set: &str,
+    results: Option<&ResultCache>,
     item: Planned,
     download: Fetched,
 ) -> ArtifactReport {
     let target = PathBuf::from(&item.file.filename);
-    let mut notes = item.notes.clone();
-    let mut report = match download {
+    let mut notes = Vec::new();
+    let report = match download {
         Err(error) => ArtifactReport::unreadable(&target, format!("download refused: {error}")),
         Ok(download) => {
             if !download.verified {
@@ -306,15 +407,21 @@ fn scan_download(
                 ArtifactReport::unreadable(
                     &target,
                     format!(
-                        "refused: sha256 {} matches no hash {} pins this file to",
+                        "refused: the file's sha256 is {}, but {} expects {}",
                         download.sha256,
-                        item.pinned_by.as_deref().unwrap_or("the input")
+                        item.pinned_by.as_deref().unwrap_or("the input"),
+                        expected_hashes(&item.pinned),
                     ),
                 )
             } else {
-                let cached = cache
-                    .and_then(|c| c.get_result(&download.sha256, rule_set).ok().flatten())
-                    .and_then(|bytes| serde_json::from_slice::<ArtifactReport>(&bytes).ok());
+                let cached = match results.map(|r| r.get(&download.sha256)) {
+                    Some(Lookup::Hit(report)) => Some(*report),
+                    Some(Lookup::Forged) => {
+                        notes.push(result_cache::FORGED_NOTE.to_owned());
+                        None
+                    }
+                    Some(Lookup::Miss) | None => None,
+                };
                 match cached {
                     Some(report) => report,
                     None => {
@@ -330,8 +437,8 @@ fn scan_download(
                             };
                         report.sha256 = Some(sha256.clone());
                         report.size = Some(size);
-                        if let (Some(cache), Ok(json)) = (cache, serde_json::to_vec(&report)) {
-                            let _ = cache.put_result(&sha256, rule_set, &json);
+                        if let Some(results) = results {
+                            results.put(&sha256, &report);
                         }
                         report
                     }
@@ -339,12 +446,29 @@ fn scan_download(
             }
         }
     };
-    report.target = target;
+    finish_report(report, item, notes)
+}
+
+/// `expected sha256 ab12…` for each digest, joined with "or".
+fn expected_hashes(pinned: &[assay_deps::Hash]) -> String {
+    let texts: Vec<String> = pinned
+        .iter()
+        .map(|h| format!("{} {}", h.algorithm, h.digest))
+        .collect();
+    texts.join(" or ")
+}
+
+/// A report with the planned file's name and provenance, and `notes`
+/// after the plan's own.
+fn finish_report(mut report: ArtifactReport, item: Planned, notes: Vec<String>) -> ArtifactReport {
+    let mut all_notes = item.notes;
+    all_notes.extend(notes);
+    report.target = PathBuf::from(&item.file.filename);
     report.provenance = Some(Provenance {
-        url: Some(item.file.url.clone()),
-        index: item.index.clone(),
+        url: Some(item.file.url),
+        index: item.index,
         required_by: item.required_by,
-        notes,
+        notes: all_notes,
     });
     report
 }
@@ -374,8 +498,11 @@ impl Remote {
             (Some(dir), false) => Some(Cache::open(dir.clone())?),
             (None, false) => Some(Cache::open(Cache::default_dir()?)?),
         };
+        let wheel_metadata = cache
+            .as_ref()
+            .and_then(|cache| ResultCache::wheel_metadata(cache).ok());
         let client = Client::new(config, cache).context("cannot set up the index client")?;
-        let python = python_version(args.python_version.as_deref());
+        let python = crate::python_version::python_version(args.python_version.as_deref());
         let env = assay_deps::host_marker_environment(&python)?;
         let (major, minor) = major_minor(&python);
         let tags = assay_index::compatible_tags((major, minor), &assay_index::Platform::host());
@@ -389,6 +516,8 @@ impl Remote {
             status,
             kept: Mutex::default(),
             unread: Mutex::default(),
+            fetched: Mutex::default(),
+            wheel_metadata,
         })
     }
 
@@ -397,7 +526,18 @@ impl Remote {
     /// [`Remote::download`] to hand to the scan, and so are the bytes
     /// when there is no cache (within [`KEEP_BYTES`]).
     fn read(&self, file: &DistFile) -> std::result::Result<artifact::Package, String> {
+        self.status.set_message(format!(
+            "resolving: {} · reading the dependencies in {}",
+            self.looked_up(),
+            assay::report::printable(&file.filename, 60)
+        ));
         let downloaded = self.client.download(file);
+        if downloaded.as_ref().is_ok_and(|d| !d.from_cache) {
+            self.fetched
+                .lock()
+                .expect("fetched lock")
+                .insert(file.url.clone());
+        }
         let mut kept = self.kept.lock().expect("kept lock");
         let size = downloaded.as_ref().map_or(0, |d| d.bytes.len());
         let keep = !kept.files.contains_key(&file.url)
@@ -454,9 +594,13 @@ impl Remote {
             progress.show(&bar);
         }
         let jobs = jobs.map_or(4, |n| n.get()).clamp(1, 8);
-        let fetched = self
-            .client
-            .download_all(&files, jobs, &progress::on_download(&bar));
+        let earlier = self.fetched.lock().expect("fetched lock").clone();
+        let fetched_this_run = |url: &str| earlier.contains(url);
+        let fetched = self.client.download_all(
+            &files,
+            jobs,
+            &progress::on_download(&bar, &fetched_this_run),
+        );
         bar.finish_and_clear();
         for (i, result) in missing.into_iter().zip(fetched) {
             results[i] = Some(result);
@@ -467,13 +611,53 @@ impl Remote {
             .collect()
     }
 
+    /// `12 projects looked up`, for the spinner.
+    fn looked_up(&self) -> String {
+        let count = self.listings.lock().expect("listing lock").len();
+        format!(
+            "{count} project{} looked up",
+            if count == 1 { "" } else { "s" }
+        )
+    }
+
+    /// The newest versions on the index of a project already looked up,
+    /// newest last (`2.31.0, 2.32.0, 2.32.3`), with the count of older ones.
+    fn available_versions(&self, name: &str) -> Option<String> {
+        const SHOWN: usize = 10;
+        let listings = self.listings.lock().expect("listing lock");
+        let listing = listings
+            .get(&assay_index::normalize_name(name))?
+            .as_ref()
+            .ok()?;
+        let mut versions: Vec<&Version> = listing
+            .files()
+            .into_iter()
+            .filter_map(|f| f.version.as_ref())
+            .collect();
+        versions.sort();
+        versions.dedup();
+        if versions.is_empty() {
+            return Some("none".to_owned());
+        }
+        let older = versions.len().saturating_sub(SHOWN);
+        let newest: Vec<String> = versions[older..].iter().map(ToString::to_string).collect();
+        Some(if older > 0 {
+            format!("{} (and {older} older)", newest.join(", "))
+        } else {
+            newest.join(", ")
+        })
+    }
+
     fn listing(&self, name: &str) -> std::result::Result<ProjectListing, String> {
         let key = assay_index::normalize_name(name);
         if let Some(found) = self.listings.lock().expect("listing lock").get(&key) {
             return found.clone();
         }
-        self.status
-            .set_message(format!("looking up {}", assay::report::printable(name, 60)));
+        self.status.set_message(format!(
+            "resolving: {} · looking up {}",
+            self.looked_up(),
+            assay::report::printable(name, 60)
+        ));
         let found = self.client.project(name).map_err(|e| e.to_string());
         self.listings
             .lock()
@@ -505,9 +689,20 @@ impl Remote {
             Ok(resolution) => resolution,
             Err(error) => {
                 let what: Vec<String> = roots.iter().map(|r| r.req.to_string()).collect();
+                let mut message = format!("cannot resolve: {error}");
+                if matches!(error, assay_deps::ResolveError::Conflict(_)) {
+                    for root in roots {
+                        if let Some(versions) = self.available_versions(root.name().as_ref()) {
+                            message.push_str(&format!(
+                                " Available versions of {}: {versions}.",
+                                root.name()
+                            ));
+                        }
+                    }
+                }
                 reports.push(ArtifactReport::unreadable(
                     Path::new(&what.join(" ")),
-                    format!("cannot resolve: {error}"),
+                    message,
                 ));
                 return;
             }
@@ -526,6 +721,14 @@ impl Remote {
                     ),
                 )),
                 Source::Index => {}
+            }
+        }
+        if roots.iter().any(|r| !r.hashes.is_empty()) {
+            for root in roots.iter().filter(|r| r.hashes.is_empty()) {
+                warnings.push(format!(
+                    "{}: pip will refuse this file: a --hash on any line puts pip in hash-checking mode, where every requirement needs a --hash, and `{}` has none",
+                    root.origin, root.req
+                ));
             }
         }
         let pins: HashMap<String, &Requirement> = roots
@@ -577,6 +780,34 @@ impl Remote {
                 noted.push(warning.clone());
             }
             let pin = pins.get(&assay_index::normalize_name(name));
+            // pip's hash-checking mode installs only a file whose digest
+            // is pinned: the others of the release are not candidates.
+            // When the index gives no digest to choose by, every file is
+            // kept and checked once downloaded.
+            let matches_pin = |file: &DistFile| {
+                pin.is_none_or(|pin| {
+                    file.sha256().is_none_or(|sha| {
+                        pin.hashes
+                            .iter()
+                            .any(|h| h.algorithm == "sha256" && h.digest.eq_ignore_ascii_case(sha))
+                    })
+                })
+            };
+            let (chosen, unpinned): (Vec<&DistFile>, Vec<&DistFile>) =
+                if chosen.iter().any(|f| matches_pin(f)) {
+                    chosen.into_iter().partition(|f| matches_pin(f))
+                } else {
+                    (chosen, Vec::new())
+                };
+            if let (Some(pin), false) = (pin, unpinned.is_empty()) {
+                let names: Vec<&str> = unpinned.iter().map(|f| f.filename.as_str()).collect();
+                warnings.push(format!(
+                    "{}: not scanned: {} (no --hash on this line matches, so pip would not install {})",
+                    pin.origin,
+                    names.join(", "),
+                    if names.len() == 1 { "it" } else { "them" }
+                ));
+            }
             for file in chosen {
                 let mut notes = notes.clone();
                 if let Some(reason) = &file.yanked {
@@ -641,6 +872,7 @@ impl Remote {
         let with_urls: Vec<&assay_deps::LockedFile> =
             package.files.iter().filter(|f| f.url.is_some()).collect();
         if !with_urls.is_empty() {
+            let mut candidates: Vec<(DistFile, &assay_deps::LockedFile)> = Vec::new();
             for locked in with_urls {
                 let url = locked.url.clone().unwrap_or_default();
                 let filename = locked
@@ -670,8 +902,36 @@ impl Remote {
                     version: parsed.version.or_else(|| package.version.clone()),
                     kind: parsed.kind,
                 };
+                candidates.push((file, locked));
+            }
+            // What this platform and Python would install, as for names
+            // (--all-files: every file the lock lists).
+            let files: Vec<DistFile> = candidates.iter().map(|(f, _)| f.clone()).collect();
+            let chosen: Vec<&DistFile> = match &package.version {
+                Some(version) if !self.all_files => assay_index::select_files(
+                    &files,
+                    version,
+                    &self.tags,
+                    Selection {
+                        all_files: false,
+                        include_yanked: true,
+                    },
+                ),
+                _ => files.iter().collect(),
+            };
+            // A lock whose files none fits this platform: all are scanned
+            // rather than none.
+            let chosen: Vec<&str> = if chosen.is_empty() {
+                files.iter().map(|f| f.url.as_str()).collect()
+            } else {
+                chosen.iter().map(|f| f.url.as_str()).collect()
+            };
+            for (file, locked) in &candidates {
+                if !chosen.contains(&file.url.as_str()) {
+                    continue;
+                }
                 plan.push(Planned {
-                    file,
+                    file: file.clone(),
                     index: package.index.clone(),
                     required_by: vec![why.clone()],
                     notes: Vec::new(),
@@ -741,9 +1001,9 @@ impl Remote {
             )
             .len()
                 == 1;
-            // Named files are the lock's choice; files found by digest
-            // alone are narrowed to what this platform would install.
-            let wanted = by_name || (by_digest && default_choice);
+            // The lock's files (by name or digest), narrowed to what this
+            // platform would install (--all-files: all of them).
+            let wanted = (by_name || by_digest) && default_choice;
             if !wanted {
                 continue;
             }
@@ -797,11 +1057,20 @@ impl Remote {
             if let Ok(Some(metadata)) = self.client.core_metadata(wheel) {
                 return Ok(assay_deps::deps_from_core_metadata(&metadata));
             }
+            let remembered = self.wheel_metadata.as_ref().zip(wheel.sha256());
+            if let Some((cache, sha256)) = remembered
+                && let Lookup::Hit(metadata) = cache.get_bytes(&sha256.to_ascii_lowercase())
+            {
+                return Ok(assay_deps::deps_from_core_metadata(&metadata));
+            }
             match self.read(wheel) {
                 Ok(package) => {
                     let metadata = package.files.iter().find(|f| {
                         f.path.ends_with(".dist-info/METADATA") && f.path.matches('/').count() == 1
                     });
+                    if let (Some((cache, sha256)), Some(file)) = (remembered, metadata) {
+                        cache.put_bytes(&sha256.to_ascii_lowercase(), &file.data);
+                    }
                     return Ok(match metadata {
                         Some(file) => assay_deps::deps_from_core_metadata(&file.data),
                         None => DistDeps::unknown(format!("{} has no METADATA", wheel.filename)),
@@ -897,30 +1166,6 @@ fn display_version(version: Option<&Version>) -> String {
     version.map_or_else(|| "(no version)".to_owned(), ToString::to_string)
 }
 
-/// The Python version to resolve for: the flag, else the local python3's
-/// (asked with `-I -S`, so nothing of its environment runs), else 3.12.
-fn python_version(flag: Option<&str>) -> String {
-    if let Some(version) = flag {
-        return version.to_owned();
-    }
-    std::process::Command::new("python3")
-        .args([
-            "-I",
-            "-S",
-            "-c",
-            "import sys; print('%d.%d.%d' % sys.version_info[:3])",
-        ])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "3.12.0".to_owned())
-}
-
 fn major_minor(version: &str) -> (u8, u8) {
     let mut parts = version.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
     (parts.next().unwrap_or(3), parts.next().unwrap_or(12))
@@ -976,9 +1221,40 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_dependency_file_is_a_missing_file_not_a_project() {
+        for name in [
+            "requirements.txt",
+            "dev-requirements.txt",
+            "uv.lock",
+            "poetry.lock",
+            "pyproject.toml",
+            "reqs.in",
+        ] {
+            assert_eq!(
+                classify(Path::new(name)),
+                Target::Path(name.into()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_txt_argument_that_parses_as_requirements_needs_dash_r() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("dev-requirements.txt");
+        std::fs::write(&list, "requests==2.32.3\nsix\n").unwrap();
+        assert_eq!(
+            classify(&list),
+            Target::RequirementsWithoutFlag(list.clone())
+        );
+        let notes = dir.path().join("notes.txt");
+        std::fs::write(&notes, "Remember: the tests need a server.\n").unwrap();
+        assert_eq!(classify(&notes), Target::Path(notes.clone()));
+    }
+
+    #[test]
     fn python_versions() {
         assert_eq!(major_minor("3.11.7"), (3, 11));
         assert_eq!(major_minor("3.13"), (3, 13));
-        assert_eq!(python_version(Some("3.10")), "3.10");
     }
 }

@@ -2,14 +2,15 @@
 
 use anyhow::{Context, Result};
 use assay::report::human::{HumanOptions, Verbosity};
-use assay::report::{self, json, sarif};
-use assay::{ArtifactReport, Scanner, VerdictLabel};
+use assay::report::{self, sarif};
+use assay::{ArtifactReport, Scanner};
 
 use crate::Status;
 use crate::args::{Format, ScanArgs};
 use crate::output::Output;
 use crate::progress::Progress;
 use crate::remote::{self, Target};
+use crate::sink::Sink;
 
 /// Stack size of each worker thread: the analysis recurses on deeply
 /// nested Python.
@@ -26,7 +27,6 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
 
     let scanner = Scanner::new().limits(args.limits.to_limits());
     let progress = Progress::stderr(args.quiet);
-    let on_done = |report: &ArtifactReport| progress.scanned(&report.target);
     // Sort the targets: files and folders, dependency inputs, names.
     let mut paths = Vec::new();
     let mut names = Vec::new();
@@ -35,15 +35,23 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
         .iter()
         .map(|r| (r.clone(), assay_deps::InputKind::Requirements))
         .collect();
+    let mut misplaced = Vec::new();
     for arg in &args.paths {
         match remote::classify(arg) {
             Target::Path(path) => paths.push(path),
             Target::Input(path, kind) => inputs.push((path, kind)),
             Target::Requirement(text) => names.push(text),
+            Target::RequirementsWithoutFlag(path) => {
+                let message = format!(
+                    "this is a requirements file, not a package: scan what it lists with `assay scan -r {}`",
+                    path.display()
+                );
+                misplaced.push(ArtifactReport::unreadable(&path, message));
+            }
         }
     }
     let remote::Outcome {
-        mut reports,
+        reports: remote_reports,
         local,
         warnings,
         noted,
@@ -55,64 +63,114 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     paths.extend(local);
     // One local artifact gets no bar; several, or anything downloaded, do.
     progress.expect(paths.len());
-    if !reports.is_empty() || paths.len() + args.envs.len() > 1 {
+    if !remote_reports.is_empty() || paths.len() + args.envs.len() > 1 {
         progress.show_scanning();
     }
-    reports.extend(scanner.scan_paths(&paths, on_done));
-    for env in &args.envs {
-        // An environment's distributions are only known once it is read.
-        let counted = |report: &ArtifactReport| {
-            progress.expect(1);
-            on_done(report);
-        };
-        match scanner.scan_environment_with(env, counted) {
-            Ok(found) => reports.extend(found),
-            Err(error) => reports.push(ArtifactReport::unreadable(env, error.to_string())),
+
+    let color = output.color();
+    let mut sink = Sink::new(args.format, args.fail_on.threshold(), output.writer());
+    let written = (|| -> std::io::Result<()> {
+        for report in remote_reports.into_iter().chain(misplaced) {
+            sink.push(report)?;
         }
-    }
+        scan_paths_in_order(&scanner, &paths, &progress, &mut sink)?;
+        for env in &args.envs {
+            // An environment's distributions are only known once it is read.
+            let counted = |report: &ArtifactReport| {
+                progress.expect(1);
+                progress.scanned(&report.target);
+            };
+            match scanner.scan_environment_with(env, counted) {
+                Ok(found) => {
+                    for report in found {
+                        sink.push(report)?;
+                    }
+                }
+                Err(error) => sink.push(ArtifactReport::unreadable(env, error.to_string()))?,
+            }
+        }
+        Ok(())
+    })();
     progress.finish();
     print_warnings(&warnings);
-    if args.format == Format::Sarif {
-        // SARIF has no place for provenance notes.
+    if matches!(args.format, Format::Sarif | Format::Jsonl) {
+        // SARIF and JSON Lines have no place for provenance notes.
         print_warnings(&noted);
     }
-
-    let status = status(&reports, args.fail_on.threshold());
-    let color = output.color();
-    let out = output.writer();
-    let written = match args.format {
-        Format::Human => {
-            let verbosity = match (args.quiet, args.verbose) {
-                (true, _) => Verbosity::Quiet,
-                (_, true) => Verbosity::Verbose,
-                _ => Verbosity::Normal,
-            };
-            let options = HumanOptions { color, verbosity };
-            report::human::write(out, &reports, &options)
-        }
-        Format::Json => json::write_with_warnings(out, &reports, &warnings),
-        Format::Sarif => sarif::write(out, &reports),
-    };
+    let status = sink.status();
+    let written = written
+        .and_then(|()| sink.finish_stream(&warnings))
+        .and_then(|()| match args.format {
+            Format::Human => {
+                let verbosity = match (args.quiet, args.verbose) {
+                    (true, _) => Verbosity::Quiet,
+                    (_, true) => Verbosity::Verbose,
+                    _ => Verbosity::Normal,
+                };
+                let options = HumanOptions { color, verbosity };
+                let (reports, out) = sink.kept();
+                report::human::write(&mut &mut *out, reports, &options)
+            }
+            Format::Sarif => {
+                let (reports, out) = sink.kept();
+                sarif::write_with_policy(
+                    &mut &mut *out,
+                    reports,
+                    &args.sarif_level.policy(args.fail_on),
+                )
+            }
+            // Written as the reports came.
+            Format::Json | Format::Jsonl => Ok(()),
+        });
+    drop(sink);
     output.finish(written)?;
     Ok(status)
 }
 
+/// Scans local files and folders in parallel and hands each report to the
+/// sink in the order the paths were given, as soon as every earlier one is
+/// done: only reports finished ahead of their turn wait in memory.
+fn scan_paths_in_order(
+    scanner: &Scanner,
+    paths: &[std::path::PathBuf],
+    progress: &Progress,
+    sink: &mut Sink<'_>,
+) -> std::io::Result<()> {
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, ArtifactReport)>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            scanner.scan_paths_into(paths, |index, report| {
+                progress.scanned(&report.target);
+                // The receiver only goes away on a write error: the
+                // remaining reports have nowhere to go.
+                let _ = sender.send((index, report));
+            });
+        });
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        let mut result = Ok(());
+        for (index, report) in receiver {
+            waiting.insert(index, report);
+            while let Some(report) = waiting.remove(&next) {
+                next += 1;
+                if result.is_ok() {
+                    result = sink.push(report);
+                }
+            }
+        }
+        result
+    })
+}
+
 /// The exit status a scan earns: 1 when some verdict reaches `threshold`,
 /// otherwise 2 when some artifact was not fully scanned, otherwise 0.
-fn status(reports: &[ArtifactReport], threshold: Option<VerdictLabel>) -> Status {
-    let failed = threshold.is_some_and(|threshold| {
-        reports
-            .iter()
-            .filter_map(|r| r.verdict.as_ref())
-            .any(|v| v.label >= threshold)
-    });
-    if failed {
-        Status::Failure
-    } else if reports.iter().any(|r| !r.errors.is_empty()) {
-        Status::Error
-    } else {
-        Status::Success
+#[cfg(test)]
+fn status(reports: &[ArtifactReport], threshold: Option<assay::VerdictLabel>) -> Status {
+    let mut tally = crate::sink::Tally::default();
+    for report in reports {
+        tally.add(report, threshold);
     }
+    tally.status()
 }
 
 /// Prints what the user should know about the scan on standard error,
@@ -137,7 +195,7 @@ fn print_warnings(warnings: &[String]) {
 #[cfg(test)]
 mod tests {
 
-    use assay::Verdict;
+    use assay::{Verdict, VerdictLabel};
 
     use super::*;
 

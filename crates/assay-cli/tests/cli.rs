@@ -132,6 +132,26 @@ fn help_lists_commands_and_exit_codes() {
 }
 
 #[test]
+fn assay_help_describes_scan_with_names_requirements_and_lockfiles() {
+    let dir = TempDir::new().unwrap();
+    let output = assay(dir.path()).arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for kind in [
+        "names on an index",
+        "requirements",
+        "lockfiles",
+        "uv.lock",
+        "--env",
+    ] {
+        assert!(help.contains(kind), "{kind}: {help}");
+    }
+    // The score is explained where the flags are.
+    let output = assay(dir.path()).args(["scan", "--help"]).output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    assert!(help.contains("weight of the evidence"), "{help}");
+}
+
+#[test]
 fn version() {
     let dir = TempDir::new().unwrap();
     assay(dir.path())
@@ -535,4 +555,176 @@ fn a_malicious_sdist_fails_the_scan() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("tidy").not());
+}
+
+/// An sdist whose setup.py opens a connection at install time (high) and
+/// runs a compiler (low).
+fn noisy_sdist(dir: &Path) -> PathBuf {
+    sdist(
+        dir,
+        "noisy",
+        "1.0",
+        &[(
+            "setup.py",
+            "import subprocess, urllib.request\nfrom setuptools import setup\n\
+             urllib.request.urlopen('http://203.0.113.7/ping')\n\
+             subprocess.call(['gcc', '-c', 'fast.c'])\n\
+             setup(name='noisy', version='1.0')\n",
+        )],
+    )
+}
+
+#[test]
+fn low_findings_are_shown_only_with_verbose() {
+    let dir = TempDir::new().unwrap();
+    noisy_sdist(dir.path());
+    let normal = assay(dir.path())
+        .args(["scan", "--color", "never", "noisy-1.0.tar.gz"])
+        .output()
+        .unwrap();
+    let normal = String::from_utf8(normal.stdout).unwrap();
+    assert!(normal.contains("SUSPICIOUS"), "{normal}");
+    assert!(normal.contains("urlopen"), "{normal}");
+    assert!(!normal.contains("a build tool"), "{normal}");
+    assert!(
+        normal.contains("1 low-severity finding not shown (-v shows them)"),
+        "{normal}"
+    );
+    let quiet = assay(dir.path())
+        .args(["scan", "-q", "--color", "never", "noisy-1.0.tar.gz"])
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8(quiet.stdout)
+            .unwrap()
+            .contains("a build tool")
+    );
+    let verbose = assay(dir.path())
+        .args(["scan", "-v", "--color", "never", "noisy-1.0.tar.gz"])
+        .output()
+        .unwrap();
+    let verbose = String::from_utf8(verbose.stdout).unwrap();
+    assert!(verbose.contains("a build tool"), "{verbose}");
+}
+
+#[test]
+fn the_score_is_explained_in_the_summary() {
+    let dir = TempDir::new().unwrap();
+    clean_sdist(dir.path());
+    assay(dir.path())
+        .args(["scan", "--color", "never", "tidy-1.0.tar.gz"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("CLEAN 0/100"))
+        .stdout(predicate::str::contains(
+            "score: weight of the evidence found, 0-100",
+        ));
+}
+
+#[test]
+fn json_lines_give_one_artifact_per_line_in_order() {
+    let dir = TempDir::new().unwrap();
+    malicious_sdist(dir.path());
+    clean_sdist(dir.path());
+    let output = assay(dir.path())
+        .args([
+            "scan",
+            "--format",
+            "jsonl",
+            "evil-0.1.tar.gz",
+            "tidy-1.0.tar.gz",
+            "missing.whl",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let targets: Vec<&str> = lines
+        .iter()
+        .map(|l| l["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        targets,
+        ["evil-0.1.tar.gz", "tidy-1.0.tar.gz", "missing.whl"]
+    );
+    assert_eq!(lines[0]["verdict"]["label"], "malicious");
+    assert!(lines[2]["verdict"].is_null());
+}
+
+#[test]
+fn sarif_for_a_mostly_clean_scan_reports_only_flagged_artifacts() {
+    let dir = TempDir::new().unwrap();
+    malicious_sdist(dir.path());
+    noisy_sdist(dir.path());
+    let targets = ["evil-0.1.tar.gz", "noisy-1.0.tar.gz"];
+    let results = |extra: &[&str]| -> Vec<Value> {
+        let output = assay(dir.path())
+            .args(["scan", "--format", "sarif"])
+            .args(extra)
+            .args(targets)
+            .output()
+            .unwrap();
+        let log = stdout_json(&output);
+        assert_valid_sarif(&log);
+        log["runs"][0]["results"].as_array().unwrap().clone()
+    };
+    // Default: the malicious artifact only (--fail-on malicious), medium
+    // findings and up, each carrying the verdict.
+    let default = results(&[]);
+    assert!(!default.is_empty());
+    for result in &default {
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(uri.starts_with("evil-0.1.tar.gz/"), "{uri}");
+        assert_eq!(result["properties"]["verdict"], "malicious");
+        assert_ne!(result["properties"]["severity"], "low");
+    }
+    // --fail-on suspicious brings in the suspicious one, still without its
+    // low finding; --sarif-level all gives everything.
+    let suspicious = results(&["--fail-on", "suspicious"]);
+    assert!(suspicious.len() > default.len());
+    assert!(
+        suspicious
+            .iter()
+            .all(|r| r["properties"]["severity"] != "low")
+    );
+    let all = results(&["--sarif-level", "all"]);
+    assert!(all.iter().any(|r| r["properties"]["severity"] == "low"));
+}
+
+#[test]
+fn assay_scan_requirements_txt_for_a_missing_file_is_a_missing_file_error() {
+    let dir = TempDir::new().unwrap();
+    // No index is configured or needed: the name is not looked up.
+    let output = assay(dir.path())
+        .env("PIP_INDEX_URL", "http://127.0.0.1:9/simple/")
+        .args(["scan", "--color", "never", "requirements.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("requirements.txt  NOT SCANNED"), "{text}");
+    assert!(!text.contains("requirements-txt"), "{text}");
+}
+
+#[test]
+fn dev_requirements_txt_as_an_argument_says_use_dash_r() {
+    let dir = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("dev-requirements.txt"), "pytest>=8\nruff\n").unwrap();
+    let output = assay(dir.path())
+        .args(["scan", "--color", "never", "dev-requirements.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("assay scan -r dev-requirements.txt"),
+        "{text}"
+    );
+    assert!(!text.contains("starts with"), "{text}");
 }

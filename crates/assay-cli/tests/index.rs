@@ -119,6 +119,41 @@ fn a_requirements_file_with_a_wrong_hash_is_refused() {
 }
 
 #[test]
+fn a_hash_for_the_wheel_only_scans_the_pinned_wheel_as_pip_would() {
+    let index = server();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, wheel) = tidy().wheel();
+    let requirements = write(
+        dir.path(),
+        "requirements.txt",
+        &format!("tidy==1.0 --hash=sha256:{}\napp==1.0\n", sha256_hex(&wheel)),
+    );
+    let output = assay(cache.path())
+        .args(["--index-url", &index.index_url(), "--no-deps", "-r"])
+        .arg(&requirements)
+        .output()
+        .unwrap();
+    let doc = report(&output, 0);
+    let targets = targets(&doc);
+    assert!(
+        targets.contains(&"tidy-1.0-py3-none-any.whl"),
+        "{targets:?}"
+    );
+    assert!(!targets.contains(&"tidy-1.0.tar.gz"), "{targets:?}");
+    let warnings = support::stderr(&output);
+    assert!(
+        warnings.contains("not scanned: tidy-1.0.tar.gz"),
+        "{warnings}"
+    );
+    // One --hash puts pip in hash-checking mode for every line.
+    assert!(
+        warnings.contains("pip will refuse this file") && warnings.contains("app==1.0"),
+        "{warnings}"
+    );
+}
+
+#[test]
 fn a_lockfile_scans_exactly_its_files_and_checks_their_hashes() {
     let index = server();
     let cache = tempfile::tempdir().unwrap();
@@ -392,7 +427,7 @@ fn a_poetry_lock_is_matched_on_the_index_by_file_name_and_digest() {
         &["app-1.0", "tidy-1.0.tar.gz", "tidy-1.0-py3"],
     );
     // The index's digest matches what it serves; the lock's does not.
-    assert_refused(&doc, "util-1.0", "pins this file to");
+    assert_refused(&doc, "util-1.0", "expects sha256");
     let gone = artifact(&doc, "gone");
     assert!(
         gone["errors"]
@@ -465,4 +500,116 @@ fn a_pipfile_lock_is_matched_on_the_index_by_digest_only() {
     );
     assert_eq!(proxy.hits("/packages/util-1.0-py3-none-any.whl"), 0);
     assert_eq!(proxy.hits("/packages/helper-0.2-py3-none-any.whl"), 1);
+}
+
+/// Every `*.json` file under `dir`, recursively.
+fn json_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(json_files(&path));
+        } else if path.extension().is_some_and(|e| e == "json") {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn an_edited_cache_entry_turning_malicious_into_clean_is_not_trusted() {
+    let index = server();
+    let cache = tempfile::tempdir().unwrap();
+    let url = index.index_url();
+    let first = assay(cache.path())
+        .args(["--index-url", &url, "helper==0.2"])
+        .output()
+        .unwrap();
+    let doc = report(&first, 1);
+    assert_eq!(
+        artifact(&doc, "helper-0.2")["verdict"]["label"],
+        "malicious"
+    );
+    // Someone with write access to the cache (a CI cache restored from an
+    // untrusted branch) flips the verdict.
+    let mut edited = 0;
+    for entry in json_files(&cache.path().join("results")) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        if text.contains("\"malicious\"") {
+            std::fs::write(&entry, text.replace("\"malicious\"", "\"clean\"")).unwrap();
+            edited += 1;
+        }
+    }
+    assert_eq!(edited, 1, "the result was cached");
+    let second = assay(cache.path())
+        .args(["--index-url", &url, "helper==0.2"])
+        .output()
+        .unwrap();
+    let doc = report(&second, 1);
+    let helper = artifact(&doc, "helper-0.2");
+    assert_eq!(helper["verdict"]["label"], "malicious", "{helper:#}");
+    assert!(
+        helper["provenance"]["notes"]
+            .to_string()
+            .contains("failed its authentication check"),
+        "{helper:#}"
+    );
+    // The entry written again is trusted on the next run: no note.
+    let third = assay(cache.path())
+        .args(["--index-url", &url, "helper==0.2"])
+        .output()
+        .unwrap();
+    let doc = report(&third, 1);
+    let helper = artifact(&doc, "helper-0.2");
+    assert!(
+        !helper["provenance"]["notes"]
+            .to_string()
+            .contains("authentication"),
+        "{helper:#}"
+    );
+}
+
+#[test]
+fn constraints_files_limit_what_resolution_may_choose() {
+    let index = server();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let constraints = write(dir.path(), "constraints.txt", "helper<0.2\n");
+    let output = assay(cache.path())
+        .args(["--index-url", &index.index_url(), "app==1.0", "-c"])
+        .arg(&constraints)
+        .output()
+        .unwrap();
+    let doc = report(&output, 2);
+    let errors = doc["artifacts"].to_string();
+    // The only helper is 0.2: the constraint leaves none, and the
+    // explanation says so in words, with the versions there are.
+    assert!(errors.contains("cannot resolve"), "{errors}");
+    assert!(errors.contains("there is no version of helper"), "{errors}");
+    assert!(!errors.contains('∅'), "{errors}");
+}
+
+#[test]
+fn requests_99_gives_the_available_versions() {
+    let index = server();
+    let cache = tempfile::tempdir().unwrap();
+    let output = assay(cache.path())
+        .args(["--index-url", &index.index_url(), "tidy==99.0"])
+        .output()
+        .unwrap();
+    let doc = report(&output, 2);
+    let errors = doc["artifacts"][0]["errors"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        errors.contains("you require tidy==99.0")
+            && errors.contains("there is no version of tidy==99.0"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("Available versions of tidy: 1.0"),
+        "{errors}"
+    );
+    assert!(!errors.contains('\n'), "{errors}");
 }

@@ -332,6 +332,42 @@ wheels = [
 }
 
 #[test]
+fn the_project_root_of_a_uv_workspace_is_not_an_artifact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(
+        dir.path(),
+        "uv.lock",
+        r#"version = 1
+requires-python = ">=3.12"
+
+[[package]]
+name = "workspace-root"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [{ name = "member" }]
+
+[[package]]
+name = "member"
+version = "0.1.0"
+source = { editable = "packages/member" }
+"#,
+    );
+    let l = locked(parse_input(&path, InputKind::UvLock).expect("parses"));
+    // The virtual root is left out, with a note; the member is a local
+    // path scanned from disk.
+    assert_eq!(l.packages.len(), 1);
+    assert_eq!(l.packages[0].name.as_ref(), "member");
+    assert!(matches!(&l.packages[0].source, Source::Editable(p) if p.ends_with("packages/member")));
+    assert!(
+        l.notes
+            .iter()
+            .any(|n| n.message.contains("workspace-root is the project itself")),
+        "{:?}",
+        l.notes
+    );
+}
+
+#[test]
 fn poetry_lock() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = write(

@@ -308,6 +308,26 @@ fn prereleases_only_when_asked_or_only_choice() {
 }
 
 #[test]
+fn a_missing_version_is_explained_in_words() {
+    let fake = Fake::default().with("requests", vec![rel("2.0", &[])]);
+    let text = run(&fake, &["requests==99.0"], &[], ResolveOptions::default())
+        .expect_err("no such version")
+        .to_string();
+    assert!(
+        text.contains("there is no version of requests==99.0")
+            && text.contains("you require requests==99.0")
+            && text.contains("your requirements cannot be satisfied"),
+        "{text}"
+    );
+    // An empty range is said in words, not as a set symbol.
+    let text = run(&fake, &["requests>=2,<1"], &[], ResolveOptions::default())
+        .expect_err("empty range")
+        .to_string();
+    assert!(!text.contains('∅') && !text.contains('\n'), "{text}");
+    assert!(text.contains("requests"), "{text}");
+}
+
+#[test]
 fn conflicts_are_explained() {
     let fake = Fake::default()
         .with("a", vec![rel("1.0", &["shared<2"])])
@@ -318,9 +338,10 @@ fn conflicts_are_explained() {
     assert!(matches!(err, ResolveError::Conflict(_)));
     assert!(text.contains("cannot be satisfied"), "{text}");
     assert!(
-        text.contains("a 1.0 depends on shared <2") && !text.contains("requirements 0"),
+        text.contains("a==1.0 depends on shared<2") && !text.contains("requirements 0"),
         "{text}"
     );
+    assert!(!text.contains('\n') && !text.contains('∅'), "{text}");
     assert!(
         text.contains("shared") && text.contains('a') && text.contains('b'),
         "{text}"

@@ -104,6 +104,17 @@ impl Scanner {
             .collect()
     }
 
+    /// Scans many artifacts in parallel, handing each report to `sink` as
+    /// soon as it is finished, with its position in `paths`. Nothing is
+    /// kept: an artifact's contents and analysis are freed before its
+    /// report is handed over, and what the sink keeps is its own choice.
+    pub fn scan_paths_into(&self, paths: &[PathBuf], sink: impl Fn(usize, ArtifactReport) + Sync) {
+        paths
+            .par_iter()
+            .enumerate()
+            .for_each(|(index, path)| sink(index, self.scan_path(path)));
+    }
+
     /// Scans one file or folder. Never panics.
     pub fn scan_path(&self, path: &Path) -> ArtifactReport {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -128,13 +139,14 @@ impl Scanner {
             })
             .collect();
         let roles = python::Roles::of(package);
+        let installs = roles.installing_runs_code();
         let mut analyses: Vec<FileAnalysis> = package
             .files
             .par_iter()
             .zip(inventory.par_iter())
             .filter_map(|(file, info)| {
                 let role = roles.role(&file.path, info.kind, &file.data)?;
-                Some(analyze_guarded(&file.path, &file.data, role, &[]))
+                Some(analyze_guarded(&file.path, &file.data, role, &[], installs))
             })
             .collect();
         // Modules the install itself imports or runs execute at install
@@ -160,7 +172,8 @@ impl Scanner {
                     };
                     let file = package.files.iter().find(|f| f.path == analysis.path);
                     if let Some(file) = file {
-                        *analysis = analyze_guarded(&file.path, &file.data, role, functions);
+                        *analysis =
+                            analyze_guarded(&file.path, &file.data, role, functions, installs);
                     }
                 }
             });
@@ -306,9 +319,10 @@ fn analyze_guarded(
     data: &[u8],
     role: FileRole,
     entry_points: &[(String, ExecContext)],
+    installs: bool,
 ) -> FileAnalysis {
     let analysis = catch_unwind(AssertUnwindSafe(|| {
-        python::analyze_with_entry_points(path, data, role, entry_points)
+        python::analyze_in_artifact(path, data, role, entry_points, installs)
     }));
     analysis.unwrap_or_else(|panic| FileAnalysis {
         path: path.to_owned(),

@@ -296,6 +296,8 @@ pub fn assay_as(format: &str, cache: &Path) -> Command {
     }
     cmd.env("PIP_CONFIG_FILE", "/dev/null")
         .env("NO_COLOR", "1")
+        // The result-cache key: the user's own is left alone.
+        .env("XDG_CONFIG_HOME", cache.join("config-home"))
         .args(["scan", "--format", format, "--python-version", "3.11"])
         .arg("--cache-dir")
         .arg(cache);

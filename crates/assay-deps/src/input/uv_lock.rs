@@ -91,16 +91,25 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
         let base = path.parent().unwrap_or(Path::new(""));
         let src = table.get("source").and_then(Value::as_table);
         let get = |key: &str| src.and_then(|s| s.get(key)).and_then(Value::as_str);
+        if get("virtual").is_some() {
+            // A virtual package is the project (or a workspace member)
+            // itself: uv never builds or installs it, so there is no
+            // artifact to scan; its dependencies are in the lock.
+            out.notes.push(Note {
+                origin: Origin::new(path, line),
+                message: format!(
+                    "{name} is the project itself (a virtual package, never built or installed): its dependencies are scanned, it is not"
+                ),
+            });
+            continue;
+        }
         let (source, index) = if let Some(registry) = get("registry") {
             (Source::Index, Some(registry.to_string()))
         } else if let Some(git) = get("git") {
             (Source::Vcs(format!("git+{git}")), None)
         } else if let Some(dir) = get("editable") {
             (Source::Editable(base.join(dir)), None)
-        } else if let Some(dir) = get("virtual")
-            .or_else(|| get("directory"))
-            .or_else(|| get("path"))
-        {
+        } else if let Some(dir) = get("directory").or_else(|| get("path")) {
             (Source::LocalPath(base.join(dir)), None)
         } else if let Some(url) = get("url") {
             (Source::Url(url.to_string()), None)

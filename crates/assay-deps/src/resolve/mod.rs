@@ -1,5 +1,6 @@
 //! Static resolution of requirements with PubGrub.
 
+mod explain;
 mod markers;
 mod provider;
 
@@ -94,7 +95,7 @@ pub struct Resolution {
 #[non_exhaustive]
 pub enum ResolveError {
     /// No set of versions satisfies the requirements; pubgrub's explanation.
-    #[error("the requirements cannot be satisfied:\n{0}")]
+    #[error("no solution: {0}")]
     Conflict(String),
     /// A required name is unknown to the index.
     #[error("package `{name}` is not on the index (required by {required_by})")]
@@ -146,11 +147,14 @@ pub fn resolve(
     let provider = Provider::new(&index_roots, constraints, env, source, &opts, external)?;
     let solved = match pubgrub::resolve(&provider, Pkg::Root, Version::new([0])) {
         Ok(solution) => solution,
-        Err(PubGrubError::NoSolution(mut tree)) => {
-            tree.collapse_no_versions();
-            // The root is a virtual package at version 0: do not show the 0.
-            let report = DefaultStringReporter::report(&tree)
-                .replace("the requirements 0 ", "the requirements ");
+        Err(PubGrubError::NoSolution(tree)) => {
+            // One line: the explanation's sentences follow each other.
+            let report = DefaultStringReporter::report_with_formatter(&tree, &explain::Explain)
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
             return Err(ResolveError::Conflict(report));
         }
         Err(PubGrubError::ErrorChoosingVersion { source, .. })

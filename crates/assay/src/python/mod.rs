@@ -281,6 +281,21 @@ pub fn analyze_with_entry_points(
     role: FileRole,
     entry_points: &[(String, ExecContext)],
 ) -> FileAnalysis {
+    analyze_in_artifact(path, data, role, entry_points, true)
+}
+
+/// [`analyze_with_entry_points`] for a file of an artifact that may not
+/// run code when it is installed. `installs` is false for wheels, eggs and
+/// installed distributions: installing them copies files and runs nothing,
+/// so a setuptools command subclass in one of their modules is library
+/// code the user calls (setuptools' own `bdist_rpm`), not an install hook.
+pub fn analyze_in_artifact(
+    path: &str,
+    data: &[u8],
+    role: FileRole,
+    entry_points: &[(String, ExecContext)],
+    installs: bool,
+) -> FileAnalysis {
     let (text, encoding_note) = source::decode(data);
     let mut analysis = FileAnalysis {
         path: path.to_owned(),
@@ -307,6 +322,10 @@ pub fn analyze_with_entry_points(
         walker::Scope::default(),
         &walker::Helpers::default(),
     );
+    if !installs && role.top_level_context() != ExecContext::Install {
+        walk.forced
+            .retain(|_, context| *context != ExecContext::Install);
+    }
     for (function, context) in entry_points {
         let forced = walk
             .forced

@@ -44,6 +44,17 @@ impl Roles {
         }
     }
 
+    /// Whether installing the package runs its code: an sdist (or a source
+    /// folder) does; a wheel, an egg or an installed distribution does
+    /// not (installing one copies files, and in an installed environment
+    /// whatever install-time code there was has already run).
+    pub fn installing_runs_code(&self) -> bool {
+        !matches!(
+            self.kind,
+            Some(ArtifactKind::Wheel | ArtifactKind::Egg | ArtifactKind::Installed)
+        )
+    }
+
     /// The role of a file, or `None` when it is not Python.
     pub fn role(&self, path: &str, kind: FileKind, data: &[u8]) -> Option<FileRole> {
         let rel = self.relative(path);
@@ -54,10 +65,7 @@ impl Roles {
             FileKind::Text if has_python_shebang(data) => return Some(FileRole::Script),
             _ => return None,
         }
-        let installs = !matches!(
-            self.kind,
-            Some(ArtifactKind::Wheel | ArtifactKind::Egg | ArtifactKind::Installed)
-        );
+        let installs = self.installing_runs_code();
         Some(if matches!(name, "sitecustomize.py" | "usercustomize.py") {
             FileRole::SiteCustomize
         } else if rel == "setup.py" && installs {

@@ -25,7 +25,7 @@ use std::io::{self, Write};
 use owo_colors::{OwoColorize, Style};
 
 use super::{Level, Summary, escape_controls, printable, variant_name};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::scan::ArtifactReport;
 use crate::verdict::VerdictLabel;
 
@@ -173,9 +173,25 @@ impl Printer {
                 writeln!(out, "    - {}", escape_controls(line))?;
             }
         }
-        for finding in &report.findings {
+        // Low findings are capabilities, not evidence: only -v lists them.
+        let (shown, hidden): (Vec<&Finding>, Vec<&Finding>) = report
+            .findings
+            .iter()
+            .partition(|f| self.verbosity == Verbosity::Verbose || f.severity > Severity::Low);
+        for finding in &shown {
             writeln!(out)?;
             self.finding(out, finding)?;
+        }
+        if !hidden.is_empty() {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "  {}",
+                self.paint.dimmed(format!(
+                    "{} not shown (-v shows them)",
+                    plural(hidden.len(), "low-severity finding")
+                ))
+            )?;
         }
         if !report.findings.is_empty() && !report.errors.is_empty() {
             writeln!(out)?;
@@ -343,9 +359,17 @@ impl Printer {
             summary.clean,
             plural(summary.errors, "error"),
         );
-        writeln!(out, "{}", self.paint.bold(line))
+        writeln!(out, "{}", self.paint.bold(line))?;
+        if summary.artifacts > 0 {
+            writeln!(out, "{}", self.paint.dimmed(SCORE_EXPLAINED))?;
+        }
+        Ok(())
     }
 }
+
+/// What the `N/100` after a verdict means, under the summary.
+pub const SCORE_EXPLAINED: &str =
+    "score: weight of the evidence found, 0-100 (70 and up is suspicious, 90 and up malicious)";
 
 fn plural(count: usize, noun: &str) -> String {
     if count == 1 {

@@ -276,16 +276,133 @@ pub fn write_with_warnings(
     reports: &[ArtifactReport],
     warnings: &[String],
 ) -> io::Result<()> {
-    let mut document = Document::new(reports);
-    document.warnings = warnings.to_vec();
-    serde_json::to_writer_pretty(&mut *out, &document)?;
-    writeln!(out)
+    let mut stream = Stream::begin(out)?;
+    for report in reports {
+        stream.artifact(report)?;
+    }
+    stream.finish(warnings)
+}
+
+/// The JSON document written one artifact at a time, as each is scanned,
+/// so that no report need be kept: the header first, then each artifact,
+/// then the summary (counted along the way) and the warnings. The text is
+/// the same as the [`Document`]'s, pretty-printed.
+pub struct Stream<W: Write> {
+    out: W,
+    summary: Summary,
+}
+
+impl<W: Write> Stream<W> {
+    /// Writes everything before the first artifact.
+    pub fn begin(mut out: W) -> io::Result<Stream<W>> {
+        let tool = Tool {
+            name: TOOL_NAME.to_owned(),
+            version: TOOL_VERSION.to_owned(),
+        };
+        write!(
+            out,
+            "{{\n  \"schema_version\": {},\n  \"tool\": {},\n  \"rule_set_version\": {},\n  \"artifacts\": [",
+            serde_json::to_string(SCHEMA_VERSION)?,
+            pretty_nested(&tool, 2)?,
+            serde_json::to_string(&rule_set_version())?,
+        )?;
+        Ok(Stream {
+            out,
+            summary: Summary::default(),
+        })
+    }
+
+    /// Writes one artifact's report.
+    pub fn artifact(&mut self, report: &ArtifactReport) -> io::Result<()> {
+        let separator = if self.summary.artifacts == 0 { "" } else { "," };
+        self.summary.add(report);
+        let text = serde_json::to_string_pretty(&Artifact::from(report))?;
+        write!(self.out, "{separator}\n")?;
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            write!(self.out, "    {line}")?;
+        }
+        Ok(())
+    }
+
+    /// Writes the summary and the warnings, and closes the document.
+    pub fn finish(mut self, warnings: &[String]) -> io::Result<()> {
+        let close = if self.summary.artifacts == 0 {
+            "]"
+        } else {
+            "\n  ]"
+        };
+        write!(
+            self.out,
+            "{close},\n  \"summary\": {}",
+            pretty_nested(&self.summary, 2)?
+        )?;
+        if !warnings.is_empty() {
+            write!(
+                self.out,
+                ",\n  \"warnings\": {}",
+                pretty_nested(&warnings, 2)?
+            )?;
+        }
+        self.out.write_all(b"\n}\n")
+    }
+}
+
+/// A value pretty-printed as the member of an object nested `depth`
+/// spaces deep: every line after the first indented by `depth`.
+fn pretty_nested(value: &impl Serialize, depth: usize) -> io::Result<String> {
+    let text = serde_json::to_string_pretty(value)?;
+    let pad = " ".repeat(depth);
+    Ok(text.replace('\n', &format!("\n{pad}")))
+}
+
+/// Writes one artifact's report as a line of JSON (JSON Lines: one
+/// artifact per line, as each is scanned).
+pub fn write_line(out: &mut impl Write, report: &ArtifactReport) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, &Artifact::from(report))?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::fixtures;
+
+    #[test]
+    fn the_streamed_document_is_the_documents_text() {
+        for reports in [fixtures::reports(), Vec::new()] {
+            for warnings in [vec![], vec!["a \"warning\"\nwith a newline".to_owned()]] {
+                let mut streamed = Vec::new();
+                write_with_warnings(&mut streamed, &reports, &warnings).unwrap();
+                let mut document = Document::new(&reports);
+                document.warnings = warnings;
+                let mut whole = serde_json::to_vec_pretty(&document).unwrap();
+                whole.push(b'\n');
+                assert_eq!(
+                    String::from_utf8(streamed).unwrap(),
+                    String::from_utf8(whole).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn json_lines_give_one_artifact_per_line() {
+        let reports = fixtures::reports();
+        let mut out = Vec::new();
+        for report in &reports {
+            write_line(&mut out, report).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), reports.len());
+        for (line, report) in lines.iter().zip(&reports) {
+            let artifact: Artifact = serde_json::from_str(line).unwrap();
+            assert_eq!(artifact, Artifact::from(report));
+        }
+    }
 
     fn render(reports: &[ArtifactReport]) -> String {
         let mut out = Vec::new();

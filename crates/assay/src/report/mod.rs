@@ -86,21 +86,24 @@ pub struct Summary {
 impl Summary {
     /// Counts the verdicts, errors and findings of a scan.
     pub fn of(reports: &[ArtifactReport]) -> Summary {
-        let mut summary = Summary {
-            artifacts: reports.len(),
-            ..Summary::default()
-        };
+        let mut summary = Summary::default();
         for report in reports {
-            match report.verdict.as_ref().map(|v| v.label) {
-                Some(VerdictLabel::Malicious) => summary.malicious += 1,
-                Some(VerdictLabel::Suspicious) => summary.suspicious += 1,
-                Some(VerdictLabel::Clean) => summary.clean += 1,
-                None => {}
-            }
-            summary.errors += usize::from(!report.errors.is_empty());
-            summary.findings += report.findings.len();
+            summary.add(report);
         }
         summary
+    }
+
+    /// Counts one more artifact.
+    pub fn add(&mut self, report: &ArtifactReport) {
+        self.artifacts += 1;
+        match report.verdict.as_ref().map(|v| v.label) {
+            Some(VerdictLabel::Malicious) => self.malicious += 1,
+            Some(VerdictLabel::Suspicious) => self.suspicious += 1,
+            Some(VerdictLabel::Clean) => self.clean += 1,
+            None => {}
+        }
+        self.errors += usize::from(!report.errors.is_empty());
+        self.findings += report.findings.len();
     }
 }
 

@@ -15,9 +15,10 @@ use std::path::{Component, Path};
 use serde::Serialize;
 
 use super::{Level, TOOL_NAME, TOOL_VERSION, rule_description};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::rules::{RULES, RuleMeta};
 use crate::scan::ArtifactReport;
+use crate::verdict::VerdictLabel;
 
 /// The SARIF version written.
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -143,6 +144,40 @@ pub struct ResultProperties {
     /// The value assay decoded or evaluated to reach the finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
+    /// The verdict on the artifact the finding is in (`malicious`,
+    /// `suspicious`, `clean`): what a finding means depends on it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'static str>,
+    /// That verdict's score, 0-100.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
+}
+
+/// Which findings become SARIF results. Code-scanning platforms raise an
+/// alert per result: a log with a result for every low finding of every
+/// clean package drowns the few that matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SarifPolicy {
+    /// Results only for artifacts whose verdict is at or above this;
+    /// `None`: every artifact.
+    pub min_verdict: Option<VerdictLabel>,
+    /// Results only for findings at or above this severity.
+    pub min_severity: Severity,
+}
+
+impl SarifPolicy {
+    /// Every finding of every artifact.
+    pub const ALL: SarifPolicy = SarifPolicy {
+        min_verdict: None,
+        min_severity: Severity::Info,
+    };
+
+    fn includes(&self, report: &ArtifactReport, finding: &Finding) -> bool {
+        let verdict_ok = self
+            .min_verdict
+            .is_none_or(|min| report.verdict.as_ref().is_some_and(|v| v.label >= min));
+        verdict_ok && finding.severity >= self.min_severity
+    }
 }
 
 /// A location (only its physical part).
@@ -180,8 +215,14 @@ pub struct Region {
 }
 
 impl Log {
-    /// Builds the SARIF log for a scan.
+    /// Builds the SARIF log for a scan, with a result for every finding.
     pub fn new(reports: &[ArtifactReport]) -> Log {
+        Log::with_policy(reports, &SarifPolicy::ALL)
+    }
+
+    /// Builds the SARIF log for a scan, with results for the findings
+    /// `policy` selects.
+    pub fn with_policy(reports: &[ArtifactReport], policy: &SarifPolicy) -> Log {
         let rules = RULES.iter().map(|r| Rule::new(r.meta())).collect();
         let results = reports
             .iter()
@@ -189,6 +230,7 @@ impl Log {
                 report
                     .findings
                     .iter()
+                    .filter(|finding| policy.includes(report, finding))
                     .map(|finding| SarifResult::new(report, finding))
             })
             .collect();
@@ -275,6 +317,8 @@ impl SarifResult {
                 severity: finding.severity.as_str(),
                 context: finding.context.map(|c| c.as_str()),
                 decoded: finding.decoded.clone(),
+                verdict: report.verdict.as_ref().map(|v| v.label.as_str()),
+                score: report.verdict.as_ref().map(|v| v.score),
             },
         }
     }
@@ -295,7 +339,16 @@ impl Location {
 
 /// Writes the reports as a pretty-printed SARIF log and a newline.
 pub fn write(out: &mut impl Write, reports: &[ArtifactReport]) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &Log::new(reports))?;
+    write_with_policy(out, reports, &SarifPolicy::ALL)
+}
+
+/// [`write`], with results for the findings `policy` selects.
+pub fn write_with_policy(
+    out: &mut impl Write,
+    reports: &[ArtifactReport],
+    policy: &SarifPolicy,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &Log::with_policy(reports, policy))?;
     writeln!(out)
 }
 
@@ -395,6 +448,36 @@ mod tests {
             result["ruleIndex"] = "[index]".into();
         }
         insta::assert_json_snapshot!(log);
+    }
+
+    #[test]
+    fn sarif_for_a_mostly_clean_scan_has_results_only_for_flagged_artifacts() {
+        let reports = fixtures::reports();
+        let policy = SarifPolicy {
+            min_verdict: Some(VerdictLabel::Malicious),
+            min_severity: Severity::Medium,
+        };
+        let log = Log::with_policy(&reports, &policy);
+        let results = &log.runs[0].results;
+        // The malicious sdist's three findings (medium and up); nothing of
+        // the clean wheel or the suspicious folder.
+        assert_eq!(results.len(), 3, "{results:#?}");
+        for result in results {
+            assert_eq!(result.properties.verdict, Some("malicious"));
+            assert!(result.properties.score.is_some_and(|s| s >= 90));
+        }
+        let suspicious_and_up = SarifPolicy {
+            min_verdict: Some(VerdictLabel::Suspicious),
+            ..policy
+        };
+        assert_eq!(
+            Log::with_policy(&reports, &suspicious_and_up).runs[0]
+                .results
+                .len(),
+            4
+        );
+        // Everything: the clean wheel's info finding too.
+        assert_eq!(Log::new(&reports).runs[0].results.len(), 5);
     }
 
     #[test]

@@ -1,0 +1,137 @@
+//! Where finished reports go. JSON and JSON Lines are written as each
+//! report arrives, and the report is dropped at once: memory does not grow
+//! with the number of artifacts. The human report and SARIF need every
+//! report before they print (the human one prints after the progress bars
+//! are gone; SARIF is one document with its rules first), so they keep
+//! them. Whatever the format, the sink keeps the exit status up to date.
+
+use std::io::{self, Write};
+
+use assay::report::json;
+use assay::{ArtifactReport, VerdictLabel};
+
+use crate::Status;
+use crate::args::Format;
+
+/// Counts what decides the exit status.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    /// Some verdict is at or above `--fail-on`.
+    failed: bool,
+    /// Some artifact was not fully scanned.
+    errored: bool,
+}
+
+impl Tally {
+    /// Counts one report.
+    pub fn add(&mut self, report: &ArtifactReport, threshold: Option<VerdictLabel>) {
+        self.failed |= threshold.is_some_and(|threshold| {
+            report
+                .verdict
+                .as_ref()
+                .is_some_and(|verdict| verdict.label >= threshold)
+        });
+        self.errored |= !report.errors.is_empty();
+    }
+
+    /// 1 when some verdict reaches the threshold, otherwise 2 when some
+    /// artifact was not fully scanned, otherwise 0.
+    pub fn status(self) -> Status {
+        if self.failed {
+            Status::Failure
+        } else if self.errored {
+            Status::Error
+        } else {
+            Status::Success
+        }
+    }
+}
+
+/// The reports of one scan, on their way to the output.
+pub struct Sink<'w> {
+    format: Format,
+    threshold: Option<VerdictLabel>,
+    tally: Tally,
+    /// The writer, until a JSON stream takes it.
+    out: Option<&'w mut dyn Write>,
+    /// The JSON document, once its header is written (on the first report,
+    /// so that a run that fails before any report writes nothing).
+    stream: Option<json::Stream<&'w mut dyn Write>>,
+    /// Reports kept for the human and SARIF printers.
+    kept: Vec<ArtifactReport>,
+}
+
+impl<'w> Sink<'w> {
+    pub fn new(
+        format: Format,
+        threshold: Option<VerdictLabel>,
+        out: &'w mut dyn Write,
+    ) -> Sink<'w> {
+        Sink {
+            format,
+            threshold,
+            tally: Tally::default(),
+            out: Some(out),
+            stream: None,
+            kept: Vec::new(),
+        }
+    }
+
+    /// Takes one finished report.
+    pub fn push(&mut self, report: ArtifactReport) -> io::Result<()> {
+        self.tally.add(&report, self.threshold);
+        match self.format {
+            Format::Jsonl => json::write_line(&mut self.writer(), &report),
+            Format::Json => self.json()?.artifact(&report),
+            Format::Human | Format::Sarif => {
+                self.kept.push(report);
+                Ok(())
+            }
+        }
+    }
+
+    /// The JSON stream, begun on first use.
+    fn json(&mut self) -> io::Result<&mut json::Stream<&'w mut dyn Write>> {
+        if self.stream.is_none() {
+            let out = self
+                .out
+                .take()
+                .expect("only the JSON stream takes the writer");
+            self.stream = Some(json::Stream::begin(out)?);
+        }
+        Ok(self.stream.as_mut().expect("begun above"))
+    }
+
+    /// The writer, for formats that do not stream a document.
+    fn writer(&mut self) -> &mut dyn Write {
+        self.out
+            .as_deref_mut()
+            .expect("only the JSON stream takes the writer")
+    }
+
+    /// The reports kept for a printer that needs them all, and the writer.
+    pub fn kept(&mut self) -> (&[ArtifactReport], &mut dyn Write) {
+        let out = self
+            .out
+            .as_deref_mut()
+            .expect("only the JSON stream takes the writer");
+        (&self.kept, out)
+    }
+
+    /// Closes a streamed document (JSON: the summary and `warnings`).
+    pub fn finish_stream(&mut self, warnings: &[String]) -> io::Result<()> {
+        if self.format != Format::Json {
+            return Ok(());
+        }
+        self.json()?;
+        match self.stream.take() {
+            Some(stream) => stream.finish(warnings),
+            None => Ok(()),
+        }
+    }
+
+    /// The exit status the reports so far earn.
+    pub fn status(&self) -> Status {
+        self.tally.status()
+    }
+}
