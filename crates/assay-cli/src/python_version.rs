@@ -50,7 +50,7 @@ fn through_pyenv(python: &Path) -> Option<PathBuf> {
     let chosen = std::env::var("PYENV_VERSION")
         .ok()
         .filter(|v| !v.trim().is_empty())
-        .or_else(|| nearest_version_file())
+        .or_else(nearest_version_file)
         .or_else(|| std::fs::read_to_string(root.join("version")).ok())?;
     let name = chosen.split([':', '\n', ' ']).next()?.trim().to_owned();
     if name == "system" || name.is_empty() {

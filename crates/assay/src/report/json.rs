@@ -317,7 +317,7 @@ impl<W: Write> Stream<W> {
         let separator = if self.summary.artifacts == 0 { "" } else { "," };
         self.summary.add(report);
         let text = serde_json::to_string_pretty(&Artifact::from(report))?;
-        write!(self.out, "{separator}\n")?;
+        writeln!(self.out, "{separator}")?;
         for (i, line) in text.lines().enumerate() {
             if i > 0 {
                 self.out.write_all(b"\n")?;
