@@ -50,7 +50,7 @@ fn nul_in_zip_name_is_not_clean() {
     let dir = TempDir::new().expect("tempdir");
     let path = nul_named_setup_py(dir.path());
     let output = assay(dir.path())
-        .args(["scan", "--format", "json"])
+        .args(["scan", "--format", "json", "--fail-on", "suspicious"])
         .arg(&path)
         .output()
         .expect("runs");
