@@ -18,6 +18,7 @@ const LIMITS: Limits = Limits {
     max_entries: 1000,
     max_ratio: 100,
     ratio_floor_bytes: 1024 * 1024,
+    max_hashed_bytes: 16 * 1024 * 1024,
 };
 
 fuzz_target!(|data: &[u8]| {

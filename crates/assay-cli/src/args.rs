@@ -125,6 +125,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SECONDS", help_heading = "Index")]
     pub timeout: Option<u64>,
 
+    /// Seconds all requests to the index may take together in this run;
+    /// what is not fetched by then is reported as not scanned (default:
+    /// no total, each request still ends within 600 seconds).
+    #[arg(long, value_name = "SECONDS", help_heading = "Index")]
+    pub timeout_total: Option<u64>,
+
     /// The cache folder for downloads and scan results (default:
     /// $XDG_CACHE_HOME/assay or ~/.cache/assay).
     #[arg(long, value_name = "DIR", help_heading = "Index")]

@@ -395,7 +395,7 @@ fn scan_download(
         Ok(download) => {
             if !download.verified {
                 notes.push(
-                    "the index published no digest for this file, so the download could not be checked"
+                    "the index published no sha256 (or stronger) digest for this file, so the download could not be checked"
                         .to_owned(),
                 );
             }
@@ -484,6 +484,7 @@ impl Remote {
             index_url: args.index_url.clone().or(input_index),
             extra_index_urls: args.extra_index_url.clone(),
             timeout: args.timeout.map(Duration::from_secs),
+            timeout_total: args.timeout_total.map(Duration::from_secs),
             ..IndexOverrides::default()
         };
         overrides.extra_index_urls.extend(extra);

@@ -16,6 +16,7 @@
 //! differ from pip's.
 
 pub mod error;
+mod excerpt;
 pub mod input;
 pub mod metadata;
 pub mod model;

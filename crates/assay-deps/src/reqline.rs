@@ -161,11 +161,8 @@ fn folder_name(dir: &Path) -> Option<String> {
 }
 
 fn read_small(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let mut text = String::new();
-    file.take(1024 * 1024).read_to_string(&mut text)?;
-    Ok(text)
+    let bytes = crate::input::read_regular(path, 1024 * 1024)?;
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
 #[cfg(test)]

@@ -521,3 +521,47 @@ fn pipfile_lock() {
     let err = parse_input(&truncated, InputKind::PipfileLock).expect_err("truncated");
     assert!(err.to_string().contains("Pipfile.lock:2"), "{err}");
 }
+
+#[test]
+fn special_files_are_not_read_as_inputs() {
+    // `-r /proc/self/environ` would copy the environment (secrets included)
+    // into messages and reports; `/proc/self/fd/1` and a FIFO would block.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for target in ["/proc/self/environ", "/proc/self/fd/1", "/proc/kmsg"] {
+        let path = write(dir.path(), "requirements.txt", &format!("-r {target}\n"));
+        let error = parse_input(&path, InputKind::Requirements)
+            .expect_err(target)
+            .to_string();
+        assert!(
+            error.contains("never read as input") || error.contains("No such file"),
+            "{target}: {error}"
+        );
+        assert!(!error.contains("PATH="), "{error}");
+    }
+    let fifo = dir.path().join("fifo.txt");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let error = parse_input_with(&fifo, InputKind::Requirements, &ParseOptions::default())
+        .expect_err("a FIFO")
+        .to_string();
+    assert!(error.contains("not a regular file"), "{error}");
+}
+
+#[test]
+fn long_invalid_lines_are_quoted_as_short_excerpts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = format!("AWS_SECRET_ACCESS_KEY={}", "k".repeat(4000));
+    let path = write(
+        dir.path(),
+        "requirements.txt",
+        &format!("ok==1\n{secret}\n"),
+    );
+    let error = parse_input(&path, InputKind::Requirements)
+        .expect_err("invalid line")
+        .to_string();
+    assert!(error.len() < 400, "{} bytes: {error}", error.len());
+    assert!(!error.contains(&"k".repeat(100)), "{error}");
+}

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -14,15 +14,23 @@ use ureq::{Agent, ResponseExt as _};
 use crate::cache::{Cache, CacheError, CachedPage, hex, sha256_hex};
 use crate::config::{Credentials, IndexConfig};
 use crate::dist::{DistFile, MetadataAvailability, normalize_name};
+use crate::in_flight::InFlight;
 use crate::simple::{self, ACCEPT, PageError, ProjectPage};
 use crate::url;
 
-/// Digest algorithms we verify, strongest-preferred order (SHA-256 first,
-/// as the simple API recommends).
+/// Digest algorithms we check, strongest-preferred order (SHA-256 first,
+/// as the simple API recommends). A match of md5 (which can be forged)
+/// does not make a file verified; a mismatch of any still refuses it.
 const ALGORITHMS: &[&str] = &["sha256", "sha512", "sha384", "md5"];
+
+/// The algorithms whose match counts as verified.
+const STRONG_ALGORITHMS: &[&str] = &["sha256", "sha512", "sha384"];
 
 /// Largest project page accepted.
 const MAX_PAGE: u64 = 256 << 20;
+
+/// Largest PEP 658 metadata file accepted.
+const MAX_METADATA: u64 = 16 << 20;
 
 /// Common CA bundle locations, used when no bundle is configured.
 const SYSTEM_BUNDLES: &[&str] = &[
@@ -94,6 +102,34 @@ pub enum IndexError {
         expected: u64,
         /// Bytes received, when known (the connection may fail mid-read).
         received: Option<u64>,
+    },
+    /// The body was sent with a `Content-Encoding` that was not asked for
+    /// (a gzip bomb hides behind one): refused unread.
+    #[error(
+        "{url}: refused a body sent with Content-Encoding {encoding:?}, which was not asked for"
+    )]
+    UnexpectedEncoding {
+        /// The URL.
+        url: String,
+        /// The encoding the server named.
+        encoding: String,
+    },
+    /// A `file:` link: never followed, since an index must not make assay
+    /// read (and quote) the user's own files.
+    #[error(
+        "{url}: a file: link is not followed (an index cannot point assay at local files); download the file and scan it by path"
+    )]
+    LocalLink {
+        /// The URL.
+        url: String,
+    },
+    /// The run's `--timeout-total` ran out before this request.
+    #[error("{url}: not fetched: the run's total time limit of {limit:?} ran out")]
+    RunDeadline {
+        /// The URL.
+        url: String,
+        /// The limit.
+        limit: Duration,
     },
     /// The body is larger than the configured cap.
     #[error("{url}: larger than the limit of {limit} bytes")]
@@ -253,6 +289,10 @@ struct Fetched {
 /// The index client. `Send + Sync`: share one between threads.
 pub struct Client {
     config: IndexConfig,
+    /// When the run's `--timeout-total` runs out.
+    run_deadline: Option<Instant>,
+    /// Bytes reserved by the downloads running now.
+    in_flight: InFlight,
     cache: Option<Cache>,
     roots: RootCerts,
     agents: Mutex<HashMap<(Option<String>, bool), Agent>>,
@@ -313,6 +353,8 @@ impl Client {
             })
             .collect();
         Ok(Client {
+            run_deadline: config.timeout_total.map(|t| Instant::now() + t),
+            in_flight: InFlight::new(config.max_in_flight),
             config,
             cache,
             roots,
@@ -381,6 +423,7 @@ impl Client {
         limit: u64,
         raw: bool,
     ) -> Result<Fetched, IndexError> {
+        let limit = limit.max(1);
         let attempts = self.config.retries.value.saturating_add(1);
         let mut n = 0;
         loop {
@@ -423,14 +466,30 @@ impl Client {
         limit: u64,
         raw: bool,
     ) -> Result<Fetched, (IndexError, bool)> {
+        if target
+            .get(..5)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"))
+        {
+            return Err((
+                IndexError::LocalLink {
+                    url: target.to_owned(),
+                },
+                false,
+            ));
+        }
         let agent = self.agent(target).map_err(|e| (e, false))?;
-        let mut req = agent.get(target);
+        let deadline = self.request_deadline(target).map_err(|e| (e, false))?;
+        let mut req = agent
+            .get(target)
+            .config()
+            .timeout_global(Some(deadline))
+            .build();
         if let Some(a) = accept {
             req = req.header("Accept", a);
         }
-        if raw {
-            req = req.header("Accept-Encoding", "identity");
-        }
+        // Files are asked for as they are; pages may come gzipped, and are
+        // decoded here within the same cap.
+        req = req.header("Accept-Encoding", if raw { "identity" } else { "gzip" });
         if let Some(h) = self.auth_header(target) {
             req = req.header("Authorization", h);
         }
@@ -444,8 +503,21 @@ impl Client {
                 .map(str::to_owned)
         };
         let content_type = header("content-type");
-        let encoded =
-            header("content-encoding").is_some_and(|e| !e.eq_ignore_ascii_case("identity"));
+        let encoding = header("content-encoding").filter(|e| !e.eq_ignore_ascii_case("identity"));
+        // Pages are asked for with `Accept-Encoding: gzip`, files with
+        // `identity`. Anything else was not asked for.
+        if let Some(encoding) = &encoding
+            && (raw || !encoding.trim().eq_ignore_ascii_case("gzip"))
+        {
+            return Err((
+                IndexError::UnexpectedEncoding {
+                    url: target.to_owned(),
+                    encoding: encoding.clone(),
+                },
+                false,
+            ));
+        }
+        let encoded = encoding.is_some();
         let expected = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
         if !(200..300).contains(&status) {
             // Error bodies are not used; drain a little so the connection can close cleanly.
@@ -466,6 +538,9 @@ impl Client {
                 false,
             ));
         }
+        // The bytes this body may hold count against every download running
+        // now; wait for room (no more than the per-download limit).
+        let _reserved = self.in_flight.reserve(expected.unwrap_or(limit).min(limit));
         let body = resp
             .body_mut()
             .with_config()
@@ -491,7 +566,7 @@ impl Client {
                     _ => classify(target, other),
                 },
             })?;
-        if let Some(exp) = expected.filter(|_| !encoded)
+        if let Some(exp) = expected
             && body.len() as u64 != exp
         {
             return Err((
@@ -503,12 +578,34 @@ impl Client {
                 true,
             ));
         }
+        let body = if encoded {
+            gunzip(&body, limit).map_err(|e| (e.for_url(target), false))?
+        } else {
+            body
+        };
         Ok(Fetched {
             final_url,
             status,
             content_type,
             body,
         })
+    }
+
+    /// How long the next request may take: the per-request deadline, or
+    /// what is left of the run's total, whichever is shorter.
+    fn request_deadline(&self, target: &str) -> Result<Duration, IndexError> {
+        let per_request = self.config.request_deadline;
+        let Some(run) = self.run_deadline else {
+            return Ok(per_request);
+        };
+        let left = run.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(IndexError::RunDeadline {
+                url: target.to_owned(),
+                limit: self.config.timeout_total.unwrap_or_default(),
+            });
+        }
+        Ok(per_request.min(left))
     }
 
     /// The project on every configured index. [`IndexError::NotFound`] when
@@ -622,7 +719,11 @@ impl Client {
     /// neither returned nor cached; a file without any digest is returned
     /// with `verified: false`.
     pub fn download(&self, file: &DistFile) -> Result<Downloaded, IndexError> {
-        self.fetch_verified(&file.url, &file.hashes, &file.filename, false)?
+        // The index's declared size bounds what is read (PEP 700 `size`).
+        let limit = file.size.map_or(self.config.max_download_size, |size| {
+            size.min(self.config.max_download_size)
+        });
+        self.fetch_verified(&file.url, &file.hashes, &file.filename, false, limit)?
             .ok_or_else(|| IndexError::Status {
                 url: file.url.clone(),
                 status: 404,
@@ -639,7 +740,7 @@ impl Client {
         let target = format!("{}.metadata", file.url);
         let name = format!("{}.metadata", file.filename);
         Ok(self
-            .fetch_verified(&target, hashes, &name, true)?
+            .fetch_verified(&target, hashes, &name, true, MAX_METADATA)?
             .map(|d| d.bytes))
     }
 
@@ -649,6 +750,7 @@ impl Client {
         hashes: &BTreeMap<String, String>,
         filename: &str,
         none_on_404: bool,
+        limit: u64,
     ) -> Result<Option<Downloaded>, IndexError> {
         let expected = ALGORITHMS
             .iter()
@@ -671,13 +773,13 @@ impl Client {
                         sha256,
                         bytes,
                         from_cache: true,
-                        verified: verdict == Some(true),
+                        verified: verdict == Some(true) && is_strong(expected.as_ref()),
                         algorithm: expected.map(|(a, _)| a.to_owned()),
                     }));
                 }
             }
         }
-        let f = self.get(target, None, self.config.max_download_size, true)?;
+        let f = self.get(target, None, limit, true)?;
         if f.status == 404 {
             if none_on_404 {
                 return Ok(None);
@@ -711,7 +813,7 @@ impl Client {
             bytes,
             sha256,
             from_cache: false,
-            verified: expected.is_some(),
+            verified: is_strong(expected.as_ref()),
             algorithm: expected.map(|(a, _)| a.to_owned()),
         }))
     }
@@ -835,6 +937,48 @@ fn classify(target: &str, e: ureq::Error) -> (IndexError, bool) {
             false,
         ),
     }
+}
+
+/// Why a gzip page could not be decoded.
+enum GunzipError {
+    TooLarge(u64),
+    Corrupt(String),
+}
+
+impl GunzipError {
+    fn for_url(self, url: &str) -> IndexError {
+        match self {
+            GunzipError::TooLarge(limit) => IndexError::TooLarge {
+                url: url.to_owned(),
+                limit,
+            },
+            GunzipError::Corrupt(detail) => IndexError::Transport {
+                url: url.to_owned(),
+                attempts: 1,
+                detail: format!("corrupt gzip body: {detail}"),
+            },
+        }
+    }
+}
+
+/// Decodes a gzip body to at most `limit` bytes: the cap holds for what
+/// the body expands to, not only for what was sent.
+fn gunzip(body: &[u8], limit: u64) -> Result<Vec<u8>, GunzipError> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(body)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| GunzipError::Corrupt(e.to_string()))?;
+    if out.len() as u64 > limit {
+        return Err(GunzipError::TooLarge(limit));
+    }
+    Ok(out)
+}
+
+/// True when the digest that was checked is one whose match counts.
+fn is_strong(expected: Option<&(&str, String)>) -> bool {
+    expected.is_some_and(|(algorithm, _)| STRONG_ALGORITHMS.contains(algorithm))
 }
 
 /// Lower-case hex digest of `bytes` with `algorithm` (one of [`ALGORITHMS`]).

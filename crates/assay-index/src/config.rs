@@ -22,6 +22,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_RETRIES: u32 = 3;
 /// Default cap on one download (2 GiB).
 pub const DEFAULT_MAX_DOWNLOAD: u64 = 2 << 30;
+/// Default deadline for one request, from connecting to the body's last
+/// byte: a server that drips a byte at a time never hits the per-read
+/// timeout, so each request also has a total.
+pub const DEFAULT_REQUEST_DEADLINE: Duration = Duration::from_secs(600);
+/// Default cap on the bytes all parallel downloads may hold at once.
+pub const DEFAULT_MAX_IN_FLIGHT: u64 = 1 << 30;
 
 /// Where a configuration value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +181,8 @@ pub struct IndexOverrides {
     pub timeout: Option<Duration>,
     /// `--retries`.
     pub retries: Option<u32>,
+    /// `--timeout-total`: a deadline for every request of the run together.
+    pub timeout_total: Option<Duration>,
     /// `--proxy` (all schemes).
     pub proxy: Option<String>,
     /// `--trusted-host` (repeatable): hosts whose TLS certificate is not checked.
@@ -288,6 +296,13 @@ pub struct IndexConfig {
     pub proxy: ProxySettings,
     /// Largest accepted download or page, in bytes.
     pub max_download_size: u64,
+    /// Longest one request may take, from connecting to its body's end.
+    pub request_deadline: Duration,
+    /// Longest all requests of the run may take together, counted from
+    /// when the client is made (`--timeout-total`).
+    pub timeout_total: Option<Duration>,
+    /// Bytes the bodies of parallel downloads may hold at once.
+    pub max_in_flight: u64,
     /// First retry delay; doubles each retry.
     pub backoff: Duration,
 }
@@ -673,6 +688,9 @@ impl IndexConfig {
             trusted_hosts,
             proxy,
             max_download_size: DEFAULT_MAX_DOWNLOAD,
+            request_deadline: DEFAULT_REQUEST_DEADLINE,
+            timeout_total: overrides.timeout_total,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             backoff: Duration::from_millis(500),
         })
     }

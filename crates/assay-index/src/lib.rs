@@ -46,6 +46,7 @@ pub mod client;
 pub mod config;
 pub mod dist;
 mod html;
+mod in_flight;
 mod ini;
 mod local_pip;
 mod netrc;

@@ -169,7 +169,14 @@ fn parse_json(
         let abs = url::join(page_url, raw_url)
             .ok_or_else(|| bad(format!("files[{i}] has an unusable url {raw_url:?}")))?;
         let filename = match f.get("filename") {
-            Some(Value::String(s)) => s.clone(),
+            Some(Value::String(s)) if is_plain_file_name(s) => s.clone(),
+            Some(Value::String(s)) => {
+                return Err(bad(format!(
+                    "files[{i}].filename {:?} is not a plain file name (it holds a path \
+                     separator, `..` or a control character)",
+                    s.chars().take(80).collect::<String>()
+                )));
+            }
             None => filename_from_url(&abs),
             Some(_) => return Err(bad(format!("files[{i}].filename is not a string"))),
         };
@@ -272,7 +279,7 @@ fn parse_html(
             }
         }
         let mut filename = filename_from_url(&abs);
-        if filename.is_empty() {
+        if filename.is_empty() && is_plain_file_name(&a.text) {
             filename = a.text.clone();
         }
         let meta = a
@@ -314,6 +321,17 @@ fn parse_html(
     })
 }
 
+/// A name that can only ever be a file name: not empty, no `/` or `\`,
+/// not `.` or `..`, no control character (PEP 691 `filename` is used to
+/// name downloads and cache entries, so a path in it must never be used).
+fn is_plain_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
+}
+
 fn filename_from_url(abs: &str) -> String {
     let no_frag = url::without_fragment(abs);
     let path = url::split(no_frag).map_or(no_frag, |p| p.path);
@@ -340,6 +358,40 @@ mod tests {
     use crate::dist::DistKind;
 
     const PAGE: &str = "https://mirror.example/simple/demo-pkg/";
+
+    /// A PEP 691 JSON page.
+    fn j(body: &[u8]) -> Result<ProjectPage, PageError> {
+        parse_project_page(
+            "x",
+            "i",
+            PAGE,
+            Some("application/vnd.pypi.simple.v1+json"),
+            body,
+        )
+    }
+
+    #[test]
+    fn pep691_filename_with_a_path_is_rejected() {
+        for name in [
+            "../../evil.whl",
+            "a/b-1.0.tar.gz",
+            "..",
+            "a\\b.whl",
+            "x\u{0}.whl",
+        ] {
+            let body = format!(
+                r#"{{"meta":{{"api-version":"1.0"}},"files":[{{"filename":{},"url":"a-1.0.tar.gz","hashes":{{}}}}]}}"#,
+                serde_json::to_string(name).expect("json")
+            );
+            let error = j(body.as_bytes()).expect_err(name);
+            assert!(
+                error.to_string().contains("not a plain file name"),
+                "{error}"
+            );
+        }
+        let ok = br#"{"meta":{"api-version":"1.0"},"files":[{"filename":"a-1.0.tar.gz","url":"x","hashes":{}}]}"#;
+        assert_eq!(j(ok).expect("plain name").files[0].filename, "a-1.0.tar.gz");
+    }
 
     #[test]
     fn parses_json_pages() {
@@ -415,15 +467,6 @@ mod tests {
 
     #[test]
     fn malformed_pages_are_errors() {
-        let j = |b: &[u8]| {
-            parse_project_page(
-                "x",
-                "i",
-                PAGE,
-                Some("application/vnd.pypi.simple.v1+json"),
-                b,
-            )
-        };
         assert!(matches!(
             j(b"{not json"),
             Err(PageError::MalformedJson { .. })

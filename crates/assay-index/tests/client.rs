@@ -133,10 +133,12 @@ fn html_page() {
     assert_eq!(files[0].kind, DistKind::Sdist);
     assert_eq!(files[1].yanked.as_deref(), Some("broken build"));
     assert!(client.download(files[0]).expect("download").verified);
+    // md5_only_digest_is_not_verified: md5 is checked (a mismatch still
+    // refuses the file) but a match does not count as verified.
     let md5 = client.download(files[1]).expect("md5-only download");
     assert_eq!(
         (md5.verified, md5.algorithm.as_deref()),
-        (true, Some("md5"))
+        (false, Some("md5"))
     );
 }
 
@@ -629,4 +631,102 @@ fn unreadable_ca_bundle_is_an_error() {
         Client::new(cfg, None),
         Err(IndexError::Cert { .. })
     ));
+}
+
+/// A file served by a hostile index: `reply` for every file request, a
+/// JSON page declaring `size` for the one file.
+fn hostile_file(base: &str, size: Option<u64>) -> assay_index::DistFile {
+    let client = Client::new(config(base), None).expect("client");
+    let mut file = client.project("demo").expect("project").files()[0].clone();
+    file.size = size;
+    file.hashes.clear();
+    file
+}
+
+fn hostile_index(file: Reply) -> Server {
+    Server::start(move |req: &Request| match req.path.as_str() {
+        "/simple/demo/" => Reply::new(200, JSON, json_page(&sha256_hex(SDIST))),
+        "/files/demo-1.0.tar.gz" => file.clone(),
+        _ => Reply::not_found(),
+    })
+}
+
+/// An index whose one file drips a byte every 50 ms: no single read waits
+/// long enough for the per-read timeout, so only a deadline for the whole
+/// request (or run) ends it. No retries.
+fn slowloris_index() -> (Server, assay_index::DistFile, IndexConfig) {
+    let mut drip = Reply::bytes(&[b'x'; 400]);
+    drip.drip = Some(Duration::from_millis(50));
+    let server = hostile_index(drip);
+    let file = hostile_file(&server.base, None);
+    let mut cfg = config(&server.base);
+    cfg.retries.value = 0;
+    (server, file, cfg)
+}
+
+#[test]
+fn slowloris_download_hits_the_request_deadline() {
+    let (_server, file, mut cfg) = slowloris_index();
+    cfg.request_deadline = Duration::from_millis(500);
+    let client = Client::new(cfg, None).expect("client");
+    let err = client.download(&file).expect_err("deadline");
+    assert!(matches!(err, IndexError::Timeout { .. }), "{err}");
+}
+
+#[test]
+fn slowloris_download_hits_the_run_deadline() {
+    let (server, file, mut cfg) = slowloris_index();
+    cfg.timeout_total = Some(Duration::from_millis(500));
+    let client = Client::new(cfg, None).expect("client");
+    let err = client.download(&file).expect_err("run deadline");
+    assert!(matches!(err, IndexError::Timeout { .. }), "{err}");
+    // Once the run's time is spent, nothing more is asked for.
+    let before = server.total_hits();
+    let err = client.download(&file).expect_err("no time left");
+    assert!(matches!(err, IndexError::RunDeadline { .. }), "{err}");
+    assert_eq!(server.total_hits(), before);
+}
+
+#[test]
+fn gzip_bomb_sent_unasked_is_refused() {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&vec![0u8; 8 << 20]).expect("gzip");
+    let mut bomb = Reply::bytes(&encoder.finish().expect("gzip"));
+    bomb.headers
+        .push(("Content-Encoding".into(), "gzip".into()));
+    let server = hostile_index(bomb);
+    let file = hostile_file(&server.base, None);
+    let client = Client::new(config(&server.base), None).expect("client");
+    let err = client.download(&file).expect_err("refused");
+    assert!(
+        matches!(&err, IndexError::UnexpectedEncoding { encoding, .. } if encoding == "gzip"),
+        "{err}"
+    );
+}
+
+#[test]
+fn endless_body_is_bounded_by_the_declared_size() {
+    // The page says 10 bytes; the body goes on (no Content-Length).
+    let mut endless = Reply::bytes(&[b'x'; 64 << 10]);
+    endless.no_length = true;
+    let server = hostile_index(endless);
+    let file = hostile_file(&server.base, Some(10));
+    let client = Client::new(config(&server.base), None).expect("client");
+    let err = client.download(&file).expect_err("too large");
+    assert!(
+        matches!(err, IndexError::TooLarge { limit: 10, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn file_links_get_a_clear_message() {
+    let server = Server::start(good_index);
+    let client = Client::new(config(&server.base), None).expect("client");
+    let mut file = client.project("demo").expect("project").files()[0].clone();
+    file.url = "file:///etc/passwd".to_owned();
+    let err = client.download(&file).expect_err("not followed");
+    assert!(matches!(err, IndexError::LocalLink { .. }), "{err}");
+    assert!(err.to_string().contains("not followed"), "{err}");
 }

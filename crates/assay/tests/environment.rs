@@ -714,3 +714,38 @@ fn large_binaries_are_hashed_in_full_but_not_kept() {
     assert_eq!(changed.len(), 1, "{changed:#?}");
     assert_eq!(changed[0].severity, Severity::High);
 }
+
+#[test]
+fn sparse_100_gib_library_is_not_hashed_in_full() {
+    let env = FakeEnv::new();
+    env.install("native", "1.0", &[("native/__init__.py", "\n")]);
+    // A sparse file claims 100 GiB and costs nothing on disk; the RECORD
+    // line is added by hand (its hash cannot be computed here either).
+    let rel = "native/_core.cpython-312-x86_64-linux-gnu.so";
+    let path = env.site.join(rel);
+    let file = fs::File::create(&path).expect("create");
+    file.set_len(100 << 30).expect("sparse file");
+    let record = env.site.join("native-1.0.dist-info/RECORD");
+    let mut text = fs::read_to_string(&record).expect("record");
+    text.push_str(&format!("{rel},sha256=AAAA,{}\n", 100u64 << 30));
+    fs::write(&record, text).expect("write");
+
+    let reports = Scanner::new()
+        .limits(Limits {
+            max_hashed_bytes: 8 << 20,
+            ..Limits::default()
+        })
+        .scan_environment(&env.root)
+        .expect("scans");
+    let native = named(&reports, "native");
+    // Skipped by its size, not read: no hash mismatch can be claimed, and
+    // the skip is reported.
+    assert!(findings(native, "AY503").is_empty(), "{native:#?}");
+    let skipped = findings(native, "AY504");
+    assert!(
+        skipped
+            .iter()
+            .any(|f| f.message.contains("was not checked")),
+        "{native:#?}"
+    );
+}

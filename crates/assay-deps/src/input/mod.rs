@@ -64,11 +64,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
         file: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    let bytes = read_regular(path, MAX_INPUT_BYTES + 1).map_err(io)?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(InputError::Limit {
             file: path.to_path_buf(),
@@ -83,6 +79,42 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
         let line = line_of_offset_bytes(e.as_bytes(), e.utf8_error().valid_up_to());
         InputError::invalid(path, line, "not valid UTF-8")
     })
+}
+
+/// Reads at most `max` bytes of `path`, which must be a regular file:
+/// a FIFO, a terminal, a device (`-r /proc/self/fd/1` when stdout is a
+/// pipe) would block or never end, and the files of `/proc`, `/sys` and
+/// `/dev` (`/proc/self/environ`, `/proc/kmsg`) hold the user's secrets or
+/// block. No more than the size the file system reports is read, so a file
+/// that claims 0 bytes is read as empty.
+pub(crate) fn read_regular(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    let refuse = |what: &str| Error::new(ErrorKind::InvalidInput, what.to_owned());
+    let real = std::fs::canonicalize(path)?;
+    // Checked on the name as given too: `/proc/self/fd/1` resolves to
+    // whatever standard output is.
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| real.starts_with(p) || path.starts_with(p))
+    {
+        return Err(refuse(
+            "a file of /proc, /sys or /dev is never read as input",
+        ));
+    }
+    // Checked before opening: opening a FIFO blocks until a writer comes.
+    if !std::fs::metadata(&real)?.is_file() {
+        return Err(refuse(
+            "not a regular file (a FIFO, terminal or device is never read as input)",
+        ));
+    }
+    let file = std::fs::File::open(&real)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file"));
+    }
+    let mut bytes = Vec::new();
+    file.take(meta.len().min(max)).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn line_of_offset_bytes(bytes: &[u8], offset: usize) -> usize {

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::InputError;
+use crate::excerpt::{MESSAGE, QUOTED, excerpt};
 use crate::input::{ParseOptions, read_text};
 use crate::model::{Hash, Note, Origin, Requirement, Source, Unresolved};
 use crate::reqline;
@@ -141,7 +142,10 @@ impl State<'_> {
             (InputError::Io { source, .. }, Some(origin)) => InputError::invalid(
                 &origin.file,
                 origin.line,
-                format!("cannot read included file {}: {source}", path.display()),
+                format!(
+                    "cannot read included file {}: {source}",
+                    excerpt(&path.display().to_string(), QUOTED)
+                ),
             ),
             (e, _) => e,
         })?;
@@ -246,7 +250,10 @@ impl State<'_> {
                 if reqline::is_url(&target) && !target.to_ascii_lowercase().starts_with("file:") {
                     self.note(
                         Some(origin),
-                        format!("remote requirements file {target} is not fetched"),
+                        format!(
+                            "remote requirements file {} is not fetched",
+                            excerpt(&target, QUOTED)
+                        ),
                     );
                     return Ok(());
                 }
@@ -285,13 +292,16 @@ impl State<'_> {
                 Ok(())
             }
             other if IGNORED_WITH_VALUE.contains(&other) || IGNORED_FLAGS.contains(&other) => {
-                self.note(Some(origin), format!("option {other} is ignored by assay"));
+                self.note(
+                    Some(origin),
+                    format!("option {} is ignored by assay", excerpt(other, QUOTED)),
+                );
                 Ok(())
             }
             other => Err(InputError::invalid(
                 &origin.file,
                 origin.line,
-                format!("unknown option {other}"),
+                format!("unknown option {}", excerpt(other, QUOTED)),
             )),
         }
     }
@@ -368,7 +378,7 @@ fn split_hashes(line: &str, origin: &Origin) -> Result<(String, Vec<Hash>), Inpu
                 InputError::invalid(
                     &origin.file,
                     origin.line,
-                    format!("malformed --hash `{value}`"),
+                    format!("malformed --hash `{}`", excerpt(&value, QUOTED)),
                 )
             })?;
             hashes.push(hash);
@@ -408,7 +418,13 @@ fn requirement_line(
     if !reqline::is_url(&spec)
         && let Some((head, url)) = reqline::split_direct_reference(&spec)
     {
-        let req = reqline::parse_pep508(&head).map_err(|e| invalid(format!("{e}: `{spec}`")))?;
+        let req = reqline::parse_pep508(&head).map_err(|e| {
+            invalid(format!(
+                "{}: `{}`",
+                excerpt(&e, MESSAGE),
+                excerpt(&spec, QUOTED)
+            ))
+        })?;
         let source = match reqline::url_source(&url, base_dir) {
             Source::LocalPath(p) if editable => Source::Editable(p),
             other => other,
@@ -446,7 +462,8 @@ fn requirement_line(
         };
         let name = reqline::infer_name(location, local).ok_or_else(|| {
             invalid(format!(
-                "cannot tell the package name of `{location}`: add `#egg=name` or use `name @ url`"
+                "cannot tell the package name of `{}`: add `#egg=name` or use `name @ url`",
+                excerpt(location, QUOTED)
             ))
         })?;
         let mut text = name;
@@ -457,7 +474,13 @@ fn requirement_line(
             text.push_str(" ; ");
             text.push_str(marker);
         }
-        let req = reqline::parse_pep508(&text).map_err(|e| invalid(format!("{e}: `{spec}`")))?;
+        let req = reqline::parse_pep508(&text).map_err(|e| {
+            invalid(format!(
+                "{}: `{}`",
+                excerpt(&e, MESSAGE),
+                excerpt(&spec, QUOTED)
+            ))
+        })?;
         return Ok(Requirement {
             req,
             hashes,
@@ -465,7 +488,13 @@ fn requirement_line(
             source,
         });
     }
-    let req = reqline::parse_pep508(&spec).map_err(|e| invalid(format!("{e}: `{spec}`")))?;
+    let req = reqline::parse_pep508(&spec).map_err(|e| {
+        invalid(format!(
+            "{}: `{}`",
+            excerpt(&e, MESSAGE),
+            excerpt(&spec, QUOTED)
+        ))
+    })?;
     Ok(Requirement {
         req,
         hashes,

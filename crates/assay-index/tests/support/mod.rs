@@ -29,6 +29,11 @@ pub struct Reply {
     pub delay: Duration,
     /// Send only this many body bytes (with the full Content-Length), then close.
     pub truncate_to: Option<usize>,
+    /// Send the body one byte at a time, waiting this long before each (a
+    /// slowloris server).
+    pub drip: Option<Duration>,
+    /// Send no Content-Length: the body ends when the connection closes.
+    pub no_length: bool,
 }
 
 impl Reply {
@@ -39,6 +44,8 @@ impl Reply {
             body: body.into(),
             delay: Duration::ZERO,
             truncate_to: None,
+            drip: None,
+            no_length: false,
         }
     }
 
@@ -188,11 +195,10 @@ fn respond(mut conn: TcpStream, req: Request, handler: &Handler, hits: &Mutex<Ve
     hits.lock().expect("hits").push(req.clone());
     let reply = handler(&req);
     std::thread::sleep(reply.delay);
-    let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
+    let mut head = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", reply.status);
+    if !reply.no_length {
+        head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+    }
     for (k, v) in &reply.headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -202,7 +208,19 @@ fn respond(mut conn: TcpStream, req: Request, handler: &Handler, hits: &Mutex<Ve
         None => &reply.body[..],
     };
     let _ = conn.write_all(head.as_bytes());
-    let _ = conn.write_all(body);
+    match reply.drip {
+        Some(pause) => {
+            for byte in body.chunks(1) {
+                std::thread::sleep(pause);
+                if conn.write_all(byte).and_then(|()| conn.flush()).is_err() {
+                    return;
+                }
+            }
+        }
+        None => {
+            let _ = conn.write_all(body);
+        }
+    }
     let _ = conn.flush();
     let _ = conn.shutdown(std::net::Shutdown::Both);
 }

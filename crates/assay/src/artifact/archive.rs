@@ -6,17 +6,13 @@
 //! central directory (or, when that is broken, their local headers). Every
 //! entry goes through the shared rules of [`super::entries`].
 
-use std::cell::Cell;
-use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::path::Path;
-use std::rc::Rc;
-
-use sha2::{Digest, Sha256};
-use zip::read::ZipFile;
-use zip::result::ZipError;
 
 use super::entries::{Collector, Entry, EntryType, LimitHit, Step, check_ratio};
+use super::zip_directory;
 use super::{ArtifactError, ArtifactKind, ContainerFormat, Limits, Package};
+use sha2::{Digest, Sha256};
 
 /// Memory liblzma may use to decode one xz stream. Presets up to `xz -9`
 /// need 65 MiB; a header may ask for gigabytes.
@@ -34,11 +30,36 @@ const S_IFIFO: u32 = 0o010_000;
 const S_IFSOCK: u32 = 0o140_000;
 
 /// Reads an archive file from disk.
+/// Only regular files are read: a FIFO or a terminal would block, and the
+/// files of `/proc`, `/sys` and `/dev` are no artifacts (and hold secrets).
 pub(super) fn open(path: &Path, limits: &Limits) -> Result<Package, ArtifactError> {
-    let data = std::fs::read(path).map_err(|source| ArtifactError::Io {
+    let io = |source| ArtifactError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let refuse = |what: &str| io(io::Error::new(io::ErrorKind::InvalidInput, what.to_owned()));
+    let real = std::fs::canonicalize(path).map_err(io)?;
+    // Checked on the name as given too: `/proc/self/fd/1` resolves to
+    // whatever standard output is.
+    if ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| real.starts_with(p) || path.starts_with(p))
+    {
+        return Err(refuse(
+            "a file of /proc, /sys or /dev is never read as an artifact",
+        ));
+    }
+    // Checked before opening: opening a FIFO blocks until a writer comes.
+    if !std::fs::metadata(&real).map_err(io)?.is_file() {
+        return Err(refuse("not a regular file"));
+    }
+    let file = std::fs::File::open(&real).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(refuse("not a regular file"));
+    }
+    let mut data = Vec::with_capacity(meta.len().min(1 << 30) as usize);
+    file.take(meta.len()).read_to_end(&mut data).map_err(io)?;
     open_bytes(path, data, limits)
 }
 
@@ -335,7 +356,7 @@ struct ZipTotals {
 /// the entry and to the archive so far. A compressed size is never taken as
 /// larger than the archive itself (entries can overlap, or lie).
 struct ZipMeter<'a, R> {
-    inner: &'a mut R,
+    inner: R,
     limits: &'a Limits,
     totals: &'a mut ZipTotals,
     compressed: u64,
@@ -361,15 +382,12 @@ impl<R: Read> Read for ZipMeter<'_, R> {
     }
 }
 
-/// Reads a zip archive. `Err` means nothing could be read.
+/// Reads a zip archive as pip would (its central directory, as CPython's
+/// `zipfile` reads it), then the entries only local headers hold. `Err`
+/// means nothing could be read.
 fn read_zip(data: &[u8], limits: &Limits, collector: &mut Collector<'_>) -> Result<(), String> {
-    let budget = Rc::new(Cell::new(zip_read_budget(data.len())));
-    let reader = BudgetReader {
-        inner: Cursor::new(data),
-        left: Rc::clone(&budget),
-    };
-    let mut archive = match zip::ZipArchive::new(reader) {
-        Ok(archive) => archive,
+    let directory = match zip_directory::read_central_directory(data, limits.max_entries) {
+        Ok(directory) => directory,
         Err(error) => return read_zip_local_headers(data, limits, collector, &error),
     };
     let mut totals = ZipTotals {
@@ -377,77 +395,36 @@ fn read_zip(data: &[u8], limits: &Limits, collector: &mut Collector<'_>) -> Resu
         compressed: 0,
         produced: 0,
     };
-    for index in 0..archive.len() {
-        let name = archive.name_for_index(index).unwrap_or_default().to_owned();
-        let step = match archive.by_index(index) {
-            Ok(mut file) => add_zip_entry(&mut file, &mut totals, limits, collector),
-            Err(error) => {
-                let reason = match error {
-                    ZipError::UnsupportedArchive(why) if why == ZipError::PASSWORD_REQUIRED => {
-                        "encrypted entry".to_owned()
-                    }
-                    error => zip_error_text(&error),
-                };
-                let item = Entry {
-                    raw_name: &name,
-                    kind: EntryType::Unreadable(reason),
-                    declared_size: 0,
-                    mode: None,
-                };
-                collector.add(item, &mut io::empty())
-            }
-        };
-        if zip_step(collector, step).is_break() {
-            break;
+    let found = directory.entries.len() as u64;
+    if !directory.more && found != directory.declared_count {
+        collector.disagreement(
+            "(end of central directory)",
+            format!(
+                "the end record declares {} entries but the central directory holds {found}: \
+                 Python's zipfile reads every record, readers that trust the count read {}",
+                directory.declared_count, directory.declared_count
+            ),
+        );
+    }
+    let mut covered = vec![directory.span];
+    for entry in &directory.entries {
+        covered.push(zip_directory::entry_span(data, entry));
+        if add_zip_entry(data, entry, &mut totals, limits, collector).is_break() {
+            return Ok(());
         }
-        if budget.get() == 0 {
-            collector.limit_hit(&budget_exhausted(data.len()));
-            break;
+    }
+    for entry in zip_directory::local_only_entries(data, &covered, limits.max_entries) {
+        collector.disagreement(
+            &shown_name(&entry.stored_name),
+            "a local header that the central directory does not list: pip does not see \
+             this entry, readers that stream local headers do; it is scanned"
+                .to_owned(),
+        );
+        if add_zip_entry(data, &entry, &mut totals, limits, collector).is_break() {
+            return Ok(());
         }
     }
     Ok(())
-}
-
-/// Raw bytes the zip crate may read from an archive of `len` bytes: enough
-/// to find the central directory, read it and every entry a few times over.
-fn zip_read_budget(len: usize) -> u64 {
-    (len as u64).saturating_mul(4).saturating_add(1024 * 1024)
-}
-
-fn budget_exhausted(len: usize) -> LimitHit {
-    LimitHit(format!(
-        "zip reader work limit: read {} bytes from a {len}-byte archive \
-         (overlapping entries or a hostile central directory)",
-        zip_read_budget(len)
-    ))
-}
-
-/// Bounds the raw bytes the zip crate reads. On a hostile archive its
-/// search for the central directory is quadratic (every fake
-/// end-of-central-directory record restarts a scan), and overlapping entries
-/// make it read the same bytes again and again.
-struct BudgetReader<'a> {
-    inner: Cursor<&'a [u8]>,
-    left: Rc<Cell<u64>>,
-}
-
-impl Read for BudgetReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.left.get();
-        if left == 0 {
-            let len = self.inner.get_ref().len();
-            return Err(budget_exhausted(len).into_io());
-        }
-        let n = self.inner.read(buf)?;
-        self.left.set(left.saturating_sub(n as u64));
-        Ok(n)
-    }
-}
-
-impl Seek for BudgetReader<'_> {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        self.inner.seek(pos)
-    }
 }
 
 /// Reads entries from their local headers, front to back, when the central
@@ -456,55 +433,33 @@ fn read_zip_local_headers(
     data: &[u8],
     limits: &Limits,
     collector: &mut Collector<'_>,
-    central_error: &ZipError,
+    central_error: &str,
 ) -> Result<(), String> {
-    let mut reader = data;
+    let entries = zip_directory::local_only_entries(data, &[], limits.max_entries);
+    if entries.is_empty() {
+        return Err(central_error.to_owned());
+    }
     let mut totals = ZipTotals {
         archive_len: data.len() as u64,
         compressed: 0,
         produced: 0,
     };
-    let mut read = 0usize;
-    let mut broken = None;
-    // A stream cut where the central directory began ends cleanly.
-    while !reader.is_empty() {
-        let step = match zip::read::read_zipfile_from_stream(&mut reader) {
-            Ok(Some(mut file)) => add_zip_entry(&mut file, &mut totals, limits, collector),
-            Ok(None) => break,
-            Err(error) => {
-                broken = Some(error);
-                break;
-            }
-        };
-        read += 1;
-        if zip_step(collector, step).is_break() {
-            break;
-        }
-    }
-    let central_error = zip_error_text(central_error);
-    if read == 0 {
-        return Err(central_error);
-    }
     collector.broken(format!(
         "zip central directory is unreadable ({central_error}); \
-         {read} entries were read from local headers"
+         {} entries were read from local headers",
+        entries.len()
     ));
-    if let Some(error) = broken {
-        collector.error(format!(
-            "zip local headers unreadable after {read} entries: {}",
-            zip_error_text(&error)
-        ));
+    for entry in &entries {
+        if add_zip_entry(data, entry, &mut totals, limits, collector).is_break() {
+            break;
+        }
     }
     Ok(())
 }
 
-/// A zip error's text, with the cause of an I/O error (which the zip
-/// crate's own text leaves out).
-fn zip_error_text(error: &ZipError) -> String {
-    match error {
-        ZipError::Io(cause) => format!("i/o error: {cause}"),
-        other => other.to_string(),
-    }
+/// A stored name as shown in reports: NUL bytes spelled `\0`.
+fn shown_name(stored: &str) -> String {
+    stored.replace('\0', "\\0")
 }
 
 /// Turns a zip entry's outcome into whether to go on: a failed read spoils
@@ -523,47 +478,87 @@ fn zip_step(collector: &mut Collector<'_>, step: Step) -> std::ops::ControlFlow<
     }
 }
 
-fn add_zip_entry<R: Read>(
-    file: &mut ZipFile<'_, R>,
+/// Reads one entry under the name `zipfile` gives it, recording where other
+/// readers would see something else (a NUL in the name, a local header
+/// with another name).
+fn add_zip_entry(
+    data: &[u8],
+    entry: &zip_directory::ZipEntry,
     totals: &mut ZipTotals,
     limits: &Limits,
     collector: &mut Collector<'_>,
-) -> Step {
-    let name = file.name().to_owned();
-    let mode = file.unix_mode();
-    let kind = match mode.map(|m| m & S_IFMT) {
-        _ if file.encrypted() => EntryType::Unreadable("encrypted entry".to_owned()),
-        Some(S_IFLNK) => EntryType::Symlink {
-            target: read_link_target(file),
-        },
-        Some(S_IFCHR) => EntryType::Special("character device"),
-        Some(S_IFBLK) => EntryType::Special("block device"),
-        Some(S_IFIFO) => EntryType::Special("FIFO"),
-        Some(S_IFSOCK) => EntryType::Special("socket"),
-        // Zip readers go by the trailing `/` alone.
-        _ if file.is_dir() => EntryType::Directory,
-        _ => EntryType::File,
+) -> std::ops::ControlFlow<()> {
+    if entry.stored_name != entry.name {
+        collector.disagreement(
+            &shown_name(&entry.stored_name),
+            format!(
+                "the name holds a NUL byte: Python's zipfile (so pip) cuts it there and \
+                 writes `{}`; other readers keep the whole name",
+                entry.name
+            ),
+        );
+    }
+    let opened = if entry.encrypted() {
+        Err("encrypted entry".to_owned())
+    } else {
+        zip_directory::open_entry(data, entry)
     };
-    let compressed = file.compressed_size();
+    let (kind, body) = match opened {
+        Ok(opened) => {
+            if let Some(local) = &opened.local_name {
+                collector.disagreement(
+                    &shown_name(&entry.stored_name),
+                    format!(
+                        "its local header names it `{}`: Python's zipfile refuses to read \
+                         it, readers that go by local headers use that name",
+                        shown_name(local)
+                    ),
+                );
+            }
+            let mut body = opened.body;
+            let kind = zip_entry_type(entry, &mut body);
+            (kind, body)
+        }
+        Err(reason) => (
+            EntryType::Unreadable(reason),
+            Box::new(io::empty()) as Box<dyn Read>,
+        ),
+    };
+    let compressed = entry.compressed_size;
     totals.compressed = totals.compressed.saturating_add(compressed);
     let item = Entry {
-        raw_name: &name,
+        raw_name: &entry.name,
         kind,
-        declared_size: file.size(),
-        mode,
+        declared_size: entry.size,
+        mode: entry.unix_mode,
     };
     let mut meter = ZipMeter {
-        inner: file,
+        inner: body,
         limits,
         totals,
         compressed,
         produced: 0,
     };
-    collector.add(item, &mut meter)
+    let step = collector.add(item, &mut meter);
+    zip_step(collector, step)
+}
+
+fn zip_entry_type(entry: &zip_directory::ZipEntry, body: &mut dyn Read) -> EntryType {
+    match entry.unix_mode.map(|m| m & S_IFMT) {
+        Some(S_IFLNK) => EntryType::Symlink {
+            target: read_link_target(body),
+        },
+        Some(S_IFCHR) => EntryType::Special("character device"),
+        Some(S_IFBLK) => EntryType::Special("block device"),
+        Some(S_IFIFO) => EntryType::Special("FIFO"),
+        Some(S_IFSOCK) => EntryType::Special("socket"),
+        _ if entry.is_dir() => EntryType::Directory,
+        _ => EntryType::File,
+    }
 }
 
 /// A zip symlink's target is its content; an unreadable one is shown empty.
-fn read_link_target(file: &mut impl Read) -> String {
+fn read_link_target(file: &mut dyn Read) -> String {
     let mut target = Vec::new();
     let _ = file.take(MAX_LINK_TARGET).read_to_end(&mut target);
     String::from_utf8_lossy(&target).into_owned()
@@ -571,7 +566,7 @@ fn read_link_target(file: &mut impl Read) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::io::{Cursor, Write};
 
     use tar::EntryType as Tar;
     use zip::write::SimpleFileOptions;
@@ -628,6 +623,7 @@ mod tests {
             max_entries: 1000,
             max_ratio: 100,
             ratio_floor_bytes: 1024 * 1024,
+            max_hashed_bytes: 16 * 1024 * 1024,
         }
     }
 
@@ -923,6 +919,107 @@ mod tests {
         assert!(package.errors[0].starts_with("zip central directory is unreadable"));
     }
 
+    /// Replaces every occurrence of `from` (a name in the local and central
+    /// headers) with `to`, of the same length.
+    fn patch(data: &mut [u8], from: &[u8], to: &[u8]) {
+        assert_eq!(from.len(), to.len());
+        let hits: Vec<usize> = memchr::memmem::find_iter(data, from).collect();
+        assert!(!hits.is_empty());
+        for at in hits {
+            data[at..at + to.len()].copy_from_slice(to);
+        }
+    }
+
+    #[test]
+    fn zip_nul_in_name_is_read_as_pip_writes_it() {
+        let mut data = zip(&[("p/setup.pyX.txt", CODE), ("p/PKG-INFO", PKG_INFO)]);
+        patch(&mut data, b"p/setup.pyX.txt", b"p/setup.py\0.txt");
+        let package = open("p-1.0.zip", data).expect("opens");
+        assert_eq!(paths(&package), ["p/setup.py", "p/PKG-INFO"]);
+        assert_eq!(package.files[0].data, CODE);
+        assert_eq!(
+            kinds(&package),
+            [("p/setup.py\\0.txt", AnomalyKind::ReaderDisagreement)]
+        );
+        assert!(package.anomalies[0].detail.contains("writes `p/setup.py`"));
+    }
+
+    #[test]
+    fn zip_duplicate_names_are_all_scanned() {
+        let mut data = zip(&[("p/a.py", b"benign"), ("p/b.py", b"evil")]);
+        patch(&mut data, b"p/b.py", b"p/a.py");
+        let package = open("p.zip", data).expect("opens");
+        assert_eq!(paths(&package), ["p/a.py", "p/a.py"]);
+        assert_eq!(package.files[1].data, b"evil");
+        assert_eq!(kinds(&package), [("p/a.py", AnomalyKind::DuplicateEntry)]);
+    }
+
+    #[test]
+    fn zip_local_header_missing_from_central_directory_is_scanned() {
+        let hidden = zip(&[("p/hidden.py", b"evil")]);
+        let central = memchr::memmem::find(&hidden, b"PK\x01\x02").expect("central");
+        let mut data = hidden[..central].to_vec();
+        data.extend(zip(&[("p/a.py", b"benign")]));
+        let package = open("p.zip", data).expect("opens");
+        assert_eq!(paths(&package), ["p/a.py", "p/hidden.py"]);
+        assert_eq!(package.files[1].data, b"evil");
+        assert_eq!(
+            kinds(&package),
+            [("p/hidden.py", AnomalyKind::ReaderDisagreement)]
+        );
+        assert!(package.errors.is_empty(), "{:?}", package.errors);
+    }
+
+    #[test]
+    fn zip_local_name_differing_from_central_is_reported() {
+        let mut data = zip(&[("p/a.py", b"x")]);
+        // Only the local header (the first occurrence) gets the other name.
+        let at = memchr::memmem::find(&data, b"p/a.py").expect("local name");
+        data[at + 2] = b'z';
+        let package = open("p.zip", data).expect("opens");
+        assert_eq!(paths(&package), ["p/a.py"]);
+        assert_eq!(
+            kinds(&package),
+            [("p/a.py", AnomalyKind::ReaderDisagreement)]
+        );
+        assert!(package.anomalies[0].detail.contains("`p/z.py`"));
+    }
+
+    #[test]
+    fn zip_wrong_entry_count_is_reported() {
+        let mut data = zip(&[("a.py", b"1"), ("b.py", b"2")]);
+        let end = memchr::memmem::rfind(&data, b"PK\x05\x06").expect("end record");
+        data[end + 8..end + 12].copy_from_slice(&[1, 0, 1, 0]);
+        let package = open("p.zip", data).expect("opens");
+        assert_eq!(paths(&package), ["a.py", "b.py"]);
+        assert_eq!(
+            kinds(&package),
+            [(
+                "(end of central directory)",
+                AnomalyKind::ReaderDisagreement
+            )]
+        );
+    }
+
+    #[test]
+    fn zip_two_million_entry_directory_stops_at_max_entries() {
+        // The directory is read only up to the limit: what is listed is
+        // bounded by `max_entries`, not by the records present.
+        let names: Vec<String> = (0..50).map(|i| format!("f{i}")).collect();
+        let items: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        let data = zip(&items);
+        let directory = zip_directory::read_central_directory(&data, 3).expect("directory");
+        assert_eq!(directory.entries.len(), 4);
+        assert!(directory.more);
+        let limits = Limits {
+            max_entries: 3,
+            ..small_limits()
+        };
+        let package = open_bytes(Path::new("p.zip"), data, &limits).expect("opens");
+        assert_eq!(paths(&package), ["f0", "f1", "f2"]);
+        assert_eq!(package.errors, ["stopped reading: more than 3 entries"]);
+    }
+
     #[test]
     fn zip_many_eocd_candidates_is_bounded() {
         // Found by hand after fuzzing: thousands of end-of-central-directory
@@ -933,15 +1030,16 @@ mod tests {
             record.extend(field.to_le_bytes());
         }
         record.extend([0; 10]);
+        // The end record is now found with one search from the end.
         let data = record.repeat(256 * 1024 / 22);
-        let error = open("x.zip", data).expect_err("corrupt");
-        assert!(
-            matches!(error, ArtifactError::Corrupt { format: "zip", .. }),
-            "{error}"
-        );
-        assert!(
-            error.to_string().contains("zip reader work limit"),
-            "{error}"
+        let package = open("x.zip", data).expect("an empty directory");
+        assert!(package.files.is_empty());
+        assert_eq!(
+            kinds(&package),
+            [(
+                "(end of central directory)",
+                AnomalyKind::ReaderDisagreement
+            )]
         );
     }
 
@@ -1001,7 +1099,7 @@ mod tests {
         );
         assert!(package.anomalies[0].detail.contains("per-file limit"));
         assert!(package.anomalies[1].detail.contains("(decompression bomb)"));
-        assert_eq!(package.errors.len(), 1, "{:?}", package.errors);
+        assert_eq!(package.errors.len(), 2, "{:?}", package.errors);
     }
 
     #[test]
@@ -1015,6 +1113,33 @@ mod tests {
         assert_eq!(
             kinds(&package),
             [("demo/__init__.py", AnomalyKind::NotInRecord)]
+        );
+    }
+
+    #[test]
+    fn record_skipped_for_size_is_not_called_missing() {
+        let limits = Limits {
+            max_file_bytes: 64,
+            ..small_limits()
+        };
+        let record = format!("demo-1.0.dist-info/RECORD,,\n{}", "#".repeat(100));
+        let data = wheel(&[("demo/__init__.py", b"")], &record);
+        let package = open_bytes(Path::new(WHEEL), data, &limits).expect("opens");
+        assert!(
+            !package
+                .anomalies
+                .iter()
+                .any(|a| a.detail.contains("has no RECORD")),
+            "{:?}",
+            package.anomalies
+        );
+        assert!(
+            package
+                .errors
+                .iter()
+                .any(|e| e.contains("RECORD was not read")),
+            "{:?}",
+            package.errors
         );
     }
 
@@ -1222,7 +1347,15 @@ mod tests {
                 package.anomalies[0].detail,
                 "11 bytes exceeds the per-file limit of 10 bytes; file skipped"
             );
-            assert!(package.errors.is_empty());
+            // setup_py_skipped_for_size_is_not_fully_scanned: the skip is an
+            // error, so the status is not "fully scanned".
+            assert_eq!(
+                package.errors,
+                [
+                    "big.py: not read (over the per-file limit of 10 bytes); the artifact was \
+                  not fully scanned"
+                ]
+            );
         }
     }
 

@@ -294,7 +294,14 @@ mod tests {
                 ("d.py", AnomalyKind::LimitExceeded)
             ]
         );
-        assert_eq!(package.errors, ["stopped reading: more than 3 entries"]);
+        assert_eq!(
+            package.errors,
+            [
+                "a.py: not read (over the per-file limit of 10 bytes); the artifact was not \
+                 fully scanned",
+                "stopped reading: more than 3 entries"
+            ]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::Path;
 
+use super::folded_names::FoldedNames;
 use super::{
     AnomalyKind, ArtifactKind, ContainerFormat, EntryAnomaly, Limits, Package, PackageFile,
     metadata, record,
@@ -151,6 +152,8 @@ pub(super) struct Collector<'l> {
     errors: Vec<String>,
     /// Safe names of regular files seen, kept or not (for duplicates).
     seen: HashSet<String>,
+    /// Paths folded for case and Unicode normalisation.
+    collisions: FoldedNames,
     /// Names (raw and normalised) of entries seen but not in `files`.
     not_kept: HashSet<String>,
     entries: usize,
@@ -169,6 +172,7 @@ impl<'l> Collector<'l> {
             anomalies: Vec::new(),
             errors: Vec::new(),
             seen: HashSet::new(),
+            collisions: FoldedNames::default(),
             not_kept: HashSet::new(),
             entries: 0,
             kept_bytes: 0,
@@ -190,6 +194,15 @@ impl<'l> Collector<'l> {
     /// True while nothing has been recorded: no anomaly and no error.
     pub fn is_clean(&self) -> bool {
         self.anomalies.is_empty() && self.errors.is_empty()
+    }
+
+    /// Records an entry that installers or readers would see differently.
+    pub fn disagreement(&mut self, raw: &str, detail: String) {
+        self.anomalies.push(EntryAnomaly {
+            path: raw.to_owned(),
+            kind: AnomalyKind::ReaderDisagreement,
+            detail,
+        });
     }
 
     /// Records a problem that does not stop reading.
@@ -260,6 +273,8 @@ impl<'l> Collector<'l> {
                 "the same path appears earlier in the archive; both copies are kept and scanned \
                  (Python's tarfile and zipfile extract the last one)",
             );
+        } else if let Some((kind, detail)) = self.collisions.check(&path) {
+            self.anomaly(raw, kind, &detail);
         }
         if entry.declared_size > limits.max_file_bytes {
             return self.too_big(raw, path, Some(entry.declared_size));
@@ -325,6 +340,12 @@ impl<'l> Collector<'l> {
             None => format!("file is larger than the per-file limit of {max} bytes; file skipped"),
         };
         self.anomaly(raw, AnomalyKind::LimitExceeded, &detail);
+        // A file not read leaves the artifact not fully scanned: say so
+        // where the status is decided, not only in a finding.
+        self.errors.push(format!(
+            "{raw}: not read (over the per-file limit of {max} bytes); the artifact was not \
+             fully scanned"
+        ));
         self.skip(raw, Some(path))
     }
 
@@ -368,13 +389,7 @@ impl<'l> Collector<'l> {
                 .and_then(|meta| meta.path.strip_suffix("METADATA"))
                 .map(|dist_info| format!("{dist_info}RECORD"))
                 .and_then(|path| self.files.iter().find(|f| f.path == path))
-                .or_else(|| {
-                    self.files.iter().find(|f| {
-                        f.path
-                            .strip_suffix("/RECORD")
-                            .is_some_and(|dir| !dir.contains('/') && dir.ends_with(".dist-info"))
-                    })
-                });
+                .or_else(|| self.files.iter().find(|f| is_record_path(&f.path)));
             if let Some(file) = record_file {
                 let parsed = Record::parse(&String::from_utf8_lossy(&file.data));
                 let found = record::verify_wheel(
@@ -386,6 +401,12 @@ impl<'l> Collector<'l> {
                 );
                 self.anomalies.extend(found);
                 parsed_record = Some(parsed);
+            } else if let Some(skipped) = self.not_kept.iter().find(|p| is_record_path(p)) {
+                // A RECORD that was not read (over a limit) is not missing.
+                self.errors.push(format!(
+                    "{skipped}: the wheel's RECORD was not read, so its files were not \
+                     checked against it"
+                ));
             } else if self.complete {
                 // Every wheel tool writes a RECORD; one without it cannot be
                 // checked at all.
@@ -410,6 +431,12 @@ impl<'l> Collector<'l> {
             errors: self.errors,
         }
     }
+}
+
+/// `name.dist-info/RECORD` at the top of a wheel.
+fn is_record_path(path: &str) -> bool {
+    path.strip_suffix("/RECORD")
+        .is_some_and(|dir| !dir.contains('/') && dir.ends_with(".dist-info"))
 }
 
 #[cfg(test)]
@@ -440,6 +467,7 @@ mod tests {
         let limits = Limits {
             max_ratio: 10,
             ratio_floor_bytes: 100,
+            max_hashed_bytes: 1000,
             ..Limits::default()
         };
         assert!(check_ratio(&limits, 99, 1).is_ok());

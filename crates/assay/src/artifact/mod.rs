@@ -12,8 +12,10 @@ use serde::Serialize;
 mod archive;
 mod directory;
 mod entries;
+mod folded_names;
 pub mod metadata;
 pub mod record;
+mod zip_directory;
 
 pub use metadata::CoreMetadata;
 pub use record::Record;
@@ -65,6 +67,10 @@ pub struct Limits {
     /// Uncompressed size below which the ratio is not checked (small files
     /// of zeros compress very well and are harmless).
     pub ratio_floor_bytes: u64,
+    /// Bytes of large installed files (`--env`) read through only to check
+    /// their `RECORD` hash, per distribution. Sizes are checked before any
+    /// byte is read, so a sparse 100 GiB file costs nothing.
+    pub max_hashed_bytes: u64,
 }
 
 impl Default for Limits {
@@ -75,6 +81,7 @@ impl Default for Limits {
             max_entries: 100_000,
             max_ratio: 200,
             ratio_floor_bytes: 16 * 1024 * 1024,
+            max_hashed_bytes: 2 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -187,6 +194,14 @@ pub enum AnomalyKind {
     MissingFromArchive,
     /// The same path appears twice in the archive.
     DuplicateEntry,
+    /// Installers or archive readers would see this entry differently: a
+    /// NUL in a zip name, a zip entry only in a local header, a local name
+    /// that differs from the central one, a wrong entry count, names that
+    /// collide once Unicode normalisation is applied (docs/archives.md).
+    ReaderDisagreement,
+    /// Two names that differ only by case: one overwrites the other on
+    /// case-insensitive file systems.
+    CaseCollision,
     /// A file in site-packages that no installed distribution lists.
     Unowned,
     /// A path an installed distribution lists, or a symbolic link in an

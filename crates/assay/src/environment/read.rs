@@ -247,6 +247,8 @@ struct Reader<'a> {
     total: u64,
     /// Bytes of the files read (streamed files count in full).
     size: u64,
+    /// Bytes streamed through to hash them, bounded by `max_hashed_bytes`.
+    streamed: u64,
     stopped: bool,
 }
 
@@ -261,6 +263,7 @@ impl<'a> Reader<'a> {
             entries: 0,
             total: 0,
             size: 0,
+            streamed: 0,
             stopped: false,
         }
     }
@@ -301,12 +304,35 @@ impl<'a> Reader<'a> {
         let located = locate_inside(&listed.path, self.canonical_prefix);
         let read = match located {
             Ok((real, size)) if size > STREAM_ABOVE && !is_source(&listed.display) => {
-                let algorithm = listed.hash.as_deref().and_then(|h| h.split_once('='));
+                // The size is checked before anything is read: a sparse file
+                // can claim 100 GiB and cost nothing to make.
+                let within = self.streamed.saturating_add(size) <= self.limits.max_hashed_bytes;
+                let algorithm = listed
+                    .hash
+                    .as_deref()
+                    .and_then(|h| h.split_once('='))
+                    .filter(|_| within);
+                if within {
+                    self.streamed += size;
+                } else {
+                    self.anomaly(
+                        listed.display.clone(),
+                        AnomalyKind::LimitExceeded,
+                        format!(
+                            "{size} bytes: more than the {} bytes hashed per distribution; \
+                             only its first {KEPT_HEAD} bytes were read and its RECORD hash \
+                             was not checked",
+                            self.limits.max_hashed_bytes
+                        ),
+                    );
+                }
                 match stream(&real, algorithm.map(|(a, _)| a)) {
                     // A script without a `.py` name is analysed: read whole.
                     Ok(streamed) if streamed.head.starts_with(b"#!") => {
                         read_all(&real, size, max).map(|data| hashed(listed, data))
                     }
+                    // Unhashed, only the head was read: the size is the measured one.
+                    Ok(streamed) if !within => Ok((streamed.head, size, None)),
                     Ok(streamed) => Ok((streamed.head, streamed.size, streamed.hash)),
                     Err(error) => Err(ReadProblem::Io(error)),
                 }

@@ -10,7 +10,12 @@ declare_rule! {
     /// Entries with absolute names (`/etc/cron.d/x`, `C:\…`), names that
     /// climb out with `..`, symbolic and hard links, device and FIFO entries,
     /// and names that appear twice. assay never follows or extracts them; it
-    /// reports them.
+    /// reports them. It also reports every entry that installers and archive
+    /// readers would see differently (docs/archives.md): a zip name with a
+    /// NUL byte (pip cuts it there, so `setup.py\0.txt` is installed as
+    /// `setup.py`), a zip entry only in a local header, a local name that
+    /// differs from the central one, an end record whose count is wrong, and
+    /// names that collide once case or Unicode normalisation is ignored.
     ///
     /// ## Why it matters
     /// Tools that unpack archives naively write such entries wherever they
@@ -52,6 +57,8 @@ impl Rule for UnsafeEntry {
             HardLink,
             SpecialFile,
             DuplicateEntry,
+            ReaderDisagreement,
+            CaseCollision,
         ];
         for a in anomalies_of(facts, &kinds) {
             let (what, severity) = match a.kind {
@@ -66,6 +73,14 @@ impl Rule for UnsafeEntry {
                 Symlink => ("symbolic link", Severity::Low),
                 HardLink => ("hard link", Severity::Low),
                 SpecialFile => ("device or special file", Severity::High),
+                ReaderDisagreement => (
+                    "entry that pip and other archive readers see differently",
+                    Severity::High,
+                ),
+                CaseCollision => (
+                    "entry names that collide on case-insensitive file systems",
+                    Severity::Low,
+                ),
                 _ => ("entry name that appears twice", Severity::Medium),
             };
             out.push(anomaly_finding(&Self::META, a, what, severity));
