@@ -181,7 +181,7 @@ impl Gate {
     pub fn new(client: Client, limits: Limits, policy: Policy, hide_blocked: bool) -> Gate {
         Gate {
             client,
-            scanner: Scanner::new().limits(limits.clone()),
+            scanner: Scanner::new().limits(limits),
             limits,
             policy,
             hide_blocked,

@@ -181,7 +181,7 @@ impl Policy {
     /// Is `project` on the deny list?
     pub fn denies(&self, project: &str) -> bool {
         let name = normalize_name(project);
-        self.deny.iter().any(|d| *d == name)
+        self.deny.contains(&name)
     }
 
     /// Judges a scanned artifact: suppressions first, then the verdict of
