@@ -259,3 +259,130 @@ fn strongest_rules(findings: &[Finding]) -> String {
     }
     named.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use assay::Location;
+
+    fn finding(rule: &'static str, slug: &'static str, severity: Severity) -> Finding {
+        Finding {
+            rule,
+            slug,
+            severity,
+            message: "found".to_owned(),
+            location: Location::file("demo-1.0/setup.py"),
+            context: None,
+            excerpt: None,
+            decoded: None,
+        }
+    }
+
+    fn report(findings: Vec<Finding>) -> ArtifactReport {
+        let mut report =
+            ArtifactReport::unreadable(std::path::Path::new("demo-1.0.tar.gz"), String::new());
+        report.errors.clear();
+        report.verdict = Some(assay::verdict::judge(&findings));
+        report.findings = findings;
+        report
+    }
+
+    const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    fn subject() -> Subject<'static> {
+        Subject {
+            project: Some("Demo"),
+            version: Some("1.0"),
+            sha256: Some(SHA),
+        }
+    }
+
+    #[test]
+    fn the_threshold_decides_and_the_reason_names_the_rules() {
+        let malicious = report(vec![
+            finding("AY104", "exec-decoded-payload", Severity::Critical),
+            finding("AY101", "install-time-execution", Severity::Medium),
+        ]);
+        let judged = Policy::default().judge(&subject(), &malicious);
+        assert_eq!(judged.label, Some(VerdictLabel::Malicious));
+        assert_eq!(
+            judged.blocked.as_deref(),
+            Some("malicious (AY104 exec-decoded-payload, AY101 install-time-execution)")
+        );
+        let lenient = Policy {
+            fail_on: None,
+            ..Policy::default()
+        };
+        assert_eq!(lenient.judge(&subject(), &malicious).blocked, None);
+        let clean = report(vec![finding(
+            "AY101",
+            "install-time-execution",
+            Severity::Low,
+        )]);
+        assert_eq!(Policy::default().judge(&subject(), &clean).blocked, None);
+    }
+
+    #[test]
+    fn ignore_entries_suppress_only_what_they_match() {
+        let malicious = report(vec![finding(
+            "AY104",
+            "exec-decoded-payload",
+            Severity::Critical,
+        )]);
+        let with = |entry: Ignore| Policy {
+            ignore: vec![entry],
+            ..Policy::default()
+        };
+        let by_hash = Ignore::new(
+            Some("demo"),
+            Some(">=1,<2"),
+            Some("setup.py"),
+            Some("AY104"),
+            Some(SHA),
+            "reviewed",
+        )
+        .expect("valid");
+        let judged = with(by_hash).judge(&subject(), &malicious);
+        assert_eq!(judged.blocked, None);
+        assert_eq!(judged.label, Some(VerdictLabel::Clean));
+        assert_eq!(judged.suppressed, vec![(0, "reviewed".to_owned())]);
+        for entry in [
+            Ignore::new(None, None, None, None, Some(&"0".repeat(64)), "other file"),
+            Ignore::new(Some("other"), None, None, None, None, "other project"),
+            Ignore::new(None, Some("2.0"), None, None, None, "other version"),
+            Ignore::new(None, None, None, Some("AY301"), None, "other rule"),
+            Ignore::new(None, None, Some("x/setup.py"), None, None, "other path"),
+        ] {
+            let entry = entry.expect("valid");
+            let judged = with(entry.clone()).judge(&subject(), &malicious);
+            assert!(judged.blocked.is_some(), "{entry:?}");
+            assert!(judged.suppressed.is_empty(), "{entry:?}");
+        }
+    }
+
+    #[test]
+    fn unscannable_files_and_denied_names_are_blocked() {
+        let unreadable =
+            ArtifactReport::unreadable(std::path::Path::new("x.whl"), "bad zip".to_owned());
+        let judged = Policy::default().judge(&subject(), &unreadable);
+        assert_eq!(
+            judged.blocked.as_deref(),
+            Some("could not be fully scanned (bad zip)")
+        );
+        let open = Policy {
+            allow_unscannable: true,
+            ..Policy::default()
+        };
+        assert_eq!(open.judge(&subject(), &unreadable).blocked, None);
+        let deny = Policy {
+            deny: vec!["demo".to_owned()],
+            ..Policy::default()
+        };
+        let clean = report(Vec::new());
+        assert!(deny.denies("DEMO"));
+        assert_eq!(
+            deny.judge(&subject(), &clean).blocked.as_deref(),
+            Some("the project is on the deny list")
+        );
+    }
+}
