@@ -50,6 +50,11 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Manage the download and scan-result cache.
     Cache(CacheArgs),
+    /// Serve a package index that scans every file before a client gets it.
+    Proxy(Box<crate::proxy::ProxyArgs>),
+    /// Run pip, uv or pdm with every download scanned first (through a
+    /// private proxy).
+    Install(Box<crate::install::InstallArgs>),
 }
 
 #[derive(Debug, Args)]

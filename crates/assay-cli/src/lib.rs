@@ -10,8 +10,10 @@ use clap::Parser;
 use owo_colors::OwoColorize;
 
 mod args;
+mod install;
 mod output;
 mod progress;
+mod proxy;
 mod python_version;
 mod remote;
 mod result_cache;
@@ -70,6 +72,11 @@ where
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
         Command::Cache(args) => remote::cache_command(args),
+        Command::Proxy(args) => proxy::run(args),
+        Command::Install(args) => match install::run(args) {
+            Ok(code) => return code,
+            Err(error) => Err(error),
+        },
     };
     match outcome {
         Ok(status) => status.into(),

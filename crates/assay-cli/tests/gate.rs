@@ -1,0 +1,576 @@
+//! The scanning proxy and `assay install` with real clients (pip and uv
+//! from the test venv) and a real index server (pypiserver) upstream.
+//!
+//! Every malicious fixture is built in memory from strings and only ever
+//! reaches pypiserver's temporary folder; the gate must keep it from the
+//! installers. The "malicious" payloads are harmless (they would write a
+//! marker file), and the tests check that they never ran.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use assert_cmd::prelude::*;
+use serde_json::Value;
+use support::proxy::{Fault, FaultProxy};
+use support::{Dist, IndexServer, sha256_hex, tidy};
+
+/// The test venv's `bin` folder (pypi-server, python, uv live there).
+fn venv_bin() -> PathBuf {
+    let server = std::env::var_os("ASSAY_TEST_PYPI_SERVER")
+        .map(PathBuf::from)
+        .expect("run the tests with scripts/test.sh: it installs pypiserver, pip and uv");
+    server.parent().expect("bin folder").to_owned()
+}
+
+fn front() -> Dist<'static> {
+    Dist {
+        name: "front",
+        version: "1.0",
+        requires: &["tidy"],
+        files: &[("front/__init__.py", "from tidy import tidy\n")],
+    }
+}
+
+/// A harmless "payload": writes `marker` when run. Hidden behind base64 and
+/// exec, which is what assay must judge malicious.
+fn payload(marker: &Path) -> String {
+    use base64::Engine as _;
+    let code = format!("open({:?}, 'w').write('ran')", marker.display().to_string());
+    base64::engine::general_purpose::STANDARD.encode(code)
+}
+
+/// An sdist whose setup.py would write `marker` when built.
+fn evil_sdist(marker: &Path) -> (String, Vec<u8>) {
+    let setup = format!(
+        "import base64\nfrom setuptools import setup\nexec(base64.b64decode(\"{}\"))  # </pre><script>alert(1)</script>\nsetup(name='evil', version='1.0')\n",
+        payload(marker)
+    );
+    Dist {
+        name: "evil",
+        version: "1.0",
+        requires: &[],
+        files: &[("setup.py", setup.as_str())],
+    }
+    .sdist()
+}
+
+/// A wheel whose `.pth` file would write `marker` at every interpreter start.
+fn pth_wheel(marker: &Path) -> (String, Vec<u8>) {
+    let pth = format!(
+        "import base64; exec(base64.b64decode(\"{}\"))\n",
+        payload(marker)
+    );
+    Dist {
+        name: "pthpkg",
+        version: "1.0",
+        requires: &[],
+        files: &[
+            ("pthpkg_hook.pth", pth.as_str()),
+            ("pthpkg/__init__.py", "VERSION = '1.0'\n"),
+        ],
+    }
+    .wheel()
+}
+
+/// `assay` with no index, proxy or pip setting from the environment.
+fn assay() -> Command {
+    let mut cmd = Command::cargo_bin("assay").expect("binary");
+    for var in [
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "UV_DEFAULT_INDEX",
+        "UV_INDEX_URL",
+        "UV_INDEX",
+        "UV_EXTRA_INDEX_URL",
+        "PIP_RETRIES",
+        "PIP_TIMEOUT",
+        "PIP_DEFAULT_TIMEOUT",
+        "PIP_PROXY",
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// A running `assay proxy`, its log collected.
+struct Proxy {
+    child: Child,
+    root: String,
+    log: Arc<Mutex<String>>,
+    _cache: tempfile::TempDir,
+}
+
+impl Proxy {
+    fn start(upstream: &str, extra: &[&str]) -> Proxy {
+        let cache = tempfile::tempdir().expect("tempdir");
+        let mut child = assay()
+            .args(["proxy", "--listen", "127.0.0.1:0", "--upstream", upstream])
+            .args(["--retries", "0", "--timeout", "2", "--cache-dir"])
+            .arg(cache.path())
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start assay proxy");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let first = lines.next().expect("a first line").expect("text");
+        let root = first
+            .split_whitespace()
+            .find_map(|w| w.strip_suffix("/simple/"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .to_owned();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut log = sink.lock().expect("log");
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Proxy {
+            child,
+            root,
+            log,
+            _cache: cache,
+        }
+    }
+
+    fn index_url(&self) -> String {
+        format!("{}/simple/", self.root)
+    }
+
+    fn get(&self, path: &str) -> Reply {
+        get(&format!("{}{path}", self.root), None)
+    }
+
+    fn stats(&self) -> Value {
+        serde_json::from_slice(&self.get("/_assay/stats").body).expect("stats JSON")
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Reply {
+    status: u16,
+    reason: String,
+    headers: String,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A plain HTTP/1.0 GET (the connection closes after the answer).
+fn get(url: &str, accept: Option<&str>) -> Reply {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_at(rest.find('/').expect("path"));
+    let mut stream = TcpStream::connect(host).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .expect("timeout");
+    let accept = accept
+        .map(|a| format!("Accept: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {host}\r\n{accept}\r\n"
+    )
+    .expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status_line = head.lines().next().expect("status line");
+    let mut parts = status_line.splitn(3, ' ');
+    parts.next();
+    let status = parts.next().expect("status").parse().expect("number");
+    Reply {
+        status,
+        reason: parts.next().unwrap_or("").to_owned(),
+        headers: head,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+fn output_text(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn pip_install(index_url: &str, target: &Path, what: &str) -> Output {
+    Command::new(venv_bin().join("python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "--index-url",
+            index_url,
+        ])
+        .arg("--target")
+        .arg(target)
+        .arg(what)
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("PIP_FIND_LINKS")
+        .output()
+        .expect("run pip")
+}
+
+#[test]
+fn pip_installs_a_clean_project_with_its_dependency_through_the_proxy() {
+    let server = IndexServer::start(&[front().wheel(), tidy().wheel(), tidy().sdist()]);
+    let proxy = Proxy::start(&server.index_url(), &[]);
+    let target = tempfile::tempdir().expect("tempdir");
+    let output = pip_install(&proxy.index_url(), target.path(), "front");
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert!(target.path().join("front/__init__.py").is_file());
+    assert!(target.path().join("tidy/__init__.py").is_file());
+    let stats = proxy.stats();
+    assert_eq!(stats["scans"], 2, "{stats}");
+    assert_eq!(stats["blocked"], 0, "{stats}");
+    assert!(proxy.log.lock().expect("log").contains("served  front-1.0"));
+}
+
+#[test]
+fn project_pages_point_at_the_proxy_and_keep_the_upstream_facts() {
+    let server = IndexServer::start(&[tidy().wheel()]);
+    let proxy = Proxy::start(&server.index_url(), &[]);
+    let json = get(
+        &format!("{}/simple/Tidy/", proxy.root),
+        Some(assay_index_accept()),
+    );
+    assert_eq!(json.status, 200, "{}", json.text());
+    assert!(json.headers.contains("application/vnd.pypi.simple.v1+json"));
+    let page: Value = serde_json::from_slice(&json.body).expect("JSON page");
+    let file = &page["files"][0];
+    let (name, bytes) = tidy().wheel();
+    assert_eq!(file["filename"], name);
+    assert_eq!(file["url"], format!("../../files/tidy/{name}"));
+    assert_eq!(file["hashes"]["sha256"], sha256_hex(&bytes));
+    let html = get(&format!("{}/simple/tidy/", proxy.root), None);
+    assert!(html.headers.contains("text/html"));
+    assert!(html.text().contains(&format!(
+        "href=\"../../files/tidy/{name}#sha256={}\"",
+        sha256_hex(&bytes)
+    )));
+    assert!(!html.text().contains(&server.root));
+    let unknown = proxy.get("/simple/nothing-here/");
+    assert_eq!(unknown.status, 404);
+}
+
+fn assay_index_accept() -> &'static str {
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+}
+
+#[test]
+fn an_sdist_that_would_run_code_at_build_time_is_blocked_before_pip_builds_it() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let marker = work.path().join("marker");
+    let server = IndexServer::start(&[evil_sdist(&marker)]);
+    let target = work.path().join("target");
+    let cache = work.path().join("cache");
+    let output = assay()
+        .args(["install", "--index-url", &server.index_url(), "--cache-dir"])
+        .arg(&cache)
+        .arg("--")
+        .arg(venv_bin().join("python"))
+        .args(["-m", "pip", "install", "--target"])
+        .arg(&target)
+        .arg("evil")
+        .output()
+        .expect("run assay install");
+    let text = output_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("assay blocked 1 file"), "{text}");
+    assert!(
+        text.contains("evil-1.0.tar.gz (evil): malicious (AY"),
+        "{text}"
+    );
+    // pip printed the reason phrase of the 403.
+    assert!(text.contains("blocked by assay: malicious"), "{text}");
+    assert!(!marker.exists(), "the build ran: {text}");
+    assert!(!target.join("evil").exists());
+}
+
+#[test]
+fn uv_installs_clean_files_and_is_refused_a_wheel_with_a_malicious_pth() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let marker = work.path().join("marker");
+    let server = IndexServer::start(&[front().wheel(), tidy().wheel(), pth_wheel(&marker)]);
+    let uv = |what: &str, target: &Path| {
+        assay()
+            .args([
+                "install",
+                "--with",
+                "uv",
+                "--index-url",
+                &server.index_url(),
+                "--cache-dir",
+            ])
+            .arg(work.path().join("cache"))
+            .args(["--", "pip", "install", "--python"])
+            .arg(venv_bin().join("python"))
+            .arg("--target")
+            .arg(target)
+            .arg(what)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    venv_bin().display(),
+                    std::env::var("PATH").unwrap_or_default()
+                ),
+            )
+            .output()
+            .expect("run assay install --with uv")
+    };
+    let clean = work.path().join("clean");
+    let output = uv("front", &clean);
+    assert!(output.status.success(), "{}", output_text(&output));
+    assert!(clean.join("tidy/__init__.py").is_file());
+
+    let evil = work.path().join("evil");
+    let output = uv("pthpkg", &evil);
+    let text = output_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("pthpkg-1.0-py3-none-any.whl (pthpkg): malicious"),
+        "{text}"
+    );
+    assert!(!evil.join("pthpkg_hook.pth").exists());
+    assert!(!marker.exists());
+}
+
+#[test]
+fn a_refusal_has_a_report_page_with_the_hostile_text_escaped() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let (name, bytes) = evil_sdist(&work.path().join("marker"));
+    let server = IndexServer::start(&[(name.clone(), bytes.clone())]);
+    let proxy = Proxy::start(&server.index_url(), &[]);
+    assert_eq!(proxy.get("/simple/evil/").status, 200);
+    let refused = proxy.get(&format!("/files/evil/{name}"));
+    assert_eq!(refused.status, 403);
+    let link = format!("{}/report/{}", proxy.root, sha256_hex(&bytes));
+    assert!(
+        refused
+            .reason
+            .starts_with("blocked by assay: malicious (AY104"),
+        "{}",
+        refused.reason
+    );
+    assert!(
+        refused.reason.ends_with(&format!(", see {link}")),
+        "{}",
+        refused.reason
+    );
+    assert_eq!(refused.text().trim_end(), refused.reason);
+    let page = get(&link, None);
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("Blocked by assay"), "{html}");
+    assert!(html.contains("AY104"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(
+        proxy
+            .log
+            .lock()
+            .expect("log")
+            .contains("BLOCKED evil-1.0.tar.gz")
+    );
+    let blocked: Value = serde_json::from_slice(&proxy.get("/_assay/blocked").body).expect("JSON");
+    assert_eq!(blocked[0]["filename"], name);
+}
+
+#[test]
+fn hide_blocked_drops_known_bad_files_from_pages() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let (bad, _) = pth_wheel(&work.path().join("marker"));
+    let server = IndexServer::start(&[pth_wheel(&work.path().join("marker"))]);
+    let proxy = Proxy::start(&server.index_url(), &["--hide-blocked"]);
+    assert!(proxy.get("/simple/pthpkg/").text().contains(&bad));
+    assert_eq!(proxy.get(&format!("/files/pthpkg/{bad}")).status, 403);
+    assert!(!proxy.get("/simple/pthpkg/").text().contains(&bad));
+}
+
+#[test]
+fn a_suppressed_finding_is_served_and_shown_as_suppressed() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let (name, bytes) = pth_wheel(&work.path().join("marker"));
+    let config = work.path().join("assay.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[ignore]]\npackage = \"pthpkg\"\nsha256 = \"{}\"\nreason = \"reviewed: our own start-up hook\"\n",
+            sha256_hex(&bytes)
+        ),
+    )
+    .expect("write config");
+    let server = IndexServer::start(&[(name.clone(), bytes.clone())]);
+    let proxy = Proxy::start(
+        &server.index_url(),
+        &["--config", config.to_str().expect("utf-8")],
+    );
+    assert_eq!(proxy.get("/simple/pthpkg/").status, 200);
+    let served = proxy.get(&format!("/files/pthpkg/{name}"));
+    assert_eq!(served.status, 200, "{}", served.reason);
+    assert_eq!(served.body, bytes);
+    let report = proxy.get(&format!("/report/{}", sha256_hex(&bytes))).text();
+    assert!(
+        report.contains("suppressed: reviewed: our own start-up hook"),
+        "{report}"
+    );
+    assert!(report.contains("Allowed by the policy"), "{report}");
+    // The same entry keyed on another file's hash does not match.
+    std::fs::write(
+        &config,
+        format!(
+            "[[ignore]]\npackage = \"pthpkg\"\nsha256 = \"{}\"\nreason = \"reviewed\"\n",
+            "0".repeat(64)
+        ),
+    )
+    .expect("write config");
+    let strict = Proxy::start(
+        &server.index_url(),
+        &["--config", config.to_str().expect("utf-8")],
+    );
+    assert_eq!(strict.get("/simple/pthpkg/").status, 200);
+    assert_eq!(strict.get(&format!("/files/pthpkg/{name}")).status, 403);
+}
+
+#[test]
+fn the_deny_list_blocks_a_name_without_fetching_it() {
+    let server = IndexServer::start(&[tidy().wheel()]);
+    let upstream = FaultProxy::start(&server);
+    let proxy = Proxy::start(&upstream.index_url(), &["--deny", "Tidy"]);
+    let (name, _) = tidy().wheel();
+    let refused = proxy.get(&format!("/files/tidy/{name}"));
+    assert_eq!(refused.status, 403);
+    assert!(refused.reason.contains("deny list"), "{}", refused.reason);
+    assert_eq!(upstream.hits(&format!("/packages/{name}")), 0);
+}
+
+#[test]
+fn a_tampered_upstream_file_is_refused() {
+    let server = IndexServer::start(&[tidy().wheel()]);
+    let upstream = FaultProxy::start(&server);
+    let proxy = Proxy::start(&upstream.index_url(), &[]);
+    let (name, _) = tidy().wheel();
+    upstream.always(
+        &format!("/packages/{name}"),
+        Fault::Body(
+            "application/octet-stream",
+            b"PK\x03\x04 not the published file".to_vec(),
+        ),
+    );
+    assert_eq!(proxy.get("/simple/tidy/").status, 200);
+    let refused = proxy.get(&format!("/files/tidy/{name}"));
+    assert_eq!(refused.status, 502, "{}", refused.text());
+    assert!(
+        refused.text().contains("digest mismatch"),
+        "{}",
+        refused.text()
+    );
+    assert!(!refused.text().contains("not the published file"));
+    assert_eq!(proxy.stats()["scans"], 0);
+}
+
+#[test]
+fn upstream_errors_and_timeouts_are_clean_gateway_errors() {
+    let server = IndexServer::start(&[tidy().wheel()]);
+    let upstream = FaultProxy::start(&server);
+    let proxy = Proxy::start(&upstream.index_url(), &[]);
+    upstream.times("/simple/tidy/", Fault::Status(500), 1);
+    let failed = proxy.get("/simple/tidy/");
+    assert_eq!(failed.status, 502);
+    assert!(failed.text().contains("HTTP 500"), "{}", failed.text());
+    // The next request goes upstream again and works.
+    assert_eq!(proxy.get("/simple/tidy/").status, 200);
+    let (name, bytes) = tidy().wheel();
+    upstream.times(
+        &format!("/packages/{name}"),
+        Fault::Delay(Duration::from_secs(6)),
+        1,
+    );
+    let slow = proxy.get(&format!("/files/tidy/{name}"));
+    assert_eq!(slow.status, 504, "{}", slow.text());
+    assert!(slow.text().contains("timed out"), "{}", slow.text());
+    let served = proxy.get(&format!("/files/tidy/{name}"));
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body, bytes);
+
+    // pip treats a failing project page as an empty one (it logs the 502
+    // only at debug level): it finds no version and installs nothing.
+    upstream.always("/simple/tidy/", Fault::Status(500));
+    let target = tempfile::tempdir().expect("tempdir");
+    let output = pip_install(&proxy.index_url(), target.path(), "tidy");
+    let text = output_text(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains("No matching distribution found for tidy"),
+        "{text}"
+    );
+    assert!(!target.path().join("tidy").exists());
+}
+
+#[test]
+fn twenty_clients_asking_for_one_file_get_one_fetch_and_one_scan() {
+    let server = IndexServer::start(&[tidy().wheel()]);
+    let upstream = FaultProxy::start(&server);
+    let proxy = Proxy::start(&upstream.index_url(), &[]);
+    let (name, bytes) = tidy().wheel();
+    assert_eq!(proxy.get("/simple/tidy/").status, 200);
+    let url = format!("{}/files/tidy/{name}", proxy.root);
+    let replies: Vec<Reply> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20).map(|_| s.spawn(|| get(&url, None))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("client"))
+            .collect()
+    });
+    for reply in &replies {
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.body, bytes);
+    }
+    let stats = proxy.stats();
+    assert_eq!(stats["scans"], 1, "{stats}");
+    assert_eq!(stats["served"], 20, "{stats}");
+    assert_eq!(upstream.hits(&format!("/packages/{name}")), 1);
+}
