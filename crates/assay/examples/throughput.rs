@@ -82,6 +82,7 @@ fn main() {
         anomalies: &[],
         inventory: &[],
         python: &analyses,
+        carriers: &Default::default(),
     };
     time("rules over the analysed facts, all", &|| {
         std::hint::black_box(assay::rules::check_all(&facts).len());

@@ -11,6 +11,7 @@
 //! or output formats, and reports know nothing of Python.
 
 pub mod artifact;
+pub mod carriers;
 pub mod environment;
 pub mod finding;
 pub mod python;

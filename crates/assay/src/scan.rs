@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::artifact::{self, ArtifactKind, ContainerFormat, Limits, Package};
+use crate::carriers::{self, Carriers};
 use crate::environment::{self, EnvironmentError, InstalledOrigin};
 use crate::finding::{Finding, Severity};
 use std::collections::{HashMap, HashSet};
@@ -140,6 +141,7 @@ impl Scanner {
             .collect();
         let roles = python::Roles::of(package);
         let installs = roles.installing_runs_code();
+        let carriers = Carriers::of(package);
         let mut analyses: Vec<FileAnalysis> = package
             .files
             .par_iter()
@@ -149,6 +151,28 @@ impl Scanner {
                 Some(analyze_guarded(&file.path, &file.data, role, &[], installs))
             })
             .collect();
+        // Bytecode without its source is analysed as the source it was.
+        let paths: HashSet<&str> = package.files.iter().map(|f| f.path.as_str()).collect();
+        analyses.extend(carriers::recovered::analyses(&carriers, &roles, &paths));
+        // Data files the package reads and executes are code, run in the
+        // context of their reader.
+        let executed = carriers::data_files::executed(package, &analyses);
+        analyses.extend(executed.into_iter().filter_map(|(path, role)| {
+            let file = package.files.iter().find(|f| f.path == path)?;
+            let mut analysis = analyze_guarded(&file.path, &file.data, role, &[], installs);
+            analysis
+                .notes
+                .push("analysed as Python: the package reads this file and executes it".to_owned());
+            Some(analysis)
+        }));
+        // Archives put on `sys.path` (a zip appended to an image): their
+        // modules are imported like the package's own.
+        let members = carriers::path_archives::imported_members(package, &analyses);
+        analyses.extend(
+            members
+                .into_iter()
+                .map(|m| analyze_guarded(&m.path, &m.data, m.role, &[], installs)),
+        );
         // Modules the install itself imports or runs execute at install
         // time, and functions a module calls on import run on import:
         // analyse those files again in that role.
@@ -187,6 +211,7 @@ impl Scanner {
             anomalies: &package.anomalies,
             inventory: &inventory,
             python: &analyses,
+            carriers: &carriers,
         };
         let mut findings = rules::check_all(&facts);
         // Tests, docs and examples run only when someone runs them: what
@@ -202,6 +227,8 @@ impl Scanner {
                 f.severity = f.severity.min(Severity::Medium);
             }
         }
+        let prefix = package.sdist_prefix().unwrap_or("");
+        carriers::run_points::annotate(&carriers.run_points, &analyses, prefix, &mut findings);
         findings.sort_by(|a, b| {
             (&a.location.path, a.location.line, a.rule).cmp(&(
                 &b.location.path,

@@ -35,10 +35,20 @@ pub fn decode(decoder: Decoder, input: &[u8]) -> Option<Vec<u8>> {
         }
         Decoder::Rot13 => Some(input.iter().map(|&b| rot13(b)).collect()),
         Decoder::Decrypt => None,
-        // Serialized objects cannot be turned back into source; their
-        // printable strings are what a reader can check.
-        Decoder::Marshal | Decoder::Pickle => {
-            Some(printable_strings(input, 4).join("\n").into_bytes())
+        // Code objects and pickles become the Python they amount to;
+        // other serialized objects, their printable strings.
+        Decoder::Marshal => crate::carriers::bytecode::from_marshal(input)
+            .map(|r| r.source.into_bytes())
+            .or_else(|| Some(printable_strings(input, 4).join("\n").into_bytes())),
+        Decoder::Pickle => {
+            let scan = crate::carriers::pickle::walk(input);
+            let python = crate::carriers::pickle::to_python(&scan);
+            let strings = printable_strings(input, 4).join("\n");
+            if python.is_empty() {
+                Some(strings.into_bytes())
+            } else {
+                Some(python.into_bytes())
+            }
         }
     }
 }

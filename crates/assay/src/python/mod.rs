@@ -333,7 +333,14 @@ pub fn analyze_in_artifact(
             .or_insert(*context);
         *forced = (*forced).max(*context);
     }
-    let top = role.top_level_context();
+    // `__main__.py` runs when the user runs `python -m pkg` (or a command
+    // that imports it), never because something imported the package.
+    let user_run = role == FileRole::Module && path.rsplit('/').next() == Some("__main__.py");
+    let top = if user_run {
+        ExecContext::Runtime
+    } else {
+        role.top_level_context()
+    };
     let main = if matches!(role, FileRole::SetupScript | FileRole::InstallScript) {
         ExecContext::Install
     } else {

@@ -139,6 +139,8 @@ pub struct PackageFacts<'a> {
     pub inventory: &'a [FileInfo],
     /// The semantic model of every Python source in the package.
     pub python: &'a [FileAnalysis],
+    /// Code carried outside Python source: pickles, bytecode.
+    pub carriers: &'a crate::carriers::Carriers,
 }
 
 /// A file's identity and what its bytes say it is.
@@ -263,6 +265,8 @@ pub static RULES: &[&dyn Rule] = &[
     &execution::exec_decoded::ExecDecoded,
     &execution::download_execute::DownloadExecute,
     &execution::hidden_command::HiddenCommand,
+    &execution::pickle_code_execution::PickleCodeExecution,
+    &execution::bundled_native_loaded::BundledNativeLoaded,
     &credentials::cloud_credentials::CloudCredentials,
     &credentials::app_secrets::AppSecrets,
     &exfiltration::host_data::HostData,
@@ -276,10 +280,12 @@ pub static RULES: &[&dyn Rule] = &[
     &evasion::confusable_identifier::ConfusableIdentifier,
     &evasion::silenced_errors::SilencedErrors,
     &evasion::anti_analysis::AntiAnalysis,
+    &evasion::payload_after_end_marker::PayloadAfterEndMarker,
     &packaging::unsafe_entry::UnsafeEntry,
     &packaging::native_binary::NativeBinary,
     &packaging::record_mismatch::RecordMismatch,
     &packaging::archive_bomb::ArchiveBomb,
+    &packaging::command_shadows_tool::CommandShadowsTool,
     &persistence::autostart::Autostart,
     &collection::screen_capture::ScreenCapture,
     &collection::clipboard_capture::ClipboardCapture,

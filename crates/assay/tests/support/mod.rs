@@ -16,6 +16,9 @@
 //! ### big.dat [zeros 20971520]     # that many zero bytes
 //! ### pkg/mod.py [unrecorded]      # (wheels) left out of RECORD
 //! ### pkg/mod.py [tampered]        # (wheels) RECORD has another hash
+//! ### pkg/m.pkl [hex]              # bytes written as hex (spaces, newlines and `#` comments ignored)
+//! ### pkg/m.pt [hex, zip archive/data.pkl]  # those bytes as the one member of a zip
+//! ### pkg/logo.png [after-png]     # a minimal PNG image, then the content
 //! ```
 //!
 //! A `PKG-INFO` section (sdists) or `NAME-VERSION.dist-info/METADATA`
@@ -74,6 +77,15 @@ impl Spec {
             }
             if entry.has_flag("elf") {
                 entry.data = minimal_elf();
+            }
+            if entry.has_flag("hex") {
+                entry.data = from_hex(&entry.data);
+            }
+            if let Some(member) = entry.flag_value("zip ") {
+                entry.data = zip_of(member, &entry.data);
+            }
+            if entry.has_flag("after-png") {
+                entry.data = [minimal_png(), std::mem::take(&mut entry.data)].concat();
             }
         }
         Spec { header, entries }
@@ -263,6 +275,39 @@ impl Entry {
             .find_map(|f| f.strip_prefix(prefix))
             .map(str::trim)
     }
+}
+
+/// Bytes written as hex digits; whitespace and `#` comments to the end of
+/// a line are ignored.
+pub fn from_hex(text: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(text);
+    let digits: Vec<u8> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .flat_map(|l| l.bytes().filter(u8::is_ascii_hexdigit))
+        .collect();
+    assert!(digits.len().is_multiple_of(2), "odd number of hex digits");
+    digits
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+        .collect()
+}
+
+/// A zip archive holding `data` as its one member `name`.
+pub fn zip_of(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(name, zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(data).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// A 1x1 PNG image, ending with its `IEND` chunk.
+pub fn minimal_png() -> Vec<u8> {
+    from_hex(
+        b"89504e470d0a1a0a 0000000d49484452 00000001000000010806000000 1f15c489
+          0000000a49444154 789c636000000002 000148afa471 0000000049454e44ae426082",
+    )
 }
 
 /// The smallest file that is an ELF executable by its header.

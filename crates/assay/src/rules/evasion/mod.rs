@@ -3,6 +3,7 @@ pub mod bidi_control;
 pub mod bytecode_without_source;
 pub mod confusable_identifier;
 pub mod packed_code;
+pub mod payload_after_end_marker;
 pub mod silenced_errors;
 pub(crate) mod source_text;
 pub mod unanalysable_source;

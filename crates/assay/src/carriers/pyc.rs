@@ -1,0 +1,63 @@
+//! `.pyc` headers: which CPython wrote the file, and where its code starts.
+
+use super::marshal::Layout;
+
+/// The CPython version a magic number belongs to, and the size of the
+/// header before the marshalled code.
+pub fn version_of(data: &[u8]) -> Option<PycHeader> {
+    let magic = data.get(..4)?;
+    if magic[2..] != *b"\r\n" {
+        return None;
+    }
+    let number = u16::from_le_bytes([magic[0], magic[1]]);
+    let (major, minor) = match number {
+        62191..=62211 => (2, 7),
+        3360..=3379 => (3, 6),
+        3390..=3399 => (3, 7),
+        3400..=3419 => (3, 8),
+        3420..=3429 => (3, 9),
+        3430..=3449 => (3, 10),
+        3450..=3499 => (3, 11),
+        3500..=3549 => (3, 12),
+        3550..=3599 => (3, 13),
+        3600..=3649 => (3, 14),
+        _ => return None,
+    };
+    let header = match (major, minor) {
+        (2, _) => 8,
+        (3, 6) => 12,
+        _ => 16,
+    };
+    Some(PycHeader {
+        major,
+        minor,
+        magic: number,
+        header,
+    })
+}
+
+/// What a `.pyc` header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PycHeader {
+    pub major: u8,
+    pub minor: u8,
+    /// The magic number (`3495` for 3.11).
+    pub magic: u16,
+    /// Bytes before the marshalled code object.
+    pub header: usize,
+}
+
+impl PycHeader {
+    pub fn layout(&self) -> Layout {
+        match (self.major, self.minor) {
+            (2, _) => Layout::Py27,
+            (3, 0..=7) => Layout::Py30,
+            (3, 8..=10) => Layout::Py38,
+            _ => Layout::Py311,
+        }
+    }
+
+    pub fn version(&self) -> String {
+        format!("{}.{}", self.major, self.minor)
+    }
+}
