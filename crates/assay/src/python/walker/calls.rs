@@ -8,7 +8,7 @@ use ruff_text_size::{Ranged, TextSize};
 
 use super::super::{names, taint};
 use super::{
-    MAX_FACTS, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
+    Frame, MAX_FACTS, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
 };
 
 impl<'a> Walker<'a, '_> {
@@ -36,10 +36,12 @@ impl<'a> Walker<'a, '_> {
             .chain(keywords.iter().map(|(_, v)| v))
         {
             if let Some(local) = &sym.local {
-                self.out.edges.push((self.node.clone(), local.clone()));
                 self.out
                     .edges
-                    .push((self.node.clone(), format!("{local}.__init__").into()));
+                    .push((self.frame.node.clone(), local.clone()));
+                self.out
+                    .edges
+                    .push((self.frame.node.clone(), format!("{local}.__init__").into()));
             }
         }
         if let Some(local) = &callee.local {
@@ -73,7 +75,7 @@ impl<'a> Walker<'a, '_> {
         if name.starts_with("setuptools.setup") || name.starts_with("distutils.core.setup") {
             self.force_cmdclass(call);
         }
-        let at = self.call_site.unwrap_or(call.start());
+        let at = self.frame.call_site.unwrap_or(call.start());
         if names::is_process(&name) && args.first().is_some_and(|a| a.konst.is_none()) {
             self.python_c_item(call, at);
         }
@@ -82,12 +84,12 @@ impl<'a> Walker<'a, '_> {
             self.out.calls.push(PendingCall {
                 name: name.clone(),
                 offset: at,
-                node: self.node.clone(),
+                node: self.frame.node.clone(),
                 fixed: None,
                 args,
                 keywords,
                 via: None,
-                silenced: self.silenced,
+                silenced: self.frame.silenced,
             });
         }
         result
@@ -105,7 +107,7 @@ impl<'a> Walker<'a, '_> {
         at: TextSize,
     ) -> Option<Sym> {
         const MAX_INLINE: u8 = 3;
-        if self.inlining >= MAX_INLINE
+        if self.frame.inlining >= MAX_INLINE
             || !args
                 .iter()
                 .chain(keywords.iter().map(|(_, v)| v))
@@ -128,20 +130,22 @@ impl<'a> Walker<'a, '_> {
         let mut scope = self.scopes[0].clone();
         bind_parameters(&mut scope, params, args, keywords);
         self.scopes.push(scope);
-        self.inlining += 1;
-        let outer_site = self.call_site;
-        self.call_site = outer_site.or(Some(at));
-        for stmt in assigns {
-            if let Stmt::Assign(a) = stmt
-                && let Expr::Name(target) = &a.targets[0]
-            {
-                let v = self.expr(&a.value);
-                self.bind(target.id.as_str(), v);
+        let frame = Frame {
+            inlining: self.frame.inlining + 1,
+            call_site: self.frame.call_site.or(Some(at)),
+            ..self.frame.clone()
+        };
+        let result = self.within(frame, |walker| {
+            for stmt in assigns {
+                if let Stmt::Assign(a) = stmt
+                    && let Expr::Name(target) = &a.targets[0]
+                {
+                    let v = walker.expr(&a.value);
+                    walker.bind(target.id.as_str(), v);
+                }
             }
-        }
-        let result = self.expr(value);
-        self.call_site = outer_site;
-        self.inlining -= 1;
+            walker.expr(value)
+        });
         self.scopes.pop();
         Some(result)
     }
@@ -165,8 +169,8 @@ impl<'a> Walker<'a, '_> {
         // from the network, a secret, decoded): one environment variable
         // alone is configuration.
         let telling = |a: &Sym| a.konst.is_some() || a.taint & !taint::ENV != 0;
-        if self.specialising
-            || self.inlining > 0
+        if self.frame.specialising
+            || self.frame.inlining > 0
             || self.specialised >= MAX_SPECIALISED
             || !args
                 .iter()
@@ -180,13 +184,13 @@ impl<'a> Walker<'a, '_> {
         let mut scope = Scope::default();
         bind_parameters(&mut scope, &def.parameters, args, keywords);
         self.scopes.push(scope);
-        self.specialising = true;
-        let saved_node = self.node.replace(local.clone());
-        let saved_silenced = std::mem::take(&mut self.silenced);
-        self.suite(&def.body);
-        self.silenced = saved_silenced;
-        self.node = saved_node;
-        self.specialising = false;
+        let frame = Frame {
+            node: Some(local.clone()),
+            silenced: false,
+            specialising: true,
+            ..self.frame.clone()
+        };
+        self.within(frame, |walker| walker.suite(&def.body));
         self.scopes.pop();
         self.specialised_value.take()
     }

@@ -26,7 +26,7 @@ impl<'a> Walker<'a, '_> {
         match expr {
             Expr::StringLiteral(s) => {
                 let value: Arc<str> = Arc::from(s.value.to_str());
-                if self.inlining == 0 {
+                if self.frame.inlining == 0 {
                     self.record_string(&value, s.start());
                 }
                 Sym::constant(Const::Str(value))
@@ -38,7 +38,7 @@ impl<'a> Walker<'a, '_> {
                     .flat_map(|part| part.value.iter().copied())
                     .collect();
                 let sym = Sym::constant(Const::Bytes(bytes.into()));
-                if let Some(text) = sym.text().filter(|_| self.inlining == 0) {
+                if let Some(text) = sym.text().filter(|_| self.frame.inlining == 0) {
                     self.record_string(&text, b.start());
                 }
                 sym

@@ -69,7 +69,7 @@ impl<'a> Walker<'a, '_> {
         if value.len() < 4 {
             return;
         }
-        let at = self.call_site.unwrap_or(at);
+        let at = self.frame.call_site.unwrap_or(at);
         let value = if value.len() > MAX_STRING_FACT {
             Arc::from(&value[..value.floor_char_boundary(MAX_STRING_FACT)])
         } else {
@@ -78,7 +78,7 @@ impl<'a> Walker<'a, '_> {
         self.push_string(PendingString {
             value,
             offset: at,
-            node: self.node.clone(),
+            node: self.frame.node.clone(),
             fixed: None,
             via: None,
         });

@@ -70,7 +70,7 @@ impl<'a> Walker<'a, '_> {
                 if let Some(module) = arg(0).and_then(Sym::str) {
                     self.out
                         .imports
-                        .push((Arc::from(module), at, self.node.clone()));
+                        .push((Arc::from(module), at, self.frame.node.clone()));
                     return Sym::qual(module);
                 }
             }

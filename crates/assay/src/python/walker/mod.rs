@@ -69,14 +69,34 @@ pub(super) trait PayloadSink {
     ) -> Option<Walk>;
 }
 
-pub(super) struct Walker<'a, 'p> {
-    role: FileRole,
-    layer: u8,
-    scopes: Vec<Scope>,
+/// The walker's mode: where the code being walked sits and how its facts
+/// are recorded. Entering a function body, a helper evaluated at a call, a
+/// specialised body, a silencing `try` or the `__main__` block swaps in a
+/// new frame and restores the old one as a unit ([`Walker::within`]).
+#[derive(Clone, Default)]
+struct Frame {
+    /// The call-graph node the facts belong to.
     node: Node,
     /// Classes being walked (innermost last), with whether each is a
     /// setuptools/distutils command (its methods run at install time).
     classes: Vec<(Arc<str>, bool)>,
+    /// Walking the body of a `try` whose handlers swallow every error.
+    silenced: bool,
+    /// The outermost helper call being evaluated: what the helper's body
+    /// does is reported at that line.
+    call_site: Option<TextSize>,
+    /// How many helper calls are being evaluated inside each other.
+    inlining: u8,
+    /// A function body is being specialised for one call site (they do
+    /// not nest).
+    specialising: bool,
+}
+
+pub(super) struct Walker<'a, 'p> {
+    role: FileRole,
+    layer: u8,
+    scopes: Vec<Scope>,
+    frame: Frame,
     /// Local classes that are install commands.
     install_classes: Vec<Arc<str>>,
     deferred: Vec<Deferred<'a>>,
@@ -85,28 +105,19 @@ pub(super) struct Walker<'a, 'p> {
     /// (`def b64(s): return b64decode(s).decode()`, `_ = lambda s:
     /// zlib.decompress(b64decode(s))`), so helpers do not hide a payload.
     helpers: Helpers<'a>,
-    /// How many helper calls are being evaluated inside each other.
-    inlining: u8,
     /// Module-level functions, for walking again at a call with constant
     /// arguments ([`Walker::specialise`]).
     procedures: rustc_hash::FxHashMap<Arc<str>, &'a ast::StmtFunctionDef>,
-    /// Function bodies walked again for a call site so far, and whether
-    /// one is being walked now (they do not nest).
+    /// Function bodies walked again for a call site so far.
     specialised: u16,
-    specialising: bool,
     /// What the body being specialised returned, when constant.
     specialised_value: Option<Sym>,
     /// Items loops and comprehensions may still be unrolled for.
     unroll_budget: usize,
-    /// The outermost helper call being evaluated: what the helper's body
-    /// does is reported at that line.
-    call_site: Option<TextSize>,
     depth: u32,
     truncated: bool,
     /// Top-level names a payload binds (reported back in `Walk::bindings`).
     bound: Vec<Arc<str>>,
-    /// Walking the body of a `try` whose handlers swallow every error.
-    silenced: bool,
     out: Walk,
     payloads: &'p mut dyn PayloadSink,
 }
@@ -123,22 +134,17 @@ impl<'a, 'p> Walker<'a, 'p> {
             role,
             layer,
             scopes: vec![globals],
-            node: None,
-            classes: Vec::new(),
+            frame: Frame::default(),
             install_classes: Vec::new(),
             deferred: Vec::new(),
             helpers,
-            inlining: 0,
             procedures: rustc_hash::FxHashMap::default(),
             specialised: 0,
-            specialising: false,
             specialised_value: None,
             unroll_budget: MAX_UNROLLED,
-            call_site: None,
             depth: 0,
             truncated: false,
             bound: Vec::new(),
-            silenced: false,
             out: Walk::default(),
             payloads,
         }
@@ -170,5 +176,13 @@ impl<'a, 'p> Walker<'a, 'p> {
             ));
         }
         self.out
+    }
+
+    /// Walks with `frame` as the mode, then restores the mode it replaced.
+    fn within<R>(&mut self, frame: Frame, walk: impl FnOnce(&mut Self) -> R) -> R {
+        let outer = std::mem::replace(&mut self.frame, frame);
+        let result = walk(self);
+        self.frame = outer;
+        result
     }
 }

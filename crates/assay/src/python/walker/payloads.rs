@@ -74,7 +74,7 @@ impl<'a> Walker<'a, '_> {
             if self.layer < MAX_LAYERS {
                 self.out.payloads.push(PendingPayload {
                     offset: at,
-                    node: self.node.clone(),
+                    node: self.frame.node.clone(),
                     chain: chain.clone(),
                     text: text.clone(),
                     is_python,
@@ -95,7 +95,7 @@ impl<'a> Walker<'a, '_> {
     /// attributed to the line that decodes or executes it.
     /// Returns the payload's value when it is one expression.
     pub(super) fn nested(&mut self, code: &str, chain: &str, at: TextSize) -> Option<Sym> {
-        let at = self.call_site.unwrap_or(at);
+        let at = self.frame.call_site.unwrap_or(at);
         if self.layer >= MAX_LAYERS {
             self.out.notes.push(format!(
                 "payload nested more than {MAX_LAYERS} layers deep was not analysed"
@@ -111,7 +111,7 @@ impl<'a> Walker<'a, '_> {
             .analyse(code, self.layer + 1, globals, &self.helpers)?;
         let contexts = walk.resolve(ExecContext::Import, ExecContext::Runtime);
         let chain: Arc<str> = Arc::from(chain);
-        let node = self.node.clone();
+        let node = self.frame.node.clone();
         let placement = |inner_node: &Node, fixed: Option<ExecContext>| -> Option<ExecContext> {
             match fixed.unwrap_or_else(|| {
                 context_of(
@@ -135,7 +135,7 @@ impl<'a> Walker<'a, '_> {
                 node: node.clone(),
                 fixed,
                 via: Some(join_chain(&chain, c.via.as_deref())),
-                silenced: c.silenced || self.silenced,
+                silenced: c.silenced || self.frame.silenced,
                 ..c
             });
         }

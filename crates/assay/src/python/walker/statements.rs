@@ -11,7 +11,7 @@ use super::super::names;
 use super::super::{ExecContext, FileRole, taint};
 use super::calls::{Helper, helper_return, is_specialisable};
 use super::contexts::{MAIN_NODE, is_backend_hook, is_command_class, is_main_guard};
-use super::{Deferred, MAX_DEPTH, Scope, Sym, Walker};
+use super::{Deferred, Frame, MAX_DEPTH, Scope, Sym, Walker};
 
 impl<'a> Walker<'a, '_> {
     pub(super) fn suite(&mut self, body: &'a [Stmt]) {
@@ -37,7 +37,7 @@ impl<'a> Walker<'a, '_> {
                     let module: Arc<str> = Arc::from(alias.name.as_str());
                     self.out
                         .imports
-                        .push((module.clone(), alias.start(), self.node.clone()));
+                        .push((module.clone(), alias.start(), self.frame.node.clone()));
                     match &alias.asname {
                         Some(asname) => self.bind(asname.as_str(), Sym::qual(module)),
                         None => {
@@ -50,9 +50,11 @@ impl<'a> Walker<'a, '_> {
             Stmt::ImportFrom(s) => {
                 let dots = ".".repeat(s.level as usize);
                 let module = format!("{dots}{}", s.module.as_ref().map_or("", |m| m.as_str()));
-                self.out
-                    .imports
-                    .push((Arc::from(module.as_str()), s.start(), self.node.clone()));
+                self.out.imports.push((
+                    Arc::from(module.as_str()),
+                    s.start(),
+                    self.frame.node.clone(),
+                ));
                 for alias in &s.names {
                     if alias.name.as_str() == "*" {
                         continue;
@@ -105,18 +107,18 @@ impl<'a> Walker<'a, '_> {
             }
             Stmt::Expr(s) => {
                 let value = self.expr(&s.value);
-                if self.node.is_none() && self.depth == 1 {
+                if self.frame.node.is_none() && self.depth == 1 {
                     self.out.value = Some(value);
                 }
             }
             Stmt::Return(s) => {
                 if let Some(value) = &s.value {
                     let value = self.expr(value);
-                    if let Some(node) = &self.node {
+                    if let Some(node) = &self.frame.node {
                         *self.out.returns.entry(node.clone()).or_default() |= value.taint;
                     }
                     // The first constant a specialised body returns.
-                    if self.specialising
+                    if self.frame.specialising
                         && value.konst.is_some()
                         && self.specialised_value.is_none()
                     {
@@ -127,10 +129,12 @@ impl<'a> Walker<'a, '_> {
             Stmt::FunctionDef(def) => self.function_def(def),
             Stmt::ClassDef(class) => self.class_def(class),
             Stmt::If(s) => {
-                if is_main_guard(&s.test) && self.node.is_none() {
-                    self.node = Some(Arc::from(MAIN_NODE));
-                    self.suite(&s.body);
-                    self.node = None;
+                if is_main_guard(&s.test) && self.frame.node.is_none() {
+                    let frame = Frame {
+                        node: Some(Arc::from(MAIN_NODE)),
+                        ..self.frame.clone()
+                    };
+                    self.within(frame, |walker| walker.suite(&s.body));
                 } else {
                     self.expr(&s.test);
                     self.suite(&s.body);
@@ -165,10 +169,11 @@ impl<'a> Walker<'a, '_> {
                 self.suite(&s.body);
             }
             Stmt::Try(s) => {
-                let outer = self.silenced;
-                self.silenced |= silent_handlers(&s.handlers);
-                self.suite(&s.body);
-                self.silenced = outer;
+                let frame = Frame {
+                    silenced: self.frame.silenced || silent_handlers(&s.handlers),
+                    ..self.frame.clone()
+                };
+                self.within(frame, |walker| walker.suite(&s.body));
                 for handler in &s.handlers {
                     let ast::ExceptHandler::ExceptHandler(h) = handler;
                     if let Some(t) = &h.type_ {
@@ -215,8 +220,8 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn function_def(&mut self, def: &'a ast::StmtFunctionDef) {
-        let class = self.classes.last().map(|(name, _)| name.clone());
-        let name: Arc<str> = match (&class, &self.node) {
+        let class = self.frame.classes.last().map(|(name, _)| name.clone());
+        let name: Arc<str> = match (&class, &self.frame.node) {
             (Some(class), _) => format!("{class}.{}", def.name.as_str()).into(),
             (None, Some(outer)) if &**outer != MAIN_NODE => {
                 format!("{outer}.{}", def.name.as_str()).into()
@@ -226,7 +231,7 @@ impl<'a> Walker<'a, '_> {
         for decorator in &def.decorator_list {
             let d = self.expr(&decorator.expression);
             if d.qual.as_deref() == Some("atexit.register") {
-                self.out.edges.push((self.node.clone(), name.clone()));
+                self.out.edges.push((self.frame.node.clone(), name.clone()));
             }
         }
         let params = &def.parameters;
@@ -240,11 +245,11 @@ impl<'a> Walker<'a, '_> {
                 self.expr(default);
             }
         }
-        if let Some((_, true)) = self.classes.last() {
+        if let Some((_, true)) = self.frame.classes.last() {
             self.out.forced.insert(name.clone(), ExecContext::Install);
         }
         if self.role == FileRole::BuildBackend
-            && self.classes.is_empty()
+            && self.frame.classes.is_empty()
             && is_backend_hook(def.name.as_str())
         {
             self.out.forced.insert(name.clone(), ExecContext::Install);
@@ -299,11 +304,12 @@ impl<'a> Walker<'a, '_> {
             scope.insert(Arc::from(p.name.as_str()), Sym::default());
         }
         self.scopes.push(scope);
-        let saved_node = self.node.replace(d.name);
-        let saved_classes = std::mem::take(&mut self.classes);
-        self.suite(&d.def.body);
-        self.classes = saved_classes;
-        self.node = saved_node;
+        let frame = Frame {
+            node: Some(d.name),
+            classes: Vec::new(),
+            ..self.frame.clone()
+        };
+        self.within(frame, |walker| walker.suite(&d.def.body));
         self.scopes.pop();
     }
 
@@ -325,7 +331,7 @@ impl<'a> Walker<'a, '_> {
         for decorator in &class.decorator_list {
             self.expr(&decorator.expression);
         }
-        let name: Arc<str> = match self.classes.last() {
+        let name: Arc<str> = match self.frame.classes.last() {
             Some((outer, _)) => format!("{outer}.{}", class.name.as_str()).into(),
             None => Arc::from(class.name.as_str()),
         };
@@ -340,9 +346,9 @@ impl<'a> Walker<'a, '_> {
             },
         );
         self.scopes.push(Scope::default());
-        self.classes.push((name, install));
+        self.frame.classes.push((name, install));
         self.suite(&class.body);
-        self.classes.pop();
+        self.frame.classes.pop();
         self.scopes.pop();
     }
 
@@ -351,7 +357,7 @@ impl<'a> Walker<'a, '_> {
     fn lambda_def(&mut self, name: &str, lambda: &'a ast::ExprLambda) {
         self.expr(&lambda.body);
         let local: Arc<str> = format!("<lambda {name}>").into();
-        if self.classes.is_empty() {
+        if self.frame.classes.is_empty() {
             self.helpers.insert(local.clone(), Helper::Lambda(lambda));
         }
         self.bind(
