@@ -2,7 +2,7 @@ use std::ops::Range;
 
 use crate::finding::{Finding, Location, Severity};
 use crate::python::FileAnalysis;
-use crate::rules::evasion::source_text::{self, Literals, Region};
+use crate::rules::helpers::source_text::{self, Literals, Region};
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
 
 declare_rule! {

@@ -4,6 +4,5 @@ pub mod bytecode_without_source;
 pub mod confusable_identifier;
 pub mod packed_code;
 pub mod silenced_errors;
-pub(crate) mod source_text;
 pub mod unanalysable_source;
 pub mod whitespace_hidden_code;
