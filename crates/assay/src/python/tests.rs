@@ -350,3 +350,31 @@ fn environ_imported_by_name_is_the_whole_environment() {
         .unwrap();
     assert!(post.all_args().any(|v| v.has(taint::ENV_ALL)));
 }
+
+/// Issue 12: `s = f'{s}{s}'` 64 times doubled the text each time (a
+/// 1.3 KB file reached tens of GiB). The constant stops at the budget, and
+/// the file gets a note that AY401 reports.
+#[test]
+fn fstring_self_doubling() {
+    let code = format!("s = 'ab'\n{}print(s)\n", "s = f'{s}{s}'\n".repeat(64));
+    let a = model(&code, FileRole::Module);
+    assert!(
+        a.notes.iter().any(|n| n.contains("not analysed")),
+        "{:?}",
+        a.notes
+    );
+    let longest = a.strings.iter().map(|s| s.value.len()).max().unwrap_or(0);
+    assert!(longest <= 64 * 1024, "{longest}");
+}
+
+/// The same doubling below the budget still folds to the constant.
+#[test]
+fn fstring_doubling_within_budget_folds() {
+    let code = format!("s = 'ab'\n{}eval(s)\n", "s = f'{s}{s}'\n".repeat(4));
+    let a = model(&code, FileRole::Module);
+    assert!(a.notes.iter().all(|n| !n.contains("not analysed")));
+    assert_eq!(
+        call(&a, "builtins.eval").args[0].text.as_deref(),
+        Some("ab".repeat(16).as_str())
+    );
+}

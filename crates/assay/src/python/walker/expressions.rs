@@ -271,6 +271,14 @@ impl<'a> Walker<'a, '_> {
                                 let value = self.expr(&i.expression);
                                 taint |= value.taint;
                                 match value.text() {
+                                    // `s = f'{s}{s}'` repeated doubles the
+                                    // text each time: past the constant
+                                    // budget the hole stays unknown.
+                                    Some(t) if text.len() + t.len() > consts::MAX_CONST => {
+                                        self.oversized = true;
+                                        all_const = false;
+                                        text.push_str("{}");
+                                    }
                                     Some(t) if i.format_spec.is_none() => text.push_str(&t),
                                     _ => {
                                         all_const = false;

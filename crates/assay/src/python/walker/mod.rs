@@ -116,6 +116,8 @@ pub(super) struct Walker<'a, 'p> {
     unroll_budget: usize,
     depth: u32,
     truncated: bool,
+    /// A value grew past the constant budget and was left unknown.
+    oversized: bool,
     /// Top-level names a payload binds (reported back in `Walk::bindings`).
     bound: Vec<Arc<str>>,
     out: Walk,
@@ -144,6 +146,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             unroll_budget: MAX_UNROLLED,
             depth: 0,
             truncated: false,
+            oversized: false,
             bound: Vec::new(),
             out: Walk::default(),
             payloads,
@@ -168,6 +171,12 @@ impl<'a, 'p> Walker<'a, 'p> {
             for d in batch {
                 self.function_body(d);
             }
+        }
+        if self.oversized {
+            self.out.notes.push(format!(
+                "a constant longer than {} MiB was not analysed",
+                super::consts::MAX_CONST >> 20
+            ));
         }
         if self.truncated {
             self.out.deep = true;
