@@ -378,3 +378,22 @@ fn fstring_doubling_within_budget_folds() {
         Some("ab".repeat(16).as_str())
     );
 }
+
+/// Issue 12: a class of 6,000 methods copied the growing class scope for
+/// every method (N² memory). Methods see what encloses the class, not the
+/// class body, as in Python: a global of the same name is what they read.
+#[test]
+fn class_with_6000_methods() {
+    let methods: String = (0..6000)
+        .map(|i| format!("    def m{i}(self):\n        return {i}\n"))
+        .collect();
+    let code = format!("class C:\n{methods}    def last(self):\n        eval(m0)\n");
+    let a = model(&code, FileRole::Module);
+    assert_eq!(call(&a, "builtins.eval").args[0].text, None);
+    let code = "x = 'g' * 4\nclass C:\n    x = 'c' * 4\n    def m(self):\n        eval(x)\n";
+    let a = model(code, FileRole::Module);
+    assert_eq!(
+        call(&a, "builtins.eval").args[0].text.as_deref(),
+        Some("gggg")
+    );
+}

@@ -267,8 +267,17 @@ impl<'a> Walker<'a, '_> {
         if class.is_none() && self.scopes.len() == 1 && is_specialisable(&def.body) {
             self.procedures.insert(name.clone(), def);
         }
-        let enclosing =
-            (self.scopes.len() > 1).then(|| self.scopes.last().cloned().unwrap_or_default());
+        // A nested function sees the scope of the function around it. A
+        // method does not see its class body (as in Python), only what
+        // encloses the class: copying the class scope for every method
+        // made a class of N methods cost N².
+        let enclosing_at = match class {
+            Some(_) => self.scopes.len().checked_sub(2),
+            None => self.scopes.len().checked_sub(1),
+        };
+        let enclosing = enclosing_at
+            .filter(|&at| at > 0)
+            .map(|at| self.scopes[at].clone());
         self.deferred.push(Deferred {
             name,
             def,
