@@ -397,3 +397,42 @@ fn class_with_6000_methods() {
         Some("gggg")
     );
 }
+
+/// Issue 12: a 10 MB unary chain (`x = ` and 5M `-`) grew the parser's
+/// stack without limit. Nesting is measured before parsing; past the
+/// limit the file is not parsed, gets a note (AY401), and its strings are
+/// still read from the text.
+#[test]
+fn unary_chain_of_five_million() {
+    let code = format!(
+        "u = 'http://198.51.100.7/x'\nx = {}1\n",
+        "-".repeat(5_000_000)
+    );
+    let a = model(&code, FileRole::Module);
+    assert!(a.notes.iter().any(|n| n.contains("not parsed or analysed")));
+    assert!(a.parse_error.is_some());
+    assert!(a.strings.iter().any(|s| s.value.contains("198.51.100.7")));
+}
+
+/// Issue 12: 100k nested f-strings took seconds inside the parser.
+#[test]
+fn hundred_thousand_nested_fstrings() {
+    let code = format!("x = {}1{}\n", "f'{".repeat(100_000), "}'".repeat(100_000));
+    let a = model(&code, FileRole::Module);
+    assert!(a.notes.iter().any(|n| n.contains("not parsed or analysed")));
+}
+
+/// Nesting below the limit, and dashes in strings and comments, parse.
+#[test]
+fn ordinary_nesting_is_parsed() {
+    let code = format!(
+        "# {}\ns = '{}'\nx = {}1{}\ny = - - -1\nexec('a')\n",
+        "-".repeat(10_000),
+        "(".repeat(10_000),
+        "(".repeat(100),
+        ")".repeat(100)
+    );
+    let a = model(&code, FileRole::Module);
+    assert!(a.parse_error.is_none(), "{:?}", a.parse_error);
+    call(&a, "builtins.exec");
+}
