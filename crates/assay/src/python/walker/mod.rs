@@ -40,6 +40,9 @@ const MAX_SPECIALISED: u16 = 64;
 const MAX_UNROLLED: usize = 65_536;
 /// Statements a function may have to be walked again per call site.
 const MAX_SPECIALISED_STATEMENTS: usize = 60;
+/// Names copied, per source, into function bodies from the scope they are
+/// defined in (a method copies its class body so far).
+const MAX_SCOPE_COPIES: usize = 1 << 20;
 /// How many encoding layers deep decoded payloads are analysed.
 pub(super) const MAX_LAYERS: u8 = 6;
 
@@ -118,6 +121,10 @@ pub(super) struct Walker<'a, 'p> {
     truncated: bool,
     /// A value grew past the constant budget and was left unknown.
     oversized: bool,
+    /// Names function bodies may still copy from the scope they are
+    /// defined in ([`MAX_SCOPE_COPIES`]), and whether one went without.
+    scope_copy_budget: usize,
+    scope_copies_exhausted: bool,
     /// Top-level names a payload binds (reported back in `Walk::bindings`).
     bound: Vec<Arc<str>>,
     out: Walk,
@@ -147,6 +154,8 @@ impl<'a, 'p> Walker<'a, 'p> {
             depth: 0,
             truncated: false,
             oversized: false,
+            scope_copy_budget: MAX_SCOPE_COPIES,
+            scope_copies_exhausted: false,
             bound: Vec::new(),
             out: Walk::default(),
             payloads,
@@ -171,6 +180,11 @@ impl<'a, 'p> Walker<'a, 'p> {
             for d in batch {
                 self.function_body(d);
             }
+        }
+        if self.scope_copies_exhausted {
+            self.out.notes.push(format!(
+                "names of enclosing scopes past {MAX_SCOPE_COPIES} copies were not analysed"
+            ));
         }
         if self.oversized {
             self.out.notes.push(format!(

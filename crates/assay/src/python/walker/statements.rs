@@ -267,17 +267,21 @@ impl<'a> Walker<'a, '_> {
         if class.is_none() && self.scopes.len() == 1 && is_specialisable(&def.body) {
             self.procedures.insert(name.clone(), def);
         }
-        // A nested function sees the scope of the function around it. A
-        // method does not see its class body (as in Python), only what
-        // encloses the class: copying the class scope for every method
-        // made a class of N methods cost N².
-        let enclosing_at = match class {
-            Some(_) => self.scopes.len().checked_sub(2),
-            None => self.scopes.len().checked_sub(1),
+        // A nested function or a method starts from a copy of the scope it
+        // is defined in. A class of N methods copies its growing body N
+        // times, so the copies share one budget per source; past it a body
+        // starts from the module's names alone.
+        let enclosing = match self.scopes.last().filter(|_| self.scopes.len() > 1) {
+            Some(scope) if scope.len() <= self.scope_copy_budget => {
+                self.scope_copy_budget -= scope.len();
+                Some(scope.clone())
+            }
+            Some(_) => {
+                self.scope_copies_exhausted = true;
+                None
+            }
+            None => None,
         };
-        let enclosing = enclosing_at
-            .filter(|&at| at > 0)
-            .map(|at| self.scopes[at].clone());
         self.deferred.push(Deferred {
             name,
             def,
