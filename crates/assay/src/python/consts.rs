@@ -8,7 +8,7 @@ use ruff_python_ast::Operator;
 use super::walker::Sym;
 
 /// Largest constant the evaluator builds, in bytes or items.
-const MAX_CONST: usize = 4 * 1024 * 1024;
+pub(super) const MAX_CONST: usize = 4 * 1024 * 1024;
 
 /// A constant value.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -444,6 +444,15 @@ impl Driver {
         globals: walker::Scope,
         helpers: &walker::Helpers<'_>,
     ) -> (walker::Walk, Option<String>) {
+        if source::too_deep(code) {
+            let mut walk = walker::Walk::default();
+            walk.notes.push(format!(
+                "code nested deeper than {} levels was not parsed or analysed",
+                source::MAX_NESTING
+            ));
+            let error = format!("nested deeper than {} levels", source::MAX_NESTING);
+            return (walk, Some(error));
+        }
         let options = ParseOptions::from(Mode::Module);
         let mut parsed = ruff_python_parser::parse_unchecked(code, options.clone());
         let mut error = parsed.errors().first().map(|e| {

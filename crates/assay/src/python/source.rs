@@ -17,6 +17,67 @@ pub fn decode(data: &[u8]) -> (String, Option<String>) {
     }
 }
 
+/// Deepest bracket or unary-operator nesting handed to the parser. ruff's
+/// parser recurses once per level, so a 10 MB chain (`x = ------…`, or
+/// 100k nested f-strings) grows its stack and time with the depth; the
+/// walker follows 800 levels anyway.
+pub const MAX_NESTING: usize = 4096;
+
+/// Whether brackets or unary operators outside strings and comments nest
+/// deeper than [`MAX_NESTING`] somewhere in `code`: one pass, no parsing.
+pub fn too_deep(code: &str) -> bool {
+    let bytes = code.as_bytes();
+    let (mut depth, mut unary) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                unary = 0;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                unary = 0;
+            }
+            b'-' | b'+' | b'~' => unary += 1,
+            b' ' | b'\t' => {}
+            b'#' => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                unary = 0;
+                continue;
+            }
+            quote @ (b'\'' | b'"') => {
+                i = string_end(bytes, i, quote);
+                unary = 0;
+                continue;
+            }
+            _ => unary = 0,
+        }
+        if depth > MAX_NESTING || unary > MAX_NESTING {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Where the string literal opening at `start` ends (exclusive); a
+/// single-quoted one also ends at the end of its line.
+fn string_end(bytes: &[u8], start: usize, quote: u8) -> usize {
+    let triple = bytes.get(start..start + 3) == Some(&[quote; 3][..]);
+    let mut j = start + if triple { 3 } else { 1 };
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b if b == quote && !triple => return j + 1,
+            b if b == quote && bytes.get(j..j + 3) == Some(&[quote; 3][..]) => return j + 3,
+            b'\n' if !triple => return j,
+            _ => j += 1,
+        }
+    }
+    bytes.len()
+}
+
 /// The PEP 263 encoding declared in the first two lines, if any.
 fn coding_cookie(data: &[u8]) -> Option<String> {
     data.split(|&b| b == b'\n').take(2).find_map(|line| {

@@ -350,3 +350,101 @@ fn environ_imported_by_name_is_the_whole_environment() {
         .unwrap();
     assert!(post.all_args().any(|v| v.has(taint::ENV_ALL)));
 }
+
+/// Issue 12: `s = f'{s}{s}'` 64 times doubled the text each time (a
+/// 1.3 KB file reached tens of GiB). The constant stops at the budget, and
+/// the file gets a note that AY401 reports.
+#[test]
+fn fstring_self_doubling() {
+    let code = format!("s = 'ab'\n{}print(s)\n", "s = f'{s}{s}'\n".repeat(64));
+    let a = model(&code, FileRole::Module);
+    assert!(
+        a.notes.iter().any(|n| n.contains("not analysed")),
+        "{:?}",
+        a.notes
+    );
+    let longest = a.strings.iter().map(|s| s.value.len()).max().unwrap_or(0);
+    assert!(longest <= 64 * 1024, "{longest}");
+}
+
+/// The same doubling below the budget still folds to the constant.
+#[test]
+fn fstring_doubling_within_budget_folds() {
+    let code = format!("s = 'ab'\n{}eval(s)\n", "s = f'{s}{s}'\n".repeat(4));
+    let a = model(&code, FileRole::Module);
+    assert!(a.notes.iter().all(|n| !n.contains("not analysed")));
+    assert_eq!(
+        call(&a, "builtins.eval").args[0].text.as_deref(),
+        Some("ab".repeat(16).as_str())
+    );
+}
+
+/// Issue 12: a class of 6,000 methods copied the growing class scope for
+/// every method (N² memory). The copies share a budget per source; past it
+/// a method starts from the module's names, with a note (AY401).
+#[test]
+fn class_with_6000_methods() {
+    let methods: String = (0..6000)
+        .map(|i| format!("    def m{i}(self):\n        return {i}\n"))
+        .collect();
+    let code =
+        format!("class C:\n    x = 'c' * 4\n{methods}    def last(self):\n        eval(x)\n");
+    let a = model(&code, FileRole::Module);
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.contains("copies were not analysed"))
+    );
+    assert_eq!(call(&a, "builtins.eval").args[0].text, None);
+}
+
+/// Within the budget a method still sees its class body's names.
+#[test]
+fn small_class_methods_see_the_class_body() {
+    let code = "x = 'g' * 4\nclass C:\n    x = 'c' * 4\n    def m(self):\n        eval(x)\n";
+    let a = model(code, FileRole::Module);
+    assert!(a.notes.is_empty(), "{:?}", a.notes);
+    assert_eq!(
+        call(&a, "builtins.eval").args[0].text.as_deref(),
+        Some("cccc")
+    );
+}
+
+/// Issue 12: a 10 MB unary chain (`x = ` and 5M `-`) grew the parser's
+/// stack without limit. Nesting is measured before parsing; past the
+/// limit the file is not parsed, gets a note (AY401), and its strings are
+/// still read from the text.
+#[test]
+fn unary_chain_of_five_million() {
+    let code = format!(
+        "u = 'http://198.51.100.7/x'\nx = {}1\n",
+        "-".repeat(5_000_000)
+    );
+    let a = model(&code, FileRole::Module);
+    assert!(a.notes.iter().any(|n| n.contains("not parsed or analysed")));
+    assert!(a.parse_error.is_some());
+    assert!(a.strings.iter().any(|s| s.value.contains("198.51.100.7")));
+}
+
+/// Issue 12: 100k nested f-strings took seconds inside the parser.
+#[test]
+fn hundred_thousand_nested_fstrings() {
+    let code = format!("x = {}1{}\n", "f'{".repeat(100_000), "}'".repeat(100_000));
+    let a = model(&code, FileRole::Module);
+    assert!(a.notes.iter().any(|n| n.contains("not parsed or analysed")));
+}
+
+/// Nesting below the limit, and dashes in strings and comments, parse.
+#[test]
+fn ordinary_nesting_is_parsed() {
+    let code = format!(
+        "# {}\ns = '{}'\nx = {}1{}\ny = - - -1\nexec('a')\n",
+        "-".repeat(10_000),
+        "(".repeat(10_000),
+        "(".repeat(100),
+        ")".repeat(100)
+    );
+    let a = model(&code, FileRole::Module);
+    assert!(a.parse_error.is_none(), "{:?}", a.parse_error);
+    call(&a, "builtins.exec");
+}

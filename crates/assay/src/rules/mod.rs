@@ -19,6 +19,7 @@ mod credentials;
 mod evasion;
 mod execution;
 mod exfiltration;
+mod helpers;
 mod impact;
 mod metadata;
 mod packaging;

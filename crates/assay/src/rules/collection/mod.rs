@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, names, taint};
-use crate::rules::execution::install_time_execution::network_tool;
+use crate::rules::helpers::commands::network_tool;
 use crate::rules::{RuleMeta, code_finding, shell_text};
 
 /// How close a capture is to a call that sends data out.

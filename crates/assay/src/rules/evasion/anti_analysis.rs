@@ -5,7 +5,7 @@ use aho_corasick::AhoCorasick;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, FileRole, StringFact, names};
-use crate::rules::evasion::source_text;
+use crate::rules::helpers::source_text;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {

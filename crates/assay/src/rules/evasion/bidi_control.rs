@@ -1,8 +1,9 @@
+use std::collections::HashSet;
 use std::ops::Range;
 
 use crate::finding::{Finding, Location, Severity};
 use crate::python::FileAnalysis;
-use crate::rules::evasion::source_text::{self, Literals, Region};
+use crate::rules::helpers::source_text::{self, Literals, Region};
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
@@ -114,15 +115,16 @@ fn check_file(file: &FileAnalysis) -> Option<Finding> {
     let first = controls.first()?.0;
     let literals = Literals::scan(source);
     let mut worst: Option<(Placement, usize)> = None;
-    let mut seen_spans: Vec<Range<usize>> = Vec::new();
+    // Each literal is graded once, however many controls it holds (a set:
+    // a list searched per control is quadratic in hostile files).
+    let mut seen_spans: HashSet<Range<usize>> = HashSet::new();
     for &(offset, _) in &controls {
         let placement = match literals.span(offset) {
             None => Placement::Code,
             Some((region, span)) => {
-                if seen_spans.contains(&span) {
+                if !seen_spans.insert(span.clone()) {
                     continue;
                 }
-                seen_spans.push(span.clone());
                 let balanced = is_balanced(&source[span.clone()]);
                 match (region, balanced) {
                     (_, true) => Placement::BalancedData,
@@ -221,6 +223,20 @@ mod tests {
 
     fn grade(src: &str) -> Option<Severity> {
         check_file(&analysis(src)).map(|f| f.severity)
+    }
+
+    /// Issue 12: a million comments each holding a control took minutes,
+    /// because each literal was looked up in a list of those seen. Every
+    /// control is still counted, and each comment graded once.
+    #[test]
+    fn bidi_in_a_hundred_thousand_comments() {
+        let src = "x = 1  # \u{202e}abc\n".repeat(100_000);
+        let f = check_file(&analysis(&src)).expect("controls are reported");
+        assert!(
+            f.message
+                .starts_with("100000 bidirectional control characters")
+        );
+        assert_eq!(f.severity, Severity::Low);
     }
 
     #[test]

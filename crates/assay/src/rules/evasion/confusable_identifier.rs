@@ -1,6 +1,6 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::python::{ExecContext, FileAnalysis};
-use crate::rules::evasion::source_text::{self, Literals, Region};
+use crate::rules::helpers::source_text::{self, Literals, Region};
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
 
 declare_rule! {

@@ -5,6 +5,5 @@ pub mod confusable_identifier;
 pub mod packed_code;
 pub mod payload_after_end_marker;
 pub mod silenced_errors;
-pub(crate) mod source_text;
 pub mod unanalysable_source;
 pub mod whitespace_hidden_code;

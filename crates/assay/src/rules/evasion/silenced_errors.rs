@@ -1,9 +1,8 @@
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, FileRole, names, taint};
-use crate::rules::execution::install_time_execution::{
-    describe_taint, is_build_tool, is_hostile_command, network_tool,
-};
-use crate::rules::exfiltration::host_data::is_constructor;
+use crate::rules::helpers::commands::{is_build_tool, is_hostile_command, network_tool};
+use crate::rules::helpers::network::is_constructor;
+use crate::rules::helpers::taint_words::describe_taint;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
 
 declare_rule! {

@@ -1,6 +1,6 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, names};
-use crate::rules::evasion::source_text::{self, Literals, Region};
+use crate::rules::helpers::source_text::{self, Literals, Region};
 use crate::rules::{PackageFacts, Rule, RuleMeta, cut_to, declare_rule, preview};
 
 declare_rule! {

@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, names, taint};
-use crate::rules::execution::install_time_execution::{is_hostile_command, pipes_into_shell};
-use crate::rules::exfiltration::endpoints;
+use crate::rules::helpers::commands::{is_hostile_command, pipes_into_shell};
+use crate::rules::helpers::endpoints;
 use crate::rules::{
     PackageFacts, Rule, RuleMeta, code_finding, declare_rule, program_name, shell_text,
 };

@@ -1,6 +1,6 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::python::{ExecContext, FileRole};
-use crate::rules::execution::install_time_execution::check_file;
+use crate::rules::helpers::capabilities::check_file;
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
 
 declare_rule! {

@@ -1,7 +1,8 @@
 use crate::finding::{Finding, Severity};
 use crate::python::{ExecContext, names, taint};
-use crate::rules::execution::install_time_execution::describe_taint;
-use crate::rules::exfiltration::endpoints;
+use crate::rules::helpers::endpoints;
+use crate::rules::helpers::network::is_constructor;
+use crate::rules::helpers::taint_words::describe_taint;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule};
 
 declare_rule! {
@@ -98,11 +99,4 @@ impl Rule for HostData {
             }
         }
     }
-}
-
-/// `httpx.Client(proxy=...)`, `requests.Session()`: configuring a client
-/// sends nothing; the data shows up again at the call that does.
-pub(crate) fn is_constructor(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    last.starts_with(|c: char| c.is_ascii_uppercase())
 }

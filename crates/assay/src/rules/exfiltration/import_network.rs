@@ -1,7 +1,7 @@
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, ExecContext, names};
-use crate::rules::exfiltration::endpoints;
-use crate::rules::exfiltration::host_data::is_constructor;
+use crate::rules::helpers::endpoints;
+use crate::rules::helpers::network::is_constructor;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule};
 
 declare_rule! {

@@ -2,10 +2,8 @@ use std::collections::BTreeSet;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, names, names::Capture, taint};
-use crate::rules::collection::clipboard_capture::{
-    is_clipboard_write_command, reads_clipboard_in_shell,
-};
 use crate::rules::collection::{runs_by_itself, same_function, when};
+use crate::rules::helpers::clipboard::{is_clipboard_write_command, reads_clipboard_in_shell};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
 
 declare_rule! {

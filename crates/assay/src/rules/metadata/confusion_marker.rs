@@ -1,8 +1,8 @@
 use crate::artifact::CoreMetadata;
 use crate::finding::{Finding, Location, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, FileRole, names, taint};
-use crate::rules::execution::install_time_execution::{is_hostile_command, network_tool};
-use crate::rules::exfiltration::host_data::is_constructor;
+use crate::rules::helpers::commands::{is_hostile_command, network_tool};
+use crate::rules::helpers::network::is_constructor;
 use crate::rules::metadata::{metadata_path, stated_by_file_name};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text};
 
@@ -306,7 +306,7 @@ fn call_home(python: &[FileAnalysis]) -> Option<(&FileAnalysis, &Call, CallHome,
             let what = if sends != 0 {
                 format!(
                     "sends {}",
-                    crate::rules::execution::install_time_execution::describe_taint(sends)
+                    crate::rules::helpers::taint_words::describe_taint(sends)
                 )
             } else {
                 "calls home".to_owned()

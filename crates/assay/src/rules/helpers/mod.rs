@@ -1,0 +1,10 @@
+//! Logic several rules share. Rules import from here, never from another
+//! rule's file.
+
+pub(crate) mod capabilities;
+pub(crate) mod clipboard;
+pub(crate) mod commands;
+pub(crate) mod endpoints;
+pub(crate) mod network;
+pub(crate) mod source_text;
+pub(crate) mod taint_words;
