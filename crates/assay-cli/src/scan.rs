@@ -71,6 +71,8 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
         }
     }
     progress.finish();
+    // Packages scanned together see each other's function summaries.
+    assay::flows::link(&mut reports);
     print_warnings(&warnings);
     if args.format == Format::Sarif {
         // SARIF has no place for provenance notes.

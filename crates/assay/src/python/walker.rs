@@ -10,7 +10,8 @@ use ruff_text_size::{Ranged, TextSize};
 
 use super::consts::{self, Const};
 use super::names::{self, Decoder};
-use super::{ExecContext, FileRole, Import, Payload, decode, taint};
+use super::taint::{self, Taint};
+use super::{ExecContext, FileRole, Import, Payload, decode};
 
 /// Deepest expression or statement nesting the walker follows; deeper code
 /// is left unanalysed and noted.
@@ -44,7 +45,7 @@ pub(super) struct Sym {
     /// `socket.socket()`).
     qual: Option<Arc<str>>,
     konst: Option<Const>,
-    taint: u8,
+    taint: Taint,
     /// A function or class defined in this file (`Class.method`).
     local: Option<Arc<str>>,
     /// An instance of a class defined in this file.
@@ -77,7 +78,7 @@ impl Sym {
         }
     }
 
-    fn tainted(taint: u8) -> Sym {
+    fn tainted(taint: Taint) -> Sym {
         Sym {
             taint,
             ..Sym::default()
@@ -122,6 +123,27 @@ pub(super) struct PendingCall {
     pub silenced: bool,
 }
 
+/// A call of a local function, for flow summaries.
+pub(super) struct PendingLocalCall {
+    pub callee: Arc<str>,
+    pub node: Node,
+    pub offset: TextSize,
+    pub bound: bool,
+    pub args: Vec<Sym>,
+    pub keywords: Vec<(Arc<str>, Sym)>,
+    pub silenced: bool,
+}
+
+/// A store into an attribute of `self`, for flow summaries.
+pub(super) struct PendingFieldStore {
+    pub class: Arc<str>,
+    pub field: Arc<str>,
+    pub index: u8,
+    pub node: Arc<str>,
+    pub offset: TextSize,
+    pub value: Sym,
+}
+
 /// A constant string recorded during the walk.
 pub(super) struct PendingString {
     pub value: Arc<str>,
@@ -150,7 +172,15 @@ pub(super) struct Walk {
     pub notes: Vec<String>,
     pub edges: Vec<(Node, Arc<str>)>,
     pub forced: HashMap<Arc<str>, ExecContext>,
-    pub returns: HashMap<Arc<str>, u8>,
+    pub returns: HashMap<Arc<str>, Taint>,
+    /// Functions defined: name, class, parameter names, where.
+    pub functions: Vec<(Arc<str>, Option<Arc<str>>, Vec<Arc<str>>, TextSize)>,
+    /// Calls of local functions and classes (see [`super::LocalCall`]).
+    pub local_calls: Vec<PendingLocalCall>,
+    /// `self.NAME = value` stores of symbolic values.
+    pub field_stores: Vec<PendingFieldStore>,
+    /// The field bit of each `(class, attribute)`, in order of first store.
+    pub field_index: rustc_hash::FxHashMap<(Arc<str>, Arc<str>), u8>,
     /// The tree is deeper than the walker followed: drop it iteratively.
     pub deep: bool,
     /// When the source is one expression (what `eval` runs), its value:
@@ -552,7 +582,23 @@ impl<'a, 'p> Walker<'a, 'p> {
 
     fn function_body(&mut self, d: Deferred<'a>) {
         let mut scope = d.enclosing.unwrap_or_default();
+        // The enclosing function's parameters are not this one's.
+        for sym in scope.values_mut() {
+            sym.taint &= !taint::SYMBOLIC;
+        }
         let params = &d.def.parameters;
+        self.out.functions.push((
+            d.name.clone(),
+            d.class.clone(),
+            params
+                .posonlyargs
+                .iter()
+                .chain(&params.args)
+                .chain(&params.kwonlyargs)
+                .map(|p| Arc::from(p.parameter.name.as_str()))
+                .collect(),
+            d.def.start(),
+        ));
         let all = params
             .posonlyargs
             .iter()
@@ -567,9 +613,9 @@ impl<'a, 'p> Walker<'a, 'p> {
                 // A wallet's private key or recovery phrase handed in by
                 // the caller is a secret wherever it goes next.
                 _ if names::is_wallet_secret_name(p.parameter.name.as_str()) => {
-                    Sym::tainted(taint::SECRET)
+                    Sym::tainted(taint::SECRET | taint::param(i))
                 }
-                _ => Sym::default(),
+                _ => Sym::tainted(taint::param(i)),
             };
             scope.insert(Arc::from(p.parameter.name.as_str()), sym);
         }
@@ -650,6 +696,8 @@ impl<'a, 'p> Walker<'a, 'p> {
             Expr::Attribute(attr) => {
                 if let Expr::Name(base) = &*attr.value {
                     let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
+                    let value =
+                        self.field_store(base.id.as_str(), attr.attr.as_str(), value, attr.start());
                     self.scopes[0].insert(Arc::from(key.as_str()), value);
                 } else {
                     self.expr(&attr.value);
@@ -661,6 +709,45 @@ impl<'a, 'p> Walker<'a, 'p> {
             }
             _ => {}
         }
+    }
+
+    /// `self.NAME = value` in a method: the value's parameters are recorded
+    /// as flowing into the field, and what is stored carries the field's
+    /// bit instead (another method reading it sees the field, not this
+    /// method's parameters).
+    fn field_store(&mut self, base: &str, attr: &str, mut value: Sym, at: TextSize) -> Sym {
+        if value.taint & taint::SYMBOLIC == 0 {
+            return value;
+        }
+        let method = self.node.clone().filter(|_| matches!(base, "self" | "cls"));
+        let class: Option<Arc<str>> = method
+            .as_ref()
+            .and_then(|m| m.rsplit_once('.'))
+            .map(|(c, _)| Arc::from(c));
+        let (Some(method), Some(class)) = (method, class) else {
+            value.taint &= !taint::SYMBOLIC;
+            return value;
+        };
+        let key = (class.clone(), Arc::from(attr));
+        let next = self
+            .out
+            .field_index
+            .keys()
+            .filter(|(c, _)| *c == class)
+            .count();
+        let index = *self.out.field_index.entry(key).or_insert(next as u8);
+        if self.out.field_stores.len() < MAX_FACTS {
+            self.out.field_stores.push(PendingFieldStore {
+                class,
+                field: Arc::from(attr),
+                index,
+                node: method,
+                offset: at,
+                value: value.clone(),
+            });
+        }
+        value.taint = (value.taint & !taint::SYMBOLIC) | taint::field(index as usize);
+        value
     }
 
     fn assign_each(&mut self, targets: &'a [Expr], value: &Sym) {
@@ -1228,6 +1315,18 @@ impl<'a, 'p> Walker<'a, 'p> {
             }
         }
         if let Some(local) = &callee.local {
+            if self.inlining == 0 && !self.specialising && self.out.local_calls.len() < MAX_FACTS {
+                self.out.local_calls.push(PendingLocalCall {
+                    callee: local.clone(),
+                    node: self.node.clone(),
+                    offset: call.start(),
+                    bound: callee.instance_of.is_some()
+                        || matches!(&*call.func, Expr::Attribute(_)),
+                    args: args.clone(),
+                    keywords: keywords.clone(),
+                    silenced: self.silenced,
+                });
+            }
             let mut taint = args.iter().fold(0, |t, a| t | a.taint);
             if names::derives_from_secret(local) {
                 taint &= !taint::SECRET;
@@ -1349,7 +1448,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         // A constant to evaluate with, or data whose origin matters (read
         // from the network, a secret, decoded): one environment variable
         // alone is configuration.
-        let telling = |a: &Sym| a.konst.is_some() || a.taint & !taint::ENV != 0;
+        let telling = |a: &Sym| a.konst.is_some() || a.taint & taint::SOURCES & !taint::ENV != 0;
         if self.specialising
             || self.inlining > 0
             || self.specialised >= MAX_SPECIALISED
@@ -1364,6 +1463,10 @@ impl<'a, 'p> Walker<'a, 'p> {
         self.specialised += 1;
         let mut scope = Scope::default();
         bind_parameters(&mut scope, &def.parameters, args, keywords);
+        // The caller's parameters are not the callee's.
+        for sym in scope.values_mut() {
+            sym.taint &= !taint::SYMBOLIC;
+        }
         self.scopes.push(scope);
         self.specialising = true;
         let saved_node = self.node.replace(local.clone());
@@ -1881,7 +1984,7 @@ pub(super) fn context_of(
 }
 
 /// Converts a walker value into the public [`super::Value`].
-pub(super) fn value_of(sym: &Sym, returns: &HashMap<Arc<str>, u8>) -> super::Value {
+pub(super) fn value_of(sym: &Sym, returns: &HashMap<Arc<str>, Taint>) -> super::Value {
     let summary = sym
         .returned_by
         .as_ref()
@@ -1890,7 +1993,9 @@ pub(super) fn value_of(sym: &Sym, returns: &HashMap<Arc<str>, u8>) -> super::Val
         .unwrap_or(0);
     super::Value {
         text: sym.text().or_else(|| sym.template.clone()),
-        taint: sym.taint | summary,
+        taint: (sym.taint | summary) & taint::SOURCES,
+        params: taint::params_of(sym.taint),
+        fields: taint::fields_of(sym.taint),
         origin: sym.qual.clone(),
     }
 }

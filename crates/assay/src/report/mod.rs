@@ -268,6 +268,7 @@ pub(crate) mod fixtures {
             errors: Vec::new(),
             installed: None,
             provenance: None,
+            flows: None,
         };
 
         let native = finding(
@@ -296,6 +297,7 @@ pub(crate) mod fixtures {
             errors: Vec::new(),
             installed: None,
             provenance: None,
+            flows: None,
         };
 
         let mut pth = finding(
@@ -326,6 +328,7 @@ pub(crate) mod fixtures {
             errors: vec!["odd_pkg/big.py: skipped, larger than --max-file-bytes".to_owned()],
             installed: None,
             provenance: None,
+            flows: None,
         };
 
         let unreadable = ArtifactReport::unreadable(
@@ -365,6 +368,7 @@ pub(crate) mod fixtures {
             findings: installed_findings,
             errors: Vec::new(),
             provenance: None,
+            flows: None,
             installed: Some(InstalledOrigin {
                 site_packages,
                 prefix: PathBuf::from("/venv"),

@@ -94,7 +94,7 @@ pub(crate) fn check_file(
                 .next()
                 .map(|t| format!(" ({t})"))
                 .unwrap_or_default();
-            let sends = call.all_args().fold(0, |t, a| t | a.taint)
+            let sends = crate::rules::sent_taint(call)
                 & (taint::HOST_INFO | taint::ENV | taint::SECRET | taint::METADATA);
             let (message, severity) = if sends != 0 {
                 (
@@ -419,7 +419,7 @@ pub(crate) fn is_sensitive_path(path: &str) -> bool {
 }
 
 /// Words for what tainted data holds.
-pub(crate) fn describe_taint(labels: u8) -> String {
+pub(crate) fn describe_taint(labels: taint::Taint) -> String {
     let labels = if labels & taint::ENV_ALL != 0 {
         labels & !taint::ENV
     } else {
