@@ -39,6 +39,8 @@ struct Store {
 }
 
 type ClassKey = (Arc<str>, Arc<str>);
+/// The sinks each field of a class reaches, with the chain to each.
+type FieldSinks = HashMap<(ClassKey, u8), Vec<(Arc<Sink>, Vec<Step>)>>;
 
 pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) -> PackageFlows {
     let files: Vec<(usize, &FileAnalysis)> = python
@@ -103,7 +105,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     let mut flows: Vec<Vec<Flow>> = vec![Vec::new(); funcs.len()];
 
     // Direct sinks, edges and stores.
-    let mut field_sinks: HashMap<(ClassKey, u8), Vec<(Arc<Sink>, Vec<Step>)>> = HashMap::new();
+    let mut field_sinks: FieldSinks = HashMap::new();
     let mut edges: Vec<Edge> = Vec::new();
     let mut stores: Vec<Store> = Vec::new();
     for &(i, file) in &files {

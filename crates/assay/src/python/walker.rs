@@ -123,6 +123,9 @@ pub(super) struct PendingCall {
     pub silenced: bool,
 }
 
+/// A function defined: name, class, parameter names, where.
+pub(super) type PendingFunction = (Arc<str>, Option<Arc<str>>, Vec<Arc<str>>, TextSize);
+
 /// A call of a local function, for flow summaries.
 pub(super) struct PendingLocalCall {
     pub callee: Arc<str>,
@@ -174,7 +177,7 @@ pub(super) struct Walk {
     pub forced: HashMap<Arc<str>, ExecContext>,
     pub returns: HashMap<Arc<str>, Taint>,
     /// Functions defined: name, class, parameter names, where.
-    pub functions: Vec<(Arc<str>, Option<Arc<str>>, Vec<Arc<str>>, TextSize)>,
+    pub functions: Vec<PendingFunction>,
     /// Calls of local functions and classes (see [`super::LocalCall`]).
     pub local_calls: Vec<PendingLocalCall>,
     /// `self.NAME = value` stores of symbolic values.
