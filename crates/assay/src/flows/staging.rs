@@ -102,15 +102,12 @@ fn uploads_file(call: &Call, kind: SinkKind) -> bool {
 /// package's own.
 pub(super) fn leaks(file: &FileAnalysis, hosts: &Hosts, out: &mut Vec<Leak>) {
     let path: Arc<str> = file.path.as_str().into();
-    let mut functions: Vec<&Option<Arc<str>>> = file.calls.iter().map(|c| &c.function).collect();
-    functions.sort();
-    functions.dedup();
-    for function in functions {
-        let calls: Vec<&Call> = file
-            .calls
-            .iter()
-            .filter(|c| &c.function == function)
-            .collect();
+    let mut functions: std::collections::BTreeMap<&Option<Arc<str>>, Vec<&Call>> =
+        std::collections::BTreeMap::new();
+    for call in &file.calls {
+        functions.entry(&call.function).or_default().push(call);
+    }
+    for calls in functions.values() {
         let named = calls
             .iter()
             .flat_map(|c| c.all_args())

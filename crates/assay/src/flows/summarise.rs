@@ -71,19 +71,29 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             });
         }
     }
+    // Definitions by name, and the modules the package defines, for
+    // re-exports (`pkg.send` defined in `pkg.util`).
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in funcs.iter().enumerate() {
+        by_name.entry(&f.info.name).or_default().push(i);
+    }
+    let known_modules: std::collections::HashSet<&str> =
+        file_modules.values().map(|(m, _)| &**m).collect();
     let lookup = |module: &str, name: &str| -> Option<usize> {
+        if !known_modules.contains(module) {
+            return None;
+        }
         index
             .get(&(Arc::from(module), Arc::from(name)))
             .copied()
             .or_else(|| {
-                // Re-exported from a submodule.
-                let mut found = funcs.iter().enumerate().filter(|(_, f)| {
-                    &*f.info.name == name
-                        && f.module
-                            .strip_prefix(module)
-                            .is_some_and(|r| r.starts_with('.'))
+                let mut found = by_name.get(name)?.iter().copied().filter(|&i| {
+                    funcs[i]
+                        .module
+                        .strip_prefix(module)
+                        .is_some_and(|r| r.starts_with('.'))
                 });
-                let (first, _) = found.next()?;
+                let first = found.next()?;
                 found.next().is_none().then_some(first)
             })
     };
@@ -93,11 +103,11 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             .get(&(file_modules[&file].0.clone(), name.clone()))
             .copied()
     };
+    let ids: Vec<usize> = (0..funcs.len()).collect();
     // A package function a call names, with the parameters it skips.
     let resolve_call = |file: usize, name: &str| -> Option<(usize, usize)> {
         let (module, is_package) = &file_modules[&file];
         let absolute = modules::absolute(name, module, *is_package);
-        let ids: Vec<usize> = (0..funcs.len()).collect();
         modules::resolve(&absolute, |m, n| lookup(m, n).map(|i| &ids[i]))
             .map(|(i, skip)| (*i, skip))
     };
@@ -118,6 +128,12 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
         for call in &file.calls {
             let caller = function_of(i, &call.function);
             if let Some(kind) = sinks::kind(call) {
+                let symbolic = sinks::data_args(call, kind)
+                    .iter()
+                    .any(|(_, v)| v.params != 0 || v.fields != 0);
+                if !symbolic || caller.is_none() {
+                    continue;
+                }
                 let sink = Arc::new(sink_of(
                     call,
                     kind,
@@ -300,6 +316,11 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             if leaks.len() >= MAX_HANDOFFS {
                 break;
             }
+            let carries = slots(args, keywords)
+                .any(|(_, v)| v.params != 0 || v.fields != 0 || v.has(taint::SECRET));
+            if !carries {
+                continue;
+            }
             let caller = function_of(i, function);
             let (params, fields) = match caller {
                 Some(c) => (funcs[c].info.params.clone(), fields_of(c)),
@@ -401,6 +422,9 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     for &(i, file) in &files {
         for call in &file.calls {
             if handoffs.len() >= MAX_HANDOFFS
+                || !call
+                    .all_args()
+                    .any(|v| v.params != 0 || v.fields != 0 || v.has(taint::SECRET))
                 || sinks::kind(call).is_some()
                 || resolve_call(i, &call.name).is_some()
             {

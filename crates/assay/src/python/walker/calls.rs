@@ -1,0 +1,307 @@
+//! Calls: edges to local functions, evaluation through one-expression
+//! helpers, and specialisation of small functions per call site.
+
+use std::sync::Arc;
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextSize};
+
+use super::super::{names, taint};
+use super::{
+    Frame, MAX_FACTS, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
+    facts::PendingLocalCall,
+};
+
+impl<'a> Walker<'a, '_> {
+    pub(super) fn call(&mut self, call: &'a ast::ExprCall) -> Sym {
+        let callee = self.expr(&call.func);
+        let args: Vec<Sym> = call.arguments.args.iter().map(|a| self.expr(a)).collect();
+        let keywords: Vec<(Arc<str>, Sym)> = call
+            .arguments
+            .keywords
+            .iter()
+            .map(|k| {
+                let name: Arc<str> = k
+                    .arg
+                    .as_ref()
+                    .map_or(Arc::from("**"), |a| Arc::from(a.as_str()));
+                (name, self.expr(&k.value))
+            })
+            .collect();
+
+        // Local functions and classes: edges of the call graph. A local
+        // function passed as an argument (a callback, a thread target) is
+        // taken as called.
+        for sym in std::iter::once(&callee)
+            .chain(&args)
+            .chain(keywords.iter().map(|(_, v)| v))
+        {
+            if let Some(local) = &sym.local {
+                self.out
+                    .edges
+                    .push((self.frame.node.clone(), local.clone()));
+                self.out
+                    .edges
+                    .push((self.frame.node.clone(), format!("{local}.__init__").into()));
+            }
+        }
+        if let Some(local) = &callee.local {
+            if self.frame.inlining == 0
+                && !self.frame.specialising
+                && self.out.local_calls.len() < MAX_FACTS
+            {
+                self.out.local_calls.push(PendingLocalCall {
+                    callee: local.clone(),
+                    node: self.frame.node.clone(),
+                    offset: call.start(),
+                    bound: callee.instance_of.is_some()
+                        || matches!(&*call.func, Expr::Attribute(_)),
+                    args: args.clone(),
+                    keywords: keywords.clone(),
+                    silenced: self.frame.silenced,
+                });
+            }
+            let mut taint = args.iter().fold(0, |t, a| t | a.taint);
+            if names::derives_from_secret(local) {
+                taint &= !taint::SECRET;
+            }
+            let mut instance = Sym {
+                instance_of: Some(local.clone()),
+                returned_by: Some(local.clone()),
+                taint,
+                ..Sym::default()
+            };
+            if let Some(value) = self.inline_helper(local, &args, &keywords, call.start()) {
+                instance.taint |= value.taint;
+                instance.konst = value.konst;
+                instance.chain = value.chain;
+                instance.analysed = value.analysed;
+            } else if let Some(value) = self.specialise(local, &args, &keywords) {
+                instance.taint |= value.taint;
+                instance.konst = value.konst;
+                instance.chain = value.chain;
+                instance.analysed = value.analysed;
+            }
+            return instance;
+        }
+
+        let Some(name) = callee.qual.clone() else {
+            return Sym::tainted(args.iter().fold(callee.taint, |t, a| t | a.taint));
+        };
+        if name.starts_with("setuptools.setup") || name.starts_with("distutils.core.setup") {
+            self.force_cmdclass(call);
+        }
+        let at = self.frame.call_site.unwrap_or(call.start());
+        if names::is_process(&name) && args.first().is_some_and(|a| a.konst.is_none()) {
+            self.python_c_item(call, at);
+        }
+        let result = self.fold_call(&name, &callee, &args, &keywords, at);
+        if self.out.calls.len() < MAX_FACTS {
+            self.out.calls.push(PendingCall {
+                name: name.clone(),
+                offset: at,
+                node: self.frame.node.clone(),
+                fixed: None,
+                args,
+                keywords,
+                via: None,
+                silenced: self.frame.silenced,
+            });
+        }
+        result
+    }
+
+    /// Evaluates a call of a one-expression local function when an argument
+    /// is constant: the parameters are bound to the arguments and the
+    /// returned expression is evaluated at the call, so decoding done by a
+    /// helper is decoded here. Nested at most three helpers deep.
+    fn inline_helper(
+        &mut self,
+        local: &Arc<str>,
+        args: &[Sym],
+        keywords: &[(Arc<str>, Sym)],
+        at: TextSize,
+    ) -> Option<Sym> {
+        const MAX_INLINE: u8 = 3;
+        if self.frame.inlining >= MAX_INLINE
+            || !args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .any(|a| a.konst.is_some())
+        {
+            return None;
+        }
+        let no_params = ast::Parameters::default();
+        let (params, assigns, value) = match *self.helpers.get(local)? {
+            Helper::Def(def) => {
+                let (assigns, value) = helper_return(def)?;
+                (&*def.parameters, assigns, value)
+            }
+            Helper::Lambda(lambda) => (
+                lambda.parameters.as_deref().unwrap_or(&no_params),
+                &[][..],
+                &*lambda.body,
+            ),
+        };
+        let mut scope = self.scopes[0].clone();
+        bind_parameters(&mut scope, params, args, keywords);
+        self.scopes.push(scope);
+        let frame = Frame {
+            inlining: self.frame.inlining + 1,
+            call_site: self.frame.call_site.or(Some(at)),
+            ..self.frame.clone()
+        };
+        let result = self.within(frame, |walker| {
+            for stmt in assigns {
+                if let Stmt::Assign(a) = stmt
+                    && let Expr::Name(target) = &a.targets[0]
+                {
+                    let v = walker.expr(&a.value);
+                    walker.bind(target.id.as_str(), v);
+                }
+            }
+            walker.expr(value)
+        });
+        self.scopes.pop();
+        Some(result)
+    }
+
+    /// Walks a module-level function's body again for one call whose
+    /// arguments include a constant or tainted data, with its parameters
+    /// bound to them: `def run(cmd): Popen(cmd, shell=True)` then
+    /// `run("powershell …")` shows the command at the `Popen`, and
+    /// `run(requests.get(url).text)` a command read from the network. The facts belong to the function
+    /// (its context is the function's); its generic walk still happens.
+    /// Returns the first constant the body returns (decoders written as
+    /// several statements). Bounded: small bodies without nested
+    /// definitions, not nested, at most [`MAX_SPECIALISED`] per source.
+    fn specialise(
+        &mut self,
+        local: &Arc<str>,
+        args: &[Sym],
+        keywords: &[(Arc<str>, Sym)],
+    ) -> Option<Sym> {
+        // A constant to evaluate with, or data whose origin matters (read
+        // from the network, a secret, decoded): one environment variable
+        // alone is configuration.
+        let telling = |a: &Sym| a.konst.is_some() || a.taint & taint::SOURCES & !taint::ENV != 0;
+        if self.frame.specialising
+            || self.frame.inlining > 0
+            || self.specialised >= MAX_SPECIALISED
+            || !args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .any(telling)
+        {
+            return None;
+        }
+        let &def = self.procedures.get(local)?;
+        self.specialised += 1;
+        let mut scope = Scope::default();
+        bind_parameters(&mut scope, &def.parameters, args, keywords);
+        // The caller's parameters are not the callee's.
+        for sym in scope.values_mut() {
+            sym.taint &= !taint::SYMBOLIC;
+        }
+        self.scopes.push(scope);
+        let frame = Frame {
+            node: Some(local.clone()),
+            silenced: false,
+            specialising: true,
+            ..self.frame.clone()
+        };
+        self.within(frame, |walker| walker.suite(&def.body));
+        self.scopes.pop();
+        self.specialised_value.take()
+    }
+}
+
+/// Binds a function's parameters to the arguments of one call (keywords by
+/// name, then positions); parameters given nothing are unknown.
+pub(super) fn bind_parameters(
+    scope: &mut Scope,
+    params: &ast::Parameters,
+    args: &[Sym],
+    keywords: &[(Arc<str>, Sym)],
+) {
+    let positional = params.posonlyargs.len() + params.args.len();
+    let all = params
+        .posonlyargs
+        .iter()
+        .chain(&params.args)
+        .chain(&params.kwonlyargs);
+    for (i, p) in all.enumerate() {
+        let name = p.parameter.name.as_str();
+        let bound = keywords
+            .iter()
+            .find(|(k, _)| &**k == name)
+            .map(|(_, v)| v)
+            .or_else(|| (i < positional).then(|| args.get(i)).flatten());
+        scope.insert(Arc::from(name), bound.cloned().unwrap_or_default());
+    }
+    for p in [&params.vararg, &params.kwarg].into_iter().flatten() {
+        scope.insert(Arc::from(p.name.as_str()), Sym::default());
+    }
+}
+
+/// A function body small enough to walk again per call site, with no
+/// definitions inside (walking those twice would defer them twice).
+pub(super) fn is_specialisable(body: &[Stmt]) -> bool {
+    fn plain(stmts: &[Stmt], budget: &mut usize) -> bool {
+        stmts.iter().all(|stmt| {
+            if *budget == 0 {
+                return false;
+            }
+            *budget -= 1;
+            match stmt {
+                Stmt::FunctionDef(_) | Stmt::ClassDef(_) => false,
+                Stmt::If(s) => {
+                    plain(&s.body, budget)
+                        && s.elif_else_clauses.iter().all(|c| plain(&c.body, budget))
+                }
+                Stmt::Try(s) => {
+                    plain(&s.body, budget)
+                        && plain(&s.orelse, budget)
+                        && plain(&s.finalbody, budget)
+                        && s.handlers.iter().all(|h| match h {
+                            ast::ExceptHandler::ExceptHandler(h) => plain(&h.body, budget),
+                        })
+                }
+                Stmt::With(s) => plain(&s.body, budget),
+                Stmt::For(s) => plain(&s.body, budget) && plain(&s.orelse, budget),
+                Stmt::While(s) => plain(&s.body, budget) && plain(&s.orelse, budget),
+                _ => true,
+            }
+        })
+    }
+    let mut budget = MAX_SPECIALISED_STATEMENTS;
+    plain(body, &mut budget)
+}
+
+/// Helpers by local name.
+pub(in crate::python) type Helpers<'a> = rustc_hash::FxHashMap<Arc<str>, Helper<'a>>;
+
+/// A local function a call can be evaluated through ([`Walker::inline_helper`]).
+#[derive(Clone, Copy)]
+pub(in crate::python) enum Helper<'a> {
+    Def(&'a ast::StmtFunctionDef),
+    Lambda(&'a ast::ExprLambda),
+}
+
+/// A function whose body is straight-line: assignments to plain names
+/// (at most eight), then `return EXPR` (after an optional docstring).
+/// Returns the assignments and the returned expression.
+pub(super) fn helper_return(def: &ast::StmtFunctionDef) -> Option<(&[Stmt], &Expr)> {
+    let body = match def.body.as_slice() {
+        [Stmt::Expr(doc), rest @ ..] if doc.value.is_string_literal_expr() => rest,
+        body => body,
+    };
+    let (Stmt::Return(ret), assigns) = body.split_last()? else {
+        return None;
+    };
+    let simple = assigns.len() <= 8
+        && assigns.iter().all(
+            |s| matches!(s, Stmt::Assign(a) if a.targets.len() == 1 && a.targets[0].is_name_expr()),
+        );
+    (simple && def.parameters.vararg.is_none()).then_some((assigns, ret.value.as_deref()?))
+}

@@ -1,0 +1,421 @@
+//! Expressions: names, attributes, constants folded through operators,
+//! f-strings, subscripts and sequences.
+
+use std::sync::Arc;
+
+use ruff_python_ast::{self as ast, Expr};
+use ruff_text_size::Ranged;
+
+use super::super::consts::{self, Const};
+use super::super::{names, taint};
+use super::{MAX_DEPTH, MAX_STRING_FACT, Sym, Walker};
+
+impl<'a> Walker<'a, '_> {
+    pub(super) fn expr(&mut self, expr: &'a Expr) -> Sym {
+        if self.depth >= MAX_DEPTH {
+            self.truncated = true;
+            return Sym::default();
+        }
+        self.depth += 1;
+        let sym = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(expr));
+        self.depth -= 1;
+        sym
+    }
+
+    fn expr_inner(&mut self, expr: &'a Expr) -> Sym {
+        match expr {
+            Expr::StringLiteral(s) => {
+                let value: Arc<str> = Arc::from(s.value.to_str());
+                if self.frame.inlining == 0 {
+                    self.record_string(&value, s.start());
+                }
+                Sym::constant(Const::Str(value))
+            }
+            Expr::BytesLiteral(b) => {
+                let bytes: Vec<u8> = b
+                    .value
+                    .iter()
+                    .flat_map(|part| part.value.iter().copied())
+                    .collect();
+                let sym = Sym::constant(Const::Bytes(bytes.into()));
+                if let Some(text) = sym.text().filter(|_| self.frame.inlining == 0) {
+                    self.record_string(&text, b.start());
+                }
+                sym
+            }
+            Expr::NumberLiteral(n) => match &n.value {
+                ast::Number::Int(i) => i
+                    .as_i64()
+                    .map(|i| Sym::constant(Const::Int(i)))
+                    .unwrap_or_default(),
+                _ => Sym::default(),
+            },
+            Expr::BooleanLiteral(b) => Sym::constant(Const::Int(i64::from(b.value))),
+            Expr::FString(f) => self.fstring(f),
+            Expr::Name(name) => self.name(name.id.as_str()),
+            Expr::Attribute(attr) => {
+                if let Expr::Name(base) = &*attr.value {
+                    let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
+                    if let Some(sym) = self.scopes[0].get(key.as_str()) {
+                        return sym.clone();
+                    }
+                }
+                let base = self.expr(&attr.value);
+                self.attribute(base, attr.attr.as_str())
+            }
+            Expr::Call(call) => self.call(call),
+            Expr::BinOp(_) => self.binop_chain(expr),
+            Expr::Subscript(sub) => self.subscript(sub),
+            Expr::List(l) => self.sequence(&l.elts),
+            Expr::Tuple(t) => self.sequence(&t.elts),
+            Expr::Set(s) => self.sequence(&s.elts),
+            Expr::Dict(d) => {
+                let mut taint = 0;
+                for item in &d.items {
+                    if let Some(key) = &item.key {
+                        taint |= self.expr(key).taint;
+                    }
+                    taint |= self.expr(&item.value).taint;
+                }
+                Sym::tainted(taint)
+            }
+            Expr::BoolOp(b) => {
+                let mut result = Sym::default();
+                for value in &b.values {
+                    let v = self.expr(value);
+                    result.taint |= v.taint;
+                    if result.konst.is_none() && result.qual.is_none() {
+                        result.konst = v.konst;
+                        result.qual = v.qual;
+                    }
+                }
+                result
+            }
+            Expr::If(e) => {
+                self.expr(&e.test);
+                let body = self.expr(&e.body);
+                let orelse = self.expr(&e.orelse);
+                Sym::tainted(body.taint | orelse.taint)
+            }
+            Expr::UnaryOp(u) => {
+                let operand = self.expr(&u.operand);
+                match (u.op, operand.int()) {
+                    (ast::UnaryOp::USub, Some(i)) => Sym::constant(Const::Int(i.wrapping_neg())),
+                    (ast::UnaryOp::Invert, Some(i)) => Sym::constant(Const::Int(!i)),
+                    _ => Sym::tainted(operand.taint),
+                }
+            }
+            Expr::Named(n) => {
+                let value = self.expr(&n.value);
+                self.assign(&n.target, value.clone());
+                value
+            }
+            Expr::Lambda(l) => {
+                self.expr(&l.body);
+                Sym::default()
+            }
+            Expr::Compare(c) => {
+                self.expr(&c.left);
+                for comparator in c.comparators.iter() {
+                    self.expr(comparator);
+                }
+                Sym::default()
+            }
+            Expr::ListComp(c) => self.comprehension(&c.generators, [Some(&*c.elt), None]),
+            Expr::SetComp(c) => self.comprehension(&c.generators, [Some(&*c.elt), None]),
+            Expr::Generator(c) => self.comprehension(&c.generators, [Some(&*c.elt), None]),
+            Expr::DictComp(c) => {
+                self.comprehension(&c.generators, [c.key.as_deref(), Some(&*c.value)])
+            }
+            Expr::Await(a) => self.expr(&a.value),
+            Expr::Yield(y) => y.value.as_ref().map(|v| self.expr(v)).unwrap_or_default(),
+            Expr::YieldFrom(y) => self.expr(&y.value),
+            Expr::Starred(s) => self.expr(&s.value),
+            Expr::Slice(s) => {
+                for part in [&s.lower, &s.upper, &s.step].into_iter().flatten() {
+                    self.expr(part);
+                }
+                Sym::default()
+            }
+            Expr::TString(_)
+            | Expr::NoneLiteral(_)
+            | Expr::EllipsisLiteral(_)
+            | Expr::IpyEscapeCommand(_) => Sym::default(),
+        }
+    }
+
+    fn name(&self, id: &str) -> Sym {
+        if let Some(sym) = self.lookup(id) {
+            let mut sym = sym.clone();
+            // `from os import environ`: the name is the whole environment,
+            // as `os.environ` is.
+            if sym.qual.as_deref() == Some("os.environ") {
+                sym.taint |= taint::ENV | taint::ENV_ALL;
+            }
+            return sym;
+        }
+        match id {
+            "__builtins__" | "builtins" => Sym::qual("builtins"),
+            _ if names::BUILTINS.contains(&id) => Sym::qual(format!("builtins.{id}")),
+            _ => Sym::default(),
+        }
+    }
+
+    pub(super) fn attribute(&mut self, base: Sym, attr: &str) -> Sym {
+        if let Some(class) = base.instance_of.as_ref().or(base.local.as_ref()) {
+            return Sym {
+                local: Some(format!("{class}.{attr}").into()),
+                taint: base.taint,
+                ..Sym::default()
+            };
+        }
+        // Methods of constants are typed by the value (`"".join`,
+        // `bytes.fromhex(..).decode`), builtin types by their plain name.
+        let qual: Arc<str> = match (&base.konst, base.qual.as_deref()) {
+            (Some(Const::Str(_)), _) | (_, Some("builtins.str")) => format!("str.{attr}").into(),
+            (Some(Const::Bytes(_)), _) | (_, Some("builtins.bytes")) => {
+                format!("bytes.{attr}").into()
+            }
+            (_, Some("builtins.bytearray")) => format!("bytearray.{attr}").into(),
+            (_, Some("builtins.__dict__")) => format!("builtins.{attr}").into(),
+            (_, Some(q)) => format!("{q}.{attr}").into(),
+            _ => format!("?.{attr}").into(),
+        };
+        let taint = base.taint
+            | if &*qual == "os.environ" {
+                taint::ENV | taint::ENV_ALL
+            } else {
+                0
+            };
+        Sym {
+            qual: Some(qual),
+            taint,
+            receiver: Some(Box::new(base)),
+            ..Sym::default()
+        }
+    }
+
+    pub(super) fn sequence(&mut self, elts: &'a [Expr]) -> Sym {
+        let mut taint = 0;
+        let mut items = Vec::with_capacity(elts.len());
+        // The command-line shape of a list with unknown items
+        // (`[sys.executable, "-m", "pip", "install", name]`).
+        let mut shape: Vec<Arc<str>> = Vec::new();
+        let mut all_const = true;
+        for e in elts {
+            let sym = self.expr(e);
+            taint |= sym.taint;
+            if shape.len() < 64 {
+                shape.push(match (&sym.konst, &sym.template) {
+                    (Some(Const::Str(s)), _) => s.clone(),
+                    (Some(k @ Const::Int(_)), _) => k.as_text().unwrap_or_default(),
+                    (None, Some(t)) => t.clone(),
+                    _ => Arc::from("{}"),
+                });
+            }
+            match sym.konst {
+                Some(k) if all_const => items.push(k),
+                _ => all_const = false,
+            }
+        }
+        let known = shape.iter().filter(|s| &***s != "{}").count();
+        Sym {
+            konst: all_const.then(|| Const::Seq(items.into())),
+            template: (!all_const && known >= 2 && shape.len() == elts.len())
+                .then(|| shape.join(" ").into()),
+            taint,
+            ..Sym::default()
+        }
+    }
+
+    fn comprehension(
+        &mut self,
+        generators: &'a [ast::Comprehension],
+        parts: [Option<&'a Expr>; 2],
+    ) -> Sym {
+        let mut taint = 0;
+        for (i, generator) in generators.iter().enumerate() {
+            let iter = self.expr(&generator.iter);
+            if i == 0
+                && let ([generator], [Some(elt), None]) = (generators, parts)
+                && let Some(folded) = self.unroll(generator, &iter, elt)
+            {
+                return folded;
+            }
+            taint |= iter.taint;
+            self.assign(&generator.target, Sym::tainted(iter.taint));
+            for cond in &generator.ifs {
+                self.expr(cond);
+            }
+        }
+        for part in parts.into_iter().flatten() {
+            taint |= self.expr(part).taint;
+        }
+        Sym::tainted(taint)
+    }
+
+    fn fstring(&mut self, f: &'a ast::ExprFString) -> Sym {
+        let mut text = String::new();
+        let mut all_const = true;
+        let mut taint = 0;
+        for part in f.value.iter() {
+            match part {
+                ast::FStringPart::Literal(lit) => text.push_str(&lit.value),
+                ast::FStringPart::FString(fs) => {
+                    for element in fs.elements.iter() {
+                        match element {
+                            ast::InterpolatedStringElement::Literal(lit) => {
+                                text.push_str(&lit.value)
+                            }
+                            ast::InterpolatedStringElement::Interpolation(i) => {
+                                let value = self.expr(&i.expression);
+                                taint |= value.taint;
+                                match value.text() {
+                                    Some(t) if i.format_spec.is_none() => text.push_str(&t),
+                                    _ => {
+                                        all_const = false;
+                                        text.push_str("{}");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let text: Arc<str> = text.into();
+        self.record_string(&text, f.start());
+        Sym {
+            template: (!all_const).then(|| text.clone()),
+            konst: all_const.then_some(Const::Str(text)),
+            taint,
+            ..Sym::default()
+        }
+    }
+
+    /// Folds a chain of binary operators iteratively (long `a + b + c + ...`
+    /// chains are how obfuscators build payloads, and can be thousands deep).
+    fn binop_chain(&mut self, expr: &'a Expr) -> Sym {
+        let mut spine = Vec::new();
+        let mut leftmost = expr;
+        while let Expr::BinOp(b) = leftmost {
+            spine.push(b);
+            leftmost = &b.left;
+        }
+        if spine.len() > MAX_DEPTH as usize {
+            self.out.deep = true;
+        }
+        let mut acc = self.expr(leftmost);
+        for b in spine.iter().rev() {
+            let right = self.expr(&b.right);
+            acc = self.binop(acc, b.op, right);
+        }
+        if let Some(text) = acc.text() {
+            self.record_string(&text, expr.start());
+        }
+        acc
+    }
+
+    pub(super) fn binop(&mut self, left: Sym, op: ast::Operator, right: Sym) -> Sym {
+        let taint = left.taint | right.taint;
+        let konst = match (&left.konst, &right.konst) {
+            (Some(l), Some(r)) => consts::binop(l, op, r),
+            _ => None,
+        };
+        let template = match konst {
+            Some(_) => None,
+            None => string_template(&left, op, &right),
+        };
+        Sym {
+            konst,
+            taint,
+            template,
+            chain: left.chain.or(right.chain),
+            ..Sym::default()
+        }
+    }
+
+    fn subscript(&mut self, sub: &'a ast::ExprSubscript) -> Sym {
+        let base = self.expr(&sub.value);
+        if let Expr::Slice(slice) = &*sub.slice {
+            let mut bound = |e: &'a Option<Box<Expr>>| e.as_ref().map(|e| self.expr(e).int());
+            let (lower, upper, step) =
+                (bound(&slice.lower), bound(&slice.upper), bound(&slice.step));
+            let konst = match (&base.konst, lower, upper, step) {
+                (Some(k), Some(None), _, _)
+                | (Some(k), _, Some(None), _)
+                | (Some(k), _, _, Some(None)) => {
+                    let _ = k;
+                    None
+                }
+                (Some(k), l, u, s) => consts::slice(k, l.flatten(), u.flatten(), s.flatten()),
+                _ => None,
+            };
+            return Sym {
+                konst,
+                taint: base.taint,
+                chain: base.chain,
+                ..Sym::default()
+            };
+        }
+        let index = self.expr(&sub.slice);
+        if let (Some(q), Some(key)) = (&base.qual, index.str()) {
+            match &**q {
+                "os.environ" => {
+                    return Sym {
+                        qual: Some("os.environ[]".into()),
+                        taint: taint::ENV,
+                        ..Sym::default()
+                    };
+                }
+                "builtins.globals()" | "builtins.locals()" | "builtins.vars()" | "builtins"
+                | "builtins.__dict__" => {
+                    return match self.lookup(key) {
+                        Some(sym) => sym.clone(),
+                        None if key == "__builtins__" => Sym::qual("builtins"),
+                        None => Sym::qual(format!("builtins.{key}")),
+                    };
+                }
+                "sys.modules" => return Sym::qual(key),
+                _ => {}
+            }
+        }
+        let konst = match (&base.konst, index.int()) {
+            (Some(k), Some(i)) => consts::index(k, i),
+            _ => None,
+        };
+        Sym {
+            konst,
+            taint: base.taint | index.taint,
+            chain: base.chain,
+            ..Sym::default()
+        }
+    }
+}
+
+/// The shape of a string built from known and unknown parts (`"curl " +
+/// url + " | sh"`, `"echo %s | base64 -d" % data`), with `{}` for each
+/// unknown part, as f-string templates keep it.
+fn string_template(left: &Sym, op: ast::Operator, right: &Sym) -> Option<Arc<str>> {
+    fn part(sym: &Sym) -> Option<Arc<str>> {
+        match &sym.konst {
+            Some(Const::Str(s)) => Some(s.clone()),
+            Some(_) => None,
+            None => sym.template.clone(),
+        }
+    }
+    let text = match op {
+        ast::Operator::Add => match (part(left), part(right)) {
+            (Some(l), Some(r)) => format!("{l}{r}"),
+            (Some(l), None) if right.konst.is_none() => format!("{l}{{}}"),
+            (None, Some(r)) if left.konst.is_none() => format!("{{}}{r}"),
+            _ => return None,
+        },
+        ast::Operator::Mod => match &left.konst {
+            Some(Const::Str(fmt)) => consts::percent_template(fmt),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    (text.len() <= MAX_STRING_FACT).then(|| text.into())
+}

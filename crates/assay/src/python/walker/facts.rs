@@ -1,0 +1,159 @@
+//! The facts a walk records (calls, strings, imports, payloads), before
+//! their contexts are resolved, and how they are recorded.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ruff_text_size::TextSize;
+
+use super::contexts::Node;
+use super::{MAX_FACTS, MAX_STRING_FACT, Scope, Sym, Walker};
+use crate::python::taint::Taint;
+use crate::python::{ExecContext, Import, Payload};
+
+/// A call recorded during the walk, its context still to be resolved.
+pub(in crate::python) struct PendingCall {
+    pub name: Arc<str>,
+    pub offset: TextSize,
+    pub node: Node,
+    /// Set for facts whose context is known regardless of the call graph
+    /// (the runtime parts of a decoded payload).
+    pub fixed: Option<ExecContext>,
+    pub args: Vec<Sym>,
+    pub keywords: Vec<(Arc<str>, Sym)>,
+    pub via: Option<Arc<str>>,
+    /// Inside a `try` whose handlers only `pass` (see [`super::statements::silent_handlers`]).
+    pub silenced: bool,
+}
+
+/// A function defined: name, class, parameter names, where.
+pub(in crate::python) type PendingFunction = (Arc<str>, Option<Arc<str>>, Vec<Arc<str>>, TextSize);
+
+/// A call of a local function, for flow summaries.
+pub(in crate::python) struct PendingLocalCall {
+    pub callee: Arc<str>,
+    pub node: Node,
+    pub offset: TextSize,
+    pub bound: bool,
+    pub args: Vec<Sym>,
+    pub keywords: Vec<(Arc<str>, Sym)>,
+    pub silenced: bool,
+}
+
+/// A store into an attribute of `self`, for flow summaries.
+pub(in crate::python) struct PendingFieldStore {
+    pub class: Arc<str>,
+    pub field: Arc<str>,
+    pub index: u8,
+    pub node: Arc<str>,
+    pub offset: TextSize,
+    pub value: Sym,
+}
+
+/// A constant string recorded during the walk.
+pub(in crate::python) struct PendingString {
+    pub value: Arc<str>,
+    pub offset: TextSize,
+    pub node: Node,
+    pub fixed: Option<ExecContext>,
+    pub via: Option<Arc<str>>,
+}
+
+/// A payload: where it was decoded, and what its own analysis found.
+pub(in crate::python) struct PendingPayload {
+    pub offset: TextSize,
+    pub node: Node,
+    pub chain: Arc<str>,
+    pub text: String,
+    pub is_python: bool,
+}
+
+/// Everything one walk produces, before contexts are resolved.
+#[derive(Default)]
+pub(in crate::python) struct Walk {
+    pub calls: Vec<PendingCall>,
+    pub strings: Vec<PendingString>,
+    pub imports: Vec<(Arc<str>, TextSize, Node)>,
+    pub payloads: Vec<PendingPayload>,
+    pub notes: Vec<String>,
+    pub edges: Vec<(Node, Arc<str>)>,
+    pub forced: HashMap<Arc<str>, ExecContext>,
+    pub returns: HashMap<Arc<str>, Taint>,
+    /// Functions defined: name, class, parameter names, where.
+    pub functions: Vec<PendingFunction>,
+    /// Calls of local functions and classes (see [`crate::python::LocalCall`]).
+    pub local_calls: Vec<PendingLocalCall>,
+    /// `self.NAME = value` stores of symbolic values.
+    pub field_stores: Vec<PendingFieldStore>,
+    /// The field bit of each `(class, attribute)`, in order of first store.
+    pub field_index: rustc_hash::FxHashMap<(Arc<str>, Arc<str>), u8>,
+    /// The tree is deeper than the walker followed: drop it iteratively.
+    pub deep: bool,
+    /// When the source is one expression (what `eval` runs), its value:
+    /// `eval("exec")` is `exec` itself.
+    pub value: Option<Sym>,
+    /// For a payload (layer > 0): the names its top level bound, which the
+    /// code that `exec`s it sees afterwards.
+    pub bindings: Scope,
+}
+
+impl<'a> Walker<'a, '_> {
+    pub(super) fn record_string(&mut self, value: &Arc<str>, at: TextSize) {
+        if value.len() < 4 {
+            return;
+        }
+        let at = self.frame.call_site.unwrap_or(at);
+        let value = if value.len() > MAX_STRING_FACT {
+            Arc::from(&value[..value.floor_char_boundary(MAX_STRING_FACT)])
+        } else {
+            value.clone()
+        };
+        self.push_string(PendingString {
+            value,
+            offset: at,
+            node: self.frame.node.clone(),
+            fixed: None,
+            via: None,
+        });
+    }
+
+    pub(super) fn push_string(&mut self, s: PendingString) {
+        if self.out.strings.len() < MAX_FACTS {
+            self.out.strings.push(s);
+        }
+    }
+}
+
+// Imports are resolved against the module's bindings at their position, so
+// `Import` facts only need the module name.
+impl Import {
+    pub(in crate::python) fn new(module: Arc<str>, line: u32, context: ExecContext) -> Self {
+        Import {
+            module,
+            line,
+            context,
+        }
+    }
+}
+
+impl Payload {
+    pub(in crate::python) fn new(
+        line: u32,
+        column: u32,
+        chain: Arc<str>,
+        text: &str,
+        is_python: bool,
+    ) -> Self {
+        const PREVIEW: usize = 240;
+        let preview: String = text.chars().take(PREVIEW).collect();
+        Payload {
+            line,
+            column,
+            chain,
+            preview,
+            len: text.len(),
+            is_python,
+            context: ExecContext::Runtime,
+        }
+    }
+}

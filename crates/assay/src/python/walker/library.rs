@@ -1,0 +1,275 @@
+//! What library APIs return: constant folding, decoders, module lookups
+//! and the taint of sources (environment, network, secrets, host data).
+
+use std::sync::Arc;
+
+use ruff_text_size::TextSize;
+
+use super::super::consts::{self, Const};
+use super::super::names::{self, Decoder};
+use super::super::taint;
+use super::{Sym, Walker};
+
+impl<'a> Walker<'a, '_> {
+    /// Evaluates what a call returns when the analysis can tell: constant
+    /// folding, decoding, module lookups and taint sources.
+    pub(super) fn fold_call(
+        &mut self,
+        name: &str,
+        callee: &Sym,
+        args: &[Sym],
+        keywords: &[(Arc<str>, Sym)],
+        at: TextSize,
+    ) -> Sym {
+        let arg = |i: usize| args.get(i);
+        let mut result = Sym {
+            qual: Some(format!("{name}()").into()),
+            taint: args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .fold(callee.taint, |t, a| t | a.taint),
+            ..Sym::default()
+        };
+        let receiver = callee.receiver.as_deref();
+
+        if let Some(decoder) = names::decoder(name) {
+            return self.decode_call(decoder, arg(0), result, at);
+        }
+        match name {
+            "codecs.decode" | "codecs.encode" => {
+                let codec = arg(1).or_else(|| {
+                    keywords
+                        .iter()
+                        .find(|(k, _)| &**k == "encoding")
+                        .map(|(_, v)| v)
+                });
+                if let Some(decoder) = codec.and_then(|c| c.str()).and_then(Decoder::from_codec) {
+                    return self.decode_call(decoder, arg(0), result, at);
+                }
+            }
+            "str.decode" | "bytes.decode" | "str.encode" | "bytes.encode" => {
+                let codec = arg(0).and_then(Sym::str);
+                if let Some(decoder) = codec.and_then(Decoder::from_codec) {
+                    return self.decode_call(decoder, receiver, result, at);
+                }
+                if let Some(r) = receiver {
+                    result.taint |= r.taint;
+                    result.chain = r.chain.clone();
+                    result.analysed = r.analysed;
+                    result.konst = r.konst.as_ref().and_then(|k| {
+                        if name.ends_with("decode") {
+                            k.as_text().map(Const::Str)
+                        } else {
+                            k.as_text().map(|t| Const::Bytes(t.as_bytes().into()))
+                        }
+                    });
+                }
+                return result;
+            }
+            "builtins.__import__" | "importlib.import_module" | "importlib.__import__" => {
+                if let Some(module) = arg(0).and_then(Sym::str) {
+                    self.out
+                        .imports
+                        .push((Arc::from(module), at, self.frame.node.clone()));
+                    return Sym::qual(module);
+                }
+            }
+            // `setattr(__builtins__, "_x", exec)`: a new global name.
+            "builtins.setattr" if arg(0).and_then(|a| a.qual.as_deref()) == Some("builtins") => {
+                if let (Some(name), Some(value)) = (arg(1).and_then(Sym::str), arg(2)) {
+                    let (name, value): (Arc<str>, Sym) = (Arc::from(name), value.clone());
+                    if self.layer > 0 {
+                        self.bound.push(name.clone());
+                    }
+                    self.scopes[0].insert(name, value);
+                }
+            }
+            "builtins.getattr" => {
+                if let (Some(base), Some(attr)) = (arg(0), arg(1).and_then(Sym::str)) {
+                    return self.attribute(base.clone(), attr);
+                }
+            }
+            // `map(chr, [105, 100])`, as obfuscators spell `"id"`.
+            "builtins.map" => {
+                let function = arg(0).and_then(|f| f.qual.as_deref());
+                if let (Some(f @ ("builtins.chr" | "builtins.str")), Some(Const::Seq(items))) =
+                    (function, arg(1).and_then(Sym::konst_ref))
+                {
+                    let mapped: Option<Vec<Const>> = items
+                        .iter()
+                        .map(|item| {
+                            let item = Sym::constant(item.clone());
+                            consts::fold_call(f, None, std::slice::from_ref(&item), &[])
+                        })
+                        .collect();
+                    if let Some(mapped) = mapped {
+                        result.konst = Some(Const::Seq(mapped.into()));
+                        return result;
+                    }
+                }
+            }
+            // `oct.__str__()` is `"<built-in function oct>"`: obfuscators
+            // index into such texts to spell names.
+            _ if name.starts_with("builtins.")
+                && (name.ends_with(".__str__") || name.ends_with(".__repr__")) =>
+            {
+                let builtin = name
+                    .trim_start_matches("builtins.")
+                    .split('.')
+                    .next()
+                    .unwrap_or("");
+                if let Some(text) = builtin_text(builtin) {
+                    result.konst = Some(Const::Str(text.into()));
+                    return result;
+                }
+            }
+            "builtins.globals" | "builtins.locals" | "builtins.vars" if args.is_empty() => {
+                return Sym::qual(format!("{name}()"));
+            }
+            "builtins.open" | "io.open" | "codecs.open" | "str.open" | "str.read_text"
+            | "str.read_bytes" => {
+                let path = if name.starts_with("str.") {
+                    receiver.and_then(Sym::text)
+                } else {
+                    arg(0).and_then(Sym::text)
+                };
+                if path.is_some_and(|p| names::credential_target(&p).is_some()) {
+                    result.taint |= taint::SECRET;
+                }
+            }
+            _ => {}
+        }
+        if names::is_env_read(name) {
+            result.taint |= taint::ENV;
+        }
+        if let Some(r) = receiver {
+            result.taint |= r.taint;
+        }
+        // One variable read from the environment is not all of it.
+        if matches!(
+            name,
+            "os.environ.get"
+                | "os.environ.pop"
+                | "os.environ.setdefault"
+                | "os.environ.__getitem__"
+        ) {
+            result.taint &= !taint::ENV_ALL;
+        }
+        // `urlretrieve` returns the local path it wrote, not what it read.
+        if names::is_network_read(name) && !names::is_download_to_file(name) {
+            result.taint |= taint::NETWORK;
+            let texts = args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .filter_map(Sym::text);
+            for text in texts {
+                if names::is_metadata_endpoint(&text) {
+                    result.taint |= taint::METADATA;
+                } else if names::credential_target(&text).is_some() {
+                    result.taint |= taint::SECRET;
+                }
+            }
+        }
+        if names::is_secret_read(name) {
+            result.taint |= taint::SECRET;
+        }
+        if names::derives_from_secret(name) {
+            result.taint &= !taint::SECRET;
+        }
+        if matches!(
+            name,
+            "socket.gethostname"
+                | "getpass.getuser"
+                | "os.getlogin"
+                | "platform.node"
+                | "platform.uname"
+                | "os.getcwd"
+                | "os.uname"
+        ) {
+            result.taint |= taint::HOST_INFO;
+        }
+        if names::capture(name).is_some() {
+            result.taint |= taint::COLLECTED;
+        }
+        if let Some(folded) = consts::fold_call(
+            name,
+            receiver.and_then(|r| r.konst.as_ref()),
+            args,
+            keywords,
+        ) {
+            if let Some(text) = folded.as_text() {
+                self.record_string(&text, at);
+            }
+            result.konst = Some(folded);
+            result.chain = receiver
+                .and_then(|r| r.chain.clone())
+                .or_else(|| args.iter().find_map(|a| a.chain.clone()));
+        }
+        if result.konst.is_none()
+            && name == "str.format"
+            && let Some(Const::Str(fmt)) = receiver.and_then(|r| r.konst.as_ref())
+        {
+            result.template = Some(consts::brace_template(fmt).into());
+        }
+        if name == "builtins.compile" {
+            // `compile(S, ...)` is S until something runs it: `eval` and
+            // `exec` analyse it there (and `eval` yields its value).
+            if let Some(code) = arg(0) {
+                result.konst = code.konst.clone();
+                result.chain = code.chain.clone();
+                result.analysed = code.analysed;
+            }
+        } else if names::is_code_exec(name)
+            && let Some(code) = arg(0).filter(|a| !a.analysed).and_then(Sym::text)
+        {
+            let chain = arg(0).and_then(|a| a.chain.clone());
+            let value = self.nested(
+                &code,
+                chain.as_deref().unwrap_or("exec of a constant string"),
+                at,
+            );
+            // `eval("exec")`, `eval("__import__('base64')")`: obfuscators
+            // look names up through `eval` of constant text.
+            if name == "builtins.eval"
+                && let Some(mut value) = value
+            {
+                value.taint |= result.taint;
+                return value;
+            }
+        } else if names::is_process(name) || name.ends_with(".write") {
+            // Python source written to a file or handed to `python -c` runs
+            // later: analyse it here, where it is planted.
+            for code in args.iter().filter(|a| !a.analysed).filter_map(Sym::text) {
+                let code = match code.find("-c ") {
+                    Some(at) if names::is_process(name) => {
+                        code[at + 3..].trim_matches(['"', '\'', ' ']).to_owned()
+                    }
+                    _ => code.to_string(),
+                };
+                let chain = if names::is_process(name) {
+                    "code passed to a process"
+                } else {
+                    "code written to a file"
+                };
+                self.planted(&code, chain, at);
+            }
+        }
+        result
+    }
+}
+
+/// What `str()` of a builtin gives, where it is stable across versions.
+fn builtin_text(name: &str) -> Option<String> {
+    match name {
+        "copyright" => Some("Copyright (c) 2001 Python Software Foundation.".to_owned()),
+        "credits" => Some(
+            "    Thanks to CWI, CNRI, BeOpen, Zope Corporation, the Python Software Foundation,"
+                .to_owned(),
+        ),
+        "int" | "str" | "bytes" | "float" | "list" | "tuple" | "dict" | "set" | "object"
+        | "bool" | "type" | "bytearray" | "frozenset" | "range" | "map" | "filter" | "zip"
+        | "enumerate" | "reversed" | "memoryview" => Some(format!("<class '{name}'>")),
+        _ if names::BUILTINS.contains(&name) => Some(format!("<built-in function {name}>")),
+        _ => None,
+    }
+}

@@ -1,0 +1,508 @@
+//! Statements and scopes: bindings, function and class definitions, and
+//! the deferred walk of function bodies.
+
+use std::sync::Arc;
+
+use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextSize};
+
+use super::super::consts::Const;
+use super::super::names;
+use super::super::{ExecContext, FileRole, taint};
+use super::calls::{Helper, helper_return, is_specialisable};
+use super::contexts::{MAIN_NODE, is_backend_hook, is_command_class, is_main_guard};
+use super::{Deferred, Frame, MAX_DEPTH, Scope, Sym, Walker};
+
+impl<'a> Walker<'a, '_> {
+    pub(super) fn suite(&mut self, body: &'a [Stmt]) {
+        for stmt in body {
+            self.stmt(stmt);
+        }
+    }
+
+    pub(super) fn stmt(&mut self, stmt: &'a Stmt) {
+        if self.depth >= MAX_DEPTH {
+            self.truncated = true;
+            return;
+        }
+        self.depth += 1;
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.stmt_inner(stmt));
+        self.depth -= 1;
+    }
+
+    fn stmt_inner(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(s) => {
+                for alias in &s.names {
+                    let module: Arc<str> = Arc::from(alias.name.as_str());
+                    self.out
+                        .imports
+                        .push((module.clone(), alias.start(), self.frame.node.clone()));
+                    match &alias.asname {
+                        Some(asname) => self.bind(asname.as_str(), Sym::qual(module)),
+                        None => {
+                            let top = alias.name.as_str().split('.').next().unwrap_or_default();
+                            self.bind(top, Sym::qual(top));
+                        }
+                    }
+                }
+            }
+            Stmt::ImportFrom(s) => {
+                let dots = ".".repeat(s.level as usize);
+                let module = format!("{dots}{}", s.module.as_ref().map_or("", |m| m.as_str()));
+                self.out.imports.push((
+                    Arc::from(module.as_str()),
+                    s.start(),
+                    self.frame.node.clone(),
+                ));
+                for alias in &s.names {
+                    if alias.name.as_str() == "*" {
+                        continue;
+                    }
+                    let qual = if module.ends_with('.') || module.is_empty() {
+                        format!("{module}{}", alias.name.as_str())
+                    } else {
+                        format!("{module}.{}", alias.name.as_str())
+                    };
+                    let bound = alias.asname.as_ref().unwrap_or(&alias.name);
+                    self.bind(bound.as_str(), Sym::qual(qual));
+                }
+            }
+            Stmt::Assign(s) => {
+                // `a, b = X, Y` binds each name to its own value, whole
+                // (a module, a function), not just to a constant item.
+                if let [Expr::Tuple(targets)] = s.targets.as_slice()
+                    && let Expr::Tuple(values) = &*s.value
+                    && targets.elts.len() == values.elts.len()
+                    && !values.elts.iter().any(Expr::is_starred_expr)
+                {
+                    let values: Vec<Sym> = values.elts.iter().map(|v| self.expr(v)).collect();
+                    for (target, value) in targets.elts.iter().zip(values) {
+                        self.assign(target, value);
+                    }
+                    return;
+                }
+                if let ([Expr::Name(target)], Expr::Lambda(lambda)) =
+                    (s.targets.as_slice(), &*s.value)
+                {
+                    self.lambda_def(target.id.as_str(), lambda);
+                    return;
+                }
+                let value = self.expr(&s.value);
+                for target in &s.targets {
+                    self.assign(target, value.clone());
+                }
+            }
+            Stmt::AnnAssign(s) => {
+                if let Some(value) = &s.value {
+                    let value = self.expr(value);
+                    self.assign(&s.target, value);
+                }
+            }
+            Stmt::AugAssign(s) => {
+                let right = self.expr(&s.value);
+                let left = self.expr(&s.target);
+                let combined = self.binop(left, s.op, right);
+                self.assign(&s.target, combined);
+            }
+            Stmt::Expr(s) => {
+                let value = self.expr(&s.value);
+                if self.frame.node.is_none() && self.depth == 1 {
+                    self.out.value = Some(value);
+                }
+            }
+            Stmt::Return(s) => {
+                if let Some(value) = &s.value {
+                    let value = self.expr(value);
+                    if let Some(node) = &self.frame.node {
+                        *self.out.returns.entry(node.clone()).or_default() |= value.taint;
+                    }
+                    // The first constant a specialised body returns.
+                    if self.frame.specialising
+                        && value.konst.is_some()
+                        && self.specialised_value.is_none()
+                    {
+                        self.specialised_value = Some(value);
+                    }
+                }
+            }
+            Stmt::FunctionDef(def) => self.function_def(def),
+            Stmt::ClassDef(class) => self.class_def(class),
+            Stmt::If(s) => {
+                if is_main_guard(&s.test) && self.frame.node.is_none() {
+                    let frame = Frame {
+                        node: Some(Arc::from(MAIN_NODE)),
+                        ..self.frame.clone()
+                    };
+                    self.within(frame, |walker| walker.suite(&s.body));
+                } else {
+                    self.expr(&s.test);
+                    self.suite(&s.body);
+                }
+                for clause in &s.elif_else_clauses {
+                    if let Some(test) = &clause.test {
+                        self.expr(test);
+                    }
+                    self.suite(&clause.body);
+                }
+            }
+            Stmt::For(s) => {
+                let iter = self.expr(&s.iter);
+                if !self.unroll_for(s, &iter) {
+                    self.assign(&s.target, Sym::tainted(iter.taint));
+                    self.suite(&s.body);
+                }
+                self.suite(&s.orelse);
+            }
+            Stmt::While(s) => {
+                self.expr(&s.test);
+                self.suite(&s.body);
+                self.suite(&s.orelse);
+            }
+            Stmt::With(s) => {
+                for item in &s.items {
+                    let value = self.expr(&item.context_expr);
+                    if let Some(target) = &item.optional_vars {
+                        self.assign(target, value);
+                    }
+                }
+                self.suite(&s.body);
+            }
+            Stmt::Try(s) => {
+                let frame = Frame {
+                    silenced: self.frame.silenced || silent_handlers(&s.handlers),
+                    ..self.frame.clone()
+                };
+                self.within(frame, |walker| walker.suite(&s.body));
+                for handler in &s.handlers {
+                    let ast::ExceptHandler::ExceptHandler(h) = handler;
+                    if let Some(t) = &h.type_ {
+                        self.expr(t);
+                    }
+                    self.suite(&h.body);
+                }
+                self.suite(&s.orelse);
+                self.suite(&s.finalbody);
+            }
+            Stmt::Match(s) => {
+                self.expr(&s.subject);
+                for case in &s.cases {
+                    if let Some(guard) = &case.guard {
+                        self.expr(guard);
+                    }
+                    self.suite(&case.body);
+                }
+            }
+            Stmt::Raise(s) => {
+                for e in [&s.exc, &s.cause].into_iter().flatten() {
+                    self.expr(e);
+                }
+            }
+            Stmt::Assert(s) => {
+                self.expr(&s.test);
+                if let Some(msg) = &s.msg {
+                    self.expr(msg);
+                }
+            }
+            Stmt::Delete(s) => {
+                for t in &s.targets {
+                    self.expr(t);
+                }
+            }
+            Stmt::TypeAlias(_)
+            | Stmt::Global(_)
+            | Stmt::Nonlocal(_)
+            | Stmt::Pass(_)
+            | Stmt::Break(_)
+            | Stmt::Continue(_)
+            | Stmt::IpyEscapeCommand(_) => {}
+        }
+    }
+
+    fn function_def(&mut self, def: &'a ast::StmtFunctionDef) {
+        let class = self.frame.classes.last().map(|(name, _)| name.clone());
+        let name: Arc<str> = match (&class, &self.frame.node) {
+            (Some(class), _) => format!("{class}.{}", def.name.as_str()).into(),
+            (None, Some(outer)) if &**outer != MAIN_NODE => {
+                format!("{outer}.{}", def.name.as_str()).into()
+            }
+            _ => Arc::from(def.name.as_str()),
+        };
+        for decorator in &def.decorator_list {
+            let d = self.expr(&decorator.expression);
+            if d.qual.as_deref() == Some("atexit.register") {
+                self.out.edges.push((self.frame.node.clone(), name.clone()));
+            }
+        }
+        let params = &def.parameters;
+        for p in params
+            .posonlyargs
+            .iter()
+            .chain(&params.args)
+            .chain(&params.kwonlyargs)
+        {
+            if let Some(default) = &p.default {
+                self.expr(default);
+            }
+        }
+        if let Some((_, true)) = self.frame.classes.last() {
+            self.out.forced.insert(name.clone(), ExecContext::Install);
+        }
+        if self.role == FileRole::BuildBackend
+            && self.frame.classes.is_empty()
+            && is_backend_hook(def.name.as_str())
+        {
+            self.out.forced.insert(name.clone(), ExecContext::Install);
+        }
+        self.bind(
+            def.name.as_str(),
+            Sym {
+                local: Some(name.clone()),
+                ..Sym::default()
+            },
+        );
+        if class.is_none() && helper_return(def).is_some() {
+            self.helpers.insert(name.clone(), Helper::Def(def));
+        }
+        if class.is_none() && self.scopes.len() == 1 && is_specialisable(&def.body) {
+            self.procedures.insert(name.clone(), def);
+        }
+        let enclosing =
+            (self.scopes.len() > 1).then(|| self.scopes.last().cloned().unwrap_or_default());
+        self.deferred.push(Deferred {
+            name,
+            def,
+            enclosing,
+            class,
+        });
+    }
+
+    pub(super) fn function_body(&mut self, d: Deferred<'a>) {
+        let mut scope = d.enclosing.unwrap_or_default();
+        // The enclosing function's parameters are not this one's.
+        for sym in scope.values_mut() {
+            sym.taint &= !taint::SYMBOLIC;
+        }
+        let params = &d.def.parameters;
+        self.out.functions.push((
+            d.name.clone(),
+            d.class.clone(),
+            params
+                .posonlyargs
+                .iter()
+                .chain(&params.args)
+                .chain(&params.kwonlyargs)
+                .map(|p| Arc::from(p.parameter.name.as_str()))
+                .collect(),
+            d.def.start(),
+        ));
+        let all = params
+            .posonlyargs
+            .iter()
+            .chain(&params.args)
+            .chain(&params.kwonlyargs);
+        for (i, p) in all.enumerate() {
+            let sym = match (&d.class, i) {
+                (Some(class), 0) => Sym {
+                    instance_of: Some(class.clone()),
+                    ..Sym::default()
+                },
+                // A wallet's private key or recovery phrase handed in by
+                // the caller is a secret wherever it goes next.
+                _ if names::is_wallet_secret_name(p.parameter.name.as_str()) => {
+                    Sym::tainted(taint::SECRET | taint::param(i))
+                }
+                _ => Sym::tainted(taint::param(i)),
+            };
+            scope.insert(Arc::from(p.parameter.name.as_str()), sym);
+        }
+        for p in [&params.vararg, &params.kwarg].into_iter().flatten() {
+            scope.insert(Arc::from(p.name.as_str()), Sym::default());
+        }
+        self.scopes.push(scope);
+        let frame = Frame {
+            node: Some(d.name),
+            classes: Vec::new(),
+            ..self.frame.clone()
+        };
+        self.within(frame, |walker| walker.suite(&d.def.body));
+        self.scopes.pop();
+    }
+
+    fn class_def(&mut self, class: &'a ast::StmtClassDef) {
+        let mut install = false;
+        if let Some(arguments) = &class.arguments {
+            for base in arguments.args.iter() {
+                let base = self.expr(base);
+                install |= base.qual.as_deref().is_some_and(is_command_class)
+                    || base
+                        .local
+                        .as_ref()
+                        .is_some_and(|l| self.install_classes.contains(l));
+            }
+            for kw in &arguments.keywords {
+                self.expr(&kw.value);
+            }
+        }
+        for decorator in &class.decorator_list {
+            self.expr(&decorator.expression);
+        }
+        let name: Arc<str> = match self.frame.classes.last() {
+            Some((outer, _)) => format!("{outer}.{}", class.name.as_str()).into(),
+            None => Arc::from(class.name.as_str()),
+        };
+        if install {
+            self.install_classes.push(name.clone());
+        }
+        self.bind(
+            class.name.as_str(),
+            Sym {
+                local: Some(name.clone()),
+                ..Sym::default()
+            },
+        );
+        self.scopes.push(Scope::default());
+        self.frame.classes.push((name, install));
+        self.suite(&class.body);
+        self.frame.classes.pop();
+        self.scopes.pop();
+    }
+
+    /// `name = lambda …: EXPR`: walked where it stands (as before), and
+    /// kept as a helper so calls with constant arguments evaluate through it.
+    fn lambda_def(&mut self, name: &str, lambda: &'a ast::ExprLambda) {
+        self.expr(&lambda.body);
+        let local: Arc<str> = format!("<lambda {name}>").into();
+        if self.frame.classes.is_empty() {
+            self.helpers.insert(local.clone(), Helper::Lambda(lambda));
+        }
+        self.bind(
+            name,
+            Sym {
+                local: Some(local),
+                ..Sym::default()
+            },
+        );
+    }
+
+    pub(super) fn assign(&mut self, target: &'a Expr, value: Sym) {
+        match target {
+            Expr::Name(name) => self.bind(name.id.as_str(), value),
+            Expr::Tuple(t) => self.assign_each(&t.elts, &value),
+            Expr::List(l) => self.assign_each(&l.elts, &value),
+            Expr::Starred(s) => self.assign(&s.value, Sym::tainted(value.taint)),
+            Expr::Attribute(attr) => {
+                if let Expr::Name(base) = &*attr.value {
+                    let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
+                    let value =
+                        self.field_store(base.id.as_str(), attr.attr.as_str(), value, attr.start());
+                    self.scopes[0].insert(Arc::from(key.as_str()), value);
+                } else {
+                    self.expr(&attr.value);
+                }
+            }
+            Expr::Subscript(sub) => {
+                self.expr(&sub.value);
+                self.expr(&sub.slice);
+            }
+            _ => {}
+        }
+    }
+
+    /// `self.NAME = value` in a method: the value's parameters are recorded
+    /// as flowing into the field, and what is stored carries the field's
+    /// bit instead (another method reading it sees the field, not this
+    /// method's parameters).
+    fn field_store(&mut self, base: &str, attr: &str, mut value: Sym, at: TextSize) -> Sym {
+        if value.taint & taint::SYMBOLIC == 0 {
+            return value;
+        }
+        let method = self
+            .frame
+            .node
+            .clone()
+            .filter(|_| matches!(base, "self" | "cls"));
+        let class: Option<Arc<str>> = method
+            .as_ref()
+            .and_then(|m| m.rsplit_once('.'))
+            .map(|(c, _)| Arc::from(c));
+        let (Some(method), Some(class)) = (method, class) else {
+            value.taint &= !taint::SYMBOLIC;
+            return value;
+        };
+        let key = (class.clone(), Arc::from(attr));
+        let next = self
+            .out
+            .field_index
+            .keys()
+            .filter(|(c, _)| *c == class)
+            .count();
+        let index = *self.out.field_index.entry(key).or_insert(next as u8);
+        if self.out.field_stores.len() < super::MAX_FACTS {
+            self.out.field_stores.push(super::facts::PendingFieldStore {
+                class,
+                field: Arc::from(attr),
+                index,
+                node: method,
+                offset: at,
+                value: value.clone(),
+            });
+        }
+        value.taint = (value.taint & !taint::SYMBOLIC) | taint::field(index as usize);
+        value
+    }
+
+    fn assign_each(&mut self, targets: &'a [Expr], value: &Sym) {
+        let items = match &value.konst {
+            Some(Const::Seq(items)) if items.len() == targets.len() => Some(items.clone()),
+            _ => None,
+        };
+        for (i, target) in targets.iter().enumerate() {
+            let sym = match &items {
+                Some(items) => Sym::constant(items[i].clone()),
+                None => Sym::tainted(value.taint),
+            };
+            self.assign(target, sym);
+        }
+    }
+
+    pub(super) fn bind(&mut self, name: &str, sym: Sym) {
+        if self.layer > 0 && self.scopes.len() == 1 {
+            self.bound.push(Arc::from(name));
+        }
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(Arc::from(name), sym);
+        }
+    }
+
+    pub(super) fn lookup(&self, name: &str) -> Option<&Sym> {
+        let innermost = self.scopes.last()?;
+        innermost.get(name).or_else(|| self.scopes[0].get(name))
+    }
+}
+
+/// Handlers that swallow any error: one catches everything (bare
+/// `except:`, `Exception`, `BaseException`), and every handler's body is
+/// only `pass`, `...`, `continue` or a string.
+fn silent_handlers(handlers: &[ast::ExceptHandler]) -> bool {
+    let broad = |e: &Expr| matches!(e, Expr::Name(n) if matches!(n.id.as_str(), "Exception" | "BaseException"));
+    let catches_all = handlers.iter().any(|handler| {
+        let ast::ExceptHandler::ExceptHandler(h) = handler;
+        match h.type_.as_deref() {
+            None => true,
+            Some(Expr::Tuple(t)) => t.elts.iter().any(broad),
+            Some(e) => broad(e),
+        }
+    });
+    catches_all
+        && handlers.iter().all(|handler| {
+            let ast::ExceptHandler::ExceptHandler(h) = handler;
+            h.body.iter().all(|stmt| match stmt {
+                Stmt::Pass(_) | Stmt::Continue(_) => true,
+                Stmt::Expr(e) => {
+                    e.value.is_ellipsis_literal_expr() || e.value.is_string_literal_expr()
+                }
+                _ => false,
+            })
+        })
+}

@@ -1,0 +1,97 @@
+//! What an expression evaluates to: the walker's values.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::super::consts::Const;
+use super::super::taint::{self, Taint};
+
+/// What an expression evaluates to, as far as the walker can tell.
+#[derive(Debug, Clone, Default)]
+pub(in crate::python) struct Sym {
+    /// Qualified name of a module, attribute path or call result (`os.path`,
+    /// `socket.socket()`).
+    pub(super) qual: Option<Arc<str>>,
+    pub(super) konst: Option<Const>,
+    pub(super) taint: Taint,
+    /// A function or class defined in this file (`Class.method`).
+    pub(super) local: Option<Arc<str>>,
+    /// An instance of a class defined in this file.
+    pub(super) instance_of: Option<Arc<str>>,
+    /// The object a method was looked up on (`"-".join` → `"-"`).
+    pub(super) receiver: Option<Box<Sym>>,
+    /// Encoding layers that produced `konst`, outermost first.
+    pub(super) chain: Option<Arc<str>>,
+    /// The text of an f-string whose holes are not constant, with `{}` for
+    /// each hole: enough to see a command line's shape.
+    pub(super) template: Option<Arc<str>>,
+    /// The result of calling a local function (for return-taint summaries).
+    pub(super) returned_by: Option<Arc<str>>,
+    /// `konst` is Python source that was already analysed as a payload.
+    pub(super) analysed: bool,
+}
+
+impl Sym {
+    pub(super) fn qual(name: impl Into<Arc<str>>) -> Sym {
+        Sym {
+            qual: Some(name.into()),
+            ..Sym::default()
+        }
+    }
+
+    pub(super) fn constant(konst: Const) -> Sym {
+        Sym {
+            konst: Some(konst),
+            ..Sym::default()
+        }
+    }
+
+    pub(super) fn tainted(taint: Taint) -> Sym {
+        Sym {
+            taint,
+            ..Sym::default()
+        }
+    }
+
+    pub(super) fn text(&self) -> Option<Arc<str>> {
+        self.konst.as_ref().and_then(Const::as_text)
+    }
+
+    pub(super) fn str(&self) -> Option<&str> {
+        match &self.konst {
+            Some(Const::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(in crate::python) fn konst_ref(&self) -> Option<&Const> {
+        self.konst.as_ref()
+    }
+
+    pub(super) fn int(&self) -> Option<i64> {
+        match &self.konst {
+            Some(Const::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// Converts a walker value into the public [`crate::python::Value`].
+pub(in crate::python) fn value_of(
+    sym: &Sym,
+    returns: &HashMap<Arc<str>, Taint>,
+) -> crate::python::Value {
+    let summary = sym
+        .returned_by
+        .as_ref()
+        .and_then(|f| returns.get(f))
+        .copied()
+        .unwrap_or(0);
+    crate::python::Value {
+        text: sym.text().or_else(|| sym.template.clone()),
+        taint: (sym.taint | summary) & taint::SOURCES,
+        params: taint::params_of(sym.taint),
+        fields: taint::fields_of(sym.taint),
+        origin: sym.qual.clone(),
+    }
+}
