@@ -116,7 +116,7 @@ pub(super) fn leaks(file: &FileAnalysis, hosts: &Hosts, out: &mut Vec<Leak>) {
         let Some(stage) = calls.iter().find(|c| stages(c)) else {
             continue;
         };
-        for call in &calls {
+        for call in calls.iter() {
             let Some(kind) = sinks::kind(call) else {
                 continue;
             };
