@@ -303,6 +303,12 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     let mut leaks: Vec<super::Leak> = Vec::new();
     for &(i, file) in &files {
         let path: Arc<str> = file.path.as_str().into();
+        // The most exposed context of any call in each function.
+        let mut contexts: HashMap<&Option<Arc<str>>, ExecContext> = HashMap::new();
+        for c in &file.calls {
+            let entry = contexts.entry(&c.function).or_insert(c.context);
+            *entry = (*entry).max(c.context);
+        }
         let sites = file
             .calls
             .iter()
@@ -332,7 +338,10 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             if credentials.is_empty() {
                 continue;
             }
-            let context = context_in(file, function);
+            let context = contexts
+                .get(function)
+                .copied()
+                .unwrap_or(ExecContext::Runtime);
             let at = Step {
                 path: path.clone(),
                 line,
@@ -711,15 +720,4 @@ fn is_library(callee: &str) -> bool {
     ];
     let top = callee.split('.').next().unwrap_or(callee);
     LIBRARIES.contains(&top)
-}
-
-/// The context of the code in `function` of `file`: the most exposed
-/// context of any call recorded in it.
-pub(super) fn context_in(file: &FileAnalysis, function: &Option<Arc<str>>) -> ExecContext {
-    file.calls
-        .iter()
-        .filter(|c| c.function == *function)
-        .map(|c| c.context)
-        .max()
-        .unwrap_or(ExecContext::Runtime)
 }

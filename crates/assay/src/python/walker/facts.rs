@@ -87,6 +87,8 @@ pub(in crate::python) struct Walk {
     pub field_stores: Vec<PendingFieldStore>,
     /// The field bit of each `(class, attribute)`, in order of first store.
     pub field_index: rustc_hash::FxHashMap<(Arc<str>, Arc<str>), u8>,
+    /// Fields given a bit so far, per class.
+    pub field_counts: rustc_hash::FxHashMap<Arc<str>, u8>,
     /// The tree is deeper than the walker followed: drop it iteratively.
     pub deep: bool,
     /// When the source is one expression (what `eval` runs), its value:

@@ -431,13 +431,16 @@ impl<'a> Walker<'a, '_> {
             return value;
         };
         let key = (class.clone(), Arc::from(attr));
-        let next = self
-            .out
-            .field_index
-            .keys()
-            .filter(|(c, _)| *c == class)
-            .count();
-        let index = *self.out.field_index.entry(key).or_insert(next as u8);
+        let index = match self.out.field_index.get(&key) {
+            Some(&index) => index,
+            None => {
+                let count = self.out.field_counts.entry(class.clone()).or_default();
+                let index = *count;
+                *count = count.saturating_add(1);
+                self.out.field_index.insert(key, index);
+                index
+            }
+        };
         if self.out.field_stores.len() < super::MAX_FACTS {
             self.out.field_stores.push(super::facts::PendingFieldStore {
                 class,
