@@ -74,7 +74,9 @@ fn main() {
         .par_iter()
         .map(|(path, data)| python::analyze(path, data, FileRole::Module))
         .collect();
+    let flows = assay::flows::PackageFlows::of(&analyses, None);
     let facts = assay::rules::PackageFacts {
+        flows: Some(&flows),
         kind: ArtifactKind::Directory,
         file_name: None,
         pure_wheel: false,

@@ -14,6 +14,7 @@ pub mod artifact;
 pub mod carriers;
 pub mod environment;
 pub mod finding;
+pub mod flows;
 pub mod python;
 pub mod report;
 pub mod rules;

@@ -44,6 +44,11 @@ pub struct ArtifactReport {
     /// it was scanned.
     #[serde(default)]
     pub provenance: Option<Provenance>,
+    /// What the package's functions do with their parameters, kept so
+    /// that packages scanned together see each other's
+    /// ([`crate::flows::link`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flows: Option<std::sync::Arc<crate::flows::PackageFlows>>,
 }
 
 /// Where a downloaded artifact came from and why it is in the scan.
@@ -203,7 +208,9 @@ impl Scanner {
             });
         }
 
+        let flows = crate::flows::PackageFlows::of(&analyses, package.metadata.as_ref());
         let facts = PackageFacts {
+            flows: Some(&flows),
             kind: package.kind,
             file_name: package.source.file_name().and_then(|n| n.to_str()),
             pure_wheel,
@@ -277,6 +284,7 @@ impl Scanner {
             errors,
             installed: None,
             provenance: None,
+            flows: Some(std::sync::Arc::new(flows)),
         }
     }
 
@@ -581,6 +589,7 @@ impl ArtifactReport {
             errors: vec![error],
             installed: None,
             provenance: None,
+            flows: None,
         }
     }
 }

@@ -93,28 +93,6 @@ impl FileRole {
     }
 }
 
-/// Taint labels: where a value came from.
-pub mod taint {
-    /// Decoded from base64/base32/base85/hex/zlib/gzip/bz2/lzma/marshal/rot13.
-    pub const DECODED: u8 = 1;
-    /// Read from the network.
-    pub const NETWORK: u8 = 1 << 1;
-    /// Read from a credential file or store.
-    pub const SECRET: u8 = 1 << 2;
-    /// Read from the environment.
-    pub const ENV: u8 = 1 << 3;
-    /// Host details: user, host name, addresses, working directory.
-    pub const HOST_INFO: u8 = 1 << 4;
-    /// Read from a cloud instance metadata endpoint.
-    pub const METADATA: u8 = 1 << 5;
-    /// The whole environment (`os.environ` itself, `os.environ.copy()`,
-    /// `dict(os.environ)`), not one variable: every secret it holds.
-    pub const ENV_ALL: u8 = 1 << 6;
-    /// Captured from the user's session: a screenshot, the clipboard,
-    /// keystrokes ([`super::names::capture`]).
-    pub const COLLECTED: u8 = 1 << 7;
-}
-
 /// An evaluated expression: its constant value when known, and its taint.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Value {
@@ -122,8 +100,16 @@ pub struct Value {
     /// f-string with non-constant holes, its template with `{}` for each.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<Arc<str>>,
-    /// Taint labels ([`taint`]).
-    pub taint: u8,
+    /// Taint labels ([`taint`]): source labels only.
+    pub taint: taint::Taint,
+    /// Parameters of the enclosing function the value carries (bit `i`
+    /// for parameter `i`, `self` included), see [`taint::param`].
+    #[serde(skip_serializing_if = "is_zero_u16")]
+    pub params: u16,
+    /// Fields of `self` the value carries (bit `k` for field `k` of
+    /// [`FileAnalysis::fields`] of the enclosing class).
+    #[serde(skip_serializing_if = "is_zero_u8")]
+    pub fields: u8,
     /// The qualified name of what produced the value when it is a call
     /// result or a module object (`urllib.request.urlopen()`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,9 +117,66 @@ pub struct Value {
 }
 
 impl Value {
-    pub fn has(&self, label: u8) -> bool {
+    pub fn has(&self, label: taint::Taint) -> bool {
         self.taint & label != 0
     }
+}
+
+fn is_zero_u16(v: &u16) -> bool {
+    *v == 0
+}
+
+fn is_zero_u8(v: &u8) -> bool {
+    *v == 0
+}
+
+/// A function, method, lambda or nested function defined in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunctionInfo {
+    /// Its name in the file's call graph (`Class.method`, `outer.inner`).
+    pub name: Arc<str>,
+    /// The class it is a method of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<Arc<str>>,
+    /// Parameter names in order (positional, then keyword-only); `self` or
+    /// `cls` included for methods.
+    pub params: Vec<Arc<str>>,
+    pub line: u32,
+}
+
+/// A call of a function or class defined in the same file (which
+/// [`FileAnalysis::calls`] does not list): the edges of the file's call
+/// graph, with what each argument carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalCall {
+    /// The function called (`helper`, `Class`, `Class.method`).
+    pub callee: Arc<str>,
+    /// The calling function, `None` at top level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<Arc<str>>,
+    pub line: u32,
+    /// The call goes through an instance or the class (`self.m(x)`,
+    /// `obj.m(x)`, `Class(x)`): the callee's first parameter is that
+    /// object, not the first argument.
+    pub bound: bool,
+    pub args: Vec<Value>,
+    pub keywords: Vec<(Arc<str>, Value)>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub silenced: bool,
+}
+
+/// `self.NAME = value` in a method: which field bit the class gives the
+/// attribute, and what the stored value carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldStore {
+    pub class: Arc<str>,
+    pub field: Arc<str>,
+    /// Its index in [`Value::fields`] of the class's methods.
+    pub index: u8,
+    /// The method that stores it.
+    pub function: Arc<str>,
+    pub line: u32,
+    pub value: Value,
 }
 
 /// One call in the source.
@@ -225,6 +268,12 @@ pub struct FileAnalysis {
     pub calls: Vec<Call>,
     pub strings: Vec<StringFact>,
     pub payloads: Vec<Payload>,
+    /// Every function defined in the file, for flow summaries.
+    pub functions: Vec<FunctionInfo>,
+    /// Calls of the file's own functions and classes.
+    pub local_calls: Vec<LocalCall>,
+    /// Attributes of `self` stored from symbolic values.
+    pub fields: Vec<FieldStore>,
     /// The first syntax error, when the file does not parse cleanly
     /// (`line N: message`). The facts then come from ruff's error recovery
     /// plus a text-level pass.
@@ -258,6 +307,7 @@ mod dismantle;
 pub mod names;
 mod roles;
 mod source;
+pub mod taint;
 mod text;
 mod walker;
 
@@ -410,6 +460,46 @@ pub fn analyze_in_artifact(
             let mut payload = Payload::new(line, column, p.chain.clone(), &p.text, p.is_python);
             payload.context = context(&p.node, None);
             payload
+        })
+        .collect();
+    let value = |sym: &walker::Sym| walker::value_of(sym, &walk.returns);
+    analysis.functions = walk
+        .functions
+        .iter()
+        .map(|(name, class, params, offset)| FunctionInfo {
+            name: name.clone(),
+            class: class.clone(),
+            params: params.clone(),
+            line: lines.position(*offset).0,
+        })
+        .collect();
+    analysis.local_calls = walk
+        .local_calls
+        .iter()
+        .map(|c| LocalCall {
+            callee: c.callee.clone(),
+            function: c.node.clone(),
+            line: lines.position(c.offset).0,
+            bound: c.bound,
+            args: c.args.iter().map(value).collect(),
+            keywords: c
+                .keywords
+                .iter()
+                .map(|(k, v)| (k.clone(), value(v)))
+                .collect(),
+            silenced: c.silenced,
+        })
+        .collect();
+    analysis.fields = walk
+        .field_stores
+        .iter()
+        .map(|f| FieldStore {
+            class: f.class.clone(),
+            field: f.field.clone(),
+            index: f.index,
+            function: f.node.clone(),
+            line: lines.position(f.offset).0,
+            value: value(&f.value),
         })
         .collect();
     if let Some(error) = parse_error {

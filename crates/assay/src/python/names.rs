@@ -362,6 +362,53 @@ pub fn is_wallet_secret_name(name: &str) -> bool {
     )
 }
 
+/// Parameter, attribute, keyword and key names that hold a credential:
+/// access key ids and secrets, secret and API keys, tokens, passwords,
+/// private keys and recovery phrases, and the `ak`/`sk` shorthand
+/// (`secret_access_key`, `apiKey`, `github_token`, `db_password`).
+/// Pagination and parser tokens (`next_token`, `page_token`) are not.
+pub fn is_credential_name(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    const EXACT: &[&str] = &[
+        "ak",
+        "sk",
+        "pwd",
+        "passwd",
+        "accesskeyid",
+        "secretid",
+        "creds",
+    ];
+    const SUFFIXES: &[&str] = &[
+        "secretkey",
+        "accesskey",
+        "apikey",
+        "secret",
+        "password",
+        "privatekey",
+        "accesstoken",
+        "authtoken",
+        "apitoken",
+        "sessiontoken",
+        "refreshtoken",
+        "bearertoken",
+    ];
+    const NOT_SECRET: &[&str] = &["nexttoken", "pagetoken", "continuationtoken", "synctoken"];
+    if NOT_SECRET.iter().any(|n| folded.ends_with(n)) {
+        return false;
+    }
+    EXACT.contains(&folded.as_str())
+        || SUFFIXES.iter().any(|s| folded.ends_with(s))
+        || matches!(
+            folded.as_str(),
+            "token" | "ghtoken" | "githubtoken" | "pypitoken" | "npmtoken"
+        )
+        || is_wallet_secret_name(name)
+}
+
 /// Calls whose result is derived from a secret without revealing it: a
 /// hash, an HMAC, a signature (`hashlib.sha256`, `hmac.new`,
 /// `account.sign_transaction`, a local `sign()`).

@@ -271,6 +271,7 @@ pub(crate) mod fixtures {
             errors: Vec::new(),
             installed: None,
             provenance: None,
+            flows: None,
         };
 
         let native = finding(
@@ -299,6 +300,7 @@ pub(crate) mod fixtures {
             errors: Vec::new(),
             installed: None,
             provenance: None,
+            flows: None,
         };
 
         let mut pth = finding(
@@ -329,6 +331,7 @@ pub(crate) mod fixtures {
             errors: vec!["odd_pkg/big.py: skipped, larger than --max-file-bytes".to_owned()],
             installed: None,
             provenance: None,
+            flows: None,
         };
 
         let unreadable = ArtifactReport::unreadable(
@@ -368,6 +371,7 @@ pub(crate) mod fixtures {
             findings: installed_findings,
             errors: Vec::new(),
             provenance: None,
+            flows: None,
             installed: Some(InstalledOrigin {
                 site_packages,
                 prefix: PathBuf::from("/venv"),

@@ -18,8 +18,8 @@ mod collection;
 mod credentials;
 mod evasion;
 mod execution;
-mod exfiltration;
-mod helpers;
+pub(crate) mod exfiltration;
+pub(crate) mod helpers;
 mod impact;
 mod metadata;
 mod packaging;
@@ -142,6 +142,10 @@ pub struct PackageFacts<'a> {
     pub python: &'a [FileAnalysis],
     /// Code carried outside Python source: pickles, bytecode.
     pub carriers: &'a crate::carriers::Carriers,
+    /// What each function does with its parameters, and the credentials
+    /// that reach foreign hosts ([`crate::flows`]); `None` when not
+    /// computed.
+    pub flows: Option<&'a crate::flows::PackageFlows>,
 }
 
 /// A file's identity and what its bytes say it is.
@@ -273,6 +277,8 @@ pub static RULES: &[&dyn Rule] = &[
     &exfiltration::host_data::HostData,
     &exfiltration::endpoints::Endpoints,
     &exfiltration::import_network::ImportNetwork,
+    &exfiltration::credential_flow::CredentialFlow,
+    &exfiltration::hidden_relay::HiddenRelay,
     &evasion::unanalysable_source::UnanalysableSource,
     &evasion::packed_code::PackedCode,
     &evasion::bytecode_without_source::BytecodeWithoutSource,
@@ -403,6 +409,20 @@ fn located(
     f.context = Some(context);
     f.excerpt = file.excerpt(line);
     f
+}
+
+/// The taint of what a call sends: every argument, except for a download
+/// to a file (`urlretrieve(url, path)`), whose path names where the
+/// download goes on this machine and is not sent anywhere.
+pub(crate) fn sent_taint(call: &Call) -> crate::python::taint::Taint {
+    if crate::python::names::is_download_to_file(&call.name) {
+        return call
+            .args
+            .first()
+            .or_else(|| call.keyword("url"))
+            .map_or(0, |v| v.taint);
+    }
+    call.all_args().fold(0, |t, a| t | a.taint)
 }
 
 /// The command line a process call runs, when it is known.

@@ -9,6 +9,7 @@ use ruff_text_size::{Ranged, TextSize};
 use super::super::{names, taint};
 use super::{
     Frame, MAX_FACTS, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
+    facts::PendingLocalCall,
 };
 
 impl<'a> Walker<'a, '_> {
@@ -45,6 +46,21 @@ impl<'a> Walker<'a, '_> {
             }
         }
         if let Some(local) = &callee.local {
+            if self.frame.inlining == 0
+                && !self.frame.specialising
+                && self.out.local_calls.len() < MAX_FACTS
+            {
+                self.out.local_calls.push(PendingLocalCall {
+                    callee: local.clone(),
+                    node: self.frame.node.clone(),
+                    offset: call.start(),
+                    bound: callee.instance_of.is_some()
+                        || matches!(&*call.func, Expr::Attribute(_)),
+                    args: args.clone(),
+                    keywords: keywords.clone(),
+                    silenced: self.frame.silenced,
+                });
+            }
             let mut taint = args.iter().fold(0, |t, a| t | a.taint);
             if names::derives_from_secret(local) {
                 taint &= !taint::SECRET;
@@ -168,7 +184,7 @@ impl<'a> Walker<'a, '_> {
         // A constant to evaluate with, or data whose origin matters (read
         // from the network, a secret, decoded): one environment variable
         // alone is configuration.
-        let telling = |a: &Sym| a.konst.is_some() || a.taint & !taint::ENV != 0;
+        let telling = |a: &Sym| a.konst.is_some() || a.taint & taint::SOURCES & !taint::ENV != 0;
         if self.frame.specialising
             || self.frame.inlining > 0
             || self.specialised >= MAX_SPECIALISED
@@ -183,6 +199,10 @@ impl<'a> Walker<'a, '_> {
         self.specialised += 1;
         let mut scope = Scope::default();
         bind_parameters(&mut scope, &def.parameters, args, keywords);
+        // The caller's parameters are not the callee's.
+        for sym in scope.values_mut() {
+            sym.taint &= !taint::SYMBOLIC;
+        }
         self.scopes.push(scope);
         let frame = Frame {
             node: Some(local.clone()),

@@ -8,6 +8,7 @@ use ruff_text_size::TextSize;
 
 use super::contexts::Node;
 use super::{MAX_FACTS, MAX_STRING_FACT, Scope, Sym, Walker};
+use crate::python::taint::Taint;
 use crate::python::{ExecContext, Import, Payload};
 
 /// A call recorded during the walk, its context still to be resolved.
@@ -23,6 +24,30 @@ pub(in crate::python) struct PendingCall {
     pub via: Option<Arc<str>>,
     /// Inside a `try` whose handlers only `pass` (see [`super::statements::silent_handlers`]).
     pub silenced: bool,
+}
+
+/// A function defined: name, class, parameter names, where.
+pub(in crate::python) type PendingFunction = (Arc<str>, Option<Arc<str>>, Vec<Arc<str>>, TextSize);
+
+/// A call of a local function, for flow summaries.
+pub(in crate::python) struct PendingLocalCall {
+    pub callee: Arc<str>,
+    pub node: Node,
+    pub offset: TextSize,
+    pub bound: bool,
+    pub args: Vec<Sym>,
+    pub keywords: Vec<(Arc<str>, Sym)>,
+    pub silenced: bool,
+}
+
+/// A store into an attribute of `self`, for flow summaries.
+pub(in crate::python) struct PendingFieldStore {
+    pub class: Arc<str>,
+    pub field: Arc<str>,
+    pub index: u8,
+    pub node: Arc<str>,
+    pub offset: TextSize,
+    pub value: Sym,
 }
 
 /// A constant string recorded during the walk.
@@ -53,7 +78,17 @@ pub(in crate::python) struct Walk {
     pub notes: Vec<String>,
     pub edges: Vec<(Node, Arc<str>)>,
     pub forced: HashMap<Arc<str>, ExecContext>,
-    pub returns: HashMap<Arc<str>, u8>,
+    pub returns: HashMap<Arc<str>, Taint>,
+    /// Functions defined: name, class, parameter names, where.
+    pub functions: Vec<PendingFunction>,
+    /// Calls of local functions and classes (see [`crate::python::LocalCall`]).
+    pub local_calls: Vec<PendingLocalCall>,
+    /// `self.NAME = value` stores of symbolic values.
+    pub field_stores: Vec<PendingFieldStore>,
+    /// The field bit of each `(class, attribute)`, in order of first store.
+    pub field_index: rustc_hash::FxHashMap<(Arc<str>, Arc<str>), u8>,
+    /// Fields given a bit so far, per class.
+    pub field_counts: rustc_hash::FxHashMap<Arc<str>, u8>,
     /// The tree is deeper than the walker followed: drop it iteratively.
     pub deep: bool,
     /// When the source is one expression (what `eval` runs), its value:

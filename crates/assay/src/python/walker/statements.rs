@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ruff_python_ast::{self as ast, Expr, Stmt};
-use ruff_text_size::Ranged;
+use ruff_text_size::{Ranged, TextSize};
 
 use super::super::consts::Const;
 use super::super::names;
@@ -292,7 +292,23 @@ impl<'a> Walker<'a, '_> {
 
     pub(super) fn function_body(&mut self, d: Deferred<'a>) {
         let mut scope = d.enclosing.unwrap_or_default();
+        // The enclosing function's parameters are not this one's.
+        for sym in scope.values_mut() {
+            sym.taint &= !taint::SYMBOLIC;
+        }
         let params = &d.def.parameters;
+        self.out.functions.push((
+            d.name.clone(),
+            d.class.clone(),
+            params
+                .posonlyargs
+                .iter()
+                .chain(&params.args)
+                .chain(&params.kwonlyargs)
+                .map(|p| Arc::from(p.parameter.name.as_str()))
+                .collect(),
+            d.def.start(),
+        ));
         let all = params
             .posonlyargs
             .iter()
@@ -307,9 +323,9 @@ impl<'a> Walker<'a, '_> {
                 // A wallet's private key or recovery phrase handed in by
                 // the caller is a secret wherever it goes next.
                 _ if names::is_wallet_secret_name(p.parameter.name.as_str()) => {
-                    Sym::tainted(taint::SECRET)
+                    Sym::tainted(taint::SECRET | taint::param(i))
                 }
-                _ => Sym::default(),
+                _ => Sym::tainted(taint::param(i)),
             };
             scope.insert(Arc::from(p.parameter.name.as_str()), sym);
         }
@@ -391,6 +407,8 @@ impl<'a> Walker<'a, '_> {
             Expr::Attribute(attr) => {
                 if let Expr::Name(base) = &*attr.value {
                     let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
+                    let value =
+                        self.field_store(base.id.as_str(), attr.attr.as_str(), value, attr.start());
                     self.scopes[0].insert(Arc::from(key.as_str()), value);
                 } else {
                     self.expr(&attr.value);
@@ -402,6 +420,52 @@ impl<'a> Walker<'a, '_> {
             }
             _ => {}
         }
+    }
+
+    /// `self.NAME = value` in a method: the value's parameters are recorded
+    /// as flowing into the field, and what is stored carries the field's
+    /// bit instead (another method reading it sees the field, not this
+    /// method's parameters).
+    fn field_store(&mut self, base: &str, attr: &str, mut value: Sym, at: TextSize) -> Sym {
+        if value.taint & taint::SYMBOLIC == 0 {
+            return value;
+        }
+        let method = self
+            .frame
+            .node
+            .clone()
+            .filter(|_| matches!(base, "self" | "cls"));
+        let class: Option<Arc<str>> = method
+            .as_ref()
+            .and_then(|m| m.rsplit_once('.'))
+            .map(|(c, _)| Arc::from(c));
+        let (Some(method), Some(class)) = (method, class) else {
+            value.taint &= !taint::SYMBOLIC;
+            return value;
+        };
+        let key = (class.clone(), Arc::from(attr));
+        let index = match self.out.field_index.get(&key) {
+            Some(&index) => index,
+            None => {
+                let count = self.out.field_counts.entry(class.clone()).or_default();
+                let index = *count;
+                *count = count.saturating_add(1);
+                self.out.field_index.insert(key, index);
+                index
+            }
+        };
+        if self.out.field_stores.len() < super::MAX_FACTS {
+            self.out.field_stores.push(super::facts::PendingFieldStore {
+                class,
+                field: Arc::from(attr),
+                index,
+                node: method,
+                offset: at,
+                value: value.clone(),
+            });
+        }
+        value.taint = (value.taint & !taint::SYMBOLIC) | taint::field(index as usize);
+        value
     }
 
     fn assign_each(&mut self, targets: &'a [Expr], value: &Sym) {

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::super::consts::Const;
+use super::super::taint::{self, Taint};
 
 /// What an expression evaluates to, as far as the walker can tell.
 #[derive(Debug, Clone, Default)]
@@ -12,7 +13,7 @@ pub(in crate::python) struct Sym {
     /// `socket.socket()`).
     pub(super) qual: Option<Arc<str>>,
     pub(super) konst: Option<Const>,
-    pub(super) taint: u8,
+    pub(super) taint: Taint,
     /// A function or class defined in this file (`Class.method`).
     pub(super) local: Option<Arc<str>>,
     /// An instance of a class defined in this file.
@@ -45,7 +46,7 @@ impl Sym {
         }
     }
 
-    pub(super) fn tainted(taint: u8) -> Sym {
+    pub(super) fn tainted(taint: Taint) -> Sym {
         Sym {
             taint,
             ..Sym::default()
@@ -78,7 +79,7 @@ impl Sym {
 /// Converts a walker value into the public [`crate::python::Value`].
 pub(in crate::python) fn value_of(
     sym: &Sym,
-    returns: &HashMap<Arc<str>, u8>,
+    returns: &HashMap<Arc<str>, Taint>,
 ) -> crate::python::Value {
     let summary = sym
         .returned_by
@@ -88,7 +89,9 @@ pub(in crate::python) fn value_of(
         .unwrap_or(0);
     crate::python::Value {
         text: sym.text().or_else(|| sym.template.clone()),
-        taint: sym.taint | summary,
+        taint: (sym.taint | summary) & taint::SOURCES,
+        params: taint::params_of(sym.taint),
+        fields: taint::fields_of(sym.taint),
         origin: sym.qual.clone(),
     }
 }

@@ -147,7 +147,14 @@ impl Rule for DownloadExecute {
                 program_urls[usize::from(s.context.is_automatic())]
                     .extend(program_urls_in(&s.value));
             }
+            // A download checked against a sha256 the code pins (a build
+            // fetching a toolchain) is the file the author meant: not a
+            // dropper's payload.
+            let pins_digest = file.strings.iter().any(|s| is_sha256_hex(&s.value));
             for (&(automatic, _), calls) in &functions {
+                if pins_digest && calls.iter().any(|c| c.name.starts_with("hashlib.")) {
+                    continue;
+                }
                 // A program the code names by URL, then runs by name: the
                 // dropper's pair even when the fetch is spelled in a way
                 // assay does not know (a wrapper library, a typo).
@@ -251,6 +258,13 @@ impl Rule for DownloadExecute {
             }
         }
     }
+}
+
+/// A sha256 digest written out: 64 hexadecimal digits.
+fn is_sha256_hex(text: &str) -> bool {
+    let text = text.trim();
+    let text = text.strip_prefix("sha256:").unwrap_or(text);
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Where a call's effects are looked for together: its outermost function

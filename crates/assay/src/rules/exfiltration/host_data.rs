@@ -61,7 +61,7 @@ impl Rule for HostData {
                 {
                     continue;
                 }
-                let sends = call.all_args().fold(0, |t, a| t | a.taint)
+                let sends = crate::rules::sent_taint(call)
                     & (taint::HOST_INFO | taint::ENV | taint::ENV_ALL);
                 if sends == 0 {
                     continue;

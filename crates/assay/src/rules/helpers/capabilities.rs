@@ -36,7 +36,7 @@ pub(crate) fn check_file(
                 .next()
                 .map(|t| format!(" ({t})"))
                 .unwrap_or_default();
-            let sends = call.all_args().fold(0, |t, a| t | a.taint)
+            let sends = crate::rules::sent_taint(call)
                 & (taint::HOST_INFO | taint::ENV | taint::SECRET | taint::METADATA);
             let (message, severity) = if sends != 0 {
                 (

@@ -3,7 +3,7 @@
 use crate::python::taint;
 
 /// Words for what tainted data holds.
-pub(crate) fn describe_taint(labels: u8) -> String {
+pub(crate) fn describe_taint(labels: taint::Taint) -> String {
     let labels = if labels & taint::ENV_ALL != 0 {
         labels & !taint::ENV
     } else {

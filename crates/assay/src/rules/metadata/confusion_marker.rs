@@ -16,12 +16,14 @@ declare_rule! {
     ///   year (`99.0.0`, `999.0.1`, `9000.0.0`, `1337.0.0`): chosen to win
     ///   against any internal release a resolver could also see;
     /// - summary, author or maintainer fields that say what the package
-    ///   is for ("dependency confusion", "security research", "proof of
-    ///   concept", "bug bounty"), or an address at a bug-bounty platform's
-    ///   researcher domain; the most specific of these phrases deep in a
-    ///   long description, and a stub's summary ("placeholder for", "do
-    ///   not install"), which vendors' name-reservation packages use too,
-    ///   weigh less;
+    ///   is for ("dependency confusion", "proof of concept", "typosquat"),
+    ///   or an address at a bug-bounty platform's researcher domain; the
+    ///   most specific of these phrases deep in a long description, a
+    ///   stub's summary ("placeholder for", "do not install"), which
+    ///   vendors' name-reservation packages use too, and the wording
+    ///   security tools use of themselves ("security research", "pentest
+    ///   toolkit", "red team") weigh less — unless the version is a
+    ///   confusion version too;
     /// - and, as the behaviour these marks explain, a network call the
     ///   package makes by itself (install, start-up, import) or host
     ///   details, environment or credentials it sends anywhere.
@@ -59,25 +61,31 @@ declare_rule! {
 }
 
 /// Phrases that say what a package is for, where a summary or an author
-/// field states them.
+/// field states them: a probe, a proof of concept, a squatted name.
 const STATED_PURPOSE: &[&str] = &[
     "dependency confusion",
     "dependency-confusion",
     "dependencyconfusion",
-    "security research",
-    "bug bounty",
-    "bugbounty",
-    "bug hunter",
     "proof of concept",
     "proof-of-concept",
     "poc package",
-    "research purposes",
     "test purposes only",
     "testing purposes only",
     "name squat",
     "namesquat",
     "typosquat",
     "malicious package",
+];
+
+/// Wording that security tools use of themselves ("a pentest toolkit",
+/// "for security research"): it says what the *tool* is for, not that the
+/// package is a probe, so it weighs like wording in a description.
+const SECURITY_TOOLING: &[&str] = &[
+    "security research",
+    "research purposes",
+    "bug bounty",
+    "bugbounty",
+    "bug hunter",
     "red team",
     "pentest",
     "penetration test",
@@ -156,9 +164,16 @@ impl Rule for ConfusionMarker {
             marks.push((Mark::Version, format!("version `{v}`")));
         }
         marks.extend(stated_purpose(meta));
-        let Some(mark) = marks.iter().map(|(m, _)| *m).max() else {
+        let Some(mut mark) = marks.iter().map(|(m, _)| *m).max() else {
             return;
         };
+        // A release number chosen to win a resolution, explained by
+        // research or stub wording, states a probe.
+        if marks.iter().any(|(m, _)| *m == Mark::Version)
+            && marks.iter().any(|(m, _)| *m == Mark::Described)
+        {
+            mark = Mark::Stated;
+        }
         let evidence: Vec<&str> = marks.iter().map(|(_, e)| e.as_str()).collect();
         let evidence = evidence.join("; ");
         let home = call_home(facts.python);
@@ -224,7 +239,11 @@ fn stated_purpose(meta: &CoreMetadata) -> Vec<(Mark, String)> {
                 Mark::Stated,
                 format!("{field} says \"{}\"", quote(value, phrase)),
             ));
-        } else if let Some(phrase) = STUB.iter().find(|p| lower.contains(*p)) {
+        } else if let Some(phrase) = STUB
+            .iter()
+            .chain(SECURITY_TOOLING)
+            .find(|p| lower.contains(*p))
+        {
             out.push((
                 Mark::Described,
                 format!("{field} says \"{}\"", quote(value, phrase)),
@@ -280,7 +299,7 @@ fn call_home(python: &[FileAnalysis]) -> Option<(&FileAnalysis, &Call, CallHome,
     let mut best: Option<(&FileAnalysis, &Call, CallHome, String)> = None;
     for file in python.iter().filter(|f| f.role != Some(FileRole::Script)) {
         for call in &file.calls {
-            let sends = call.all_args().fold(0, |t, a| t | a.taint)
+            let sends = crate::rules::sent_taint(call)
                 & (taint::HOST_INFO
                     | taint::ENV
                     | taint::ENV_ALL

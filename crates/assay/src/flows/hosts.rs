@@ -1,0 +1,129 @@
+//! Whose host is it: a package's own service hosts, learnt from the
+//! package, against hosts that look like no one's service.
+//!
+//! A host is the package's own when its registered domain appears in the
+//! package's metadata URLs or e-mail addresses, or when the package talks
+//! to it from more than one call site. An endpoint built from a parameter
+//! or configuration has no constant host at all: the user chose it. A host
+//! is *foreign* ([`Hosts::foreign`]) when its name is not written in the
+//! source (assembled, reversed or encoded), when it is a bare public IP
+//! address or a throwaway receiver (tunnel, paste site, interaction
+//! collector), or when it is not the package's own and the call that
+//! sends to it swallows every error (fire-and-forget).
+
+use std::collections::{HashMap, HashSet};
+
+use crate::artifact::CoreMetadata;
+use crate::python::FileAnalysis;
+use crate::rules::helpers::endpoints;
+
+/// Why a host is foreign: its name is not in the source as written.
+pub const HIDDEN_HOST: &str = "an address assembled, reversed or encoded in the code";
+/// Why a host is foreign: the package does not otherwise use it, and the
+/// send swallows every error.
+pub const UNUSED_HOST: &str = "a host the package uses nowhere else, with every error swallowed";
+
+/// What the package says about its hosts.
+#[derive(Debug, Default)]
+pub struct Hosts {
+    /// Registered domains the package's metadata names.
+    own: HashSet<String>,
+    /// Call sites that send to each registered domain.
+    sites: HashMap<String, usize>,
+}
+
+impl Hosts {
+    pub(super) fn of(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) -> Hosts {
+        let mut hosts = Hosts::default();
+        if let Some(m) = metadata {
+            let urls = m
+                .home_page
+                .iter()
+                .chain(&m.download_url)
+                .chain(m.project_urls.iter().map(|(_, u)| u));
+            for url in urls {
+                if let Some(host) = super::sinks::host_of(url) {
+                    hosts.own.insert(registered_domain(host));
+                }
+            }
+            for email in m.author_email.iter().chain(&m.maintainer_email) {
+                for part in email.split([',', ' ', '<', '>']) {
+                    if let Some((_, domain)) = part.split_once('@') {
+                        hosts.own.insert(registered_domain(domain));
+                    }
+                }
+            }
+        }
+        for file in python {
+            for call in &file.calls {
+                if super::sinks::kind(call).is_some()
+                    && let Some(host) =
+                        super::sinks::destination(call).and_then(super::sinks::host_of)
+                {
+                    *hosts.sites.entry(registered_domain(host)).or_default() += 1;
+                }
+            }
+        }
+        hosts
+    }
+
+    /// The package's own host: named in its metadata, or sent to from
+    /// more than one call site.
+    pub(super) fn is_own(&self, host: &str) -> bool {
+        let domain = registered_domain(host);
+        self.own.contains(&domain) || self.sites.get(&domain).is_some_and(|&n| n > 1)
+    }
+
+    /// Why `host` looks like no one's service, if it does. `source` is the
+    /// text of the file that sends to it; `silenced` says the send
+    /// swallows every error.
+    pub(super) fn foreign(&self, host: &str, source: &str, silenced: bool) -> Option<&'static str> {
+        if !source.contains(host) {
+            return Some(HIDDEN_HOST);
+        }
+        if let Some((kind, _)) = endpoints::classify(&format!("http://{host}/x")) {
+            return Some(kind.describe());
+        }
+        (silenced && !self.is_own(host)).then_some(UNUSED_HOST)
+    }
+}
+
+/// The registrable part of a host name: its last two labels, three when
+/// the second-level label is a short public suffix part (`co.uk`).
+fn registered_domain(host: &str) -> String {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return host;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let keep = match labels.as_slice() {
+        [.., second, _] if second.len() <= 3 && labels.len() > 2 => 3,
+        _ => 2,
+    };
+    labels[labels.len().saturating_sub(keep)..].join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_domains() {
+        assert_eq!(registered_domain("api.example.com"), "example.com");
+        assert_eq!(registered_domain("a.b.example.co.uk"), "example.co.uk");
+        assert_eq!(registered_domain("1.2.3.4"), "1.2.3.4");
+    }
+
+    #[test]
+    fn foreign_hosts() {
+        let hosts = Hosts::default();
+        let source = "URL = 'https://api.example.com/v1'";
+        assert!(hosts.foreign("api.example.com", source, false).is_none());
+        assert!(hosts.foreign("api.example.com", source, true).is_some());
+        assert!(
+            hosts
+                .foreign("collector.example.org", source, false)
+                .is_some()
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! Module names of files and of the callees that code names.
+
+/// The importable module a file is (`pkg-1.0/src/pkg/core.py` →
+/// `pkg.core`, `pkg/__init__.py` → `pkg`): the path's trailing run of
+/// identifier segments, without a `src`/`lib` layout folder.
+pub(super) fn module_of(path: &str) -> String {
+    let path = path.strip_suffix(".py").unwrap_or(path);
+    let mut segments: Vec<&str> = path.split('/').collect();
+    if segments.last() == Some(&"__init__") {
+        segments.pop();
+    }
+    let start = segments
+        .iter()
+        .rposition(|s| !is_identifier(s))
+        .map_or(0, |i| i + 1);
+    let mut segments = &segments[start..];
+    while let [first, rest @ ..] = segments
+        && matches!(*first, "src" | "lib")
+        && !rest.is_empty()
+    {
+        segments = rest;
+    }
+    segments.join(".")
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// `callee` as code in `module` names it, made absolute: `.core.Checker`
+/// in `pkg.api` (a module, whose package is `pkg`) → `pkg.core.Checker`.
+/// `is_package` says `module` is an `__init__`, its own package.
+pub(super) fn absolute(callee: &str, module: &str, is_package: bool) -> String {
+    let dots = callee.len() - callee.trim_start_matches('.').len();
+    if dots == 0 {
+        return callee.to_owned();
+    }
+    let mut base: Vec<&str> = module.split('.').filter(|s| !s.is_empty()).collect();
+    let up = if is_package { dots - 1 } else { dots };
+    for _ in 0..up {
+        base.pop();
+    }
+    let rest = &callee[dots..];
+    if rest.is_empty() {
+        base.join(".")
+    } else if base.is_empty() {
+        rest.to_owned()
+    } else {
+        format!("{}.{rest}", base.join("."))
+    }
+}
+
+/// Finds the function an absolute callee name refers to: each split into
+/// a module and a name inside it, longest module first; `Class(...)` is
+/// its `__init__`, `Class().method` a bound method. Returns what `find`
+/// found with the number of leading parameters the call does not pass.
+pub(super) fn resolve<'a, T>(
+    callee: &str,
+    find: impl Fn(&str, &str) -> Option<&'a T>,
+) -> Option<(&'a T, usize)> {
+    let segments: Vec<&str> = callee.split('.').collect();
+    for split in (1..segments.len()).rev() {
+        let module = segments[..split].join(".");
+        let rest = &segments[split..];
+        let bound = rest[..rest.len() - 1].iter().any(|s| s.ends_with("()"));
+        let name: Vec<&str> = rest.iter().map(|s| s.trim_end_matches("()")).collect();
+        let name = name.join(".");
+        if rest.last().is_some_and(|s| s.ends_with("()")) {
+            continue;
+        }
+        if let Some(found) = find(&module, &name) {
+            return Some((found, usize::from(bound)));
+        }
+        if let Some(found) = find(&module, &format!("{name}.__init__")) {
+            return Some((found, 1));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_of_paths() {
+        assert_eq!(module_of("pkg-1.0/src/pkg/core.py"), "pkg.core");
+        assert_eq!(module_of("pkg/__init__.py"), "pkg");
+        assert_eq!(module_of("pkg-1.0/pkg/__init__.py"), "pkg");
+        assert_eq!(module_of("lib/tool.py"), "tool");
+    }
+
+    #[test]
+    fn relative_names() {
+        assert_eq!(
+            absolute(".core.Checker", "pkg.api", false),
+            "pkg.core.Checker"
+        );
+        assert_eq!(absolute(".core.Checker", "pkg", true), "pkg.core.Checker");
+        assert_eq!(
+            absolute("..util.send", "pkg.sub.mod", false),
+            "pkg.util.send"
+        );
+        assert_eq!(absolute("os.path.join", "pkg", true), "os.path.join");
+    }
+
+    #[test]
+    fn callees_resolve_to_functions_methods_and_classes() {
+        let defined = [
+            "pkg.util:send",
+            "pkg.core:Client.__init__",
+            "pkg.core:Client.put",
+        ];
+        let find = |m: &str, n: &str| {
+            let key = format!("{m}:{n}");
+            defined.iter().find(|d| **d == key)
+        };
+        assert_eq!(resolve("pkg.util.send", find).map(|r| r.1), Some(0));
+        assert_eq!(resolve("pkg.core.Client", find).map(|r| r.1), Some(1));
+        assert_eq!(resolve("pkg.core.Client().put", find).map(|r| r.1), Some(1));
+        assert!(resolve("pkg.util.other", find).is_none());
+        assert!(resolve("pkg.util.send().x", find).is_none());
+    }
+}

@@ -1,0 +1,180 @@
+//! File-mediated flows: credential files copied or archived, then the copy
+//! or the archive uploaded.
+
+use std::sync::Arc;
+
+use super::hosts::Hosts;
+use super::{Leak, Sink, SinkKind, Step, sinks};
+use crate::python::{Call, FileAnalysis};
+
+/// Folders and files that hold credentials or sessions, as path segments
+/// (`/`-normalised, lower case): SSH keys, cloud and cluster credentials,
+/// package-index and git tokens, shell history, messenger session stores,
+/// wallets and browser profiles.
+const CREDENTIAL_LOCATIONS: &[(&str, &str)] = &[
+    (".ssh", "SSH keys"),
+    (".aws", "AWS credentials"),
+    (".kube", "Kubernetes credentials"),
+    (".azure", "Azure credentials"),
+    (".config/gcloud", "Google Cloud credentials"),
+    (".docker", "Docker registry credentials"),
+    (".pypirc", "package-index tokens"),
+    (".npmrc", "npm tokens"),
+    (".git-credentials", "git credentials"),
+    (".config/gh", "GitHub CLI tokens"),
+    (".netrc", "netrc passwords"),
+    (".bash_history", "shell history"),
+    (".zsh_history", "shell history"),
+    ("telegram desktop/tdata", "Telegram sessions"),
+    ("discord/local storage", "Discord tokens"),
+    (".electrum", "wallet files"),
+    (".bitcoin", "wallet files"),
+    ("exodus/exodus.wallet", "wallet files"),
+    ("google/chrome/user data", "browser profiles"),
+    (".mozilla/firefox", "browser profiles"),
+];
+
+/// The credential location a text names as a path segment, if any.
+pub(super) fn credential_location(text: &str) -> Option<&'static str> {
+    let lower = text.replace('\\', "/").to_ascii_lowercase();
+    CREDENTIAL_LOCATIONS.iter().find_map(|(fragment, what)| {
+        lower.match_indices(fragment).find_map(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let after = lower[at + fragment.len()..].chars().next();
+            let starts = before.is_none_or(|c| matches!(c, '/' | '~' | '{' | '}'));
+            let ends = after.is_none_or(|c| matches!(c, '/' | '"' | '\'' | ' ' | '}'));
+            (starts && ends).then_some(*what)
+        })
+    })
+}
+
+/// Calls that copy or archive files.
+fn stages(call: &Call) -> bool {
+    let name = &*call.name;
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        name,
+        "shutil.copy"
+            | "shutil.copy2"
+            | "shutil.copyfile"
+            | "shutil.copytree"
+            | "shutil.make_archive"
+    ) || ((name.starts_with("zipfile.") || name.starts_with("tarfile."))
+        && matches!(last, "write" | "add" | "writestr"))
+        || (crate::python::names::is_process(name)
+            && call
+                .args
+                .first()
+                .and_then(|v| v.text.as_deref())
+                .is_some_and(|t| {
+                    let program = t.split_whitespace().next().unwrap_or("");
+                    matches!(
+                        crate::rules::program_name(program),
+                        "zip" | "tar" | "cp" | "7z"
+                    )
+                }))
+}
+
+/// Sends that upload a file: `files=` of an HTTP client, `curl -F
+/// name=@path` / `-T`, FTP `storbinary`, an SMTP message.
+fn uploads_file(call: &Call, kind: SinkKind) -> bool {
+    if kind != SinkKind::Send {
+        return false;
+    }
+    let name = &*call.name;
+    call.keyword("files").is_some()
+        || name.ends_with("storbinary")
+        || name.ends_with("send_message")
+        || name.ends_with("sendmail")
+        || call
+            .args
+            .first()
+            .and_then(|v| v.text.as_deref())
+            .is_some_and(|t| {
+                t.contains("=@")
+                    || t.split_whitespace()
+                        .any(|w| w == "-T" || w == "--upload-file")
+            })
+}
+
+/// In each function of `file`: credential files copied or archived and an
+/// upload of a file to a host that is not the user's choice nor the
+/// package's own.
+pub(super) fn leaks(file: &FileAnalysis, hosts: &Hosts, out: &mut Vec<Leak>) {
+    let path: Arc<str> = file.path.as_str().into();
+    let mut functions: std::collections::BTreeMap<&Option<Arc<str>>, Vec<&Call>> =
+        std::collections::BTreeMap::new();
+    for call in &file.calls {
+        functions.entry(&call.function).or_default().push(call);
+    }
+    for calls in functions.values() {
+        let named = calls
+            .iter()
+            .flat_map(|c| c.all_args())
+            .find_map(|v| v.text.as_deref().and_then(credential_location));
+        let Some(what) = named else { continue };
+        let Some(stage) = calls.iter().find(|c| stages(c)) else {
+            continue;
+        };
+        for call in calls.iter() {
+            let Some(kind) = sinks::kind(call) else {
+                continue;
+            };
+            if !uploads_file(call, kind) {
+                continue;
+            }
+            let Some(host) = sinks::destination(call).and_then(sinks::host_of) else {
+                continue;
+            };
+            if hosts.is_own(host) {
+                continue;
+            }
+            let foreign = hosts
+                .foreign(host, &file.source, true)
+                .unwrap_or(super::hosts::UNUSED_HOST);
+            let step = |c: &Call, what: String| Step {
+                path: path.clone(),
+                line: c.line,
+                what: what.into(),
+            };
+            out.push(Leak {
+                credential: format!("a copy of the {what}").into(),
+                sink: Arc::new(Sink {
+                    kind,
+                    name: call.name.clone(),
+                    host: Some(host.into()),
+                    foreign: Some(foreign.into()),
+                    silenced: call.silenced,
+                    at: step(call, format!("`{}` uploads it", call.name)),
+                }),
+                chain: vec![step(
+                    stage,
+                    format!("`{}` copies or archives the {what}", stage.name),
+                )],
+                context: call.context,
+                across: None,
+            });
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_locations_as_segments() {
+        assert_eq!(credential_location("~/.ssh"), Some("SSH keys"));
+        assert_eq!(
+            credential_location("{}/.aws/credentials"),
+            Some("AWS credentials")
+        );
+        assert_eq!(
+            credential_location("/home/{}/.bash_history"),
+            Some("shell history")
+        );
+        assert_eq!(credential_location("docs/.sshrc-example.md"), None);
+        assert_eq!(credential_location("my.awsome"), None);
+    }
+}

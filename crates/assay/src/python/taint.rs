@@ -1,0 +1,95 @@
+//! Taint labels: where a value came from.
+//!
+//! A [`Taint`] is a bitset. The low eight bits are *sources* (data read
+//! from somewhere that matters); the bits above are *symbolic*: while a
+//! function body is walked, its parameter `i` carries [`param`]`(i)` and an
+//! attribute of `self` it reads carries [`field`]`(k)`, so a sink reached by
+//! those bits says which parameter or field of the function reaches it
+//! (the function's summary, `crate::flows`). Symbolic bits never leave
+//! the walker in [`super::Value::taint`]: they are reported apart, as
+//! [`super::Value::params`] and [`super::Value::fields`].
+
+/// A set of taint labels.
+pub type Taint = u32;
+
+/// Decoded from base64/base32/base85/hex/zlib/gzip/bz2/lzma/marshal/rot13.
+pub const DECODED: Taint = 1;
+/// Read from the network.
+pub const NETWORK: Taint = 1 << 1;
+/// Read from a credential file or store.
+pub const SECRET: Taint = 1 << 2;
+/// Read from the environment.
+pub const ENV: Taint = 1 << 3;
+/// Host details: user, host name, addresses, working directory.
+pub const HOST_INFO: Taint = 1 << 4;
+/// Read from a cloud instance metadata endpoint.
+pub const METADATA: Taint = 1 << 5;
+/// The whole environment (`os.environ` itself, `os.environ.copy()`,
+/// `dict(os.environ)`), not one variable: every secret it holds.
+pub const ENV_ALL: Taint = 1 << 6;
+/// Captured from the user's session: a screenshot, the clipboard,
+/// keystrokes ([`super::names::capture`]).
+pub const COLLECTED: Taint = 1 << 7;
+
+/// Every source label.
+pub const SOURCES: Taint = 0xff;
+
+/// Parameters of one function that get a bit of their own; later ones get
+/// none (their flows are not summarised).
+pub const MAX_PARAMS: usize = 16;
+const PARAM_SHIFT: u32 = 8;
+/// Attributes of `self` per class that get a bit of their own.
+pub const MAX_FIELDS: usize = 8;
+const FIELD_SHIFT: u32 = PARAM_SHIFT + MAX_PARAMS as u32;
+
+/// Every symbolic bit (parameters and fields).
+pub const SYMBOLIC: Taint = !SOURCES;
+
+/// The bit of parameter `i` of the function being walked.
+pub const fn param(i: usize) -> Taint {
+    if i < MAX_PARAMS {
+        1 << (PARAM_SHIFT + i as u32)
+    } else {
+        0
+    }
+}
+
+/// The bit of field `k` (see [`super::FieldStore`]) of the class whose
+/// method is walked.
+pub const fn field(k: usize) -> Taint {
+    if k < MAX_FIELDS {
+        1 << (FIELD_SHIFT + k as u32)
+    } else {
+        0
+    }
+}
+
+/// The parameters a taint carries, as a bitset over parameter indexes.
+pub const fn params_of(taint: Taint) -> u16 {
+    (taint >> PARAM_SHIFT) as u16
+}
+
+/// The fields a taint carries, as a bitset over field indexes.
+pub const fn fields_of(taint: Taint) -> u8 {
+    (taint >> FIELD_SHIFT) as u8
+}
+
+/// Indexes of the bits set in a bitset.
+pub fn indexes(bits: u32) -> impl Iterator<Item = usize> {
+    (0..32).filter(move |i| bits & (1 << i) != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbolic_bits_do_not_overlap_sources() {
+        assert_eq!(param(0) & SOURCES, 0);
+        assert_eq!(field(MAX_FIELDS - 1) & param(MAX_PARAMS - 1), 0);
+        assert_eq!(params_of(param(3) | SECRET), 1 << 3);
+        assert_eq!(fields_of(field(2) | param(15)), 1 << 2);
+        assert_eq!(param(MAX_PARAMS), 0);
+        assert_eq!(indexes(0b1010).collect::<Vec<_>>(), vec![1, 3]);
+    }
+}
