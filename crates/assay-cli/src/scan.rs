@@ -90,10 +90,10 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
             }
         }
         Ok(())
-    })();
-    progress.finish();
+    })()
     // Packages scanned together see each other's function summaries.
-    assay::flows::link(&mut reports);
+    .and_then(|()| sink.link());
+    progress.finish();
     print_warnings(&warnings);
     if matches!(args.format, Format::Sarif | Format::Jsonl) {
         // SARIF and JSON Lines have no place for provenance notes.

@@ -4,6 +4,13 @@
 //! report before they print (the human one prints after the progress bars
 //! are gone; SARIF is one document with its rules first), so they keep
 //! them. Whatever the format, the sink keeps the exit status up to date.
+//!
+//! Packages scanned together see each other's function summaries
+//! ([`assay::flows::link`]): a package that hands a credential to another
+//! package's function that sends it out is exfiltration in the caller. So
+//! a streamed report that hands values to code outside its package waits
+//! until every report is in (and is written last); the others are written
+//! at once and only their summaries stay behind.
 
 use std::io::{self, Write};
 
@@ -59,6 +66,11 @@ pub struct Sink<'w> {
     stream: Option<json::Stream<&'w mut dyn Write>>,
     /// Reports kept for the human and SARIF printers.
     kept: Vec<ArtifactReport>,
+    /// Streamed reports that wait for the others' summaries.
+    held: Vec<ArtifactReport>,
+    /// What stays of the reports already streamed: name, target and
+    /// function summaries, without findings.
+    peers: Vec<ArtifactReport>,
 }
 
 impl<'w> Sink<'w> {
@@ -74,19 +86,63 @@ impl<'w> Sink<'w> {
             out: Some(out),
             stream: None,
             kept: Vec::new(),
+            held: Vec::new(),
+            peers: Vec::new(),
         }
     }
 
     /// Takes one finished report.
     pub fn push(&mut self, report: ArtifactReport) -> io::Result<()> {
-        self.tally.add(&report, self.threshold);
         match self.format {
-            Format::Jsonl => json::write_line(&mut self.writer(), &report),
-            Format::Json => self.json()?.artifact(&report),
             Format::Human | Format::Sarif => {
                 self.kept.push(report);
                 Ok(())
             }
+            Format::Json | Format::Jsonl if hands_off(&report) => {
+                self.held.push(report);
+                Ok(())
+            }
+            Format::Json | Format::Jsonl => {
+                if report.flows.is_some() {
+                    self.peers.push(summary_only(&report));
+                }
+                self.write(report)
+            }
+        }
+    }
+
+    /// Links the packages' summaries across the reports, writes the reports
+    /// that waited for that, and counts the kept ones. Call once, after the
+    /// last report.
+    pub fn link(&mut self) -> io::Result<()> {
+        match self.format {
+            Format::Human | Format::Sarif => {
+                assay::flows::link(&mut self.kept);
+                for report in &self.kept {
+                    self.tally.add(report, self.threshold);
+                }
+                Ok(())
+            }
+            Format::Json | Format::Jsonl => {
+                let waiting = self.held.len();
+                let mut all = std::mem::take(&mut self.held);
+                all.append(&mut self.peers);
+                assay::flows::link(&mut all);
+                all.truncate(waiting);
+                for report in all {
+                    self.write(report)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts one streamed report and writes it.
+    fn write(&mut self, report: ArtifactReport) -> io::Result<()> {
+        self.tally.add(&report, self.threshold);
+        match self.format {
+            Format::Jsonl => json::write_line(&mut self.writer(), &report),
+            _ => self.json()?.artifact(&report),
         }
     }
 
@@ -134,4 +190,21 @@ impl<'w> Sink<'w> {
     pub fn status(&self) -> Status {
         self.tally.status()
     }
+}
+
+/// Whether a report hands values to functions of other packages, which a
+/// package scanned alongside may define.
+fn hands_off(report: &ArtifactReport) -> bool {
+    report
+        .flows
+        .as_ref()
+        .is_some_and(|flows| !flows.handoffs.is_empty())
+}
+
+/// A report reduced to what linking reads: its identity and summaries.
+fn summary_only(report: &ArtifactReport) -> ArtifactReport {
+    let mut peer = report.clone();
+    peer.findings = Vec::new();
+    peer.errors = Vec::new();
+    peer
 }
