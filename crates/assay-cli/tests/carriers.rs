@@ -62,7 +62,7 @@ fn check(fixture: &str, rule: &str, label: &str) {
         .assert()
         .stdout(predicate::str::contains(rule));
     let sarif = assay(dir.path())
-        .args(["scan", "--format", "sarif"])
+        .args(["scan", "--format", "sarif", "--sarif-level", "all"])
         .arg(&target)
         .output()
         .unwrap();

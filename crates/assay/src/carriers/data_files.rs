@@ -72,20 +72,24 @@ pub fn executed(package: &Package, python: &[FileAnalysis]) -> Vec<(String, File
         if executors.is_empty() {
             continue;
         }
-        for (path, base) in &candidates {
-            let names = |c: &Call| super::names_file(py, c, base);
-            let read_lines: Vec<(u32, Option<&str>)> = py
-                .calls
+        let readers: Vec<&Call> = py.calls.iter().filter(|c| is_reader(&c.name)).collect();
+        for exec in &executors {
+            // The file read last before the exec, in the same function, is
+            // the one whose text it runs: a setup script that reads its
+            // README, then its module to `eval` a version string, runs the
+            // module's text, not the README.
+            let last_read = readers
                 .iter()
-                .filter(|c| is_reader(&c.name) && names(c))
-                .map(|c| (c.line, c.function.as_deref()))
-                .collect();
-            for exec in &executors {
-                let direct = names(exec);
-                let after_read = read_lines.iter().any(|(line, function)| {
-                    *line <= exec.line && *function == exec.function.as_deref()
-                });
-                if direct || after_read {
+                .filter(|r| r.line <= exec.line && r.function == exec.function)
+                .max_by_key(|r| r.line);
+            for (path, base) in &candidates {
+                let names = |c: &Call| super::names_file(py, c, base);
+                // A read whose path text is known reads that path only.
+                let reads = |r: &Call| match r.arg_texts().next() {
+                    Some(text) => text.contains(base),
+                    None => names(r),
+                };
+                if names(exec) || last_read.is_some_and(|r| reads(r)) {
                     let entry = found.entry((*path).to_owned()).or_insert(exec.context);
                     *entry = (*entry).max(exec.context);
                 }

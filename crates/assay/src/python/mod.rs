@@ -537,7 +537,7 @@ impl Driver {
         if source::too_deep(code) {
             let mut walk = walker::Walk::default();
             walk.notes.push(format!(
-                "code nested deeper than {} levels was not parsed or analysed",
+                "code nested deeper than {} levels was not analysed (it was not parsed)",
                 source::MAX_NESTING
             ));
             let error = format!("nested deeper than {} levels", source::MAX_NESTING);
