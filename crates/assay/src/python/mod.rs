@@ -307,6 +307,7 @@ mod dismantle;
 pub mod names;
 mod roles;
 mod source;
+pub(crate) use source::string_end;
 pub mod taint;
 mod text;
 mod walker;

@@ -63,7 +63,7 @@ pub fn too_deep(code: &str) -> bool {
 
 /// Where the string literal opening at `start` ends (exclusive); a
 /// single-quoted one also ends at the end of its line.
-fn string_end(bytes: &[u8], start: usize, quote: u8) -> usize {
+pub(crate) fn string_end(bytes: &[u8], start: usize, quote: u8) -> usize {
     let triple = bytes.get(start..start + 3) == Some(&[quote; 3][..]);
     let mut j = start + if triple { 3 } else { 1 };
     while j < bytes.len() {

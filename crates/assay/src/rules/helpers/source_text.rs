@@ -41,7 +41,7 @@ impl Literals {
                     i = end;
                 }
                 quote @ (b'"' | b'\'') => {
-                    let end = string_end(bytes, i, quote);
+                    let end = crate::python::string_end(bytes, i, quote);
                     spans.push((Region::String, i..end));
                     i = end;
                 }
@@ -62,23 +62,6 @@ impl Literals {
         let (region, range) = self.spans.get(after.checked_sub(1)?)?;
         range.contains(&offset).then(|| (*region, range.clone()))
     }
-}
-
-/// Where the string literal opening at `start` ends (exclusive). A
-/// single-quoted string also ends, unterminated, at the end of its line.
-fn string_end(bytes: &[u8], start: usize, quote: u8) -> usize {
-    let triple = bytes.get(start..start + 3) == Some(&[quote; 3][..]);
-    let mut j = start + if triple { 3 } else { 1 };
-    while j < bytes.len() {
-        match bytes[j] {
-            b'\\' => j += 2,
-            b if b == quote && !triple => return j + 1,
-            b if b == quote && bytes.get(j..j + 3) == Some(&[quote; 3][..]) => return j + 3,
-            b'\n' if !triple => return j,
-            _ => j += 1,
-        }
-    }
-    bytes.len()
 }
 
 /// Tests, docs and examples run only when someone runs them: how their
