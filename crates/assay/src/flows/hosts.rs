@@ -15,10 +15,12 @@ use std::collections::{HashMap, HashSet};
 
 use crate::artifact::CoreMetadata;
 use crate::python::FileAnalysis;
-use crate::rules::helpers::endpoints;
+use crate::rules::helpers::{chat_channels, endpoints};
 
 /// Why a host is foreign: its name is not in the source as written.
 pub const HIDDEN_HOST: &str = "an address assembled, reversed or encoded in the code";
+/// Why a host is foreign: a chat channel whose token is in the code.
+pub const PRIVATE_CHANNEL: &str = "the author's private chat channel, whose token is in the code";
 /// Why a host is foreign: the package does not otherwise use it, and the
 /// send swallows every error.
 pub const UNUSED_HOST: &str = "a host the package uses nowhere else, with every error swallowed";
@@ -77,15 +79,31 @@ impl Hosts {
     /// Why `host` looks like no one's service, if it does. `source` is the
     /// text of the file that sends to it; `silenced` says the send
     /// swallows every error.
-    pub(super) fn foreign(&self, host: &str, source: &str, silenced: bool) -> Option<&'static str> {
-        if !source.contains(host) {
-            return Some(HIDDEN_HOST);
-        }
-        if let Some((kind, _)) = endpoints::classify(&format!("http://{host}/x")) {
-            return Some(kind.describe());
-        }
-        (silenced && !self.is_own(host)).then_some(UNUSED_HOST)
+    pub(super) fn foreign(
+        &self,
+        url: &str,
+        host: &str,
+        source: &str,
+        silenced: bool,
+    ) -> Option<&'static str> {
+        foreign_endpoint(url, host, source)
+            .or_else(|| (silenced && !self.is_own(host)).then_some(UNUSED_HOST))
     }
+}
+
+/// Why the endpoint `url` (with host `host`), sent to from a file whose
+/// text is `source`, belongs to no service a user would send data to,
+/// whatever the package: its host is not written in the source, it is a
+/// throwaway receiver, or it is a chat channel whose token the code
+/// carries (the author's own).
+pub fn foreign_endpoint(url: &str, host: &str, source: &str) -> Option<&'static str> {
+    if !source.contains(host) {
+        return Some(HIDDEN_HOST);
+    }
+    if let Some((kind, _)) = endpoints::classify(&format!("http://{host}/x")) {
+        return Some(kind.describe());
+    }
+    chat_channels::private_channel(url).map(|_| PRIVATE_CHANNEL)
 }
 
 /// The registrable part of a host name: its last two labels, three when
@@ -118,12 +136,37 @@ mod tests {
     fn foreign_hosts() {
         let hosts = Hosts::default();
         let source = "URL = 'https://api.example.com/v1'";
-        assert!(hosts.foreign("api.example.com", source, false).is_none());
-        assert!(hosts.foreign("api.example.com", source, true).is_some());
+        let url = "https://api.example.com/v1";
         assert!(
             hosts
-                .foreign("collector.example.org", source, false)
+                .foreign(url, "api.example.com", source, false)
+                .is_none()
+        );
+        assert!(
+            hosts
+                .foreign(url, "api.example.com", source, true)
                 .is_some()
+        );
+        assert!(
+            hosts
+                .foreign(
+                    "https://collector.example.org/",
+                    "collector.example.org",
+                    source,
+                    false
+                )
+                .is_some()
+        );
+        let bot = "https://api.telegram.org/bot1234567890:AAHJuPVZFFHSurKXCxqa_h3kjxqd7IRcUJU/sendMessage";
+        assert_eq!(
+            hosts.foreign(bot, "api.telegram.org", bot, false),
+            Some(PRIVATE_CHANNEL)
+        );
+        let configured = "https://api.telegram.org/bot{}/sendMessage";
+        assert!(
+            hosts
+                .foreign(configured, "api.telegram.org", configured, false)
+                .is_none()
         );
     }
 }

@@ -30,7 +30,7 @@ use crate::python::{FileAnalysis, taint};
 pub mod hosts;
 mod link;
 mod modules;
-mod sinks;
+pub(crate) mod sinks;
 mod staging;
 mod summarise;
 
@@ -218,7 +218,10 @@ pub(crate) fn credential_of(
             return Some(format!("`self.{name}`").into());
         }
     }
+    if value.has(taint::SECRET) {
+        return Some("credentials read from the machine".into());
+    }
     value
-        .has(taint::SECRET)
-        .then(|| "credentials read from the machine".into())
+        .has(taint::PROMPTED)
+        .then(|| "a credential the user typed at a prompt".into())
 }

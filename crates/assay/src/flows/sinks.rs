@@ -93,7 +93,7 @@ fn looks_like_address(word: &str) -> bool {
 
 /// The host of a URL, when it is constant (`https://api.example/x` →
 /// `api.example`); `None` when a hole of a template names it.
-pub(super) fn host_of(url: &str) -> Option<&str> {
+pub(crate) fn host_of(url: &str) -> Option<&str> {
     let after = url.split_once("://").map_or(url, |(_, rest)| rest);
     let end = after.find(['/', '?', '#', ' ']).unwrap_or(after.len());
     let authority = &after[..end];

@@ -123,14 +123,17 @@ pub(super) fn leaks(file: &FileAnalysis, hosts: &Hosts, out: &mut Vec<Leak>) {
             if !uploads_file(call, kind) {
                 continue;
             }
-            let Some(host) = sinks::destination(call).and_then(sinks::host_of) else {
+            let Some(url) = sinks::destination(call) else {
+                continue;
+            };
+            let Some(host) = sinks::host_of(url) else {
                 continue;
             };
             if hosts.is_own(host) {
                 continue;
             }
             let foreign = hosts
-                .foreign(host, &file.source, true)
+                .foreign(url, host, &file.source, true)
                 .unwrap_or(super::hosts::UNUSED_HOST);
             let step = |c: &Call, what: String| Step {
                 path: path.clone(),

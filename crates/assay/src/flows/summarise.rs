@@ -322,8 +322,9 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             if leaks.len() >= MAX_HANDOFFS {
                 break;
             }
-            let carries = slots(args, keywords)
-                .any(|(_, v)| v.params != 0 || v.fields != 0 || v.has(taint::SECRET));
+            let carries = slots(args, keywords).any(|(_, v)| {
+                v.params != 0 || v.fields != 0 || v.has(taint::SECRET | taint::PROMPTED)
+            });
             if !carries {
                 continue;
             }
@@ -431,9 +432,9 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     for &(i, file) in &files {
         for call in &file.calls {
             if handoffs.len() >= MAX_HANDOFFS
-                || !call
-                    .all_args()
-                    .any(|v| v.params != 0 || v.fields != 0 || v.has(taint::SECRET))
+                || !call.all_args().any(|v| {
+                    v.params != 0 || v.fields != 0 || v.has(taint::SECRET | taint::PROMPTED)
+                })
                 || sinks::kind(call).is_some()
                 || resolve_call(i, &call.name).is_some()
             {
@@ -504,9 +505,12 @@ fn sink_of(
     hosts: &Hosts,
     at: Step,
 ) -> Sink {
-    let host = sinks::destination(call).and_then(sinks::host_of);
-    let foreign = match (kind, host) {
-        (SinkKind::Send, Some(host)) => hosts.foreign(host, &file.source, call.silenced),
+    let url = sinks::destination(call);
+    let host = url.and_then(sinks::host_of);
+    let foreign = match (kind, url, host) {
+        (SinkKind::Send, Some(url), Some(host)) => {
+            hosts.foreign(url, host, &file.source, call.silenced)
+        }
         _ => None,
     };
     Sink {
@@ -608,7 +612,7 @@ pub(super) fn class_fields(
         let credential = fields[i].1
             || names::is_credential_name(&s.field)
             || from_param
-            || s.value.has(taint::SECRET);
+            || s.value.has(taint::SECRET | taint::PROMPTED);
         fields[i] = (s.field.clone(), credential);
     }
     fields

@@ -491,6 +491,63 @@ pub fn credential_target(text: &str) -> Option<&'static str> {
         .map(|(_, what)| *what)
 }
 
+/// Services that answer with the caller's public address or location
+/// (what a probe or a stealer learns about its victim), by host, with
+/// the path prefix that answers when the host serves other pages too.
+const ADDRESS_LOOKUPS: &[(&str, &str)] = &[
+    ("api.ipify.org", ""),
+    ("api64.ipify.org", ""),
+    ("ipinfo.io", ""),
+    ("ip-api.com", ""),
+    ("ipapi.co", ""),
+    ("ipwho.is", ""),
+    ("ifconfig.me", ""),
+    ("ifconfig.co", ""),
+    ("icanhazip.com", ""),
+    ("ipv4.icanhazip.com", ""),
+    ("checkip.amazonaws.com", ""),
+    ("ident.me", ""),
+    ("api.myip.com", ""),
+    ("wtfismyip.com", ""),
+    ("httpbin.org", "/ip"),
+];
+
+/// Does the URL ask a service for the caller's public address or
+/// location?
+pub fn is_address_lookup(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = rest[..end].rsplit('@').next().unwrap_or("");
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    let path = &rest[end..];
+    ADDRESS_LOOKUPS
+        .iter()
+        .any(|(h, prefix)| host == *h && path.starts_with(prefix))
+}
+
+/// Does a prompt ask the user for a credential (`Enter your password`,
+/// `type 12 seed phrases`, `private key:`)?
+pub fn asks_for_credential(prompt: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "password",
+        "passphrase",
+        "passcode",
+        "seed phrase",
+        "seed words",
+        "mnemonic",
+        "recovery phrase",
+        "private key",
+        "secret key",
+        "api key",
+        "access token",
+        "auth token",
+    ];
+    let lower = prompt.to_lowercase().replace(['_', '-'], " ");
+    WORDS.iter().any(|w| lower.contains(w)) || (lower.contains("seed") && lower.contains("phrase"))
+}
+
 /// Does the text name a cloud metadata endpoint?
 pub fn is_metadata_endpoint(text: &str) -> bool {
     credential_target(text).is_some_and(|what| METADATA_HOSTS.iter().any(|(_, w)| *w == what))

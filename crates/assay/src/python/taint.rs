@@ -1,7 +1,8 @@
 //! Taint labels: where a value came from.
 //!
-//! A [`Taint`] is a bitset. The low eight bits are *sources* (data read
-//! from somewhere that matters); the bits above are *symbolic*: while a
+//! A [`Taint`] is a bitset. The low sixteen bits are *sources* (data read
+//! from somewhere that matters; nine are in use); the bits above are
+//! *symbolic*: while a
 //! function body is walked, its parameter `i` carries [`param`]`(i)` and an
 //! attribute of `self` it reads carries [`field`]`(k)`, so a sink reached by
 //! those bits says which parameter or field of the function reaches it
@@ -10,7 +11,7 @@
 //! [`super::Value::params`] and [`super::Value::fields`].
 
 /// A set of taint labels.
-pub type Taint = u32;
+pub type Taint = u64;
 
 /// Decoded from base64/base32/base85/hex/zlib/gzip/bz2/lzma/marshal/rot13.
 pub const DECODED: Taint = 1;
@@ -30,14 +31,17 @@ pub const ENV_ALL: Taint = 1 << 6;
 /// Captured from the user's session: a screenshot, the clipboard,
 /// keystrokes ([`super::names::capture`]).
 pub const COLLECTED: Taint = 1 << 7;
+/// Typed in by the user at a prompt that asks for a credential (a
+/// password, a wallet's seed phrase or private key, an API token).
+pub const PROMPTED: Taint = 1 << 8;
 
 /// Every source label.
-pub const SOURCES: Taint = 0xff;
+pub const SOURCES: Taint = 0xffff;
 
 /// Parameters of one function that get a bit of their own; later ones get
 /// none (their flows are not summarised).
 pub const MAX_PARAMS: usize = 16;
-const PARAM_SHIFT: u32 = 8;
+const PARAM_SHIFT: u32 = 16;
 /// Attributes of `self` per class that get a bit of their own.
 pub const MAX_FIELDS: usize = 8;
 const FIELD_SHIFT: u32 = PARAM_SHIFT + MAX_PARAMS as u32;

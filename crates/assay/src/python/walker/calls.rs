@@ -91,6 +91,31 @@ impl<'a> Walker<'a, '_> {
         if name.starts_with("setuptools.setup") || name.starts_with("distutils.core.setup") {
             self.force_cmdclass(call);
         }
+        // Import hooks and tracers run for every import or line; a library
+        // attribute set to the package's code runs for every caller.
+        match &*name {
+            "sys.meta_path.insert"
+            | "sys.meta_path.append"
+            | "sys.path_hooks.insert"
+            | "sys.path_hooks.append"
+            | "sys.settrace"
+            | "sys.setprofile"
+            | "threading.settrace" => {
+                for arg in &args {
+                    self.hooked(arg);
+                }
+            }
+            "builtins.setattr"
+                if args
+                    .first()
+                    .is_some_and(|o| o.local.is_none() && o.qual.is_some()) =>
+            {
+                if let Some(value) = args.get(2) {
+                    self.hooked(value);
+                }
+            }
+            _ => {}
+        }
         let at = self.frame.call_site.unwrap_or(call.start());
         if names::is_process(&name) && args.first().is_some_and(|a| a.konst.is_none()) {
             self.python_c_item(call, at);
@@ -112,9 +137,11 @@ impl<'a> Walker<'a, '_> {
     }
 
     /// Evaluates a call of a one-expression local function when an argument
-    /// is constant: the parameters are bound to the arguments and the
-    /// returned expression is evaluated at the call, so decoding done by a
-    /// helper is decoded here. Nested at most three helpers deep.
+    /// is constant, or when it takes no arguments at all (a getter that
+    /// decodes a module constant): the parameters are bound to the
+    /// arguments and the returned expression is evaluated at the call, so
+    /// decoding done by a helper is decoded here. Nested at most three
+    /// helpers deep.
     fn inline_helper(
         &mut self,
         local: &Arc<str>,
@@ -123,11 +150,9 @@ impl<'a> Walker<'a, '_> {
         at: TextSize,
     ) -> Option<Sym> {
         const MAX_INLINE: u8 = 3;
-        if self.frame.inlining >= MAX_INLINE
-            || !args
-                .iter()
-                .chain(keywords.iter().map(|(_, v)| v))
-                .any(|a| a.konst.is_some())
+        let mut given = args.iter().chain(keywords.iter().map(|(_, v)| v));
+        let no_arguments = args.is_empty() && keywords.is_empty();
+        if self.frame.inlining >= MAX_INLINE || !(no_arguments || given.any(|a| a.konst.is_some()))
         {
             return None;
         }
@@ -143,7 +168,9 @@ impl<'a> Walker<'a, '_> {
                 &*lambda.body,
             ),
         };
-        let mut scope = self.scopes[0].clone();
+        // The helper sees its own parameters over the module's names (a
+        // lookup reads the innermost scope, then the module's).
+        let mut scope = Scope::default();
         bind_parameters(&mut scope, params, args, keywords);
         self.scopes.push(scope);
         let frame = Frame {

@@ -16,6 +16,9 @@ pub(super) type Node = Option<Arc<str>>;
 /// The `if __name__ == "__main__":` block.
 pub(super) const MAIN_NODE: &str = "<main>";
 
+/// The callee of an edge to every method of a class (`Spy.*`).
+pub(super) const EVERY_METHOD: &str = "*";
+
 impl<'a> Walker<'a, '_> {
     /// `setup(cmdclass={"install": Hook})`: the hook's methods run at
     /// install time, whatever it subclasses.
@@ -57,9 +60,31 @@ impl Walk {
         main: ExecContext,
     ) -> HashMap<Arc<str>, ExecContext> {
         let mut contexts: HashMap<Arc<str>, ExecContext> = self.forced.clone();
+        // `Class.*`: an edge to every method of the class.
+        let methods = |class: &str| -> Vec<Arc<str>> {
+            self.functions
+                .iter()
+                .filter(|f| f.1.as_deref() == Some(class))
+                .map(|f| f.0.clone())
+                .collect()
+        };
+        let edges: Vec<(Node, Arc<str>)> = self
+            .edges
+            .iter()
+            .flat_map(|(caller, callee)| {
+                let every = callee
+                    .strip_suffix(EVERY_METHOD)
+                    .and_then(|c| c.strip_suffix('.'));
+                let targets: Vec<Arc<str>> = match every {
+                    Some(class) => methods(class),
+                    None => vec![callee.clone()],
+                };
+                targets.into_iter().map(move |t| (caller.clone(), t))
+            })
+            .collect();
         loop {
             let mut changed = false;
-            for (caller, callee) in &self.edges {
+            for (caller, callee) in &edges {
                 let from = context_of(&contexts, caller, top, main);
                 let entry = contexts
                     .entry(callee.clone())

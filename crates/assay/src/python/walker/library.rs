@@ -165,6 +165,8 @@ impl<'a> Walker<'a, '_> {
             for text in texts {
                 if names::is_metadata_endpoint(&text) {
                     result.taint |= taint::METADATA;
+                } else if names::is_address_lookup(&text) {
+                    result.taint |= taint::HOST_INFO;
                 } else if names::credential_target(&text).is_some() {
                     result.taint |= taint::SECRET;
                 }
@@ -172,6 +174,13 @@ impl<'a> Walker<'a, '_> {
         }
         if names::is_secret_read(name) {
             result.taint |= taint::SECRET;
+        }
+        // A password prompt, or a prompt that asks for a credential.
+        let prompt = args.first().and_then(Sym::text);
+        if name == "getpass.getpass"
+            || (name == "builtins.input" && prompt.is_some_and(|p| names::asks_for_credential(&p)))
+        {
+            result.taint |= taint::PROMPTED;
         }
         if names::derives_from_secret(name) {
             result.taint &= !taint::SECRET;

@@ -10,7 +10,7 @@ use super::super::consts::Const;
 use super::super::names;
 use super::super::{ExecContext, FileRole, taint};
 use super::calls::{Helper, helper_return, is_specialisable};
-use super::contexts::{MAIN_NODE, is_backend_hook, is_command_class, is_main_guard};
+use super::contexts::{EVERY_METHOD, MAIN_NODE, is_backend_hook, is_command_class, is_main_guard};
 use super::{Deferred, Frame, MAX_DEPTH, Scope, Sym, Walker};
 
 impl<'a> Walker<'a, '_> {
@@ -267,11 +267,14 @@ impl<'a> Walker<'a, '_> {
         if class.is_none() && self.scopes.len() == 1 && is_specialisable(&def.body) {
             self.procedures.insert(name.clone(), def);
         }
-        // A nested function or a method starts from a copy of the scope it
-        // is defined in. A class of N methods copies its growing body N
-        // times, so the copies share one budget per source; past it a body
-        // starts from the module's names alone.
-        let enclosing = match self.scopes.last().filter(|_| self.scopes.len() > 1) {
+        // A nested function starts from a copy of the scope it is defined
+        // in. A method does not see its class body's names (Python looks
+        // them up in the scope around the class): it starts from that
+        // scope. Copies share one budget per source; past it a body starts
+        // from the module's names alone.
+        let depth = self.scopes.len() - usize::from(class.is_some());
+        let defining = depth.checked_sub(1).filter(|&at| at >= 1);
+        let enclosing = match defining.map(|at| &self.scopes[at]) {
             Some(scope) if scope.len() <= self.scope_copy_budget => {
                 self.scope_copy_budget -= scope.len();
                 Some(scope.clone())
@@ -405,6 +408,15 @@ impl<'a> Walker<'a, '_> {
             Expr::List(l) => self.assign_each(&l.elts, &value),
             Expr::Starred(s) => self.assign(&s.value, Sym::tainted(value.taint)),
             Expr::Attribute(attr) => {
+                // `requests.get = wrapper`, `socket.socket = Spy`: the
+                // library now runs the package's code for every caller.
+                let owner = match &*attr.value {
+                    Expr::Name(base) => self.lookup(base.id.as_str()).cloned(),
+                    other => Some(self.expr(other)),
+                };
+                if owner.is_some_and(|o| o.local.is_none() && o.qual.is_some()) {
+                    self.hooked(&value);
+                }
                 if let Expr::Name(base) = &*attr.value {
                     let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
                     let value =
@@ -415,11 +427,30 @@ impl<'a> Walker<'a, '_> {
                 }
             }
             Expr::Subscript(sub) => {
-                self.expr(&sub.value);
+                // `sys.modules["requests"] = fake`: every later import of
+                // that name gets the package's object.
+                if self.expr(&sub.value).qual.as_deref() == Some("sys.modules") {
+                    self.hooked(&value);
+                }
                 self.expr(&sub.slice);
             }
             _ => {}
         }
+    }
+
+    /// A local function or class installed in a library's place (a patched
+    /// function, a replaced class or module, an import hook) runs whenever
+    /// the library is used: it takes the context of the code installing
+    /// it, every method included.
+    pub(super) fn hooked(&mut self, value: &Sym) {
+        let Some(local) = value.local.clone().or_else(|| value.instance_of.clone()) else {
+            return;
+        };
+        let node = self.frame.node.clone();
+        self.out.edges.push((node.clone(), local.clone()));
+        self.out
+            .edges
+            .push((node, format!("{local}.{EVERY_METHOD}").into()));
     }
 
     /// `self.NAME = value` in a method: the value's parameters are recorded

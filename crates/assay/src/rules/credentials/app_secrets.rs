@@ -4,6 +4,7 @@ use aho_corasick::AhoCorasick;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{FileAnalysis, names};
+use crate::rules::helpers::chat_channels;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {
@@ -22,7 +23,10 @@ declare_rule! {
     /// post to a webhook. A store named at install, startup or import time
     /// is high, at runtime medium (cookie libraries read browser stores);
     /// a store named in a file that also talks to the network or to a
-    /// webhook is critical. A webhook URL alone is medium.
+    /// webhook is critical. A webhook URL alone is medium; with its token
+    /// in a file that posts to it, high; a post to such a private channel
+    /// from code that runs by itself (install, start-up, import) is
+    /// critical: it announces every victim.
     ///
     /// ## Example
     /// ```python
@@ -71,15 +75,7 @@ const COOKIE_LIBRARIES: &[&str] = &[
     "rookiepy.",
 ];
 
-/// Channels stealers post to.
-const WEBHOOKS: &[(&str, &str)] = &[
-    ("discord.com/api/webhooks/", "Discord webhook"),
-    ("discordapp.com/api/webhooks/", "Discord webhook"),
-    ("api.telegram.org/bot", "Telegram bot API"),
-];
-
 static STORE_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(STORES));
-static WEBHOOK_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(WEBHOOKS));
 
 fn matcher(table: &[(&str, &str)]) -> AhoCorasick {
     AhoCorasick::builder()
@@ -125,8 +121,8 @@ impl Rule for AppSecrets {
                 out.push(f);
             }
             for s in &file.strings {
-                credential |= is_bot_credential(&s.value);
-                if let Some(what) = lookup(&WEBHOOK_MATCHER, WEBHOOKS, &s.value) {
+                credential |= chat_channels::is_bot_credential(&s.value);
+                if let Some(what) = chat_channels::chat_channel(&s.value) {
                     webhook = true;
                     if seen.insert((what, s.context)) {
                         let mut f = string_finding(&Self::META, file, s, format!("{what} URL"));
@@ -164,35 +160,35 @@ impl Rule for AppSecrets {
                         .push_str(" with its secret token in the code, in a file that posts to it");
                 }
             }
+            // Posting to the author's own chat channel from code that runs
+            // by itself (install, start-up, import) announces every
+            // victim, whatever the message.
+            for call in file
+                .calls
+                .iter()
+                .filter(|c| c.context.is_automatic() && names::is_network(&c.name))
+            {
+                let Some(what) = call.arg_texts().find_map(chat_channels::private_channel) else {
+                    continue;
+                };
+                if !seen.insert((what, call.context)) {
+                    continue;
+                }
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    call,
+                    format!(
+                        "`{}` posts to the author's private {what} {}",
+                        call.name,
+                        call.context.describe()
+                    ),
+                );
+                f.severity = Severity::Critical;
+                out.push(f);
+            }
         }
     }
-}
-
-/// A Discord webhook URL with its id and token, or a Telegram bot token
-/// (`123456789:AA…`, 35 characters after the colon).
-fn is_bot_credential(text: &str) -> bool {
-    let token_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    if let Some(at) = text.find("/api/webhooks/") {
-        let rest = &text[at + "/api/webhooks/".len()..];
-        let id_len = rest.chars().take_while(char::is_ascii_digit).count();
-        if id_len >= 15
-            && let Some(token) = rest[id_len..].strip_prefix('/')
-        {
-            return token.chars().take_while(|&c| token_char(c)).count() >= 40;
-        }
-    }
-    text.match_indices(':').any(|(at, _)| {
-        let id = text[..at]
-            .chars()
-            .rev()
-            .take_while(char::is_ascii_digit)
-            .count();
-        let token = text[at + 1..]
-            .chars()
-            .take_while(|&c| token_char(c))
-            .count();
-        (8..=12).contains(&id) && token == 35
-    })
 }
 
 fn talks_to_network(file: &FileAnalysis) -> bool {

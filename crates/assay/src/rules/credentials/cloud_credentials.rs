@@ -1,6 +1,7 @@
 use std::collections::BTreeSet;
 
 use crate::finding::{Finding, Severity};
+use crate::flows::{hosts, sinks};
 use crate::python::{names, taint};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
@@ -123,19 +124,26 @@ impl Rule for CloudCredentials {
                     } else {
                         "the instance metadata service"
                     };
+                    // Where no user's credentials belong, whoever calls
+                    // it: a hidden or throwaway host, the author's chat.
+                    let foreign = sinks::host_of(target)
+                        .and_then(|host| hosts::foreign_endpoint(target, host, &file.source));
                     let mut f = code_finding(
                         &Self::META,
                         file,
                         call,
                         format!(
-                            "sends credentials read from {source} to {target} with `{}`",
+                            "sends credentials read from {source} to {target}{} with `{}`",
+                            foreign.map(|why| format!(" ({why})")).unwrap_or_default(),
                             call.name
                         ),
                     );
                     // SDKs authenticate with metadata tokens in functions
-                    // users call; stealers do it on their own.
+                    // users call; stealers do it on their own, or send what
+                    // they read where it does not belong.
                     f.severity = match (call.context.is_automatic(), file_secret) {
                         (true, _) => Severity::Critical,
+                        (false, true) if foreign.is_some() => Severity::Critical,
                         (false, true) => Severity::High,
                         (false, false) => Severity::Medium,
                     };

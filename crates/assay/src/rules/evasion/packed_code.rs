@@ -22,7 +22,10 @@ declare_rule! {
     /// runs when a user calls it is low, one that runs on import medium.
     /// Packed code that runs while the package installs (`setup.py`, an
     /// install command) or at every interpreter start is high: nothing a
-    /// user chose to run hides itself there.
+    /// user chose to run hides itself there. Packed code that was itself
+    /// shipped encoded and decoded or written out by code that runs by
+    /// itself is critical: no vendor wraps its protected module in a
+    /// second layer to drop it at install.
     ///
     /// ## Example
     /// ```python
@@ -85,6 +88,9 @@ impl Rule for PackedCode {
 /// at the most exposed one.
 fn packed_module(file: &FileAnalysis) -> Option<Finding> {
     let mut best: Option<(ExecContext, Finding)> = None;
+    // Packed code that was itself shipped encoded (decoded, or written out
+    // by the code, before it starts): two layers of hiding.
+    let mut wrapped = false;
     let mut consider = |context: ExecContext, make: &dyn Fn() -> Finding| {
         if best.as_ref().is_none_or(|(c, _)| context > *c) {
             best = Some((context, make()));
@@ -92,6 +98,7 @@ fn packed_module(file: &FileAnalysis) -> Option<Finding> {
     };
     for call in &file.calls {
         if let Some(packer) = packer_call(&call.name) {
+            wrapped |= call.via.is_some() && call.context.is_automatic();
             consider(call.context, &|| {
                 code_finding(
                     &PackedCode::META,
@@ -130,6 +137,7 @@ fn packed_module(file: &FileAnalysis) -> Option<Finding> {
     let (context, mut f) = best?;
     let script = file.role == Some(FileRole::Script);
     f.severity = match context {
+        _ if wrapped && !script => Severity::Critical,
         ExecContext::Install | ExecContext::Startup if !script => Severity::High,
         ExecContext::Import if !script => Severity::Medium,
         _ => Severity::Low,

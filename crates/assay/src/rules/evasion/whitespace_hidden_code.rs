@@ -19,10 +19,11 @@ declare_rule! {
     /// Editors, diff views and code-review pages do not wrap long lines: a
     /// reader sees an innocent statement and nothing else. There is no
     /// formatting reason to put a hundred blanks between two tokens.
-    /// Hidden code that executes, imports, decodes, spawns a process or
-    /// opens a connection is critical when it runs on its own (install,
-    /// start-up, import) and high in a function; other hidden code is
-    /// medium; in tests, docs and examples low.
+    /// Hidden code that executes code or spawns a process is critical
+    /// wherever it runs; hidden code that imports, decodes or opens a
+    /// connection is critical when it runs on its own (install, start-up,
+    /// import) and high in a function; other hidden code is medium; in
+    /// tests, docs and examples low.
     ///
     /// ## Example
     /// ```python
@@ -160,9 +161,13 @@ fn finding(file: &FileAnalysis, run: &HiddenRun) -> Finding {
         .map(|c| c.context)
         .chain(import_contexts)
         .max();
+    // Code hidden off-screen that executes code or starts a process is a
+    // payload made to be missed in review, wherever it runs.
+    let runs = risky.first().is_some_and(|c| risk(&c.name) <= Some(1));
     let severity = match (risky.is_empty() && !imports, context) {
         (true, _) => Severity::Medium,
         (false, Some(c)) if c.is_automatic() => Severity::Critical,
+        (false, _) if runs => Severity::Critical,
         (false, _) => Severity::High,
     };
     let blanks = run.code - run.start;

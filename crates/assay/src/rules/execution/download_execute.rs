@@ -28,16 +28,20 @@ declare_rule! {
     /// review. Running what was just downloaded is the step that hands the
     /// machine over.
     ///
-    /// Severity: critical at install, startup or import time; high at
-    /// runtime — unless the download comes from a throwaway host (a bare
+    /// Severity: critical at install, startup or import time; in code a
+    /// user calls, critical when Python code read from the network is
+    /// executed, when the download comes from a throwaway host (a bare
     /// public IP, tunnel, paste site or dynamic-DNS name, as AY302 defines
-    /// them) or the fetched code is decoded before it runs: installers of
-    /// real tools fetch from their project's own domain, in the clear, so
-    /// either of those makes it critical wherever it sits. A plain command
-    /// line read from the network, in code a user calls, is medium: tools
-    /// start what they downloaded that way (an embedded server). Code or a
-    /// command read from the network counts a throwaway host anywhere in
-    /// the file: a poller often hands what it read to a `run(cmd)` helper.
+    /// them), when what runs was decoded first or every error is swallowed,
+    /// or when the program fetched and started is a native Windows program
+    /// (`.exe`, `.scr`, `.msi`, `.bat`, `.ps1`, `.vbs`, `.hta`, `.dll`);
+    /// otherwise high: installers of real tools fetch archives and install
+    /// scripts from their project's own domain, in the clear, and say when
+    /// that fails. A plain command line read from the network, in code a
+    /// user calls, is medium: tools start what they downloaded that way (an
+    /// embedded server). Code or a command read from the network counts a
+    /// throwaway host anywhere in the file: a poller often hands what it
+    /// read to a `run(cmd)` helper.
     ///
     /// ## Example
     /// ```python
@@ -122,9 +126,10 @@ impl Rule for DownloadExecute {
                     // In code a user calls, a plain command from the network
                     // is how tools start what they downloaded (an embedded
                     // server): worth a look, not a verdict.
+                    // Code from the network decides everything that runs:
+                    // critical wherever it sits.
                     let runtime = match (decoded, runs_code) {
-                        (true, _) => Severity::Critical,
-                        (false, true) => Severity::High,
+                        (true, _) | (false, true) => Severity::Critical,
                         (false, false) => Severity::Medium,
                     };
                     let shown = if runs_code { None } else { shell_text(call) };
@@ -132,11 +137,16 @@ impl Rule for DownloadExecute {
                 } else if names::is_process(&call.name)
                     && let Some(cmd) = shell_text(call).filter(|c| fetches_and_runs(c))
                 {
+                    let runtime = if concealed(call) {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    };
                     push(
                         call,
                         format!("`{}` runs a command that downloads and executes", call.name),
                         Some(cmd),
-                        Severity::High,
+                        runtime,
                     );
                 }
             }
@@ -186,6 +196,11 @@ impl Rule for DownloadExecute {
                     Some((*c, *url, text))
                 });
                 if let Some((run, url, text)) = launched {
+                    let runtime = if concealed(run) || is_native_program(url) {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    };
                     push(
                         run,
                         format!(
@@ -193,7 +208,7 @@ impl Rule for DownloadExecute {
                             run.name
                         ),
                         Some(text),
-                        Severity::High,
+                        runtime,
                     );
                     continue;
                 }
@@ -243,21 +258,59 @@ impl Rule for DownloadExecute {
                             })
                     });
                 if let Some(run) = run {
-                    let url = calls[start]
+                    let download = calls[start];
+                    let url = download
                         .arg_texts()
                         .find_map(|t| t.split_whitespace().find(|w| w.contains("://")))
                         .unwrap_or("a file from the network")
                         .to_owned();
+                    // A native program fetched and started, or a pair whose
+                    // failures are swallowed, is a dropper's, not an
+                    // installer's: installers fetch archives and packages,
+                    // and say when that fails.
+                    let text = shell_text(run);
+                    let native = download
+                        .arg_texts()
+                        .chain(text.as_deref())
+                        .chain(named.iter().copied())
+                        .flat_map(str::split_whitespace)
+                        .any(is_native_program);
+                    let runtime = if native || concealed(run) || download.silenced {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    };
                     push(
                         run,
                         format!("downloads {url} and runs a process with `{}`", run.name),
-                        shell_text(run),
-                        Severity::High,
+                        text,
+                        runtime,
                     );
                 }
             }
         }
     }
+}
+
+/// A call that hides what it does: its command or code was decoded first,
+/// or it swallows every error.
+fn concealed(call: &Call) -> bool {
+    call.silenced || call.all_args().any(|a| a.has(taint::DECODED))
+}
+
+/// A path or URL naming a native Windows program or script, which droppers
+/// fetch and start; installers of real tools fetch archives or packages.
+fn is_native_program(text: &str) -> bool {
+    const NATIVE: &[&str] = &[
+        ".exe", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".hta", ".msi", ".dll",
+    ];
+    let lower = text
+        .trim_matches(['"', '\'', ')', '(', ','])
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    NATIVE.iter().any(|e| lower.ends_with(e))
 }
 
 /// A sha256 digest written out: 64 hexadecimal digits.

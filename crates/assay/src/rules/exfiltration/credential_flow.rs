@@ -100,9 +100,9 @@ pub(crate) fn leak_finding(leak: &Leak, python: &[crate::python::FileAnalysis]) 
     let mut f = CredentialFlow::META.finding(
         Location::at(first.path.to_string(), first.line, 1),
         format!(
-            "{} reaches `{}`{across}, which sends it to {host} ({reason}): {}",
-            leak.credential,
+            "`{}`{across} sends {} to {host} ({reason}): {}",
             leak.sink.name,
+            leak.credential,
             steps.join(" → ")
         ),
     );

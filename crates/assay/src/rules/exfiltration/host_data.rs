@@ -1,4 +1,5 @@
 use crate::finding::{Finding, Severity};
+use crate::flows::{hosts, sinks};
 use crate::python::{ExecContext, names, taint};
 use crate::rules::helpers::endpoints;
 use crate::rules::helpers::network::is_constructor;
@@ -25,9 +26,11 @@ declare_rule! {
     /// import are critical, one environment variable alone medium (it is
     /// often a proxy or an endpoint setting). Inside functions a user calls,
     /// telemetry is common: low, medium for the whole environment — but
-    /// high when host details or the whole environment go to a throwaway
-    /// receiver (an interaction collector, tunnel, paste site, dynamic-DNS
-    /// host or bare public IP; see AY302), which no library reports to.
+    /// high when host details go to a foreign receiver (an interaction
+    /// collector, tunnel, paste site, dynamic-DNS host or bare public IP,
+    /// see AY302; a host hidden in the code; a chat channel whose token the
+    /// code carries), which no library reports to, and critical when the
+    /// whole environment, with the tokens and keys it holds, goes there.
     ///
     /// ## Example
     /// ```python
@@ -85,11 +88,23 @@ impl Rule for HostData {
                 // Host details announce a victim; an environment variable
                 // alone is often configuration (a proxy, an endpoint).
                 let victim = sends & (taint::HOST_INFO | taint::ENV_ALL) != 0;
+                // Where no library reports to: a throwaway receiver (a
+                // collector, tunnel, paste site, bare IP), a host hidden
+                // in the code, the author's private chat channel.
+                let foreign = receiver.is_some()
+                    || sinks::host_of(target)
+                        .and_then(|host| hosts::foreign_endpoint(target, host, &file.source))
+                        .is_some();
                 f.severity = match (call.context, victim) {
-                    // Victim details to a throwaway receiver (a collector,
-                    // tunnel, paste site, bare IP) is exfiltration even in
-                    // a function: no library reports home that way.
-                    (ExecContext::Runtime, true) if receiver.is_some() => Severity::High,
+                    // The whole environment holds the user's tokens and
+                    // keys: sent where no service of theirs lives, it is
+                    // theft in any context.
+                    (ExecContext::Runtime, true) if foreign && sends & taint::ENV_ALL != 0 => {
+                        Severity::Critical
+                    }
+                    // Victim details sent there is exfiltration even in a
+                    // function.
+                    (ExecContext::Runtime, true) if foreign => Severity::High,
                     (ExecContext::Runtime, _) if sends & taint::ENV_ALL != 0 => Severity::Medium,
                     (ExecContext::Runtime, _) => Severity::Low,
                     (_, true) => Severity::Critical,

@@ -47,6 +47,12 @@ const HOSTS: &[(&str, Kind, bool)] = &[
     ("webhook.site", Kind::Collector, false),
     ("dnslog.cn", Kind::Collector, false),
     ("ceye.io", Kind::Collector, false),
+    // Mock-API and request-inspection services: an endpoint made in a
+    // minute under a label of its own, that stores whatever it is sent.
+    ("mockapi.io", Kind::Collector, true),
+    ("beeceptor.com", Kind::Collector, true),
+    ("requestinspector.com", Kind::Collector, false),
+    ("ptsv3.com", Kind::Collector, false),
     ("ngrok.io", Kind::Tunnel, true),
     ("ngrok.app", Kind::Tunnel, true),
     ("ngrok-free.app", Kind::Tunnel, true),
@@ -222,6 +228,11 @@ mod tests {
         assert_eq!(classify("http://192.168.1.10/"), None);
         assert_eq!(classify("http://169.254.169.254/latest"), None);
         assert_eq!(classify("http://203.0.113.7/"), None);
+        assert_eq!(
+            classify("https://66c0dc0bba6f27ca9a57c4bf.mockapi.io/tron").map(|k| k.0),
+            Some(Kind::Collector)
+        );
+        assert_eq!(classify("https://mockapi.io/docs"), None);
         assert_eq!(classify("see oastify.com for details"), None);
         assert_eq!(classify("https://notoastify.com/"), None);
     }

@@ -2,6 +2,7 @@
 //! rule's file.
 
 pub(crate) mod capabilities;
+pub(crate) mod chat_channels;
 pub(crate) mod clipboard;
 pub(crate) mod commands;
 pub(crate) mod endpoints;

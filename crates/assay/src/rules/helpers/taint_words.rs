@@ -12,6 +12,7 @@ pub(crate) fn describe_taint(labels: taint::Taint) -> String {
     let mut parts = Vec::new();
     for (label, words) in [
         (taint::SECRET, "credentials"),
+        (taint::PROMPTED, "a credential the user typed"),
         (taint::METADATA, "cloud metadata"),
         (taint::ENV_ALL, "the whole environment"),
         (taint::ENV, "environment variables"),

@@ -25,9 +25,10 @@ declare_rule! {
     /// and critical when that code also writes files or runs processes. On
     /// import and at runtime they are low (shell-completion installers,
     /// lexers and schedulers name them), medium when module-level code also
-    /// writes or runs something, and high when import-time code acts on the
-    /// place itself (opens the `Run` key for writing, writes the unit file,
-    /// runs `schtasks` on it).
+    /// writes or runs something, and critical when import-time code acts
+    /// on the place itself (opens the `Run` key for writing, writes the
+    /// unit file, runs `schtasks` on it): importing the package plants it
+    /// on every machine that uses it.
     ///
     /// ## Example
     /// ```python
@@ -118,7 +119,7 @@ impl Rule for Autostart {
                     // for writing, a file written, a command run on the place.
                     (ExecContext::Import, true) if plants_in(file, s.context) => {
                         f.message = format!("installs itself in {what} on import");
-                        Severity::High
+                        Severity::Critical
                     }
                     (ExecContext::Import, true) => Severity::Medium,
                     _ => Severity::Low,
