@@ -32,9 +32,13 @@ declare_rule! {
     /// files in functions a user calls, so the mention alone is low;
     /// reading them at install, startup or import time is high. Sending
     /// what was read over the network is critical when it happens without a
-    /// call from the user (install, startup, import); in a function, it is
-    /// high for credential files and medium for metadata-service tokens
-    /// (which cloud SDKs send to their own APIs).
+    /// call from the user (install, startup, import), or in any context
+    /// when the host is one no user's credentials belong to (hidden in the
+    /// code, a throwaway receiver, the author's private chat channel). In
+    /// a function, credentials read from a file and sent to a host written
+    /// in the clear are high; sent to a destination built at run time (one
+    /// the caller or its configuration chose) they are medium, as are
+    /// metadata-service tokens (which cloud SDKs send to their own APIs).
     ///
     /// ## Example
     /// ```python
@@ -141,11 +145,15 @@ impl Rule for CloudCredentials {
                     // SDKs authenticate with metadata tokens in functions
                     // users call; stealers do it on their own, or send what
                     // they read where it does not belong.
+                    // In code a user calls, a destination built at run time
+                    // is one the caller or its configuration chose (an SDK
+                    // authenticating to its service): worth a look only.
+                    let constant_host = sinks::host_of(target).is_some();
                     f.severity = match (call.context.is_automatic(), file_secret) {
                         (true, _) => Severity::Critical,
                         (false, true) if foreign.is_some() => Severity::Critical,
-                        (false, true) => Severity::High,
-                        (false, false) => Severity::Medium,
+                        (false, true) if constant_host => Severity::High,
+                        (false, _) => Severity::Medium,
                     };
                     out.push(f);
                 }

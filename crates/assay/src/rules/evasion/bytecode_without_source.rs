@@ -25,7 +25,9 @@ declare_rule! {
     /// its source) are left alone. Bytecode without source is low, and so
     /// is bytecode only tests, docs or examples load; loaded by code a
     /// user calls, medium; imported or loaded while the package installs,
-    /// at start-up or on import, high.
+    /// at start-up or on import, high — medium when assay could recover
+    /// the code (CPython 2.7 and 3.6–3.13), because then what it does was
+    /// analysed like source and is judged by the other rules.
     ///
     /// ## Example
     /// ```text
@@ -83,12 +85,20 @@ impl Rule for BytecodeWithoutSource {
                 format!("bytecode without source: {} (no {source})", file.path),
             );
             f.severity = Severity::Low;
+            // Bytecode assay could read was analysed like source: what it
+            // does is judged by the other rules, and hiding is all that is
+            // left to say. Bytecode it could not read stays unknown code.
+            let recovered = facts
+                .carriers
+                .bytecode
+                .iter()
+                .any(|b| b.path == file.path && b.source.is_some());
             if let Some((py, line, context, how)) = user {
                 let script = py.role == Some(FileRole::Script);
                 f.severity = match (context.is_automatic(), script) {
                     (_, true) => Severity::Low,
-                    (true, false) => Severity::High,
-                    (false, false) => Severity::Medium,
+                    (true, false) if !recovered => Severity::High,
+                    (true, false) | (false, false) => Severity::Medium,
                 };
                 f.message = format!(
                     "{}; {}:{line} {how} it {}",

@@ -30,7 +30,9 @@ declare_rule! {
     /// collector, tunnel, paste site, dynamic-DNS host or bare public IP,
     /// see AY302; a host hidden in the code; a chat channel whose token the
     /// code carries), which no library reports to, and critical when the
-    /// whole environment, with the tokens and keys it holds, goes there.
+    /// whole environment, with the tokens and keys it holds, goes there,
+    /// or when host details go to an interaction collector (a service
+    /// whose only use is to learn that code ran somewhere).
     ///
     /// ## Example
     /// ```python
@@ -91,6 +93,9 @@ impl Rule for HostData {
                 // Where no library reports to: a throwaway receiver (a
                 // collector, tunnel, paste site, bare IP), a host hidden
                 // in the code, the author's private chat channel.
+                let collector = receiver
+                    .is_some_and(|(kind, _)| kind == endpoints::Kind::Collector)
+                    && sends & taint::HOST_INFO != 0;
                 let foreign = receiver.is_some()
                     || sinks::host_of(target)
                         .and_then(|host| hosts::foreign_endpoint(target, host, &file.source))
@@ -102,8 +107,12 @@ impl Rule for HostData {
                     (ExecContext::Runtime, true) if foreign && sends & taint::ENV_ALL != 0 => {
                         Severity::Critical
                     }
-                    // Victim details sent there is exfiltration even in a
-                    // function.
+                    // An interaction collector exists to learn that code ran
+                    // on someone's machine: victim details sent to one are a
+                    // probe announcing each victim, wherever they run.
+                    (ExecContext::Runtime, true) if collector => Severity::Critical,
+                    // Victim details sent elsewhere foreign is exfiltration
+                    // even in a function.
                     (ExecContext::Runtime, true) if foreign => Severity::High,
                     (ExecContext::Runtime, _) if sends & taint::ENV_ALL != 0 => Severity::Medium,
                     (ExecContext::Runtime, _) => Severity::Low,

@@ -23,8 +23,10 @@ declare_rule! {
     /// Build tools write `RECORD` from the files they pack, so a mismatch
     /// means the wheel was changed after it was built — the trace of a
     /// tampered or hand-assembled wheel. A changed or unlisted Python file is
-    /// high (that is where injected code goes); other mismatches are medium,
-    /// a listed file that is missing low.
+    /// high (that is where injected code goes) when the rest of the wheel's
+    /// code matches its `RECORD`; when most of it does not, the wheel was
+    /// assembled by hand and every mismatch is medium. Other mismatches are
+    /// medium, a listed file that is missing low.
     ///
     /// Installers write `RECORD` with the hash of every file they put in
     /// place, and nothing legitimate edits installed code afterwards. Malware
@@ -76,11 +78,20 @@ impl Rule for RecordMismatch {
             Unowned,
             OutsideEnvironment,
         ];
+        // A wheel whose RECORD matches most of its code but not a few
+        // files was changed after it was built; one whose RECORD matches
+        // little of it was assembled by hand (or by a broken tool), and its
+        // RECORD says nothing about any one file.
+        let code_files = facts.inventory.iter().filter(|f| is_code(&f.path)).count();
+        let code_anomalies = anomalies_of(facts, &[NotInRecord, RecordMismatch])
+            .filter(|a| is_code(&a.path))
+            .count();
+        let hand_built = code_anomalies * 2 > code_files;
         for a in anomalies_of(facts, &kinds) {
             let (what, severity) = if facts.kind == ArtifactKind::Installed {
                 installed(a)
             } else {
-                in_wheel(a)
+                in_wheel(a, hand_built)
             };
             out.push(anomaly_finding(&Self::META, a, what, severity));
         }
@@ -92,8 +103,8 @@ fn is_code(path: &str) -> bool {
     path.ends_with(".py") || path.ends_with(".pth")
 }
 
-fn in_wheel(a: &EntryAnomaly) -> (&'static str, Severity) {
-    let weight = if is_code(&a.path) {
+fn in_wheel(a: &EntryAnomaly, hand_built: bool) -> (&'static str, Severity) {
+    let weight = if is_code(&a.path) && !hand_built {
         Severity::High
     } else {
         Severity::Medium
