@@ -22,6 +22,7 @@ pub mod metadata;
 pub mod model;
 mod reqline;
 pub mod resolve;
+pub mod scope;
 
 pub use error::InputError;
 pub use input::{ParseOptions, parse_input, parse_input_with};
@@ -34,6 +35,7 @@ pub use resolve::{
     Candidate, PackageSource, Platform, Resolution, ResolveError, ResolveOptions, Resolved,
     SourceError, host_marker_environment, marker_environment, resolve,
 };
+pub use scope::Scope;
 
 /// Re-exported so callers use the same PEP 440 / PEP 508 types.
 pub use pep440_rs;
