@@ -113,7 +113,8 @@ pub struct ScanArgs {
     pub no_deps: bool,
 
     /// Scan every file of each release, not only the sdist, the wheel this
-    /// platform would install and the pure-Python wheels.
+    /// platform would install and the pure-Python wheels; and every
+    /// package of a lockfile, whatever platform or Python it is for.
     #[arg(long, help_heading = "Index")]
     pub all_files: bool,
 
@@ -125,6 +126,46 @@ pub struct ScanArgs {
     /// local python3's, else 3.12).
     #[arg(long, value_name = "X.Y", help_heading = "Index")]
     pub python_version: Option<String>,
+
+    /// The platform to scan for, when not this one: `linux`, `macos`,
+    /// `windows`, or a target such as `aarch64-apple-darwin`,
+    /// `x86_64-pc-windows-msvc`, `x86_64-manylinux_2_31` (uv's
+    /// `--python-platform` names). Chooses the wheels and the lockfile
+    /// packages that platform would install.
+    #[arg(long, value_name = "PLATFORM", help_heading = "Index")]
+    pub platform: Option<String>,
+
+    /// Include an extra (optional dependencies) of a pyproject.toml,
+    /// uv.lock or poetry.lock project. Repeatable.
+    #[arg(long = "extra", value_name = "NAME", help_heading = "Project scope")]
+    pub extras: Vec<String>,
+
+    /// Include every extra.
+    #[arg(long, help_heading = "Project scope")]
+    pub all_extras: bool,
+
+    /// Include a dependency group besides the default ones (`dev`, or
+    /// uv's `default-groups`; every non-optional group for Poetry).
+    /// Repeatable.
+    #[arg(long = "group", value_name = "NAME", help_heading = "Project scope")]
+    pub groups: Vec<String>,
+
+    /// Only this dependency group: not the project's own dependencies,
+    /// nor the default groups. Repeatable.
+    #[arg(
+        long = "only-group",
+        value_name = "NAME",
+        help_heading = "Project scope"
+    )]
+    pub only_groups: Vec<String>,
+
+    /// Include every dependency group.
+    #[arg(long, help_heading = "Project scope")]
+    pub all_groups: bool,
+
+    /// Leave out the default dependency groups.
+    #[arg(long, help_heading = "Project scope")]
+    pub no_default_groups: bool,
 
     /// Seconds to wait for the index before retrying (default 30).
     #[arg(long, value_name = "SECONDS", help_heading = "Index")]

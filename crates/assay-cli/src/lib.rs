@@ -12,6 +12,7 @@ use owo_colors::OwoColorize;
 mod args;
 mod install;
 mod output;
+mod platform;
 mod progress;
 mod proxy;
 mod python_version;

@@ -212,8 +212,10 @@ pub fn scan(
                 .push(ArtifactReport::unreadable(path, error.to_string())),
         }
     }
+    let target = crate::platform::scan_target(args)?;
+    let options = crate::platform::parse_options(args, &target);
     for (path, kind) in inputs {
-        match assay_deps::parse_input(path, *kind) {
+        match assay_deps::parse_input_with(path, *kind, &options) {
             Ok(Parsed::Unresolved(u)) => {
                 roots.extend(u.requirements);
                 constraints.extend(u.constraints);
@@ -254,6 +256,7 @@ pub fn scan(
     });
     let remote = Remote::new(
         args,
+        target,
         index_from_input.map(|(url, _)| url),
         extra_indexes,
         status.clone(),
@@ -476,6 +479,7 @@ fn finish_report(mut report: ArtifactReport, item: Planned, notes: Vec<String>) 
 impl Remote {
     fn new(
         args: &ScanArgs,
+        target: crate::platform::ScanTarget,
         input_index: Option<String>,
         extra: Vec<String>,
         status: ProgressBar,
@@ -503,14 +507,10 @@ impl Remote {
             .as_ref()
             .and_then(|cache| ResultCache::wheel_metadata(cache).ok());
         let client = Client::new(config, cache).context("cannot set up the index client")?;
-        let python = crate::python_version::python_version(args.python_version.as_deref());
-        let env = assay_deps::host_marker_environment(&python)?;
-        let (major, minor) = major_minor(&python);
-        let tags = assay_index::compatible_tags((major, minor), &assay_index::Platform::host());
         Ok(Remote {
             client,
-            tags,
-            env,
+            tags: target.tags,
+            env: target.env,
             limits: args.limits.to_limits(),
             all_files: args.all_files,
             listings: Mutex::new(HashMap::new()),
@@ -1167,11 +1167,6 @@ fn display_version(version: Option<&Version>) -> String {
     version.map_or_else(|| "(no version)".to_owned(), ToString::to_string)
 }
 
-fn major_minor(version: &str) -> (u8, u8) {
-    let mut parts = version.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
-    (parts.next().unwrap_or(3), parts.next().unwrap_or(12))
-}
-
 /// `assay cache clean` and `assay cache dir`.
 pub fn cache_command(args: &CacheArgs) -> Result<Status> {
     let dir = match &args.cache_dir {
@@ -1251,11 +1246,5 @@ mod tests {
         let notes = dir.path().join("notes.txt");
         std::fs::write(&notes, "Remember: the tests need a server.\n").unwrap();
         assert_eq!(classify(&notes), Target::Path(notes.clone()));
-    }
-
-    #[test]
-    fn python_versions() {
-        assert_eq!(major_minor("3.11.7"), (3, 11));
-        assert_eq!(major_minor("3.13"), (3, 13));
     }
 }
