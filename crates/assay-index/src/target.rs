@@ -53,8 +53,9 @@ impl Platform {
             "aarch64-pc-windows-msvc" => windows("aarch64"),
             "i686-pc-windows-msvc" => windows("i686"),
             other => {
-                return manylinux(other)
-                    .ok_or_else(|| format!("unknown platform `{name}`: use one of {TARGET_NAMES}"));
+                return manylinux(other).ok_or_else(|| {
+                    format!("unknown platform `{name}`: use one of {TARGET_NAMES}")
+                });
             }
         };
         Ok(platform)
