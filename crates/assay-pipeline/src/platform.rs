@@ -1,13 +1,14 @@
 //! The platform, Python and project scope a scan is for: the marker
-//! environment and wheel tags of `--platform` and `--python-version`, and
-//! the extras and groups of `--extra`/`--group`.
+//! environment and wheel tags of the target platform (`--platform`, else
+//! this host) and Python version, and how dependency inputs are read for
+//! them (extras, groups, lockfile markers).
 
-use anyhow::{Result, anyhow};
+use assay_deps::ParseOptions;
 use assay_deps::pep508_rs::MarkerEnvironment;
-use assay_deps::{ParseOptions, Scope};
 use assay_index::{Os, Platform, Tag};
 
-use crate::args::ScanArgs;
+use crate::error::SetupError;
+use crate::options::ScanOptions;
 
 /// What the scanned files and lockfile packages are chosen for.
 pub struct ScanTarget {
@@ -17,33 +18,22 @@ pub struct ScanTarget {
     pub tags: Vec<Tag>,
 }
 
-/// The target of `args`: `--platform` (default: this host) and
-/// `--python-version` (default: the local python3's).
-pub fn scan_target(args: &ScanArgs) -> Result<ScanTarget> {
-    let platform = match &args.platform {
-        Some(name) => Platform::from_target(name).map_err(|e| anyhow!("--platform: {e}"))?,
-        None => Platform::host(),
-    };
-    let python = crate::python_version::python_version(args.python_version.as_deref());
-    let env = assay_deps::marker_environment(marker_platform(&platform), &python)?;
-    let (major, minor) = major_minor(&python);
-    let tags = assay_index::compatible_tags((major, minor), &platform);
+/// The target of `options`: its platform (default: this host) and Python.
+pub fn scan_target(options: &ScanOptions) -> Result<ScanTarget, SetupError> {
+    let platform = options.platform.clone().unwrap_or_else(Platform::host);
+    let python = &options.python_version;
+    let env = assay_deps::marker_environment(marker_platform(&platform), python)
+        .map_err(SetupError::Python)?;
+    let tags = assay_index::compatible_tags(major_minor(python), &platform);
     Ok(ScanTarget { env, tags })
 }
 
-/// How dependency inputs are read for this scan: the scope flags, and the
-/// target's markers unless `--all-files` asks for every platform.
-pub fn parse_options(args: &ScanArgs, target: &ScanTarget) -> ParseOptions {
+/// How dependency inputs are read for this scan: the scope, and the
+/// target's markers unless every file is asked for (`all_files`).
+pub fn parse_options(options: &ScanOptions, target: &ScanTarget) -> ParseOptions {
     ParseOptions {
-        scope: Scope {
-            extras: args.extras.clone(),
-            all_extras: args.all_extras,
-            groups: args.groups.clone(),
-            only_groups: args.only_groups.clone(),
-            all_groups: args.all_groups,
-            no_default_groups: args.no_default_groups,
-        },
-        environment: (!args.all_files).then(|| target.env.clone()),
+        scope: options.scope.clone(),
+        environment: (!options.all_files).then(|| target.env.clone()),
         ..ParseOptions::default()
     }
 }
@@ -62,7 +52,7 @@ fn marker_platform(platform: &Platform) -> assay_deps::Platform {
 }
 
 /// `(3, 12)` of `3.12.4`.
-pub fn major_minor(version: &str) -> (u8, u8) {
+fn major_minor(version: &str) -> (u8, u8) {
     let mut parts = version.split('.').map(|p| p.parse::<u8>().unwrap_or(0));
     (parts.next().unwrap_or(3), parts.next().unwrap_or(12))
 }
@@ -86,7 +76,7 @@ mod tests {
 
     #[test]
     fn python_versions() {
-        assert_eq!(major_minor("3.11.4"), (3, 11));
-        assert_eq!(major_minor("3.9"), (3, 9));
+        assert_eq!(major_minor("3.11.7"), (3, 11));
+        assert_eq!(major_minor("3.13"), (3, 13));
     }
 }
