@@ -61,7 +61,19 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     } else {
         assay_pipeline::scan(&scan_options(args)?, &scanner, &names, &inputs, &progress)?
     };
-    paths.extend(local);
+    // A local project named twice (`-e ./pkg` and `./pkg`, or by two
+    // inputs) is one artifact.
+    for path in local {
+        let same = |p: &std::path::PathBuf| {
+            p == &path
+                || std::fs::canonicalize(p)
+                    .ok()
+                    .is_some_and(|c| std::fs::canonicalize(&path).is_ok_and(|d| c == d))
+        };
+        if !paths.iter().any(same) {
+            paths.push(path);
+        }
+    }
     // One local artifact gets no bar; several, or anything downloaded, do.
     progress.expect(paths.len());
     if !remote_reports.is_empty() || paths.len() + args.envs.len() > 1 {

@@ -79,6 +79,17 @@ impl<'a> Fetcher<'a> {
         found
     }
 
+    /// The projects this run found on the index (normalised names).
+    pub fn found_names(&self) -> Vec<String> {
+        self.listings
+            .lock()
+            .expect("listing lock")
+            .iter()
+            .filter(|(_, listing)| listing.is_ok())
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     /// How many project pages were looked up.
     pub fn looked_up(&self) -> usize {
         self.listings.lock().expect("listing lock").len()

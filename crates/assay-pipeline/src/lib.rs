@@ -26,6 +26,7 @@ pub mod policy;
 pub mod resolve;
 pub mod result_cache;
 pub mod scan;
+pub mod suggest;
 pub mod target;
 pub mod verdicts;
 

@@ -35,6 +35,19 @@ pub struct Resolver<'f, 'a> {
     /// Wheels' `METADATA` by wheel digest: a warm resolution reads no
     /// wheel. `None` without a cache.
     wheel_metadata: Option<ResultCache>,
+    /// Build requirements of the releases read from their sdists (no
+    /// wheel: an installer builds them, running these), by release.
+    build_requires: Mutex<Vec<BuildRequires>>,
+}
+
+/// The build requirements of one project or release, and what it is
+/// (`app 1.0`, `./localpkg`).
+#[derive(Debug, Clone)]
+pub struct BuildRequires {
+    /// The release or folder built.
+    pub built: String,
+    /// Its `[build-system] requires` (or pip's fallback).
+    pub requires: Vec<assay_deps::Requirement>,
 }
 
 impl<'f, 'a> Resolver<'f, 'a> {
@@ -53,7 +66,13 @@ impl<'f, 'a> Resolver<'f, 'a> {
             all_files,
             unread: Mutex::default(),
             wheel_metadata,
+            build_requires: Mutex::default(),
         }
+    }
+
+    /// The build requirements found since the last call.
+    pub fn take_build_requires(&self) -> Vec<BuildRequires> {
+        std::mem::take(&mut *self.build_requires.lock().expect("build lock"))
     }
 
     /// Resolves `roots` under `constraints` and plans the files of every
@@ -83,6 +102,15 @@ impl<'f, 'a> Resolver<'f, 'a> {
             Err(error) => {
                 let what: Vec<String> = roots.iter().map(|r| r.req.to_string()).collect();
                 let mut message = format!("cannot resolve: {error}");
+                if let assay_deps::ResolveError::UnknownPackage { name, .. } = &error {
+                    let found = self.fetcher.found_names();
+                    let suggestions =
+                        crate::suggest::did_you_mean(name, found.iter().map(String::as_str));
+                    if let Some(sentence) = crate::suggest::sentence(&suggestions) {
+                        message.push(' ');
+                        message.push_str(&sentence);
+                    }
+                }
                 if matches!(error, assay_deps::ResolveError::Conflict(_)) {
                     for root in roots {
                         if let Some(versions) =
@@ -495,6 +523,16 @@ impl<'f, 'a> Resolver<'f, 'a> {
                         .iter()
                         .map(|f| (f.path.as_str(), f.data.as_slice()))
                         .collect();
+                    // Built from source when installed: its build
+                    // requirements run too.
+                    let built = format!("{name} {version}");
+                    let origin =
+                        assay_deps::Origin::new(format!("{built} build-system.requires"), 0);
+                    let (requires, _) = assay_deps::build_requires_of_sdist(&files, &origin);
+                    self.build_requires
+                        .lock()
+                        .expect("build lock")
+                        .push(BuildRequires { built, requires });
                     return Ok(assay_deps::deps_from_sdist(&files));
                 }
                 Err(error) => failures.push(error),

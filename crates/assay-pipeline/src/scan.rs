@@ -109,6 +109,7 @@ pub fn scan(
     for package in &gathered.locked {
         resolver.plan_locked(package, &mut plan, &mut outcome);
     }
+    plan_build_dependencies(&resolver, gathered.pre, options, &mut plan, &mut outcome);
     observer.resolved();
     let merged = merge_identical(plan);
 
@@ -160,6 +161,73 @@ pub fn scan(
     outcome.reports.extend(answered);
     outcome.reports.extend(scanned);
     Ok(outcome)
+}
+
+/// Most rounds of build dependencies of build dependencies followed.
+const BUILD_ROUNDS: usize = 3;
+
+/// Plans the build dependencies of what is built from source when
+/// installed: the releases resolved from their sdist (they have no wheel)
+/// and the local projects. Each project's `[build-system] requires` (or
+/// pip's setuptools fallback) is resolved on its own, as an installer's
+/// isolated build environment is, and planned with a note saying it is a
+/// build dependency. Their own sdist-only releases are followed in turn,
+/// up to [`BUILD_ROUNDS`] rounds.
+fn plan_build_dependencies(
+    resolver: &Resolver<'_, '_>,
+    pre: bool,
+    options: &ScanOptions,
+    plan: &mut Vec<Planned>,
+    outcome: &mut Outcome,
+) {
+    if options.no_deps {
+        return;
+    }
+    let mut pending = resolver.take_build_requires();
+    for local in &outcome.local {
+        if local.is_dir() {
+            let built = local.display().to_string();
+            let origin = assay_deps::Origin::new(format!("{built} build-system.requires"), 0);
+            let (requires, _) = assay_deps::build_requires_of_folder(local, &origin);
+            pending.push(crate::resolve::BuildRequires { built, requires });
+        }
+    }
+    let mut seen: std::collections::HashSet<Vec<String>> = std::collections::HashSet::new();
+    for _ in 0..BUILD_ROUNDS {
+        if pending.is_empty() {
+            break;
+        }
+        for build in std::mem::take(&mut pending) {
+            let mut key: Vec<String> = build.requires.iter().map(|r| r.req.to_string()).collect();
+            key.sort();
+            if build.requires.is_empty() || !seen.insert(key) {
+                continue;
+            }
+            let before = plan.len();
+            let mut sub = Outcome::default();
+            resolver.plan_resolved(&build.requires, &[], false, pre, plan, &mut sub);
+            for item in &mut plan[before..] {
+                item.notes.push(format!(
+                    "build dependency: installed and run when {} is built from source",
+                    build.built
+                ));
+            }
+            // What cannot be resolved or found is said, but is not an
+            // error of the scan: the project itself was scanned.
+            for report in sub.reports {
+                outcome.warnings.push(format!(
+                    "build dependencies of {} not scanned: {}: {}",
+                    build.built,
+                    report.target.display(),
+                    report.errors.join("; ")
+                ));
+            }
+            outcome.local.extend(sub.local);
+            outcome.warnings.extend(sub.warnings);
+            outcome.noted.extend(sub.noted);
+        }
+        pending = resolver.take_build_requires();
+    }
 }
 
 /// The cached report of a planned file, found by the digest its index
