@@ -272,3 +272,71 @@ fn pyproject_scope_follows_uv() {
     });
     assert_eq!(docs, ["sphinx-lite"]);
 }
+
+#[test]
+fn uv_lock_conflicting_extras_follow_uvs_encoded_markers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("uv.lock");
+    std::fs::write(
+        &path,
+        r#"version = 1
+revision = 2
+requires-python = ">=3.10"
+conflicts = [[
+    { package = "project", extra = "cpu" },
+    { package = "project", extra = "cu118" },
+]]
+
+[[package]]
+name = "project"
+version = "0.1.0"
+source = { virtual = "." }
+
+[package.optional-dependencies]
+cpu = [
+    { name = "torch", version = "2.0.0", source = { registry = "https://mirror.example/simple" }, marker = "extra == 'extra-7-project-cpu'" },
+]
+cu118 = [
+    { name = "torch", version = "2.0.0+cu118", source = { registry = "https://mirror.example/cu118" }, marker = "extra == 'extra-7-project-cu118'" },
+]
+
+[[package]]
+name = "torch"
+version = "2.0.0"
+source = { registry = "https://mirror.example/simple" }
+wheels = [{ url = "https://mirror.example/files/torch-2.0.0-cp312-none-any.whl", hash = "sha256:0000000000000000000000000000000000000000000000000000000000000001" }]
+
+[[package]]
+name = "torch"
+version = "2.0.0+cu118"
+source = { registry = "https://mirror.example/cu118" }
+wheels = [{ url = "https://mirror.example/files/torch-2.0.0+cu118-cp312-none-any.whl", hash = "sha256:0000000000000000000000000000000000000000000000000000000000000002" }]
+"#,
+    )
+    .expect("write");
+    let versions = |extra: &str| {
+        let options = ParseOptions {
+            scope: Scope {
+                extras: names(&[extra]),
+                ..Scope::default()
+            },
+            environment: Some(marker_environment(Platform::LinuxX86_64, "3.12.4").expect("env")),
+            ..ParseOptions::default()
+        };
+        match assay_deps::parse_input_with(&path, InputKind::UvLock, &options).expect("parses") {
+            Parsed::Locked(l) => l
+                .packages
+                .iter()
+                .map(|p| {
+                    p.version
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>(),
+            Parsed::Unresolved(_) => panic!("a lock"),
+        }
+    };
+    assert_eq!(versions("cu118"), ["2.0.0+cu118"]);
+    assert_eq!(versions("cpu"), ["2.0.0"]);
+}

@@ -5,7 +5,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::str::FromStr;
 
-use pep508_rs::{MarkerEnvironment, MarkerTree};
+use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree};
 
 /// One dependency edge of a lock.
 #[derive(Clone, Debug)]
@@ -22,10 +22,21 @@ pub(crate) struct Edge {
 /// environment (`--all-files`), and so does one that cannot be parsed
 /// (better one package too many than one missed).
 pub(crate) fn marker_holds(marker: Option<&str>, env: Option<&MarkerEnvironment>) -> bool {
+    marker_holds_with(marker, env, &[])
+}
+
+/// [`marker_holds`], with `extras` active (uv writes the extras and
+/// groups of conflicting selections into markers as `extra ==
+/// 'extra-7-project-cu118'` / `'group-7-project-dev'`).
+pub(crate) fn marker_holds_with(
+    marker: Option<&str>,
+    env: Option<&MarkerEnvironment>,
+    extras: &[ExtraName],
+) -> bool {
     let (Some(marker), Some(env)) = (marker, env) else {
         return true;
     };
-    MarkerTree::from_str(marker).map_or(true, |tree| tree.evaluate(env, &[]))
+    MarkerTree::from_str(marker).map_or(true, |tree| tree.evaluate(env, extras))
 }
 
 /// The packages reached from `starts` (package, extra or `None` for its
@@ -35,6 +46,7 @@ pub(crate) fn reach(
     count: usize,
     starts: impl IntoIterator<Item = (usize, Option<String>)>,
     env: Option<&MarkerEnvironment>,
+    active: &[ExtraName],
     edges: impl Fn(usize, Option<&str>) -> Vec<Edge>,
 ) -> Vec<bool> {
     let mut reached = vec![false; count];
@@ -47,7 +59,7 @@ pub(crate) fn reach(
         let (package, extra) = item;
         reached[package] = true;
         for edge in edges(package, extra.as_deref()) {
-            if !marker_holds(edge.marker.as_deref(), env) {
+            if !marker_holds_with(edge.marker.as_deref(), env, active) {
                 continue;
             }
             queue.push_back((edge.target, None));
@@ -102,9 +114,9 @@ mod tests {
             }],
             _ => vec![],
         };
-        let reached = reach(5, [(0, None)], Some(&linux), edges);
+        let reached = reach(5, [(0, None)], Some(&linux), &[], edges);
         assert_eq!(reached, [true, false, true, true, false]);
-        let everywhere = reach(5, [(0, None)], None, edges);
+        let everywhere = reach(5, [(0, None)], None, &[], edges);
         assert_eq!(everywhere, [true, true, true, true, false]);
     }
 }

@@ -279,7 +279,7 @@ fn installed(
         }
         out
     };
-    Ok(reach(entries.len(), starts, env, edges))
+    Ok(reach(entries.len(), starts, env, &[], edges))
 }
 
 /// Groups the `pyproject.toml` beside the lock marks `optional = true`

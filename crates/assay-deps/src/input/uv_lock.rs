@@ -334,7 +334,24 @@ fn installed(
                 .map(|g| (root, Some(format!("group:{g}")))),
         );
     }
-    let mut reached = reach(entries.len(), starts, env, edges);
+    // uv's encoding of the selected extras and groups in the markers of
+    // conflicting selections (`extra == 'extra-7-project-cu118'`).
+    let mut active = Vec::new();
+    for &root in &roots {
+        let name = crate::scope::normalize(entries[root].name.as_ref());
+        let encoded = selected
+            .extras
+            .iter()
+            .map(|e| format!("extra-{}-{name}-{e}", name.len()))
+            .chain(
+                selected
+                    .groups
+                    .iter()
+                    .map(|g| format!("group-{}-{name}-{g}", name.len())),
+            );
+        active.extend(encoded.filter_map(|e| pep508_rs::ExtraName::new(e).ok()));
+    }
+    let mut reached = reach(entries.len(), starts, env, &active, edges);
     // With --only-group the project itself is not installed.
     if !selected.project {
         for &root in &roots {
