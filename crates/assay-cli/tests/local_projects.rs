@@ -1,24 +1,17 @@
-//! Editable and local path requirements (`-e ./pkg`, `./pkg`) are scanned
-//! from disk, once each, whatever names them; what building them installs
-//! (`[build-system] requires`, or pip's setuptools fallback) is resolved
-//! on the index and scanned as build dependencies.
+//! What is built from source when installed, and what building it
+//! installs. Editable and local path requirements (`-e ./pkg`, `./pkg`)
+//! are scanned from disk, once each, whatever names them; their build
+//! requirements (`[build-system] requires`, or pip's setuptools fallback),
+//! and those of releases with no wheel for the target platform, are
+//! resolved on the index and scanned as build dependencies.
 
 mod support;
 
-use support::{Dist, IndexServer, artifact, assay, report, write};
+use support::{Dist, IndexServer, artifact, assay, json, report, targets, tidy, write};
 
 /// An index with the build backend the local projects need.
 fn backend_index() -> IndexServer {
-    IndexServer::start(&[Dist {
-        name: "setuptools",
-        version: "70.0",
-        requires: &[],
-        files: &[(
-            "setuptools/__init__.py",
-            "def setup(**kw):\n    return kw\n",
-        )],
-    }
-    .wheel()])
+    IndexServer::start(&[setuptools().wheel()])
 }
 
 /// A local project whose setup.py sends the environment away at install
@@ -117,12 +110,7 @@ fn declared_build_requirements_are_the_ones_resolved() {
         "[build-system]\nrequires = [\"no-such-backend\"]\n\n[project]\nname = \"localpkg\"\nversion = \"0.1\"\n",
     );
     let doc = scan(dir.path(), "./localpkg\n");
-    let targets: Vec<&str> = doc["artifacts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["target"].as_str().unwrap())
-        .collect();
+    let targets = targets(&doc);
     assert!(
         !targets.iter().any(|t| t.contains("setuptools")),
         "{targets:?}"
@@ -131,5 +119,54 @@ fn declared_build_requirements_are_the_ones_resolved() {
     assert!(
         warnings.contains("build dependencies of") && warnings.contains("no-such-backend"),
         "{doc:#}"
+    );
+}
+
+/// The setuptools wheel of [`backend_index`].
+fn setuptools() -> Dist<'static> {
+    Dist {
+        name: "setuptools",
+        version: "70.0",
+        requires: &[],
+        files: &[(
+            "setuptools/__init__.py",
+            "def setup(**kw):\n    return kw\n",
+        )],
+    }
+}
+
+#[test]
+fn a_release_with_wheels_only_for_other_platforms_is_built_so_its_build_dependencies_are_scanned() {
+    // tidy 1.0: an sdist (whose pyproject.toml requires setuptools) and a
+    // Windows-only wheel.
+    let (wheel, bytes) = tidy().wheel();
+    let windows_wheel = wheel.replace("py3-none-any", "cp311-cp311-win_amd64");
+    let index = IndexServer::start(&[tidy().sdist(), (windows_wheel, bytes), setuptools().wheel()]);
+    let cache = tempfile::tempdir().unwrap();
+    let scan = |platform: &str| {
+        let output = assay(cache.path())
+            .args([
+                "--index-url",
+                &index.index_url(),
+                "--platform",
+                platform,
+                "tidy",
+            ])
+            .output()
+            .unwrap();
+        json(&output)
+    };
+    let linux = scan("linux");
+    let backend = artifact(&linux, "setuptools-70.0");
+    let notes = backend["provenance"]["notes"].to_string();
+    assert!(
+        notes.contains("build dependency") && notes.contains("tidy 1.0"),
+        "{backend:#}"
+    );
+    let windows = scan("windows");
+    let targets = targets(&windows);
+    assert!(
+        !targets.iter().any(|t| t.starts_with("setuptools")),
+        "the wheel is installed on Windows, nothing is built: {targets:?}"
     );
 }

@@ -70,6 +70,18 @@ impl<'f, 'a> Resolver<'f, 'a> {
         }
     }
 
+    /// Keeps the build requirements of `name` `version`, whose sdist's
+    /// files are `files`: it is built from source when installed.
+    fn note_build_requires(&self, name: &str, version: &Version, files: &[(&str, &[u8])]) {
+        let built = format!("{name} {version}");
+        let origin = assay_deps::Origin::new(format!("{built} build-system.requires"), 0);
+        let (requires, _) = assay_deps::build_requires_of_sdist(files, &origin);
+        self.build_requires
+            .lock()
+            .expect("build lock")
+            .push(BuildRequires { built, requires });
+    }
+
     /// The build requirements found since the last call.
     pub fn take_build_requires(&self) -> Vec<BuildRequires> {
         std::mem::take(&mut *self.build_requires.lock().expect("build lock"))
@@ -487,6 +499,20 @@ impl<'f, 'a> Resolver<'f, 'a> {
                 .unwrap_or(usize::MAX),
             _ => usize::MAX,
         });
+        // Wheels only for other platforms: an installer builds the sdist
+        // here, so its build requirements run (its dependencies are still
+        // read from a wheel, below).
+        let installable = wheels.first().is_some_and(|w| match &w.kind {
+            DistKind::Wheel { tags, .. } => self.tags.iter().any(|t| tags.contains(t)),
+            _ => false,
+        });
+        if !wheels.is_empty()
+            && !installable
+            && let Some(sdist) = files.iter().find(|f| matches!(f.kind, DistKind::Sdist))
+            && let Ok(package) = self.fetcher.read(sdist)
+        {
+            self.note_build_requires(name, version, &file_list(&package));
+        }
         // What could not be read, file by file: the next source is tried.
         let mut failures = Vec::new();
         if let Some(wheel) = wheels.first() {
@@ -518,21 +544,10 @@ impl<'f, 'a> Resolver<'f, 'a> {
         if let Some(sdist) = files.iter().find(|f| matches!(f.kind, DistKind::Sdist)) {
             match self.fetcher.read(sdist) {
                 Ok(package) => {
-                    let files: Vec<(&str, &[u8])> = package
-                        .files
-                        .iter()
-                        .map(|f| (f.path.as_str(), f.data.as_slice()))
-                        .collect();
+                    let files = file_list(&package);
                     // Built from source when installed: its build
                     // requirements run too.
-                    let built = format!("{name} {version}");
-                    let origin =
-                        assay_deps::Origin::new(format!("{built} build-system.requires"), 0);
-                    let (requires, _) = assay_deps::build_requires_of_sdist(&files, &origin);
-                    self.build_requires
-                        .lock()
-                        .expect("build lock")
-                        .push(BuildRequires { built, requires });
+                    self.note_build_requires(name, version, &files);
                     return Ok(assay_deps::deps_from_sdist(&files));
                 }
                 Err(error) => failures.push(error),
@@ -614,4 +629,13 @@ fn index_of(listing: &ProjectListing, file: &DistFile) -> Option<String> {
 
 fn display_version(version: Option<&Version>) -> String {
     version.map_or_else(|| "(no version)".to_owned(), ToString::to_string)
+}
+
+/// The files of a package read into memory, as (path, bytes).
+fn file_list(package: &assay::artifact::Package) -> Vec<(&str, &[u8])> {
+    package
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.data.as_slice()))
+        .collect()
 }
