@@ -6,6 +6,7 @@
 # packages, one of them malicious), printing the time of each step.
 #
 #   scripts/newcomer.sh [--debug]
+#   NEWCOMER_KEEP_BINARY=/tmp/assay scripts/newcomer.sh   # keep the binary
 #
 # --debug builds the dev profile (faster to build, slower to scan) instead
 # of release. Needs git, cargo, python3 and pypi-server
@@ -45,6 +46,9 @@ else
         cargo build --quiet --locked --manifest-path "$work/assay/Cargo.toml" -p assay-cli
 fi
 assay="$CARGO_TARGET_DIR/$profile/assay"
+# NEWCOMER_KEEP_BINARY=PATH keeps a copy of the binary built (for
+# scripts/bench-warm.sh and the figures of docs/benchmarks.md).
+[[ -n "${NEWCOMER_KEEP_BINARY:-}" ]] && cp "$assay" "$NEWCOMER_KEEP_BINARY"
 
 # 2. An index with a few packages: `webapp` depends on `helpers` and
 # `tidy`; `sneaky` posts the environment from its setup.py (never run:
@@ -113,6 +117,8 @@ with open("uv.lock", "w") as lock:
                'dependencies = [{ name = "webapp" }]\n\n')
     for name in ("helpers", "tidy", "webapp"):
         lock.write(f'[[package]]\nname = "{name}"\nversion = "{versions[name]}"\nsource = {{ registry = "{index}" }}\n')
+        if name == "webapp":
+            lock.write('dependencies = [{ name = "helpers" }, { name = "tidy" }]\n')
         for f, digest in files[name]:
             entry = f'{{ url = "{root}{f}", hash = "sha256:{digest}" }}'
             lock.write(f"sdist = {entry}\n" if f.endswith(".tar.gz") else f"wheels = [{entry}]\n")

@@ -2,8 +2,11 @@
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use assay::{Limits, VerdictLabel};
+use assay::Limits;
+use assay_pipeline::IndexOptions;
+pub use assay_pipeline::config::FailOn;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The exit status table, shown by `--help` (and kept in step with
@@ -98,22 +101,16 @@ pub struct ScanArgs {
     )]
     pub constraints: Vec<PathBuf>,
 
-    /// Base URL of the package index's simple API (default: what pip is
-    /// configured to use: PIP_INDEX_URL, UV_DEFAULT_INDEX, pip.conf, ...).
-    #[arg(long, short = 'i', value_name = "URL", help_heading = "Index")]
-    pub index_url: Option<String>,
-
-    /// A further index to look names up on. Repeatable. A name found on
-    /// more than one index is reported as a dependency-confusion risk.
-    #[arg(long, value_name = "URL", help_heading = "Index")]
-    pub extra_index_url: Vec<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 
     /// Scan only the packages named, not their dependencies.
     #[arg(long, help_heading = "Index")]
     pub no_deps: bool,
 
     /// Scan every file of each release, not only the sdist, the wheel this
-    /// platform would install and the pure-Python wheels.
+    /// platform would install and the pure-Python wheels; and every
+    /// package of a lockfile, whatever platform or Python it is for.
     #[arg(long, help_heading = "Index")]
     pub all_files: bool,
 
@@ -126,26 +123,51 @@ pub struct ScanArgs {
     #[arg(long, value_name = "X.Y", help_heading = "Index")]
     pub python_version: Option<String>,
 
-    /// Seconds to wait for the index before retrying (default 30).
-    #[arg(long, value_name = "SECONDS", help_heading = "Index")]
-    pub timeout: Option<u64>,
+    /// The platform to scan for, when not this one: `linux`, `macos`,
+    /// `windows`, or a target such as `aarch64-apple-darwin`,
+    /// `x86_64-pc-windows-msvc`, `x86_64-manylinux_2_31` (uv's
+    /// `--python-platform` names). Chooses the wheels and the lockfile
+    /// packages that platform would install.
+    #[arg(long, value_name = "PLATFORM", help_heading = "Index")]
+    pub platform: Option<String>,
+
+    /// Include an extra (optional dependencies) of a pyproject.toml,
+    /// uv.lock or poetry.lock project. Repeatable.
+    #[arg(long = "extra", value_name = "NAME", help_heading = "Project scope")]
+    pub extras: Vec<String>,
+
+    /// Include every extra.
+    #[arg(long, help_heading = "Project scope")]
+    pub all_extras: bool,
+
+    /// Include a dependency group besides the default ones (`dev`, or
+    /// uv's `default-groups`; every non-optional group for Poetry).
+    /// Repeatable.
+    #[arg(long = "group", value_name = "NAME", help_heading = "Project scope")]
+    pub groups: Vec<String>,
+
+    /// Only this dependency group: not the project's own dependencies,
+    /// nor the default groups. Repeatable.
+    #[arg(
+        long = "only-group",
+        value_name = "NAME",
+        help_heading = "Project scope"
+    )]
+    pub only_groups: Vec<String>,
+
+    /// Include every dependency group.
+    #[arg(long, help_heading = "Project scope")]
+    pub all_groups: bool,
+
+    /// Leave out the default dependency groups.
+    #[arg(long, help_heading = "Project scope")]
+    pub no_default_groups: bool,
 
     /// Seconds all requests to the index may take together in this run;
     /// what is not fetched by then is reported as not scanned (default:
     /// no total, each request still ends within 600 seconds).
     #[arg(long, value_name = "SECONDS", help_heading = "Index")]
     pub timeout_total: Option<u64>,
-
-    /// The cache folder for downloads and scan results (default:
-    /// $XDG_CACHE_HOME/assay or ~/.cache/assay).
-    #[arg(long, value_name = "DIR", help_heading = "Index")]
-    pub cache_dir: Option<PathBuf>,
-
-    /// Use no cache: download everything and scan it again, writing
-    /// nothing to disk (a file fetched while resolving is kept in memory
-    /// for the scan, so each is fetched once).
-    #[arg(long, help_heading = "Index")]
-    pub no_cache: bool,
 
     /// Scan an installed environment: a virtualenv folder, a site-packages
     /// folder, or a Python interpreter (a path or a name on PATH). Every
@@ -159,7 +181,7 @@ pub struct ScanArgs {
     pub format: Format,
 
     /// Exit with status 1 when some artifact's verdict is at or above this.
-    #[arg(long, value_enum, default_value_t = FailOn::Malicious)]
+    #[arg(long, value_parser = fail_on_parser(), default_value = "malicious")]
     pub fail_on: FailOn,
 
     /// Which findings become SARIF results (each one an alert on a
@@ -192,6 +214,59 @@ pub struct ScanArgs {
     // Last: the heading it sets applies to the options that follow.
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// Where packages come from and what is kept on disk: the index options
+/// `scan`, `proxy` and `install` share.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Base URL of the package index's simple API; for `proxy` and
+    /// `install`, the upstream (alias `--upstream`). Default: the
+    /// configuration file's `index-url` (proxy, install), else what pip is
+    /// configured to use: PIP_INDEX_URL, UV_DEFAULT_INDEX, pip.conf, ...
+    #[arg(
+        long = "index-url",
+        short = 'i',
+        alias = "upstream",
+        value_name = "URL",
+        help_heading = "Index"
+    )]
+    pub index_url: Option<String>,
+
+    /// A further index to look names up on (the proxy merges its project
+    /// pages as pip does). Repeatable. A name found on more than one index
+    /// is reported as a dependency-confusion risk.
+    #[arg(long, value_name = "URL", help_heading = "Index")]
+    pub extra_index_url: Vec<String>,
+
+    /// Seconds to wait for the index before retrying (default 30).
+    #[arg(long, value_name = "SECONDS", help_heading = "Index")]
+    pub timeout: Option<u64>,
+
+    /// The cache folder for downloads and scan results (default:
+    /// $XDG_CACHE_HOME/assay or ~/.cache/assay).
+    #[arg(long, value_name = "DIR", help_heading = "Index")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Use no cache: download everything and scan it again, writing
+    /// nothing to disk (within one scan, a file fetched while resolving is
+    /// kept in memory, so each is fetched once).
+    #[arg(long, help_heading = "Index")]
+    pub no_cache: bool,
+}
+
+impl IndexArgs {
+    /// The pipeline's index options these flags give.
+    pub fn to_options(&self) -> IndexOptions {
+        IndexOptions {
+            index_url: self.index_url.clone(),
+            extra_index_urls: self.extra_index_url.clone(),
+            timeout: self.timeout.map(Duration::from_secs),
+            cache_dir: self.cache_dir.clone(),
+            no_cache: self.no_cache,
+            ..IndexOptions::default()
+        }
+    }
 }
 
 /// Limits on what one artifact may make assay read. Sizes take a plain
@@ -292,24 +367,15 @@ pub enum ListFormat {
     Json,
 }
 
-/// The verdict that makes `assay scan` exit with status 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Malicious,
-    Suspicious,
-    /// Never exit with status 1 (errors still give 2).
-    Never,
-}
-
-impl FailOn {
-    /// The lowest verdict that fails the scan, if any does.
-    pub fn threshold(self) -> Option<VerdictLabel> {
-        match self {
-            FailOn::Malicious => Some(VerdictLabel::Malicious),
-            FailOn::Suspicious => Some(VerdictLabel::Suspicious),
-            FailOn::Never => None,
-        }
-    }
+/// Parses `--fail-on` into the configuration file's threshold type.
+pub fn fail_on_parser() -> impl clap::builder::TypedValueParser<Value = FailOn> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser as _};
+    PossibleValuesParser::new([
+        PossibleValue::new(FailOn::NAMES[0]),
+        PossibleValue::new(FailOn::NAMES[1]),
+        PossibleValue::new(FailOn::NAMES[2]).help("Never exit with status 1 (errors still give 2)"),
+    ])
+    .map(|name| name.parse::<FailOn>().expect("a possible value"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,13 +10,12 @@ use clap::Parser;
 use owo_colors::OwoColorize;
 
 mod args;
+mod cache;
 mod install;
 mod output;
 mod progress;
 mod proxy;
 mod python_version;
-mod remote;
-mod result_cache;
 mod rules;
 mod scan;
 mod sink;
@@ -71,7 +70,7 @@ where
         Command::Scan(args) => scan::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Explain(args) => rules::explain(args),
-        Command::Cache(args) => remote::cache_command(args),
+        Command::Cache(args) => cache::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::Install(args) => match install::run(args) {
             Ok(code) => return code,

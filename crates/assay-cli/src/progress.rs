@@ -4,8 +4,11 @@
 //! `--quiet` is not given; never written to the report, whatever its format.
 
 use std::io::IsTerminal as _;
+use std::path::Path;
+use std::sync::Mutex;
 
 use assay::report;
+use assay_pipeline::{Observer, Stage};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// The bars of one scan, stacked on standard error.
@@ -18,6 +21,10 @@ pub struct Progress {
     /// When the run started: every bar's clock counts from here, so the
     /// time shown does not restart between phases.
     start: std::time::Instant,
+    /// The resolution spinner, while resolving.
+    spinner: Mutex<Option<ProgressBar>>,
+    /// The download bar, while downloading.
+    downloads: Mutex<Option<ProgressBar>>,
 }
 
 impl Progress {
@@ -33,6 +40,8 @@ impl Progress {
             multi: target.map(MultiProgress::with_draw_target),
             scanning: ProgressBar::hidden(),
             start: std::time::Instant::now(),
+            spinner: Mutex::default(),
+            downloads: Mutex::default(),
         };
         let scanning = progress.bar("scanning", 0);
         Progress {
@@ -111,26 +120,104 @@ impl Progress {
     }
 }
 
-/// The callback `assay_index::Client::download_all` calls after each file:
-/// advances `bar` and names the file, after `cached:` or `failed:` when it
-/// came from the cache or could not be fetched (first, so a narrow terminal
-/// cuts the name rather than the status). A file this run downloaded
-/// earlier (while resolving) and reads back from the cache is not called
-/// cached: `fetched_this_run` says which URLs those are.
-pub fn on_download<'a>(
-    bar: &'a ProgressBar,
-    fetched_this_run: &'a (dyn Fn(&str) -> bool + Sync),
-) -> impl Fn(assay_index::Progress<'_>) + Sync + 'a {
-    move |done: assay_index::Progress<'_>| {
-        bar.inc(1);
-        let name = report::printable(&done.file.filename, 60);
-        let cached = done.from_cache && !fetched_this_run(&done.file.url);
-        bar.set_message(match (done.ok, cached) {
-            (false, _) => format!("failed: {name}"),
-            (true, true) => format!("cached: {name}"),
-            (true, false) => name,
-        });
+/// Advances the download bar after a file and names it, after `cached:`
+/// or `failed:` when it came from the cache or could not be fetched (first,
+/// so a narrow terminal cuts the name rather than the status). A file this
+/// run downloaded `earlier` (while resolving) and reads back from the cache
+/// is not called cached.
+pub fn show_download(bar: &ProgressBar, done: &assay_index::Progress<'_>, earlier: bool) {
+    bar.inc(1);
+    let name = report::printable(&done.file.filename, 60);
+    let cached = done.from_cache && !earlier;
+    bar.set_message(match (done.ok, cached) {
+        (false, _) => format!("failed: {name}"),
+        (true, true) => format!("cached: {name}"),
+        (true, false) => name,
+    });
+}
+
+/// `12 projects looked up`, for the spinner.
+fn looked_up(count: usize) -> String {
+    format!(
+        "{count} project{} looked up",
+        if count == 1 { "" } else { "s" }
+    )
+}
+
+/// The pipeline's events drawn: the spinner while resolving, the download
+/// bar, the scanning bar.
+impl Observer for Progress {
+    fn stage(&self, stage: Stage) {
+        let message = match stage {
+            Stage::Resolving => "resolving",
+            Stage::LookingUpLocked => "looking up locked packages",
+        };
+        *lock(&self.spinner) = Some(self.spinner(message));
     }
+
+    fn looking_up(&self, count: usize, project: &str) {
+        if let Some(spinner) = &*lock(&self.spinner) {
+            spinner.set_message(format!(
+                "resolving: {} · looking up {}",
+                looked_up(count),
+                report::printable(project, 60)
+            ));
+        }
+    }
+
+    fn reading(&self, count: usize, filename: &str) {
+        if let Some(spinner) = &*lock(&self.spinner) {
+            spinner.set_message(format!(
+                "resolving: {} · reading the dependencies in {}",
+                looked_up(count),
+                report::printable(filename, 60)
+            ));
+        }
+    }
+
+    fn resolved(&self) {
+        if let Some(spinner) = lock(&self.spinner).take() {
+            spinner.finish_and_clear();
+        }
+    }
+
+    fn downloading(&self, files: usize) {
+        let bar = self.bar("downloading", files as u64);
+        if files > 0 {
+            self.show(&bar);
+        }
+        *lock(&self.downloads) = Some(bar);
+    }
+
+    fn downloaded(&self, done: &assay_index::Progress<'_>, earlier: bool) {
+        if let Some(bar) = &*lock(&self.downloads) {
+            show_download(bar, done, earlier);
+        }
+    }
+
+    fn downloads_done(&self) {
+        if let Some(bar) = lock(&self.downloads).take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn expect(&self, more: usize) {
+        Progress::expect(self, more);
+    }
+
+    fn scanning(&self) {
+        self.show_scanning();
+    }
+
+    fn scanned(&self, target: &Path) {
+        Progress::scanned(self, target);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -224,7 +311,9 @@ mod tests {
         let bar = progress.bar("downloading", 3);
         progress.show(&bar);
         let earlier = |url: &str| url.contains("/d-");
-        let callback = on_download(&bar, &earlier);
+        let callback = |done: assay_index::Progress<'_>| {
+            show_download(&bar, &done, earlier(&done.file.url));
+        };
         let (a, b, c) = (
             file("a-1.0.tar.gz"),
             file("b-1.0.tar.gz"),
@@ -247,7 +336,9 @@ mod tests {
         let progress = Progress::to(None);
         let bar = progress.bar("downloading", 2);
         let earlier = |url: &str| url.ends_with("/d-1.0.tar.gz");
-        let callback = on_download(&bar, &earlier);
+        let callback = |done: assay_index::Progress<'_>| {
+            show_download(&bar, &done, earlier(&done.file.url));
+        };
         // Downloaded while resolving, read back from the cache it was
         // written to: a download of this run.
         callback(event(&file("d-1.0.tar.gz"), 1, true, true));
@@ -265,7 +356,7 @@ mod tests {
         progress.show(&bar);
         assert!(bar.is_hidden());
         let a = file("a-1.0.tar.gz");
-        on_download(&bar, &|_| false)(event(&a, 1, true, false));
+        show_download(&bar, &event(&a, 1, true, false), false);
         // Still counted, so the same code serves both cases.
         assert_eq!(bar.position(), 1);
         assert!(progress.spinner("resolving").is_hidden());
@@ -280,7 +371,7 @@ mod tests {
         let bar = progress.bar("downloading", 1);
         progress.show(&bar);
         let evil = file("x-1.0.tar.gz\u{1b}]0;owned\u{7}");
-        on_download(&bar, &|_| false)(event(&evil, 1, true, false));
+        show_download(&bar, &event(&evil, 1, true, false), false);
         bar.finish();
         let drawn = term.text();
         assert!(drawn.contains("x-1.0.tar.gz"), "{drawn:?}");

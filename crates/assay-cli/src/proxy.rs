@@ -7,14 +7,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use assay_gate::config::{self, Loaded};
-use assay_gate::{Event, Gate, Policy, ProxyServer};
-use assay_index::{Cache, Client, IndexConfig, IndexOverrides};
+use assay_gate::{Event, Gate, ProxyServer};
+use assay_pipeline::config::{self, Loaded};
+use assay_pipeline::{Policy, ResultCache, VerdictStore};
 use clap::Args;
 use owo_colors::OwoColorize as _;
 
 use crate::Status;
-use crate::args::{FailOn, LimitArgs};
+use crate::args::{FailOn, IndexArgs, LimitArgs, fail_on_parser};
+
+/// Most scan reports the proxy keeps in memory (the least recently used
+/// are dropped; the disk store keeps them all).
+const VERDICTS_IN_MEMORY: usize = 4096;
 
 /// `assay proxy`.
 #[derive(Debug, Args)]
@@ -37,44 +41,16 @@ pub struct ProxyArgs {
 /// `install`.
 #[derive(Debug, Args)]
 pub struct GateArgs {
-    /// The upstream index's simple API root (default: the configuration
-    /// file's `index-url`, else what pip is configured to use:
-    /// PIP_INDEX_URL, UV_DEFAULT_INDEX, pip.conf, ...).
-    #[arg(
-        long = "index-url",
-        short = 'i',
-        visible_alias = "upstream",
-        value_name = "URL",
-        help_heading = "Index"
-    )]
-    pub index_url: Option<String>,
-
-    /// A further upstream index, merged into project pages as pip merges
-    /// them. Repeatable.
-    #[arg(long, value_name = "URL", help_heading = "Index")]
-    pub extra_index_url: Vec<String>,
-
-    /// Seconds to wait for the upstream before retrying (default 30).
-    #[arg(long, value_name = "SECONDS", help_heading = "Index")]
-    pub timeout: Option<u64>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 
     /// Retries after a failed upstream request (default: pip's setting, 5).
     #[arg(long, value_name = "N", help_heading = "Index")]
     pub retries: Option<u32>,
 
-    /// The cache folder for downloads and scan results (default:
-    /// $XDG_CACHE_HOME/assay or ~/.cache/assay).
-    #[arg(long, value_name = "DIR", help_heading = "Index")]
-    pub cache_dir: Option<PathBuf>,
-
-    /// Keep nothing on disk: every file is fetched and scanned again after
-    /// a restart.
-    #[arg(long, help_heading = "Index")]
-    pub no_cache: bool,
-
     /// Block files whose verdict is at or above this [default: malicious,
     /// or the configuration file's `fail-on`].
-    #[arg(long, value_enum, help_heading = "Policy")]
+    #[arg(long, value_parser = fail_on_parser(), help_heading = "Policy")]
     pub fail_on: Option<FailOn>,
 
     /// Block every file of this project. Repeatable; adds to the
@@ -128,35 +104,32 @@ impl GateArgs {
             .deny
             .extend(self.deny.iter().map(|n| assay_index::normalize_name(n)));
         policy.allow_unscannable |= self.allow_unscannable;
-        let mut extra = self.extra_index_url.clone();
-        if self.index_url.is_none() {
-            extra.extend(options.extra_index_url.iter().flatten().cloned());
-        }
-        let overrides = IndexOverrides {
-            index_url: self.index_url.clone().or(options.index_url.clone()),
-            extra_index_urls: extra,
-            timeout: self.timeout.map(Duration::from_secs),
-            retries: self.retries,
-            ..IndexOverrides::default()
-        };
-        let index = match IndexConfig::discover(&overrides) {
-            Ok(config) => config,
-            Err(assay_index::ConfigError::NoIndex { .. }) => IndexConfig::from_local_pip(&overrides)
-                .context("no package index is configured: pass --index-url URL (the simple API root) or set PIP_INDEX_URL")?,
-            Err(error) => return Err(error).context("cannot read the index configuration"),
-        };
-        let cache = match (&self.cache_dir, self.no_cache) {
-            (_, true) => None,
-            (Some(dir), false) => Some(Cache::open(dir.clone())?),
-            (None, false) => Some(Cache::open(Cache::default_dir()?)?),
-        };
+        let mut index = self.index.to_options().or_config(options);
+        index.retries = self.retries;
+        let config = index.index_config(None, Vec::new())?;
+        let limits = self.limits.to_limits();
         // A proxy answers for the upstream now: reuse no project page.
-        let cache = cache.map(|c| c.with_page_ttl(Duration::ZERO));
-        let client = Client::new(index, cache).context("cannot set up the index client")?;
-        Ok(Gate::new(client, self.limits.to_limits(), policy, hide_blocked).on_event(sink))
+        let cache = index.cache()?.map(|c| c.with_page_ttl(Duration::ZERO));
+        // Scan results go to the same authenticated store `assay scan`
+        // uses; without it (no configuration folder for the key), they are
+        // kept in memory only.
+        let disk = match cache.as_ref().map(|c| ResultCache::open(c, &limits)) {
+            Some(Ok(results)) => Some(results),
+            Some(Err(error)) => {
+                let _ = writeln!(
+                    anstream::stderr().lock(),
+                    "{} scan results are not cached on disk: {error}",
+                    "warning:".yellow().bold()
+                );
+                None
+            }
+            None => None,
+        };
+        let verdicts = VerdictStore::new(disk, VERDICTS_IN_MEMORY);
+        let client = assay_pipeline::options::client(config, cache)?;
+        Ok(Gate::new(client, limits, policy, hide_blocked, verdicts).on_event(sink))
     }
 }
-
 /// One log line per event on standard error.
 pub fn log_event(event: Event<'_>) {
     let mut err = anstream::stderr().lock();

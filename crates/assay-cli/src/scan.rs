@@ -8,8 +8,9 @@ use assay::{ArtifactReport, Scanner};
 use crate::Status;
 use crate::args::{Format, ScanArgs};
 use crate::output::Output;
+use assay_pipeline::{Outcome, ScanOptions, Target};
+
 use crate::progress::Progress;
-use crate::remote::{self, Target};
 use crate::sink::Sink;
 
 /// Stack size of each worker thread: the analysis recurses on deeply
@@ -37,7 +38,7 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
         .collect();
     let mut misplaced = Vec::new();
     for arg in &args.paths {
-        match remote::classify(arg) {
+        match assay_pipeline::classify(arg) {
             Target::Path(path) => paths.push(path),
             Target::Input(path, kind) => inputs.push((path, kind)),
             Target::Requirement(text) => names.push(text),
@@ -50,17 +51,29 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
             }
         }
     }
-    let remote::Outcome {
+    let Outcome {
         reports: remote_reports,
         local,
         warnings,
         noted,
     } = if names.is_empty() && inputs.is_empty() {
-        remote::Outcome::default()
+        Outcome::default()
     } else {
-        remote::scan(args, &scanner, &names, &inputs, &progress)?
+        assay_pipeline::scan(&scan_options(args)?, &scanner, &names, &inputs, &progress)?
     };
-    paths.extend(local);
+    // A local project named twice (`-e ./pkg` and `./pkg`, or by two
+    // inputs) is one artifact.
+    for path in local {
+        let same = |p: &std::path::PathBuf| {
+            p == &path
+                || std::fs::canonicalize(p)
+                    .ok()
+                    .is_some_and(|c| std::fs::canonicalize(&path).is_ok_and(|d| c == d))
+        };
+        if !paths.iter().any(same) {
+            paths.push(path);
+        }
+    }
     // One local artifact gets no bar; several, or anything downloaded, do.
     progress.expect(paths.len());
     if !remote_reports.is_empty() || paths.len() + args.envs.len() > 1 {
@@ -127,6 +140,37 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     drop(sink);
     output.finish(written)?;
     Ok(status)
+}
+
+/// The pipeline's options for an index-backed scan.
+fn scan_options(args: &ScanArgs) -> anyhow::Result<ScanOptions> {
+    let mut index = args.index.to_options();
+    index.timeout_total = args.timeout_total.map(std::time::Duration::from_secs);
+    let platform = args
+        .platform
+        .as_deref()
+        .map(assay_index::Platform::from_target)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--platform: {e}"))?;
+    Ok(ScanOptions {
+        index,
+        constraints: args.constraints.clone(),
+        python_version: crate::python_version::python_version(args.python_version.as_deref()),
+        no_deps: args.no_deps,
+        all_files: args.all_files,
+        pre: args.pre,
+        jobs: args.jobs,
+        limits: args.limits.to_limits(),
+        platform,
+        scope: assay_deps::Scope {
+            extras: args.extras.clone(),
+            all_extras: args.all_extras,
+            groups: args.groups.clone(),
+            only_groups: args.only_groups.clone(),
+            all_groups: args.all_groups,
+            no_default_groups: args.no_default_groups,
+        },
+    })
 }
 
 /// Scans local files and folders in parallel and hands each report to the

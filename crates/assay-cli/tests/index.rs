@@ -613,3 +613,27 @@ fn requests_99_gives_the_available_versions() {
     );
     assert!(!errors.contains('\n'), "{errors}");
 }
+
+#[test]
+fn a_misspelt_name_gets_did_you_mean() {
+    let index = server();
+    let cache = tempfile::tempdir().unwrap();
+    // A popular name (from the bundled list) and a name on this index.
+    for (typo, meant) in [("reqeusts", "requests"), ("tidyy", "tidy")] {
+        let output = assay(cache.path())
+            .args(["--index-url", &index.index_url(), "tidy", typo])
+            .output()
+            .unwrap();
+        let doc = json(&output);
+        let errors = doc.to_string();
+        assert!(
+            errors.contains(&format!("Did you mean `{meant}`?")),
+            "{typo}: {errors}"
+        );
+    }
+    let output = assay(cache.path())
+        .args(["--index-url", &index.index_url(), "zzqqxxww"])
+        .output()
+        .unwrap();
+    assert!(!json(&output).to_string().contains("Did you mean"));
+}

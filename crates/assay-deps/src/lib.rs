@@ -22,10 +22,14 @@ pub mod metadata;
 pub mod model;
 mod reqline;
 pub mod resolve;
+pub mod scope;
 
 pub use error::InputError;
 pub use input::{ParseOptions, parse_input, parse_input_with};
-pub use metadata::{DistDeps, deps_from_core_metadata, deps_from_sdist};
+pub use metadata::{
+    DistDeps, build_requires, build_requires_of_folder, build_requires_of_sdist,
+    deps_from_core_metadata, deps_from_sdist,
+};
 pub use model::{
     Hash, IndexOptions, InputKind, Locked, LockedFile, LockedPackage, Note, Origin, Parsed,
     Requirement, Source, Unresolved,
@@ -34,6 +38,7 @@ pub use resolve::{
     Candidate, PackageSource, Platform, Resolution, ResolveError, ResolveOptions, Resolved,
     SourceError, host_marker_environment, marker_environment, resolve,
 };
+pub use scope::Scope;
 
 /// Re-exported so callers use the same PEP 440 / PEP 508 types.
 pub use pep440_rs;

@@ -88,7 +88,10 @@ direct @ https://mirror.example/files/direct-1.0.tar.gz
     let parsed = parse_input_with(
         &path,
         InputKind::Requirements,
-        &ParseOptions { env: Some(env) },
+        &ParseOptions {
+            env: Some(env),
+            ..ParseOptions::default()
+        },
     )
     .expect("parses");
     let u = unresolved(parsed);
@@ -184,7 +187,8 @@ fn requirements_errors_name_file_and_line() {
             &path,
             InputKind::Requirements,
             &ParseOptions {
-                env: Some(HashMap::new())
+                env: Some(HashMap::new()),
+                ..ParseOptions::default()
             }
         )
         .is_err()
@@ -243,7 +247,24 @@ test = ["pytest>=8", {include-group = "lint"}]
 lint = ["ruff"]
 "#,
     );
-    let u = unresolved(parse_input(&path, InputKind::Pyproject).expect("parses"));
+    // uv's default scope: the dependencies and the `dev` group (none here).
+    let default = unresolved(parse_input(&path, InputKind::Pyproject).expect("parses"));
+    let mut names: Vec<String> = default
+        .requirements
+        .iter()
+        .map(|r| r.name().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["attrs", "httpx"]);
+    let everything = ParseOptions {
+        scope: assay_deps::Scope {
+            all_extras: true,
+            all_groups: true,
+            ..assay_deps::Scope::default()
+        },
+        ..ParseOptions::default()
+    };
+    let u = unresolved(parse_input_with(&path, InputKind::Pyproject, &everything).expect("parses"));
     let mut names: Vec<String> = u
         .requirements
         .iter()

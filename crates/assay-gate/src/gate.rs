@@ -6,13 +6,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use assay::artifact;
 use assay::{ArtifactReport, Limits, Scanner, VerdictLabel};
 use assay_index::{Client, DistFile, IndexError, normalize_name};
+use assay_pipeline::{Judgement, Lookup, Policy, Subject, VerdictStore};
 use serde::Serialize;
 
 use crate::inflight::Coalescer;
-use crate::policy::{Judgement, Policy, Subject};
 
 /// A file the gate refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -125,11 +124,11 @@ pub struct Gate {
     limits: Limits,
     policy: Policy,
     hide_blocked: bool,
-    rule_set: String,
     /// Project → the files its page listed last.
     listings: Mutex<HashMap<String, Vec<DistFile>>>,
-    /// SHA-256 → scan report: the verdict cache.
-    reports: Mutex<HashMap<String, Arc<ArtifactReport>>>,
+    /// SHA-256 → scan report: the verdict cache, shared with `assay scan`
+    /// on disk, bounded in memory.
+    verdicts: VerdictStore,
     /// Every blocked file, once each, in the order blocked.
     blocked: Mutex<Vec<Arc<Blocked>>>,
     fetches: Coalescer<FileOutcome>,
@@ -177,17 +176,23 @@ fn upstream_failure(error: &IndexError) -> Option<UpstreamFailure> {
 
 impl Gate {
     /// A gate fetching through `client` (its configured indexes are the
-    /// upstream; its cache, if any, keeps downloads and scan results).
-    pub fn new(client: Client, limits: Limits, policy: Policy, hide_blocked: bool) -> Gate {
+    /// upstream; its cache, if any, keeps downloads), keeping scan reports
+    /// in `verdicts`.
+    pub fn new(
+        client: Client,
+        limits: Limits,
+        policy: Policy,
+        hide_blocked: bool,
+        verdicts: VerdictStore,
+    ) -> Gate {
         Gate {
             client,
             scanner: Scanner::new().limits(limits),
             limits,
             policy,
             hide_blocked,
-            rule_set: assay::report::rule_set_version(),
             listings: Mutex::default(),
-            reports: Mutex::default(),
+            verdicts,
             blocked: Mutex::default(),
             fetches: Coalescer::default(),
             counters: Counters::default(),
@@ -431,21 +436,14 @@ impl Gate {
         blocked
     }
 
-    /// The verdict cache: memory, then the result store on disk.
+    /// The verdict cache: memory, then the authenticated result store on
+    /// disk. An entry that fails authentication is no verdict: the file is
+    /// scanned again.
     fn cached_report(&self, sha256: &str) -> Option<Arc<ArtifactReport>> {
-        if let Some(report) = lock(&self.reports).get(sha256) {
-            return Some(report.clone());
+        match self.verdicts.get(sha256) {
+            Lookup::Hit(report) => Some(*report),
+            Lookup::Miss | Lookup::Forged => None,
         }
-        let stored = self
-            .client
-            .cache()?
-            .get_result(sha256, &self.rule_set)
-            .ok()
-            .flatten()?;
-        let report: ArtifactReport = serde_json::from_slice(&stored).ok()?;
-        let report = Arc::new(report);
-        lock(&self.reports).insert(sha256.to_owned(), report.clone());
-        Some(report)
     }
 
     fn report_for(&self, file: &DistFile, sha256: &str, bytes: &[u8]) -> Arc<ArtifactReport> {
@@ -453,20 +451,15 @@ impl Gate {
             return report;
         }
         self.counters.scans.fetch_add(1, Ordering::SeqCst);
-        let target = std::path::PathBuf::from(&file.filename);
-        let mut report = match artifact::open_bytes(&file.filename, bytes.to_vec(), &self.limits) {
-            Ok(package) => self.scanner.scan_package(&package),
-            Err(error) => ArtifactReport::unreadable(&target, error.to_string()),
-        };
-        report.target = target;
-        report.sha256 = Some(sha256.to_owned());
-        report.size = Some(bytes.len() as u64);
-        if let (Some(cache), Ok(json)) = (self.client.cache(), serde_json::to_vec(&report)) {
-            // Best effort: a full disk must not stop the proxy.
-            let _ = cache.put_result(sha256, &self.rule_set, &json);
-        }
-        let report = Arc::new(report);
-        lock(&self.reports).insert(sha256.to_owned(), report.clone());
+        let report = Arc::new(assay_pipeline::scan_bytes(
+            &self.scanner,
+            &self.limits,
+            &file.filename,
+            bytes.to_vec(),
+            sha256,
+        ));
+        // Best effort on disk: a full disk must not stop the proxy.
+        self.verdicts.put(sha256, report.clone());
         report
     }
 

@@ -8,20 +8,24 @@
 //!   that cannot be scanned may pass (it may not, by default).
 //! - [`ProxyServer`]: the HTTP server in front of a gate.
 //! - [`config`]: `[tool.assay]` in `pyproject.toml`, `assay.toml`, or a
-//!   given file, read into a [`Policy`] and index settings.
+//!   given file, read into a [`Policy`] and index settings (both from
+//!   `assay-pipeline`, which `assay scan` shares).
+//!
+//! Scans go through [`assay_pipeline::scan_bytes`] and their reports into
+//! an [`assay_pipeline::VerdictStore`]: the same authenticated result cache
+//! `assay scan` uses, behind a bounded in-memory LRU.
 //!
 //! The library never prints; events go to the sink given to
 //! [`Gate::on_event`].
 
-pub mod config;
 mod escape;
 mod gate;
 mod inflight;
 pub mod pages;
-pub mod policy;
 mod report_page;
 mod server;
 
+pub use assay_pipeline::{Ignore, IgnoreError, Judgement, Policy, Subject};
+pub use assay_pipeline::{config, policy};
 pub use gate::{Blocked, Event, FileOutcome, Gate, Judged, Stats, UpstreamFailure};
-pub use policy::{Ignore, IgnoreError, Judgement, Policy, Subject};
 pub use server::{ProxyServer, ServeError};

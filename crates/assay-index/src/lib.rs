@@ -52,6 +52,7 @@ mod local_pip;
 mod netrc;
 pub mod select;
 pub mod simple;
+mod target;
 mod url;
 
 pub use cache::{Cache, CacheError, CachedPage, CleanStats};
@@ -62,6 +63,7 @@ pub use config::{
 pub use dist::{DistFile, DistKind, MetadataAvailability, Tag, normalize_name, parse_filename};
 pub use select::{Libc, Os, Platform, Selection, compatible_tags, latest_version, select_files};
 pub use simple::{PageError, ProjectPage};
+pub use target::TARGET_NAMES;
 pub use url::without_credentials;
 
 /// PEP 440 versions, as used in [`DistFile::version`].

@@ -100,6 +100,53 @@ pub struct Finding {
     /// (the URL, the decoded payload's start, the link target).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
+    /// What that value is: decoded, evaluated from constants, hashes, or
+    /// a detail of the archive. Set where the value is produced.
+    #[serde(skip_serializing_if = "ValueKind::is_value")]
+    pub value_kind: ValueKind,
+}
+
+/// What a finding's value is, so that a reader is told: only a value that
+/// went through a decoder is called decoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    /// A constant, or a value evaluated from constants (a URL, a command
+    /// line put together from strings). The default: it claims nothing.
+    #[default]
+    Value,
+    /// A value that was decoded (base64, zlib, hex, a pickle's opcodes…).
+    Decoded,
+    /// The digests a file was expected to have and the ones it has.
+    Hashes,
+    /// A fact about an archive entry: a link target, a limit, a reader's
+    /// disagreement.
+    Detail,
+}
+
+impl ValueKind {
+    /// Whether this is the default kind (not written to JSON).
+    pub fn is_value(&self) -> bool {
+        *self == ValueKind::Value
+    }
+
+    /// The label printers put before the value.
+    pub fn label(self) -> &'static str {
+        match self {
+            ValueKind::Value => "value",
+            ValueKind::Decoded => "decoded",
+            ValueKind::Hashes => "hashes",
+            ValueKind::Detail => "detail",
+        }
+    }
+}
+
+impl Finding {
+    /// Sets the finding's value and what it is.
+    pub fn set_value(&mut self, kind: ValueKind, value: Option<String>) {
+        self.decoded = value;
+        self.value_kind = kind;
+    }
 }
 
 /// A finding as stored (in the scan-result cache): the rule by its id.
@@ -112,6 +159,8 @@ struct StoredFinding {
     context: Option<ExecContext>,
     excerpt: Option<String>,
     decoded: Option<String>,
+    #[serde(default)]
+    value_kind: ValueKind,
 }
 
 impl<'de> serde::Deserialize<'de> for Finding {
@@ -140,6 +189,7 @@ impl TryFrom<StoredFinding> for Finding {
             context: stored.context,
             excerpt: stored.excerpt,
             decoded: stored.decoded,
+            value_kind: stored.value_kind,
         })
     }
 }

@@ -149,6 +149,7 @@ mod tests {
             context: None,
             excerpt: None,
             decoded: None,
+            value_kind: crate::finding::ValueKind::Value,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Parsing dependency inputs into [`Parsed`].
 
+mod lock_graph;
 mod pipfile_lock;
 mod poetry_lock;
 mod pylock;
@@ -12,7 +13,9 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::error::InputError;
-use crate::model::{Hash, InputKind, Parsed};
+use crate::model::{Hash, InputKind, Locked, Parsed};
+use crate::scope::Scope;
+use pep508_rs::MarkerEnvironment;
 
 /// Largest input file read.
 pub(crate) const MAX_INPUT_BYTES: u64 = 32 * 1024 * 1024;
@@ -23,6 +26,12 @@ pub struct ParseOptions {
     /// Variables for `${VAR}` expansion in requirements files; `None` reads
     /// the process environment.
     pub env: Option<HashMap<String, String>>,
+    /// The extras and dependency groups of a project or lock to scan.
+    pub scope: Scope,
+    /// The environment lockfile markers are evaluated in: packages a lock
+    /// installs only elsewhere (another platform or Python) are left out.
+    /// `None` keeps every package (`--all-files`).
+    pub environment: Option<MarkerEnvironment>,
 }
 
 impl ParseOptions {
@@ -49,13 +58,41 @@ pub fn parse_input_with(
         InputKind::Requirements => requirements::parse(path, options).map(Parsed::Unresolved),
         InputKind::Pyproject => {
             let text = read_text(path)?;
-            pyproject::parse(path, &text).map(Parsed::Unresolved)
+            pyproject::parse(path, &text, &options.scope).map(Parsed::Unresolved)
         }
-        InputKind::UvLock => uv_lock::parse(path, &read_text(path)?).map(Parsed::Locked),
-        InputKind::PoetryLock => poetry_lock::parse(path, &read_text(path)?).map(Parsed::Locked),
-        InputKind::PyLock => pylock::parse(path, &read_text(path)?).map(Parsed::Locked),
-        InputKind::PipfileLock => pipfile_lock::parse(path, &read_text(path)?).map(Parsed::Locked),
+        InputKind::UvLock => {
+            let env = options.environment.as_ref();
+            uv_lock::parse(path, &read_text(path)?, &options.scope, env).map(Parsed::Locked)
+        }
+        InputKind::PoetryLock => {
+            let env = options.environment.as_ref();
+            poetry_lock::parse(path, &read_text(path)?, &options.scope, env).map(Parsed::Locked)
+        }
+        InputKind::PyLock => pylock::parse(path, &read_text(path)?)
+            .map(|l| Parsed::Locked(by_marker(path, l, options))),
+        InputKind::PipfileLock => pipfile_lock::parse(path, &read_text(path)?)
+            .map(|l| Parsed::Locked(by_marker(path, l, options))),
     }
+}
+
+/// Leaves out the packages whose own marker does not hold in the target
+/// environment (pylock.toml, Pipfile.lock).
+fn by_marker(path: &Path, mut locked: Locked, options: &ParseOptions) -> Locked {
+    let env = options.environment.as_ref();
+    let total = locked.packages.len();
+    locked
+        .packages
+        .retain(|p| lock_graph::marker_holds(p.marker.as_deref(), env));
+    let left = total - locked.packages.len();
+    if left > 0 {
+        locked.notes.push(crate::model::Note {
+            origin: crate::model::Origin::new(path, 0),
+            message: format!(
+                "{left} of {total} locked packages are for other platforms or Python versions: not scanned; --all-files scans them"
+            ),
+        });
+    }
+    locked
 }
 
 /// Reads a whole input file as UTF-8, within [`MAX_INPUT_BYTES`].

@@ -5,16 +5,30 @@ use std::path::Path;
 use toml::{Table, Value};
 
 use crate::error::InputError;
+use crate::input::lock_graph::{Edge, marker_holds, reach};
 use crate::input::uv_lock::LineCursor;
 use crate::input::{LockEntry, lock_entries, lock_hash, parse_toml};
-use crate::model::{Locked, LockedFile, LockedPackage, Origin, Source};
+use crate::model::{Locked, LockedFile, LockedPackage, Note, Origin, Source};
+use crate::scope::{Scope, normalize};
+use pep508_rs::MarkerEnvironment;
 
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
+pub(crate) fn parse(
+    path: &Path,
+    text: &str,
+    scope: &Scope,
+    env: Option<&MarkerEnvironment>,
+) -> Result<Locked, InputError> {
     let doc: Table = parse_toml(path, text)?;
     let mut out = Locked::default();
     let mut cursor = LineCursor::new(text);
     let base = path.parent().unwrap_or(Path::new(""));
-    for entry in lock_entries(path, &doc, "package", &mut cursor)? {
+    let entries = lock_entries(path, &doc, "package", &mut cursor)?;
+    let wanted = installed(path, &doc, &entries, scope, env, &mut out.notes)?;
+    let total = entries.len();
+    for (entry, wanted) in entries.into_iter().zip(wanted) {
+        if !wanted {
+            continue;
+        }
         let LockEntry {
             table,
             name,
@@ -82,5 +96,212 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
             origin: Origin::new(path, line),
         });
     }
+    let left = total - out.packages.len();
+    if left > 0 {
+        out.notes.push(Note {
+            origin: Origin::new(path, 0),
+            message: format!(
+                "{left} of {total} locked packages would not be installed here (other platforms or Python versions, extras or groups not selected): not scanned"
+            ),
+        });
+    }
     Ok(out)
+}
+
+/// The groups a package belongs to: `groups` (Poetry 2), else `category`
+/// (Poetry 1), else `main`.
+fn groups_of(table: &Table) -> Vec<String> {
+    if let Some(list) = table.get("groups").and_then(Value::as_array) {
+        return list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(normalize)
+            .collect();
+    }
+    let category = table.get("category").and_then(Value::as_str);
+    vec![normalize(category.unwrap_or("main"))]
+}
+
+/// Whether a package's own `markers` (Poetry 2: a string, or one per
+/// group) hold for one of `groups` in `env`.
+fn package_marker_holds(table: &Table, groups: &[String], env: Option<&MarkerEnvironment>) -> bool {
+    match table.get("markers") {
+        Some(Value::String(marker)) => marker_holds(Some(marker), env),
+        Some(Value::Table(by_group)) => by_group.iter().any(|(group, marker)| {
+            groups.contains(&normalize(group)) && marker_holds(marker.as_str(), env)
+        }),
+        _ => true,
+    }
+}
+
+/// Which packages `poetry install` would install with `scope`: the
+/// packages of the selected groups (`main` for the project's own
+/// dependencies; every other group by default unless the `pyproject.toml`
+/// beside the lock makes it optional) that are not optional and whose
+/// markers hold, the packages the selected extras of `[extras]` name, and
+/// what these depend on through edges whose markers hold.
+fn installed(
+    path: &Path,
+    doc: &Table,
+    entries: &[LockEntry<'_>],
+    scope: &Scope,
+    env: Option<&MarkerEnvironment>,
+    notes: &mut Vec<Note>,
+) -> Result<Vec<bool>, InputError> {
+    let mut groups: Vec<String> = entries
+        .iter()
+        .flat_map(|e| groups_of(e.table))
+        .filter(|g| g != "main")
+        .collect();
+    groups.sort();
+    groups.dedup();
+    let extras_table = doc.get("extras").and_then(Value::as_table);
+    let mut extras: Vec<String> = extras_table
+        .map(|t| t.keys().map(|k| normalize(k)).collect())
+        .unwrap_or_default();
+    extras.sort();
+    scope.check(path, &extras, &groups)?;
+    let optional = optional_groups_beside(path);
+    let defaults: Vec<String> = groups
+        .iter()
+        .filter(|g| !optional.contains(g))
+        .cloned()
+        .collect();
+    let selected = scope.select_known(&extras, &groups, &defaults);
+    for message in &selected.left_out {
+        notes.push(Note {
+            origin: Origin::new(path, 0),
+            message: message.clone(),
+        });
+    }
+    let mut in_scope = selected.groups.clone();
+    if selected.project {
+        in_scope.push("main".to_owned());
+    }
+    let index_of = |name: &str| {
+        let name = normalize(name);
+        entries
+            .iter()
+            .position(|e| normalize(e.name.as_ref()) == name)
+    };
+    let mut starts: Vec<(usize, Option<String>)> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let groups = groups_of(entry.table);
+        let optional = entry
+            .table
+            .get("optional")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let chosen: Vec<String> = groups
+            .into_iter()
+            .filter(|g| in_scope.contains(g))
+            .collect();
+        if !optional && !chosen.is_empty() && package_marker_holds(entry.table, &chosen, env) {
+            starts.push((i, None));
+        }
+    }
+    if let Some(table) = extras_table {
+        for (extra, names) in table {
+            if !selected.extras.contains(&normalize(extra)) {
+                continue;
+            }
+            for name in names
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                let bare = name
+                    .split([' ', '(', '[', ';', '<', '>', '=', '!', '~'])
+                    .next();
+                if let Some(i) = bare.and_then(index_of) {
+                    starts.push((i, None));
+                }
+            }
+        }
+    }
+    let edges = |package: usize, extra: Option<&str>| -> Vec<Edge> {
+        let table = entries[package].table;
+        let Some(deps) = table.get("dependencies").and_then(Value::as_table) else {
+            return Vec::new();
+        };
+        // An extra of a package names some of its optional dependencies.
+        let extra_names: Option<Vec<String>> = extra.map(|extra| {
+            table
+                .get("extras")
+                .and_then(Value::as_table)
+                .and_then(|t| t.iter().find(|(k, _)| normalize(k) == extra))
+                .and_then(|(_, v)| v.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(|s| s.split([' ', '(', '[', ';']).next())
+                .map(normalize)
+                .collect()
+        });
+        let mut out = Vec::new();
+        for (name, spec) in deps {
+            let Some(target) = index_of(name) else {
+                continue;
+            };
+            let specs: Vec<&Value> = match spec {
+                Value::Array(list) => list.iter().collect(),
+                other => vec![other],
+            };
+            for spec in specs {
+                let optional = spec
+                    .get("optional")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let wanted = match &extra_names {
+                    None => !optional,
+                    Some(names) => names.contains(&normalize(name)),
+                };
+                if !wanted {
+                    continue;
+                }
+                out.push(Edge {
+                    target,
+                    marker: spec
+                        .get("markers")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    extras: spec
+                        .get("extras")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(normalize)
+                        .collect(),
+                });
+            }
+        }
+        out
+    };
+    Ok(reach(entries.len(), starts, env, &[], edges))
+}
+
+/// Groups the `pyproject.toml` beside the lock marks `optional = true`
+/// (`[tool.poetry.group.NAME]`): Poetry leaves them out by default.
+fn optional_groups_beside(lock: &Path) -> Vec<String> {
+    let pyproject = lock.with_file_name("pyproject.toml");
+    let Some(doc) = crate::input::read_text(&pyproject)
+        .ok()
+        .and_then(|text| toml::from_str::<Table>(&text).ok())
+    else {
+        return Vec::new();
+    };
+    doc.get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|t| t.get("group"))
+        .and_then(Value::as_table)
+        .map(|groups| {
+            groups
+                .iter()
+                .filter(|(_, g)| g.get("optional").and_then(Value::as_bool) == Some(true))
+                .map(|(name, _)| normalize(name))
+                .collect()
+        })
+        .unwrap_or_default()
 }

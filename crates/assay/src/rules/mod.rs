@@ -120,6 +120,7 @@ impl RuleMeta {
             context: None,
             excerpt: None,
             decoded: None,
+            value_kind: crate::finding::ValueKind::Value,
         }
     }
 }
@@ -352,7 +353,15 @@ pub(crate) fn anomaly_finding(
         format!("{what}: {}", anomaly.path),
     );
     f.severity = severity;
-    f.decoded = (!anomaly.detail.is_empty()).then(|| anomaly.detail.clone());
+    let kind = if anomaly.kind == AnomalyKind::RecordMismatch {
+        crate::finding::ValueKind::Hashes
+    } else {
+        crate::finding::ValueKind::Detail
+    };
+    f.set_value(
+        kind,
+        (!anomaly.detail.is_empty()).then(|| anomaly.detail.clone()),
+    );
     f
 }
 

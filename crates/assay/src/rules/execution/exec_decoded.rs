@@ -1,4 +1,4 @@
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Severity, ValueKind};
 use crate::python::{names, taint};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, preview};
 
@@ -76,7 +76,7 @@ impl Rule for ExecDecoded {
                         Severity::Medium
                     };
                 }
-                f.decoded = arg.text.as_deref().map(preview);
+                f.set_value(ValueKind::Decoded, arg.text.as_deref().map(preview));
                 out.push(f);
             }
             for call in file.calls.iter().filter(|c| names::is_process(&c.name)) {
@@ -98,7 +98,7 @@ impl Rule for ExecDecoded {
                 if !call.context.is_automatic() {
                     f.severity = Severity::High;
                 }
-                f.decoded = Some(preview(command));
+                f.set_value(ValueKind::Decoded, Some(preview(command)));
                 out.push(f);
             }
         }

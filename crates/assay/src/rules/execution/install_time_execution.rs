@@ -30,7 +30,10 @@ declare_rule! {
     /// (`whoami`, `systeminfo`, `net user`) is high; other process
     /// spawns are low (build tools) or medium; plain file writes low, high
     /// when they target shell start-up files, `.pth` files, autostart
-    /// folders and the like.
+    /// folders and the like. Writing a `.pth` file the package also ships
+    /// under that name is medium: a wheel installs the same file, and what
+    /// its lines do is judged where it is shipped (AY102), so an sdist and
+    /// its wheel get the same verdict (docs/verdict.md).
     ///
     /// ## Example
     /// ```python
@@ -63,8 +66,14 @@ impl Rule for InstallTimeExecution {
     }
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        let shipped_pth: Vec<&str> = facts
+            .inventory
+            .iter()
+            .map(|f| f.path.rsplit(['/', '\\']).next().unwrap_or(&f.path))
+            .filter(|name| name.to_ascii_lowercase().ends_with(".pth"))
+            .collect();
         for file in facts.python {
-            check_file(&Self::META, file, ExecContext::Install, out);
+            check_file(&Self::META, file, ExecContext::Install, &shipped_pth, out);
         }
     }
 }

@@ -1,6 +1,6 @@
 use crate::carriers::pickle::PickleGlobal;
 use crate::carriers::{self, PickleFile};
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{Finding, Location, Severity, ValueKind};
 use crate::python::{ExecContext, FileAnalysis, FileRole};
 use crate::rules::{PackageFacts, Rule, RuleMeta, cut_to, declare_rule};
 
@@ -97,10 +97,14 @@ impl Rule for PickleCodeExecution {
             } else {
                 Severity::High
             };
-            f.decoded = shown
-                .iter()
-                .find_map(|g| g.argument.as_deref())
-                .map(|a| cut_to(a, 400));
+            // Read out of the pickle's opcodes.
+            f.set_value(
+                ValueKind::Decoded,
+                shown
+                    .iter()
+                    .find_map(|g| g.argument.as_deref())
+                    .map(|a| cut_to(a, 400)),
+            );
             if let Some((py, line, context)) = loader(facts.python, &pickle.path) {
                 let script = py.role == Some(FileRole::Script);
                 if context.is_automatic() && !script && f.severity == Severity::High {

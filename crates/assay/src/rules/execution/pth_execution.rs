@@ -66,7 +66,7 @@ impl Rule for PthExecution {
             f.excerpt = file.excerpt(line);
             out.push(f);
             let before = out.len();
-            check_file(&Self::META, file, ExecContext::Startup, out);
+            check_file(&Self::META, file, ExecContext::Startup, &[], out);
             for f in &mut out[before..] {
                 f.severity = f.severity.max(Severity::High);
                 if f.severity == Severity::High {

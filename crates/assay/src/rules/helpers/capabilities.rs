@@ -13,11 +13,13 @@ use crate::rules::helpers::taint_words::describe_taint;
 use crate::rules::{RuleMeta, code_finding, shell_text};
 
 /// The capabilities of one install-time (or startup-time) file, shared by
-/// the startup rule.
+/// the startup rule. `shipped_pth` names the `.pth` files the package
+/// ships: writing one of them is what installing its wheel does.
 pub(crate) fn check_file(
     meta: &'static RuleMeta,
     file: &FileAnalysis,
     context: ExecContext,
+    shipped_pth: &[&str],
     out: &mut Vec<Finding>,
 ) {
     let when = context.describe();
@@ -87,7 +89,12 @@ pub(crate) fn check_file(
         } else if let Some(path) = written_path(call) {
             scope.1.push("writes files");
             let mut f = code_finding(meta, file, call, format!("`{name}` writes {path} {when}"));
-            f.severity = if is_sensitive_path(&path) {
+            f.severity = if writes_shipped_pth(&path, shipped_pth) {
+                f.message.push_str(
+                    " (the package ships this `.pth`: its lines are judged where it is shipped)",
+                );
+                Severity::Medium
+            } else if is_sensitive_path(&path) {
                 Severity::High
             } else {
                 Severity::Low
@@ -119,6 +126,14 @@ pub(crate) fn check_file(
         };
         out.push(f);
     }
+}
+
+/// Whether `path` (as shown: `` `dir/a1_cov.pth` ``) is a `.pth` file
+/// the package ships under the same name.
+fn writes_shipped_pth(path: &str, shipped_pth: &[&str]) -> bool {
+    let path = path.trim_matches('`');
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    name.to_ascii_lowercase().ends_with(".pth") && shipped_pth.contains(&name)
 }
 
 /// The path a call writes to, when it writes a file.

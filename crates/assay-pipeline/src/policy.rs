@@ -275,6 +275,7 @@ mod tests {
             context: None,
             excerpt: None,
             decoded: None,
+            value_kind: assay::finding::ValueKind::Value,
         }
     }
 

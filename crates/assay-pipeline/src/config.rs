@@ -44,12 +44,31 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// Every value as written, for command-line parsers.
+    pub const NAMES: [&'static str; 3] = ["malicious", "suspicious", "never"];
+
     /// The lowest verdict that blocks, if any.
     pub fn threshold(self) -> Option<VerdictLabel> {
         match self {
             FailOn::Malicious => Some(VerdictLabel::Malicious),
             FailOn::Suspicious => Some(VerdictLabel::Suspicious),
             FailOn::Never => None,
+        }
+    }
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<FailOn, String> {
+        match text {
+            "malicious" => Ok(FailOn::Malicious),
+            "suspicious" => Ok(FailOn::Suspicious),
+            "never" => Ok(FailOn::Never),
+            _ => Err(format!(
+                "`{text}` is not one of {}",
+                FailOn::NAMES.join(", ")
+            )),
         }
     }
 }

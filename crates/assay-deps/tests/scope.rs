@@ -1,0 +1,342 @@
+//! Scope control on lockfiles and pyproject.toml: what `uv sync` and
+//! `poetry install` would install for a platform, Python, extras and
+//! groups (`--extra`, `--group`, `--only-group`, `--no-default-groups`,
+//! `--platform`, `--all-files`). The fixtures under `tests/fixtures/scope`
+//! are a uv project and a Poetry 2 project written in the tools' formats.
+
+use std::path::{Path, PathBuf};
+
+use assay_deps::{InputKind, ParseOptions, Parsed, Platform, Scope, marker_environment};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/scope")
+        .join(name)
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// The locked package names `scope` selects on `platform` (every
+/// platform when `None`), sorted, with the notes.
+fn locked(
+    file: &str,
+    kind: InputKind,
+    scope: Scope,
+    platform: Option<Platform>,
+) -> (Vec<String>, Vec<String>) {
+    let options = ParseOptions {
+        scope,
+        environment: platform.map(|p| marker_environment(p, "3.12.4").expect("env")),
+        ..ParseOptions::default()
+    };
+    match assay_deps::parse_input_with(&fixture(file), kind, &options).expect("parses") {
+        Parsed::Locked(l) => {
+            let mut out: Vec<String> = l.packages.iter().map(|p| p.name.to_string()).collect();
+            out.sort();
+            (out, l.notes.into_iter().map(|n| n.message).collect())
+        }
+        Parsed::Unresolved(_) => panic!("a lock"),
+    }
+}
+
+fn uv(scope: Scope, platform: Option<Platform>) -> Vec<String> {
+    locked("uv/uv.lock", InputKind::UvLock, scope, platform).0
+}
+
+fn poetry(scope: Scope, platform: Option<Platform>) -> Vec<String> {
+    locked("poetry/poetry.lock", InputKind::PoetryLock, scope, platform).0
+}
+
+const LINUX: Option<Platform> = Some(Platform::LinuxX86_64);
+const WINDOWS: Option<Platform> = Some(Platform::WindowsAmd64);
+
+#[test]
+fn uv_lock_default_scope_is_dependencies_and_dev_for_this_platform() {
+    let (found, notes) = locked("uv/uv.lock", InputKind::UvLock, Scope::default(), LINUX);
+    assert_eq!(
+        found,
+        [
+            "app",
+            "certifi",
+            "charset-normalizer",
+            "idna",
+            "iniconfig",
+            "pluggy",
+            "pytest",
+            "requests",
+            "uvloop"
+        ]
+    );
+    let all = notes.join("\n");
+    assert!(all.contains("extras not scanned: fast, socks"), "{all}");
+    assert!(all.contains("dependency groups not scanned: docs"), "{all}");
+    assert!(all.contains("4 of 13 locked packages"), "{all}");
+}
+
+#[test]
+fn uv_lock_platform_windows_takes_colorama_and_drops_uvloop() {
+    let found = uv(Scope::default(), WINDOWS);
+    assert!(found.contains(&"colorama".to_owned()), "{found:?}");
+    assert!(!found.contains(&"uvloop".to_owned()), "{found:?}");
+}
+
+#[test]
+fn uv_lock_all_files_keeps_every_platform() {
+    let found = uv(Scope::default(), None);
+    assert!(found.contains(&"colorama".to_owned()), "{found:?}");
+    assert!(found.contains(&"uvloop".to_owned()), "{found:?}");
+    // Scope still applies: the docs group and the extras are out.
+    assert!(!found.contains(&"sphinx-lite".to_owned()), "{found:?}");
+    assert!(!found.contains(&"orjson".to_owned()), "{found:?}");
+}
+
+#[test]
+fn uv_lock_extra_follows_the_extra_of_a_dependency() {
+    let scope = Scope {
+        extras: names(&["socks"]),
+        ..Scope::default()
+    };
+    let found = uv(scope, LINUX);
+    assert!(found.contains(&"pysocks".to_owned()), "{found:?}");
+    assert!(!found.contains(&"orjson".to_owned()), "{found:?}");
+    let all = Scope {
+        all_extras: true,
+        ..Scope::default()
+    };
+    assert!(uv(all, LINUX).contains(&"orjson".to_owned()));
+}
+
+#[test]
+fn uv_lock_only_group_leaves_out_the_project() {
+    let scope = Scope {
+        only_groups: names(&["docs"]),
+        ..Scope::default()
+    };
+    assert_eq!(uv(scope.clone(), LINUX), ["sphinx-lite"]);
+    assert_eq!(uv(scope, WINDOWS), ["colorama", "sphinx-lite"]);
+}
+
+#[test]
+fn uv_lock_no_default_groups_and_group() {
+    let scope = Scope {
+        no_default_groups: true,
+        ..Scope::default()
+    };
+    let found = uv(scope, LINUX);
+    assert!(!found.contains(&"pytest".to_owned()), "{found:?}");
+    assert!(found.contains(&"requests".to_owned()), "{found:?}");
+    let scope = Scope {
+        groups: names(&["docs"]),
+        ..Scope::default()
+    };
+    let found = uv(scope, LINUX);
+    assert!(found.contains(&"pytest".to_owned()), "{found:?}");
+    assert!(found.contains(&"sphinx-lite".to_owned()), "{found:?}");
+}
+
+#[test]
+fn uv_lock_unknown_extra_or_group_is_an_error() {
+    let options = ParseOptions {
+        scope: Scope {
+            extras: names(&["sock"]),
+            ..Scope::default()
+        },
+        ..ParseOptions::default()
+    };
+    let err = assay_deps::parse_input_with(&fixture("uv/uv.lock"), InputKind::UvLock, &options)
+        .expect_err("unknown extra");
+    assert!(err.to_string().contains("it defines: fast, socks"), "{err}");
+    let options = ParseOptions {
+        scope: Scope {
+            groups: names(&["lint"]),
+            ..Scope::default()
+        },
+        ..ParseOptions::default()
+    };
+    let err = assay_deps::parse_input_with(&fixture("uv/uv.lock"), InputKind::UvLock, &options)
+        .expect_err("unknown group");
+    assert!(
+        err.to_string().contains("no such dependency group"),
+        "{err}"
+    );
+}
+
+#[test]
+fn poetry_lock_default_scope_for_this_platform() {
+    // docs is optional in the pyproject.toml beside the lock; pywin32 and
+    // colorama are Windows-only; pysocks comes with the socks extra.
+    assert_eq!(
+        poetry(Scope::default(), LINUX),
+        [
+            "certifi",
+            "charset-normalizer",
+            "idna",
+            "iniconfig",
+            "pluggy",
+            "pytest",
+            "requests"
+        ]
+    );
+    let windows = poetry(Scope::default(), WINDOWS);
+    assert!(windows.contains(&"pywin32".to_owned()), "{windows:?}");
+    assert!(windows.contains(&"colorama".to_owned()), "{windows:?}");
+    let everywhere = poetry(Scope::default(), None);
+    assert!(everywhere.contains(&"pywin32".to_owned()), "{everywhere:?}");
+}
+
+#[test]
+fn poetry_lock_extras_and_groups() {
+    let socks = poetry(
+        Scope {
+            extras: names(&["socks"]),
+            ..Scope::default()
+        },
+        LINUX,
+    );
+    assert!(socks.contains(&"pysocks".to_owned()), "{socks:?}");
+    let only_dev = poetry(
+        Scope {
+            only_groups: names(&["dev"]),
+            ..Scope::default()
+        },
+        LINUX,
+    );
+    assert_eq!(only_dev, ["iniconfig", "pluggy", "pytest"]);
+    let main_only = poetry(
+        Scope {
+            no_default_groups: true,
+            ..Scope::default()
+        },
+        LINUX,
+    );
+    assert_eq!(
+        main_only,
+        ["certifi", "charset-normalizer", "idna", "requests"]
+    );
+    let docs = poetry(
+        Scope {
+            groups: names(&["docs"]),
+            ..Scope::default()
+        },
+        WINDOWS,
+    );
+    assert!(docs.contains(&"sphinx-lite".to_owned()), "{docs:?}");
+}
+
+#[test]
+fn pyproject_scope_follows_uv() {
+    let parse = |scope: Scope| {
+        let options = ParseOptions {
+            scope,
+            ..ParseOptions::default()
+        };
+        match assay_deps::parse_input_with(
+            &fixture("uv/pyproject.toml"),
+            InputKind::Pyproject,
+            &options,
+        )
+        .expect("parses")
+        {
+            Parsed::Unresolved(u) => {
+                let mut out: Vec<String> =
+                    u.requirements.iter().map(|r| r.req.to_string()).collect();
+                out.sort();
+                out
+            }
+            Parsed::Locked(_) => panic!("unresolved"),
+        }
+    };
+    let default = parse(Scope::default());
+    assert!(
+        default.iter().any(|r| r.starts_with("pytest")),
+        "{default:?}"
+    );
+    assert!(
+        !default.iter().any(|r| r.starts_with("orjson")),
+        "{default:?}"
+    );
+    assert!(
+        !default.iter().any(|r| r.starts_with("sphinx")),
+        "{default:?}"
+    );
+    let fast = parse(Scope {
+        extras: names(&["fast"]),
+        ..Scope::default()
+    });
+    assert!(fast.iter().any(|r| r.starts_with("orjson")), "{fast:?}");
+    let docs = parse(Scope {
+        only_groups: names(&["docs"]),
+        ..Scope::default()
+    });
+    assert_eq!(docs, ["sphinx-lite"]);
+}
+
+#[test]
+fn uv_lock_conflicting_extras_follow_uvs_encoded_markers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("uv.lock");
+    std::fs::write(
+        &path,
+        r#"version = 1
+revision = 2
+requires-python = ">=3.10"
+conflicts = [[
+    { package = "project", extra = "cpu" },
+    { package = "project", extra = "cu118" },
+]]
+
+[[package]]
+name = "project"
+version = "0.1.0"
+source = { virtual = "." }
+
+[package.optional-dependencies]
+cpu = [
+    { name = "torch", version = "2.0.0", source = { registry = "https://mirror.example/simple" }, marker = "extra == 'extra-7-project-cpu'" },
+]
+cu118 = [
+    { name = "torch", version = "2.0.0+cu118", source = { registry = "https://mirror.example/cu118" }, marker = "extra == 'extra-7-project-cu118'" },
+]
+
+[[package]]
+name = "torch"
+version = "2.0.0"
+source = { registry = "https://mirror.example/simple" }
+wheels = [{ url = "https://mirror.example/files/torch-2.0.0-cp312-none-any.whl", hash = "sha256:0000000000000000000000000000000000000000000000000000000000000001" }]
+
+[[package]]
+name = "torch"
+version = "2.0.0+cu118"
+source = { registry = "https://mirror.example/cu118" }
+wheels = [{ url = "https://mirror.example/files/torch-2.0.0+cu118-cp312-none-any.whl", hash = "sha256:0000000000000000000000000000000000000000000000000000000000000002" }]
+"#,
+    )
+    .expect("write");
+    let versions = |extra: &str| {
+        let options = ParseOptions {
+            scope: Scope {
+                extras: names(&[extra]),
+                ..Scope::default()
+            },
+            environment: Some(marker_environment(Platform::LinuxX86_64, "3.12.4").expect("env")),
+            ..ParseOptions::default()
+        };
+        match assay_deps::parse_input_with(&path, InputKind::UvLock, &options).expect("parses") {
+            Parsed::Locked(l) => l
+                .packages
+                .iter()
+                .map(|p| {
+                    p.version
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>(),
+            Parsed::Unresolved(_) => panic!("a lock"),
+        }
+    };
+    assert_eq!(versions("cu118"), ["2.0.0+cu118"]);
+    assert_eq!(versions("cpu"), ["2.0.0"]);
+}
