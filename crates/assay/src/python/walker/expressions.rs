@@ -363,6 +363,7 @@ impl<'a> Walker<'a, '_> {
                 konst,
                 taint: base.taint,
                 chain: base.chain,
+                returned_by: base.returned_by,
                 ..Sym::default()
             };
         }
@@ -396,6 +397,7 @@ impl<'a> Walker<'a, '_> {
             konst,
             taint: base.taint | index.taint,
             chain: base.chain,
+            returned_by: base.returned_by,
             ..Sym::default()
         }
     }

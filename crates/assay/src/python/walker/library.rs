@@ -144,6 +144,11 @@ impl<'a> Walker<'a, '_> {
         }
         if let Some(r) = receiver {
             result.taint |= r.taint;
+            // A method of a value a local function returned carries what
+            // that function returns (`fetch(u).split()[1]`).
+            if result.returned_by.is_none() {
+                result.returned_by = r.returned_by.clone();
+            }
         }
         // One variable read from the environment is not all of it.
         if matches!(
@@ -188,6 +193,7 @@ impl<'a> Walker<'a, '_> {
         if matches!(
             name,
             "socket.gethostname"
+                | "socket.getfqdn"
                 | "getpass.getuser"
                 | "os.getlogin"
                 | "platform.node"

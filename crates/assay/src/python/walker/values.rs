@@ -81,11 +81,22 @@ pub(in crate::python) fn value_of(
     sym: &Sym,
     returns: &HashMap<Arc<str>, Taint>,
 ) -> crate::python::Value {
+    // What a local function returns, or what a value derived from it
+    // carries: `get(url).decode()` is recorded as returned by
+    // `get.decode`, which has no summary of its own, so the name is cut
+    // back to the function that does (`get`).
     let summary = sym
         .returned_by
-        .as_ref()
-        .and_then(|f| returns.get(f))
-        .copied()
+        .as_deref()
+        .and_then(|name| {
+            let mut name = name;
+            loop {
+                if let Some(&taint) = returns.get(name) {
+                    return Some(taint);
+                }
+                name = name.rsplit_once('.')?.0;
+            }
+        })
         .unwrap_or(0);
     crate::python::Value {
         text: sym.text().or_else(|| sym.template.clone()),
