@@ -28,7 +28,9 @@ declare_rule! {
     /// often from `setup.py` or on import so that every install mines. A
     /// miner run, downloaded or written (a launcher script) by code that
     /// runs on import, at install or at interpreter start is critical, and
-    /// high at runtime. The same strings in a file that runs processes,
+    /// high at runtime. A program started with a wallet address the code
+    /// names (`-w dero1…`, `--user 4…`) is mining for the author: critical
+    /// wherever it runs. The same strings in a file that runs processes,
     /// downloads to files or writes files are high when that code runs by itself
     /// and medium at runtime; in a file that does none of that they are
     /// medium or low (a pool's name in a wallet library's documentation).
@@ -102,6 +104,9 @@ pub(crate) enum Marker {
     Option,
     Pool(&'static str),
     Program(&'static str),
+    /// A wallet address handed to a program with a wallet or user option:
+    /// whoever wrote the address is paid for the work.
+    Wallet,
 }
 
 impl Marker {
@@ -111,6 +116,7 @@ impl Marker {
             Marker::Option => "the miner option `--donate-level`".to_owned(),
             Marker::Pool(pool) => format!("the mining pool `{pool}`"),
             Marker::Program(miner) => format!("the miner `{miner}`"),
+            Marker::Wallet => "a cryptocurrency wallet address written in the code".to_owned(),
         }
     }
 }
@@ -186,6 +192,9 @@ impl Rule for CryptoMiner {
             let mut acted = BTreeSet::new();
             for call in &file.calls {
                 let Some(verb) = action(call) else { continue };
+                // A program told to work for a wallet the code names.
+                let paid = names::is_process(&call.name)
+                    && call.arg_texts().any(|t| wallet_argument(t).is_some());
                 // An HTTP call to a pool's host is its web API (statistics,
                 // payouts); a download is a miner when it fetches the
                 // program or a pool URL.
@@ -193,6 +202,7 @@ impl Rule for CryptoMiner {
                     .arg_texts()
                     .filter_map(miner_marker)
                     .find(|m| verb != "downloads" || !matches!(m, Marker::Pool(_)))
+                    .or(paid.then_some(Marker::Wallet))
                 else {
                     continue;
                 };
@@ -211,7 +221,9 @@ impl Rule for CryptoMiner {
                         when(file, call.context)
                     ),
                 );
-                f.severity = if runs_by_itself(file, call.context) {
+                // Mining for a wallet the author wrote in is the whole
+                // chain: the victim's machine works for the author.
+                f.severity = if paid || runs_by_itself(file, call.context) {
                     Severity::Critical
                 } else {
                     Severity::High
@@ -262,6 +274,37 @@ impl Rule for CryptoMiner {
 }
 
 /// What a call does with its arguments that matters for a miner.
+/// A cryptocurrency address given to a wallet or user option
+/// (`-w dero1…`, `--user 4…`, `-u 0x…`): Monero, DERO, Ethereum-style and
+/// Bitcoin bech32 addresses, by shape.
+fn wallet_argument(command: &str) -> Option<&str> {
+    const OPTIONS: &[&str] = &["-w", "--wallet", "-u", "--user", "-a", "--address"];
+    let words: Vec<&str> = command.split_whitespace().collect();
+    words.windows(2).find_map(|pair| {
+        let (option, value) = (pair[0], pair[1].trim_matches(['"', '\'']));
+        (OPTIONS.contains(&option) && is_wallet_address(value)).then_some(value)
+    })
+}
+
+fn is_wallet_address(text: &str) -> bool {
+    let base58 = |c: char| c.is_ascii_alphanumeric() && !matches!(c, '0' | 'O' | 'I' | 'l');
+    let bech32 =
+        |c: char| c.is_ascii_digit() || (c.is_ascii_lowercase() && !matches!(c, 'b' | 'i' | 'o'));
+    let monero = (text.starts_with('4') || text.starts_with('8'))
+        && (95..=106).contains(&text.len())
+        && text.chars().all(base58);
+    let dero = text
+        .strip_prefix("dero1")
+        .is_some_and(|r| r.len() >= 50 && r.chars().all(bech32));
+    let bitcoin = text
+        .strip_prefix("bc1")
+        .is_some_and(|r| (25..=90).contains(&r.len()) && r.chars().all(bech32));
+    let ethereum = text
+        .strip_prefix("0x")
+        .is_some_and(|r| r.len() == 40 && r.chars().all(|c| c.is_ascii_hexdigit()));
+    monero || dero || bitcoin || ethereum
+}
+
 fn action(call: &Call) -> Option<&'static str> {
     let name = &*call.name;
     if names::is_process(name) {
@@ -290,6 +333,19 @@ fn file_acts(file: &FileAnalysis) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wallet_arguments_by_shape() {
+        let dero = format!("dero1{}", "q".repeat(60));
+        assert!(wallet_argument(&format!("/tmp/x -r pool.example:80 -w {dero} -p rpc")).is_some());
+        let xmr = format!("4{}", "A".repeat(94));
+        assert!(wallet_argument(&format!("./w --user {xmr}")).is_some());
+        assert!(wallet_argument(&format!("./w --user 0x{}", "a1".repeat(20))).is_some());
+        // A user name, a width, a hash-like token: no wallet.
+        assert!(wallet_argument("ssh -u deploy host").is_none());
+        assert!(wallet_argument("convert -w 640 in.png").is_none());
+        assert!(wallet_argument(&format!("tool -a {}", "f".repeat(64))).is_none());
+    }
 
     #[test]
     fn markers() {
