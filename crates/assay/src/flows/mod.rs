@@ -221,7 +221,10 @@ pub(crate) fn credential_of(
     if value.has(taint::SECRET) {
         return Some("credentials read from the machine".into());
     }
+    if value.has(taint::PROMPTED) {
+        return Some("a credential the user typed at a prompt".into());
+    }
     value
-        .has(taint::PROMPTED)
-        .then(|| "a credential the user typed at a prompt".into())
+        .has(taint::USER_FILES)
+        .then(|| "files listed from the user's own folders".into())
 }

@@ -323,7 +323,9 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                 break;
             }
             let carries = slots(args, keywords).any(|(_, v)| {
-                v.params != 0 || v.fields != 0 || v.has(taint::SECRET | taint::PROMPTED)
+                v.params != 0
+                    || v.fields != 0
+                    || v.has(taint::SECRET | taint::PROMPTED | taint::USER_FILES)
             });
             if !carries {
                 continue;
@@ -433,7 +435,9 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
         for call in &file.calls {
             if handoffs.len() >= MAX_HANDOFFS
                 || !call.all_args().any(|v| {
-                    v.params != 0 || v.fields != 0 || v.has(taint::SECRET | taint::PROMPTED)
+                    v.params != 0
+                        || v.fields != 0
+                        || v.has(taint::SECRET | taint::PROMPTED | taint::USER_FILES)
                 })
                 || sinks::kind(call).is_some()
                 || resolve_call(i, &call.name).is_some()
@@ -612,7 +616,8 @@ pub(super) fn class_fields(
         let credential = fields[i].1
             || names::is_credential_name(&s.field)
             || from_param
-            || s.value.has(taint::SECRET | taint::PROMPTED);
+            || s.value
+                .has(taint::SECRET | taint::PROMPTED | taint::USER_FILES);
         fields[i] = (s.field.clone(), credential);
     }
     fields

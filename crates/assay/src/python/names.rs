@@ -527,6 +527,34 @@ pub fn is_address_lookup(url: &str) -> bool {
         .any(|(h, prefix)| host == *h && path.starts_with(prefix))
 }
 
+/// Calls that list a folder's entries (`os.walk`, `os.listdir`,
+/// `glob.glob`, `Path.rglob`).
+pub fn is_listing(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        name,
+        "os.walk" | "os.fwalk" | "os.scandir" | "os.listdir" | "glob.glob" | "glob.iglob"
+    ) || (name.starts_with("pathlib.") && matches!(last, "rglob" | "glob" | "iterdir" | "walk"))
+}
+
+/// Does a path name where the user keeps their own files: the home folder
+/// (`~`, `/home/NAME`, `C:\Users\NAME`), its documents, desktop,
+/// downloads or pictures, or a phone's shared storage (`/sdcard`)?
+pub fn is_user_files_root(path: &str) -> bool {
+    let lower = path.trim().replace('\\', "/").to_ascii_lowercase();
+    let lower = lower.trim_end_matches('/');
+    lower == "~"
+        || lower.starts_with("~/")
+        || lower == "/sdcard"
+        || lower.starts_with("/sdcard/")
+        || lower.starts_with("/storage/emulated")
+        || ["/desktop", "/documents", "/downloads", "/pictures", "/dcim"]
+            .iter()
+            .any(|f| lower.ends_with(f))
+        || (lower.starts_with("/home/") && lower.matches('/').count() == 2)
+        || (lower.starts_with("c:/users/") && lower.matches('/').count() == 2)
+}
+
 /// Does a prompt ask the user for a credential (`Enter your password`,
 /// `type 12 seed phrases`, `private key:`)?
 pub fn asks_for_credential(prompt: &str) -> bool {

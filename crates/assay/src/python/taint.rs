@@ -1,7 +1,7 @@
 //! Taint labels: where a value came from.
 //!
 //! A [`Taint`] is a bitset. The low sixteen bits are *sources* (data read
-//! from somewhere that matters; nine are in use); the bits above are
+//! from somewhere that matters; ten are in use); the bits above are
 //! *symbolic*: while a
 //! function body is walked, its parameter `i` carries [`param`]`(i)` and an
 //! attribute of `self` it reads carries [`field`]`(k)`, so a sink reached by
@@ -34,6 +34,9 @@ pub const COLLECTED: Taint = 1 << 7;
 /// Typed in by the user at a prompt that asks for a credential (a
 /// password, a wallet's seed phrase or private key, an API token).
 pub const PROMPTED: Taint = 1 << 8;
+/// Paths of the user's own files, listed from their home, its documents,
+/// desktop, downloads or pictures, or a phone's shared storage.
+pub const USER_FILES: Taint = 1 << 9;
 
 /// Every source label.
 pub const SOURCES: Taint = 0xffff;

@@ -120,6 +120,41 @@ impl<'a> Walker<'a, '_> {
         if names::is_process(&name) && args.first().is_some_and(|a| a.konst.is_none()) {
             self.python_c_item(call, at);
         }
+        // `found.append(item)`, `data.update(more)`: the container now
+        // holds what it was given.
+        if let Expr::Attribute(attr) = &*call.func
+            && matches!(
+                attr.attr.as_str(),
+                "append" | "extend" | "insert" | "update" | "add" | "setdefault" | "appendleft"
+            )
+            && let Expr::Name(container) = &*attr.value
+        {
+            let given = args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .fold(0, |t, a| t | a.taint);
+            if given != 0
+                && let Some(mut sym) = self.lookup(container.id.as_str()).cloned()
+                && sym.taint & given != given
+            {
+                sym.taint |= given;
+                self.bind(container.id.as_str(), sym);
+            }
+        }
+        // `config.read(path)` of a credential file fills `config` with the
+        // credentials: what is read from it later carries them.
+        if is_config_reader(&name)
+            && args
+                .iter()
+                .filter_map(Sym::text)
+                .any(|p| names::credential_target(&p).is_some())
+            && let Expr::Attribute(attr) = &*call.func
+            && let Expr::Name(parser) = &*attr.value
+            && let Some(mut sym) = self.lookup(parser.id.as_str()).cloned()
+        {
+            sym.taint |= taint::SECRET;
+            self.bind(parser.id.as_str(), sym);
+        }
         let result = self.fold_call(&name, &callee, &args, &keywords, at);
         if self.out.calls.len() < MAX_FACTS {
             self.out.calls.push(PendingCall {
@@ -331,4 +366,11 @@ pub(super) fn helper_return(def: &ast::StmtFunctionDef) -> Option<(&[Stmt], &Exp
             |s| matches!(s, Stmt::Assign(a) if a.targets.len() == 1 && a.targets[0].is_name_expr()),
         );
     (simple && def.parameters.vararg.is_none()).then_some((assigns, ret.value.as_deref()?))
+}
+
+/// Methods that load a configuration file into the parser they are
+/// called on (`configparser.ConfigParser().read(path)`).
+fn is_config_reader(name: &str) -> bool {
+    name.starts_with("configparser.")
+        && (name.ends_with("().read") || name.ends_with("().read_file"))
 }

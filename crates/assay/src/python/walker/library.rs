@@ -180,6 +180,15 @@ impl<'a> Walker<'a, '_> {
         if names::is_secret_read(name) {
             result.taint |= taint::SECRET;
         }
+        // The entries of the user's own folders.
+        if names::is_listing(name)
+            && args
+                .first()
+                .and_then(Sym::text)
+                .is_some_and(|p| names::is_user_files_root(&p))
+        {
+            result.taint |= taint::USER_FILES;
+        }
         // A password prompt, or a prompt that asks for a credential.
         let prompt = args.first().and_then(Sym::text);
         if name == "getpass.getpass"

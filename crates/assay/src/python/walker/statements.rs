@@ -429,8 +429,18 @@ impl<'a> Walker<'a, '_> {
             Expr::Subscript(sub) => {
                 // `sys.modules["requests"] = fake`: every later import of
                 // that name gets the package's object.
-                if self.expr(&sub.value).qual.as_deref() == Some("sys.modules") {
+                let container = self.expr(&sub.value);
+                if container.qual.as_deref() == Some("sys.modules") {
                     self.hooked(&value);
+                }
+                // `data["key"] = secret`: the container now holds it.
+                if let Expr::Name(name) = &*sub.value
+                    && value.taint != 0
+                    && container.taint & value.taint != value.taint
+                {
+                    let mut holder = container;
+                    holder.taint |= value.taint;
+                    self.bind(name.id.as_str(), holder);
                 }
                 self.expr(&sub.slice);
             }
