@@ -77,7 +77,7 @@ pub enum CacheAction {
     Dir,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ScanArgs {
     /// What to scan: package files and folders (a folder is one package,
     /// not searched for archives); requirements files, pyproject.toml and
@@ -176,6 +176,14 @@ pub struct ScanArgs {
     #[arg(long = "env", value_name = "PATH")]
     pub envs: Vec<PathBuf>,
 
+    /// YARA rules to match as well: a rule file, or a folder of `*.yar`
+    /// and `*.yara` files. Repeatable. Rules see every file of each
+    /// artifact and every payload assay decodes; a match is a finding
+    /// (AY990) with the severity of the rule's `meta: severity`
+    /// (info, low, medium, high, critical; default medium).
+    #[arg(long = "yara", value_name = "PATH")]
+    pub yara: Vec<PathBuf>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -272,7 +280,7 @@ impl IndexArgs {
 /// Limits on what one artifact may make assay read. Sizes take a plain
 /// number of bytes or a suffix: K/M/G (or KiB/MiB/GiB) for powers of 1024,
 /// KB/MB/GB for powers of 1000.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Limits (per artifact)")]
 pub struct LimitArgs {
     /// Most uncompressed bytes read from one artifact [default: 512MiB].

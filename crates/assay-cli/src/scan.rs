@@ -26,7 +26,22 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
         .context("cannot start the worker threads")?;
     let mut output = Output::open(args.output.as_deref(), args.color)?;
 
-    let scanner = Scanner::new().limits(args.limits.to_limits());
+    let mut scanner = Scanner::new().limits(args.limits.to_limits());
+    if !args.yara.is_empty() {
+        let rules = assay::yara::YaraRules::compile(&args.yara)?;
+        scanner = scanner.yara(std::sync::Arc::new(rules));
+    }
+    // Cached scan results were computed without the user's rules.
+    let uncached;
+    let args = if args.yara.is_empty() || args.no_cache {
+        args
+    } else {
+        uncached = ScanArgs {
+            no_cache: true,
+            ..args.clone()
+        };
+        &uncached
+    };
     let progress = Progress::stderr(args.quiet);
     // Sort the targets: files and folders, dependency inputs, names.
     let mut paths = Vec::new();

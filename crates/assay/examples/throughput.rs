@@ -85,6 +85,7 @@ fn main() {
         inventory: &[],
         python: &analyses,
         carriers: &Default::default(),
+        yara: &[],
     };
     time("rules over the analysed facts, all", &|| {
         std::hint::black_box(assay::rules::check_all(&facts).len());

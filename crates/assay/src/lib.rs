@@ -20,6 +20,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod verdict;
+pub mod yara;
 
 pub use artifact::{Limits, Package};
 pub use finding::{Finding, Location, Severity};

@@ -81,6 +81,8 @@ pub struct ScanStats {
 #[derive(Debug, Clone, Default)]
 pub struct Scanner {
     limits: Limits,
+    /// The user's YARA rules, compiled once and shared by every scan.
+    yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 impl Scanner {
@@ -90,6 +92,12 @@ impl Scanner {
 
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Matches these YARA rules too (rule AY990).
+    pub fn yara(mut self, rules: std::sync::Arc<crate::yara::YaraRules>) -> Self {
+        self.yara = Some(rules);
         self
     }
 
@@ -208,6 +216,10 @@ impl Scanner {
             });
         }
 
+        let (yara, yara_errors) = match &self.yara {
+            Some(rules) => rules.scan_package(package, &analyses),
+            None => Default::default(),
+        };
         let flows = crate::flows::PackageFlows::of(&analyses, package.metadata.as_ref());
         let facts = PackageFacts {
             flows: Some(&flows),
@@ -219,6 +231,7 @@ impl Scanner {
             inventory: &inventory,
             python: &analyses,
             carriers: &carriers,
+            yara: &yara,
         };
         let mut findings = rules::check_all(&facts);
         // Tests, docs and examples run only when someone runs them: what
@@ -246,6 +259,7 @@ impl Scanner {
         findings.dedup();
 
         let mut errors = package.errors.clone();
+        errors.extend(yara_errors);
         // A site-packages folder's unowned files need not be Python.
         let expects_python = package.kind != ArtifactKind::Installed;
         if expects_python

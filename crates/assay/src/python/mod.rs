@@ -247,6 +247,9 @@ pub struct Payload {
     /// The payload is Python that assay parsed and analysed.
     pub is_python: bool,
     pub context: ExecContext,
+    /// The decoded bytes in full, for the user's YARA rules.
+    #[serde(skip)]
+    pub decoded: Arc<[u8]>,
 }
 
 /// An `import` statement (or `__import__`/`importlib.import_module` call).
@@ -458,7 +461,7 @@ pub fn analyze_in_artifact(
         .iter()
         .map(|p| {
             let (line, column) = lines.position(p.offset);
-            let mut payload = Payload::new(line, column, p.chain.clone(), &p.text, p.is_python);
+            let mut payload = Payload::new(line, column, p.chain.clone(), &p.bytes, p.is_python);
             payload.context = context(&p.node, None);
             payload
         })

@@ -24,6 +24,7 @@ mod impact;
 mod metadata;
 mod packaging;
 mod persistence;
+mod user;
 
 /// The families rules belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -38,6 +39,8 @@ pub enum Category {
     Impact,
     Packaging,
     Metadata,
+    /// The user's own rules (`--yara`).
+    UserRule,
 }
 
 impl Category {
@@ -52,6 +55,7 @@ impl Category {
             Category::Impact => "impact",
             Category::Packaging => "packaging",
             Category::Metadata => "metadata",
+            Category::UserRule => "user-rule",
         }
     }
 }
@@ -147,6 +151,8 @@ pub struct PackageFacts<'a> {
     /// that reach foreign hosts ([`crate::flows`]); `None` when not
     /// computed.
     pub flows: Option<&'a crate::flows::PackageFlows>,
+    /// Matches of the user's YARA rules (`--yara`), if any were given.
+    pub yara: &'a [crate::yara::YaraMatch],
 }
 
 /// A file's identity and what its bytes say it is.
@@ -305,6 +311,7 @@ pub static RULES: &[&dyn Rule] = &[
     &impact::clipboard_wallet_swap::ClipboardWalletSwap,
     &metadata::filename_mismatch::FilenameMismatch,
     &metadata::confusion_marker::ConfusionMarker,
+    &user::yara_match::YaraMatch,
 ];
 
 /// Looks a rule up by id (case-insensitive) or slug.

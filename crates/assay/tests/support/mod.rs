@@ -8,6 +8,7 @@
 //! name: pkg              # distribution name (default `pkg`)
 //! version: 1.0           # version in the file name and default metadata (default 1.0)
 //! expect: critical       # (rule fixtures) weakest severity that must fire
+//! yara: docs/yara/examples.yar  # also match these YARA rules (path from the workspace root)
 //! ### setup.py           # a file, path relative to the package root
 //! ...content...
 //! ### data [symlink -> /]          # special entries (tar only)
@@ -133,7 +134,16 @@ impl Spec {
         let (file_name, bytes) = self.build();
         let package =
             artifact::open_bytes(&file_name, bytes, &Limits::default()).expect("fixture opens");
-        Scanner::new().scan_package(&package)
+        let mut scanner = Scanner::new();
+        if let Some(rules) = self.get("yara") {
+            // Relative to the crate folder the test runs in, so that the
+            // rule file named in findings is the same on every machine.
+            let root = std::path::Path::new("../..");
+            let rules =
+                assay::yara::YaraRules::compile(&[root.join(rules)]).expect("rules compile");
+            scanner = scanner.yara(std::sync::Arc::new(rules));
+        }
+        scanner.scan_package(&package)
     }
 
     fn sdist_tar(&self) -> Vec<u8> {

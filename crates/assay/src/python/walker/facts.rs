@@ -64,7 +64,7 @@ pub(in crate::python) struct PendingPayload {
     pub offset: TextSize,
     pub node: Node,
     pub chain: Arc<str>,
-    pub text: String,
+    pub bytes: Arc<[u8]>,
     pub is_python: bool,
 }
 
@@ -143,19 +143,25 @@ impl Payload {
         line: u32,
         column: u32,
         chain: Arc<str>,
-        text: &str,
+        bytes: &Arc<[u8]>,
         is_python: bool,
     ) -> Self {
         const PREVIEW: usize = 240;
-        let preview: String = text.chars().take(PREVIEW).collect();
+        // A character takes at most 4 bytes: this prefix holds the preview.
+        let head = &bytes[..bytes.len().min(PREVIEW * 4)];
+        let preview: String = String::from_utf8_lossy(head)
+            .chars()
+            .take(PREVIEW)
+            .collect();
         Payload {
             line,
             column,
             chain,
             preview,
-            len: text.len(),
+            len: bytes.len(),
             is_python,
             context: ExecContext::Runtime,
+            decoded: bytes.clone(),
         }
     }
 }

@@ -68,6 +68,7 @@ impl<'a> Walker<'a, '_> {
             None => decoder.as_str().into(),
         };
         let text = String::from_utf8_lossy(&decoded).into_owned();
+        let decoded: Arc<[u8]> = decoded.into();
         result.chain = Some(chain.clone());
         if decoded.len() >= 16 {
             let is_python = decode::looks_like_python(&text);
@@ -76,7 +77,7 @@ impl<'a> Walker<'a, '_> {
                     offset: at,
                     node: self.frame.node.clone(),
                     chain: chain.clone(),
-                    text: text.clone(),
+                    bytes: decoded.clone(),
                     is_python,
                 });
             }
@@ -87,7 +88,7 @@ impl<'a> Walker<'a, '_> {
                 self.record_string(&Arc::from(text.as_str()), at);
             }
         }
-        result.konst = Some(Const::Bytes(decoded.into()));
+        result.konst = Some(Const::Bytes(decoded));
         result
     }
 
