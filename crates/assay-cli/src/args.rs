@@ -226,7 +226,7 @@ pub struct ScanArgs {
 
 /// Where packages come from and what is kept on disk: the index options
 /// `scan`, `proxy` and `install` share.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct IndexArgs {
     /// Base URL of the package index's simple API; for `proxy` and
     /// `install`, the upstream (alias `--upstream`). Default: the

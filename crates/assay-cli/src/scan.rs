@@ -33,13 +33,12 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     }
     // Cached scan results were computed without the user's rules.
     let uncached;
-    let args = if args.yara.is_empty() || args.no_cache {
+    let args = if args.yara.is_empty() || args.index.no_cache {
         args
     } else {
-        uncached = ScanArgs {
-            no_cache: true,
-            ..args.clone()
-        };
+        let mut copy = args.clone();
+        copy.index.no_cache = true;
+        uncached = copy;
         &uncached
     };
     let progress = Progress::stderr(args.quiet);
