@@ -272,6 +272,7 @@ pub(crate) mod fixtures {
             installed: None,
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
         };
 
         let native = finding(
@@ -301,6 +302,7 @@ pub(crate) mod fixtures {
             installed: None,
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
         };
 
         let mut pth = finding(
@@ -332,6 +334,7 @@ pub(crate) mod fixtures {
             installed: None,
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
         };
 
         let unreadable = ArtifactReport::unreadable(
@@ -372,6 +375,7 @@ pub(crate) mod fixtures {
             errors: Vec::new(),
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
             installed: Some(InstalledOrigin {
                 site_packages,
                 prefix: PathBuf::from("/venv"),
