@@ -55,9 +55,19 @@ pub enum Command {
     Cache(CacheArgs),
     /// Serve a package index that scans every file before a client gets it.
     Proxy(Box<crate::proxy::ProxyArgs>),
-    /// Run pip, uv or pdm with every download scanned first (through a
-    /// private proxy).
+    /// Run pip, uv, pdm or poetry with every download scanned first
+    /// (through a private proxy).
     Install(Box<crate::install::InstallArgs>),
+    /// Print a shell completion script (`assay completions bash >
+    /// ~/.local/share/bash-completion/completions/assay`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
