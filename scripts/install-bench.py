@@ -52,11 +52,14 @@ def pip_command(target):
             "--no-cache-dir", "--target", target]
 
 
-def timed(command):
+def timed(command, cleanup=()):
+    """Runs `command`, then removes the folders in `cleanup`."""
     start = time.perf_counter()
     result = subprocess.run(command, env=ENV, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
+    for folder in cleanup:
+        shutil.rmtree(folder, ignore_errors=True)
     if result.returncode != 0:
         raise SystemExit(f"failed ({result.returncode}): {' '.join(command[:6])} …\n"
                          f"{result.stderr[-2000:]}")
@@ -67,9 +70,10 @@ def main():
     assay, wheel_dir = sys.argv[1], sys.argv[2]
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 50
     rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 3
-    # Pure-Python wheels (installable here whatever they were built for),
-    # spread over the corpus by name, one per project.
-    pure = sorted(n for n in os.listdir(wheel_dir) if n.endswith("-py3-none-any.whl"))
+    # Pure-Python wheels under 5 MB (installable here whatever they were
+    # built for), spread over the corpus by name, one per project.
+    pure = sorted(n for n in os.listdir(wheel_dir) if n.endswith("-py3-none-any.whl")
+                  and os.path.getsize(os.path.join(wheel_dir, n)) < 5_000_000)
     step = max(1, len(pure) // count)
     chosen, projects = [], set()
     for name in pure[::step] + pure:
@@ -95,24 +99,25 @@ def main():
         index = f"http://127.0.0.1:{port}/simple/"
         gate_bench.wait_for(index)
         specs = [requirement(n) for n in chosen]
-        runs = iter(range(1_000_000))
+        target = os.path.join(work, "target")
 
-        def target():
-            return os.path.join(work, f"target-{next(runs)}")
+        def straight():
+            return timed(pip_command(target) + ["--index-url", index] + specs, [target])
 
-        def through(cache):
-            return ([assay, "install", "--index-url", index, "--cache-dir", cache, "--"]
-                    + pip_command(target()) + specs)
+        def through(cache, keep_cache=True):
+            command = ([assay, "install", "--index-url", index, "--cache-dir", cache, "--"]
+                       + pip_command(target) + specs)
+            return timed(command, [target] if keep_cache else [target, cache])
 
         try:
             # One untimed install warms pypiserver and the OS caches.
-            timed(pip_command(target()) + ["--index-url", index] + specs)
-            direct = [timed(pip_command(target()) + ["--index-url", index] + specs)
-                      for _ in range(rounds)]
-            cold = [timed(through(os.path.join(work, f"cold-{i}"))) for i in range(rounds)]
+            straight()
+            direct = [straight() for _ in range(rounds)]
+            cold = [through(os.path.join(work, f"cold-{i}"), keep_cache=False)
+                    for i in range(rounds)]
             warm_cache = os.path.join(work, "warm")
-            timed(through(warm_cache))
-            warm = [timed(through(warm_cache)) for _ in range(rounds)]
+            through(warm_cache)
+            warm = [through(warm_cache) for _ in range(rounds)]
         finally:
             server.terminate()
             server.wait()
