@@ -55,9 +55,19 @@ pub enum Command {
     Cache(CacheArgs),
     /// Serve a package index that scans every file before a client gets it.
     Proxy(Box<crate::proxy::ProxyArgs>),
-    /// Run pip, uv or pdm with every download scanned first (through a
-    /// private proxy).
+    /// Run pip, uv, pdm or poetry with every download scanned first
+    /// (through a private proxy).
     Install(Box<crate::install::InstallArgs>),
+    /// Print a shell completion script (`assay completions bash >
+    /// ~/.local/share/bash-completion/completions/assay`).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -188,9 +198,22 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Exit with status 1 when some artifact's verdict is at or above this.
-    #[arg(long, value_parser = fail_on_parser(), default_value = "malicious")]
-    pub fail_on: FailOn,
+    /// Exit with status 1 when some artifact's verdict is at or above this
+    /// [default: the configuration file's `fail-on`, else malicious].
+    #[arg(long, value_parser = fail_on_parser())]
+    pub fail_on: Option<FailOn>,
+
+    /// The configuration file whose ignore entries and `fail-on` apply
+    /// (default: assay.toml, or pyproject.toml with a [tool.assay] table,
+    /// in this folder or the nearest parent).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// A previous JSON report (`--format json`): findings it has are
+    /// reported as suppressed (baseline) and do not count in the verdict;
+    /// only new ones can fail the scan.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 
     /// Which findings become SARIF results (each one an alert on a
     /// code-scanning platform).

@@ -25,7 +25,9 @@ pub enum Installer {
     Uv,
     /// `pdm install …` (PDM_PYPI_URL).
     Pdm,
-    /// Poetry reads its sources from pyproject.toml only; not supported yet.
+    /// `poetry install`, or `poetry add PACKAGE…` (POETRY_PYPI_MIRROR_URL:
+    /// needs the poetry-plugin-pypi-mirror plugin; without it poetry
+    /// fails rather than bypassing the proxy).
     Poetry,
 }
 
@@ -58,10 +60,9 @@ impl InstallArgs {
     /// The command line to run.
     fn command_line(&self) -> Result<Vec<OsString>> {
         let installer = self.installer.unwrap_or(Installer::Pip);
-        if installer == Installer::Poetry {
+        if installer == Installer::Poetry && !self.requirements.is_empty() {
             bail!(
-                "poetry takes its package sources from pyproject.toml only, so assay cannot point it at the proxy: \
-                 run `assay proxy` and add it as the primary source (docs/gate.md)"
+                "poetry takes no requirements file: name packages (`poetry add`) or give a command after --"
             );
         }
         if !self.command.is_empty() {
@@ -71,19 +72,25 @@ impl InstallArgs {
             let program = match installer {
                 Installer::Pip => "pip",
                 Installer::Uv => "uv",
-                Installer::Pdm | Installer::Poetry => "pdm",
+                Installer::Pdm => "pdm",
+                Installer::Poetry => "poetry",
             };
             let mut line = vec![OsString::from(program)];
             line.extend(self.command.iter().cloned());
             return Ok(line);
         }
-        if self.packages.is_empty() && self.requirements.is_empty() && installer != Installer::Pdm {
+        let installs_the_project = matches!(installer, Installer::Pdm | Installer::Poetry);
+        if self.packages.is_empty() && self.requirements.is_empty() && !installs_the_project {
             bail!("nothing to install: name packages, pass -r FILE, or give a command after --");
         }
         let mut line: Vec<OsString> = match installer {
             Installer::Pip => vec!["pip".into(), "install".into()],
             Installer::Uv => vec!["uv".into(), "pip".into(), "install".into()],
-            Installer::Pdm | Installer::Poetry => vec!["pdm".into(), "install".into()],
+            Installer::Pdm => vec!["pdm".into(), "install".into()],
+            Installer::Poetry if self.packages.is_empty() => {
+                vec!["poetry".into(), "install".into()]
+            }
+            Installer::Poetry => vec!["poetry".into(), "add".into()],
         };
         for r in &self.requirements {
             line.push("-r".into());
@@ -114,6 +121,11 @@ fn point_at_proxy(command: &mut Command, index_url: &str) {
         .env("UV_NO_CACHE", "1");
     // pdm.
     command.env("PDM_PYPI_URL", index_url);
+    // poetry: its package sources come from pyproject.toml only; the
+    // poetry-plugin-pypi-mirror plugin replaces the default source with
+    // this URL (a source the project names itself is not replaced: see
+    // `trap_other_hosts`).
+    command.env("POETRY_PYPI_MIRROR_URL", index_url);
     // Reach the loopback proxy directly even when an HTTP proxy is set.
     let mut no_proxy = std::env::var("NO_PROXY")
         .or_else(|_| std::env::var("no_proxy"))
@@ -125,6 +137,34 @@ fn point_at_proxy(command: &mut Command, index_url: &str) {
     command
         .env("NO_PROXY", &no_proxy)
         .env("no_proxy", &no_proxy);
+}
+
+/// Sends every request to a host other than the loopback proxy to the
+/// proxy itself, as an HTTP proxy, where it is refused: an installer that
+/// ignores the index settings (poetry without the mirror plugin, a source
+/// in pyproject.toml) fails instead of fetching unscanned files.
+fn trap_other_hosts(command: &mut Command, proxy_root: &str) {
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        command.env(var, proxy_root);
+    }
+}
+
+/// Keeps poetry's download cache, which serves files without asking the
+/// index, out of the run: a fresh folder, removed afterwards.
+fn fresh_poetry_cache(command: &mut Command) -> Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("assay-poetry-cache")
+        .tempdir()
+        .context("cannot create a cache folder for poetry")?;
+    command.env("POETRY_CACHE_DIR", dir.path());
+    Ok(dir)
 }
 
 fn log_install_event(event: Event<'_>) {
@@ -144,12 +184,29 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let mut command = Command::new(&line[0]);
     command.args(&line[1..]);
     point_at_proxy(&mut command, &index_url);
+    let poetry = args.installer == Some(Installer::Poetry);
+    let _poetry_cache = if poetry {
+        trap_other_hosts(&mut command, &format!("http://{}", server.addr()));
+        Some(fresh_poetry_cache(&mut command)?)
+    } else {
+        None
+    };
     let status = command
         .status()
         .with_context(|| format!("cannot run {}", line[0].to_string_lossy()))?;
     drop(server);
     let blocked = gate.blocked();
     let mut err = anstream::stderr().lock();
+    let asked = gate.stats();
+    if poetry && !status.success() && asked.page_requests == 0 && asked.file_requests == 0 {
+        let _ = writeln!(
+            err,
+            "{} poetry never asked the proxy for a package: it reads its sources from pyproject.toml only. \
+             Install the mirror plugin (`poetry self add poetry-plugin-pypi-mirror`) so that assay can point \
+             poetry's default source at the proxy; requests to any other host were refused",
+            "hint:".cyan().bold()
+        );
+    }
     if !blocked.is_empty() {
         let _ = writeln!(
             err,

@@ -11,6 +11,7 @@ use owo_colors::OwoColorize;
 
 mod args;
 mod cache;
+mod completions;
 mod install;
 mod output;
 mod progress;
@@ -72,6 +73,7 @@ where
         Command::Explain(args) => rules::explain(args),
         Command::Cache(args) => cache::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::Completions(args) => completions::run(args),
         Command::Install(args) => match install::run(args) {
             Ok(code) => return code,
             Err(error) => Err(error),

@@ -73,27 +73,13 @@ pub struct GateArgs {
 }
 
 impl GateArgs {
-    /// The configuration file's options, from `--config` or discovery.
-    fn load_config(&self) -> Result<Loaded> {
-        match &self.config {
-            Some(path) => Ok(Loaded {
-                options: config::read(path)?,
-                path: Some(path.clone()),
-            }),
-            None => {
-                let cwd = std::env::current_dir().context("cannot read the current folder")?;
-                Ok(config::discover(&cwd)?)
-            }
-        }
-    }
-
     /// The gate these options describe, logging into `sink`.
     pub fn gate(
         &self,
         hide_blocked: bool,
         sink: impl Fn(Event<'_>) + Send + Sync + 'static,
     ) -> Result<Gate> {
-        let loaded = self.load_config()?;
+        let loaded = load_config(self.config.as_deref())?;
         let options = &loaded.options;
         let config_path = loaded.path.clone().unwrap_or_default();
         let mut policy: Policy = options.policy(&config_path)?;
@@ -130,6 +116,13 @@ impl GateArgs {
         Ok(Gate::new(client, limits, policy, hide_blocked, verdicts).on_event(sink))
     }
 }
+/// The configuration file's options, from `--config FILE` or found from
+/// the current folder.
+pub fn load_config(given: Option<&std::path::Path>) -> Result<Loaded> {
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    Ok(config::load(given, &cwd)?)
+}
+
 /// One log line per event on standard error.
 pub fn log_event(event: Event<'_>) {
     let mut err = anstream::stderr().lock();

@@ -6,7 +6,7 @@ use assay::report::{self, sarif};
 use assay::{ArtifactReport, Scanner};
 
 use crate::Status;
-use crate::args::{Format, ScanArgs};
+use crate::args::{FailOn, Format, ScanArgs};
 use crate::output::Output;
 use assay_pipeline::{Outcome, ScanOptions, Target};
 
@@ -24,6 +24,19 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
         .stack_size(WORKER_STACK_BYTES)
         .build_global()
         .context("cannot start the worker threads")?;
+    let loaded = crate::proxy::load_config(args.config.as_deref())?;
+    let config_path = loaded.path.clone().unwrap_or_default();
+    let policy = loaded.options.policy(&config_path)?;
+    let fail_on = args
+        .fail_on
+        .or(loaded.options.fail_on)
+        .unwrap_or(FailOn::Malicious);
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(assay_pipeline::Baseline::read)
+        .transpose()?;
+    let suppressor = assay_pipeline::Suppressor::new(policy, baseline);
     let mut output = Output::open(args.output.as_deref(), args.color)?;
 
     let mut scanner = Scanner::new().limits(args.limits.to_limits());
@@ -95,7 +108,8 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     }
 
     let color = output.color();
-    let mut sink = Sink::new(args.format, args.fail_on.threshold(), output.writer());
+    let mut sink =
+        Sink::new(args.format, fail_on.threshold(), output.writer()).suppress_with(suppressor);
     let written = (|| -> std::io::Result<()> {
         for report in remote_reports.into_iter().chain(misplaced) {
             sink.push(report)?;
@@ -142,11 +156,7 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
             }
             Format::Sarif => {
                 let (reports, out) = sink.kept();
-                sarif::write_with_policy(
-                    &mut &mut *out,
-                    reports,
-                    &args.sarif_level.policy(args.fail_on),
-                )
+                sarif::write_with_policy(&mut &mut *out, reports, &args.sarif_level.policy(fail_on))
             }
             // Written as the reports came.
             Format::Json | Format::Jsonl => Ok(()),

@@ -16,6 +16,7 @@ use std::io::{self, Write};
 
 use assay::report::json;
 use assay::{ArtifactReport, VerdictLabel};
+use assay_pipeline::Suppressor;
 
 use crate::Status;
 use crate::args::Format;
@@ -71,6 +72,8 @@ pub struct Sink<'w> {
     /// What stays of the reports already streamed: name, target and
     /// function summaries, without findings.
     peers: Vec<ArtifactReport>,
+    /// Marks accepted findings, once a report's findings are final.
+    suppressor: Suppressor,
 }
 
 impl<'w> Sink<'w> {
@@ -88,7 +91,15 @@ impl<'w> Sink<'w> {
             kept: Vec::new(),
             held: Vec::new(),
             peers: Vec::new(),
+            suppressor: Suppressor::default(),
         }
+    }
+
+    /// Marks the findings `suppressor` accepts in every report, after
+    /// linking and before the report is counted or written.
+    pub fn suppress_with(mut self, suppressor: Suppressor) -> Sink<'w> {
+        self.suppressor = suppressor;
+        self
     }
 
     /// Takes one finished report.
@@ -118,7 +129,8 @@ impl<'w> Sink<'w> {
         match self.format {
             Format::Human | Format::Sarif => {
                 assay::flows::link(&mut self.kept);
-                for report in &self.kept {
+                for report in &mut self.kept {
+                    self.suppressor.apply(report);
                     self.tally.add(report, self.threshold);
                 }
                 Ok(())
@@ -138,7 +150,8 @@ impl<'w> Sink<'w> {
     }
 
     /// Counts one streamed report and writes it.
-    fn write(&mut self, report: ArtifactReport) -> io::Result<()> {
+    fn write(&mut self, mut report: ArtifactReport) -> io::Result<()> {
+        self.suppressor.apply(&mut report);
         self.tally.add(&report, self.threshold);
         match self.format {
             Format::Jsonl => json::write_line(&mut self.writer(), &report),

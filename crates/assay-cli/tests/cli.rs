@@ -728,3 +728,28 @@ fn dev_requirements_txt_as_an_argument_says_use_dash_r() {
     );
     assert!(!text.contains("starts with"), "{text}");
 }
+
+#[test]
+fn completion_scripts_name_the_commands_and_flags() {
+    let dir = TempDir::new().unwrap();
+    for (shell, marker) in [
+        ("bash", "_assay()"),
+        ("zsh", "#compdef assay"),
+        ("fish", "complete -c assay"),
+    ] {
+        let output = assay(dir.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {script}");
+        for word in ["scan", "install", "fail-on", "baseline"] {
+            assert!(script.contains(word), "{shell} lacks {word}");
+        }
+    }
+    assay(dir.path())
+        .args(["completions", "cmd.exe"])
+        .assert()
+        .code(2);
+}

@@ -574,3 +574,130 @@ fn twenty_clients_asking_for_one_file_get_one_fetch_and_one_scan() {
     assert_eq!(stats["served"], 20, "{stats}");
     assert_eq!(upstream.hits(&format!("/packages/{name}")), 1);
 }
+
+/// The poetry of the test (scripts/test.sh installs it with the mirror
+/// plugin into a venv of its own).
+fn poetry_bin() -> PathBuf {
+    let poetry = std::env::var_os("ASSAY_TEST_POETRY")
+        .map(PathBuf::from)
+        .expect("run the tests with scripts/test.sh: it installs poetry");
+    poetry.parent().expect("bin folder").to_owned()
+}
+
+/// A poetry project (no package of its own) that depends on `requires`.
+fn poetry_project(dir: &Path, requires: &str) {
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"demo-app\"\nversion = \"0.1.0\"\nrequires-python = \">=3.8\"\ndependencies = [\"{requires}\"]\n\n[tool.poetry]\npackage-mode = false\n"
+        ),
+    )
+    .expect("write pyproject.toml");
+}
+
+/// `assay install --with poetry [-- ARGS]` in `project`, upstream `index`.
+fn assay_poetry(project: &Path, index: &str, cache: &Path, args: &[&str]) -> Output {
+    let home = project.join(".home");
+    let mut command = assay();
+    command
+        .current_dir(project)
+        .args([
+            "install",
+            "--with",
+            "poetry",
+            "--index-url",
+            index,
+            "--cache-dir",
+        ])
+        .arg(cache);
+    if !args.is_empty() {
+        command.arg("--").args(args);
+    }
+    command
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                poetry_bin().display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("POETRY_CONFIG_DIR", home.join("config"))
+        .env("POETRY_DATA_DIR", home.join("data"))
+        .env("POETRY_VIRTUALENVS_IN_PROJECT", "true")
+        .env("POETRY_NO_INTERACTION", "1")
+        .output()
+        .expect("run assay install --with poetry")
+}
+
+/// The site-packages folder of the project's `.venv`.
+fn site_packages(project: &Path) -> Option<PathBuf> {
+    let lib = project.join(".venv/lib");
+    std::fs::read_dir(lib)
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path().join("site-packages"))
+        .find(|path| path.is_dir())
+}
+
+#[test]
+fn poetry_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let marker = work.path().join("marker");
+    let server = IndexServer::start(&[
+        front().wheel(),
+        tidy().wheel(),
+        tidy().sdist(),
+        evil_sdist(&marker),
+    ]);
+    let cache = work.path().join("cache");
+
+    let clean = work.path().join("clean");
+    std::fs::create_dir_all(&clean).expect("mkdir");
+    poetry_project(&clean, "front");
+    let output = assay_poetry(&clean, &server.index_url(), &cache, &[]);
+    let text = output_text(&output);
+    assert!(output.status.success(), "{text}");
+    let site = site_packages(&clean).expect("poetry made the project's venv");
+    assert!(site.join("front/__init__.py").is_file(), "{text}");
+    assert!(site.join("tidy/__init__.py").is_file(), "{text}");
+
+    let evil = work.path().join("evil");
+    std::fs::create_dir_all(&evil).expect("mkdir");
+    poetry_project(&evil, "evil");
+    let output = assay_poetry(&evil, &server.index_url(), &cache, &[]);
+    let text = output_text(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("evil-1.0.tar.gz (evil): malicious (AY"),
+        "{text}"
+    );
+    assert!(!marker.exists(), "the build ran: {text}");
+    assert!(
+        site_packages(&evil).is_none_or(|site| !site.join("evil").exists()),
+        "{text}"
+    );
+}
+
+#[test]
+fn poetry_without_the_mirror_plugin_fails_instead_of_bypassing_the_proxy() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let server = IndexServer::start(&[front().wheel(), tidy().wheel()]);
+    let project = work.path().join("project");
+    std::fs::create_dir_all(&project).expect("mkdir");
+    poetry_project(&project, "front");
+    // `--no-plugins`: poetry keeps its default source, on another host.
+    let output = assay_poetry(
+        &project,
+        &server.index_url(),
+        &work.path().join("cache"),
+        &["--no-plugins", "install"],
+    );
+    let text = output_text(&output);
+    assert_ne!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("poetry never asked the proxy"), "{text}");
+    assert!(
+        site_packages(&project).is_none_or(|site| !site.join("front").exists()),
+        "{text}"
+    );
+}

@@ -186,6 +186,18 @@ pub fn discover(start: &Path) -> Result<Loaded, ConfigError> {
     Ok(Loaded::default())
 }
 
+/// The configuration: the file given (`--config`), else the one found
+/// from `cwd` by [`discover`].
+pub fn load(given: Option<&Path>, cwd: &Path) -> Result<Loaded, ConfigError> {
+    match given {
+        Some(path) => Ok(Loaded {
+            options: read(path)?,
+            path: Some(path.to_owned()),
+        }),
+        None => discover(cwd),
+    }
+}
+
 impl Options {
     /// The policy these options describe; `path` names the file in errors.
     pub fn policy(&self, path: &Path) -> Result<Policy, ConfigError> {

@@ -7,7 +7,9 @@
 //! - [`VerdictStore`]: reports by artifact SHA-256, a bounded memory LRU
 //!   in front of the authenticated [`ResultCache`] on disk.
 //! - [`config`] and [`policy`]: `[tool.assay]` / `assay.toml` and what it
-//!   decides (threshold, deny list, suppressions).
+//!   decides (threshold, deny list, suppressions); [`Suppressor`] marks
+//!   accepted findings (ignore entries, a `--baseline` report) in scan
+//!   reports.
 //! - [`IndexOptions`]: the index settings every command shares.
 //!
 //! The library never prints: progress goes to an [`Observer`]; errors that
@@ -27,6 +29,7 @@ pub mod resolve;
 pub mod result_cache;
 pub mod scan;
 pub mod suggest;
+pub mod suppress;
 pub mod target;
 pub mod verdicts;
 
@@ -36,5 +39,6 @@ pub use options::{IndexOptions, ScanOptions};
 pub use policy::{Ignore, IgnoreError, Judgement, Policy, Subject};
 pub use result_cache::{Lookup, ResultCache, ResultCacheError};
 pub use scan::{Outcome, scan, scan_bytes};
+pub use suppress::{Baseline, BaselineError, Suppressor};
 pub use target::{Target, classify};
 pub use verdicts::VerdictStore;

@@ -187,17 +187,7 @@ impl Policy {
     /// Judges a scanned artifact: suppressions first, then the verdict of
     /// what is left against the threshold.
     pub fn judge(&self, of: &Subject<'_>, report: &ArtifactReport) -> Judgement {
-        let suppressed: Vec<(usize, String)> = report
-            .findings
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                self.ignore
-                    .iter()
-                    .find(|entry| entry.accepts(of, f))
-                    .map(|entry| (i, entry.reason.clone()))
-            })
-            .collect();
+        let suppressed = self.suppressions(of, report);
         let kept: Vec<Finding> = report
             .findings
             .iter()
@@ -234,6 +224,24 @@ impl Policy {
             blocked,
             suppressed,
         }
+    }
+}
+
+impl Policy {
+    /// The findings of `report` an ignore entry accepts: each finding's
+    /// index and the first matching entry's reason.
+    pub fn suppressions(&self, of: &Subject<'_>, report: &ArtifactReport) -> Vec<(usize, String)> {
+        report
+            .findings
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                self.ignore
+                    .iter()
+                    .find(|entry| entry.accepts(of, f))
+                    .map(|entry| (i, entry.reason.clone()))
+            })
+            .collect()
     }
 }
 

@@ -49,6 +49,49 @@ pub struct ArtifactReport {
     /// ([`crate::flows::link`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flows: Option<std::sync::Arc<crate::flows::PackageFlows>>,
+    /// Findings the user accepted (a configuration file's ignore entry, a
+    /// baseline), each once, by index in `findings`. They stay in the
+    /// report, marked; the verdict is that of the other findings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<Suppression>,
+}
+
+/// A finding the user accepted, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Suppression {
+    /// The finding's index in the report's `findings`.
+    pub finding: usize,
+    /// What accepted it.
+    pub kind: SuppressionKind,
+    /// The reason given (an ignore entry's `reason`, or which baseline).
+    pub reason: String,
+}
+
+/// What accepted a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuppressionKind {
+    /// An ignore entry of the configuration file.
+    Config,
+    /// The finding is in the baseline report given with `--baseline`.
+    Baseline,
+}
+
+impl SuppressionKind {
+    /// `config` or `baseline`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Config => "config",
+            SuppressionKind::Baseline => "baseline",
+        }
+    }
+}
+
+impl ArtifactReport {
+    /// The suppression of the finding at `index`, if it was accepted.
+    pub fn suppression_of(&self, index: usize) -> Option<&Suppression> {
+        self.suppressed.iter().find(|s| s.finding == index)
+    }
 }
 
 /// Where a downloaded artifact came from and why it is in the scan.
@@ -299,6 +342,7 @@ impl Scanner {
             installed: None,
             provenance: None,
             flows: Some(std::sync::Arc::new(flows)),
+            suppressed: Vec::new(),
         }
     }
 
@@ -604,6 +648,7 @@ impl ArtifactReport {
             installed: None,
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
         }
     }
 }

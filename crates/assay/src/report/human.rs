@@ -174,13 +174,22 @@ impl Printer {
             }
         }
         // Low findings are capabilities, not evidence: only -v lists them.
-        let (shown, hidden): (Vec<&Finding>, Vec<&Finding>) = report
-            .findings
-            .iter()
-            .partition(|f| self.verbosity == Verbosity::Verbose || f.severity > Severity::Low);
-        for finding in &shown {
+        let (shown, hidden): (Indexed<'_>, Indexed<'_>) =
+            report.findings.iter().enumerate().partition(|(_, f)| {
+                self.verbosity == Verbosity::Verbose || f.severity > Severity::Low
+            });
+        for (index, finding) in &shown {
             writeln!(out)?;
             self.finding(out, finding)?;
+            if let Some(suppression) = report.suppression_of(*index) {
+                writeln!(
+                    out,
+                    "    {} {}",
+                    self.paint
+                        .dimmed(format!("suppressed ({}):", suppression.kind.as_str())),
+                    escape_controls(&suppression.reason)
+                )?;
+            }
         }
         if !hidden.is_empty() {
             writeln!(out)?;
@@ -373,6 +382,9 @@ impl Printer {
 /// What the `N/100` after a verdict means, under the summary.
 pub const SCORE_EXPLAINED: &str =
     "score: weight of the evidence found, 0-100 (70 and up is suspicious, 90 and up malicious)";
+
+/// Findings with their index in the report.
+type Indexed<'a> = Vec<(usize, &'a Finding)>;
 
 fn plural(count: usize, noun: &str) -> String {
     if count == 1 {

@@ -164,6 +164,20 @@ pub struct Finding {
     /// (expected and found digests) or `detail` (a fact about an archive
     /// entry); `null` when there is no value.
     pub value_kind: Option<String>,
+    /// Present when the user accepted the finding (a configuration file's
+    /// ignore entry, or a baseline): it does not count in the verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppressed>,
+}
+
+/// Why a finding is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppressed {
+    /// `config` (an ignore entry) or `baseline`.
+    pub kind: String,
+    /// The ignore entry's reason, or which baseline.
+    pub reason: String,
 }
 
 /// Where a finding is inside its artifact.
@@ -207,7 +221,18 @@ impl From<&ArtifactReport> for Artifact {
             size: report.size,
             stats: Stats::from(&report.stats),
             verdict: report.verdict.as_ref().map(Verdict::from),
-            findings: report.findings.iter().map(Finding::from).collect(),
+            findings: report
+                .findings
+                .iter()
+                .enumerate()
+                .map(|(index, finding)| Finding {
+                    suppressed: report.suppression_of(index).map(|s| Suppressed {
+                        kind: s.kind.as_str().to_owned(),
+                        reason: s.reason.clone(),
+                    }),
+                    ..Finding::from(finding)
+                })
+                .collect(),
             errors: report.errors.clone(),
             installed: report.installed.as_ref().map(|i| Installed {
                 site_packages: i.site_packages.to_string_lossy().into_owned(),
@@ -260,6 +285,7 @@ impl From<&finding::Finding> for Finding {
                 .decoded
                 .as_ref()
                 .map(|_| finding.value_kind.label().to_owned()),
+            suppressed: None,
         }
     }
 }

@@ -274,6 +274,7 @@ pub(crate) mod fixtures {
             installed: None,
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
         };
 
         let native = finding(
@@ -303,6 +304,7 @@ pub(crate) mod fixtures {
             installed: None,
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
         };
 
         let mut pth = finding(
@@ -334,6 +336,7 @@ pub(crate) mod fixtures {
             installed: None,
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
         };
 
         let unreadable = ArtifactReport::unreadable(
@@ -377,6 +380,7 @@ pub(crate) mod fixtures {
             errors: Vec::new(),
             provenance: None,
             flows: None,
+            suppressed: Vec::new(),
             installed: Some(InstalledOrigin {
                 site_packages,
                 prefix: PathBuf::from("/venv"),

@@ -130,7 +130,23 @@ pub struct SarifResult {
     pub level: &'static str,
     pub message: Message,
     pub locations: Vec<Location>,
+    /// Present when the user accepted the finding: code-scanning platforms
+    /// show it as dismissed with the justification.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<SarifSuppression>,
     pub properties: ResultProperties,
+}
+
+/// A finding the user accepted (SARIF 2.1.0 §3.35).
+#[derive(Debug, Clone, Serialize)]
+pub struct SarifSuppression {
+    /// Always `external`: the acceptance is in a configuration file or a
+    /// baseline, not in the package's source.
+    pub kind: &'static str,
+    /// Always `accepted`.
+    pub status: &'static str,
+    /// The reason given.
+    pub justification: String,
 }
 
 /// Details of a finding that SARIF has no field for.
@@ -175,11 +191,15 @@ impl SarifPolicy {
         min_severity: Severity::Info,
     };
 
-    fn includes(&self, report: &ArtifactReport, finding: &Finding) -> bool {
+    /// Whether the finding at `index` of `report` becomes a result. A
+    /// suppressed finding does whatever the verdict: it was accepted
+    /// because it mattered, and the log shows it dismissed.
+    fn includes(&self, report: &ArtifactReport, index: usize, finding: &Finding) -> bool {
         let verdict_ok = self
             .min_verdict
             .is_none_or(|min| report.verdict.as_ref().is_some_and(|v| v.label >= min));
-        verdict_ok && finding.severity >= self.min_severity
+        (verdict_ok || report.suppression_of(index).is_some())
+            && finding.severity >= self.min_severity
     }
 }
 
@@ -233,8 +253,9 @@ impl Log {
                 report
                     .findings
                     .iter()
-                    .filter(|finding| policy.includes(report, finding))
-                    .map(|finding| SarifResult::new(report, finding))
+                    .enumerate()
+                    .filter(|(index, finding)| policy.includes(report, *index, finding))
+                    .map(|(index, finding)| SarifResult::new(report, index, finding))
             })
             .collect();
         let notifications: Vec<Notification> = reports
@@ -298,7 +319,7 @@ impl Rule {
 }
 
 impl SarifResult {
-    fn new(report: &ArtifactReport, finding: &Finding) -> SarifResult {
+    fn new(report: &ArtifactReport, index: usize, finding: &Finding) -> SarifResult {
         let region = Region {
             start_line: finding.location.line.unwrap_or(1).max(1),
             start_column: finding
@@ -316,6 +337,15 @@ impl SarifResult {
                 text: finding.message.clone(),
             },
             locations: vec![Location::new(report, &finding.location.path, Some(region))],
+            suppressions: report
+                .suppression_of(index)
+                .map(|s| SarifSuppression {
+                    kind: "external",
+                    status: "accepted",
+                    justification: s.reason.clone(),
+                })
+                .into_iter()
+                .collect(),
             properties: ResultProperties {
                 severity: finding.severity.as_str(),
                 context: finding.context.map(|c| c.as_str()),

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Measures `assay install` against plain pip (docs/benchmarks.md, "Gate").
+
+pip installs COUNT pure-Python wheels (pinned, --no-deps, into a --target
+folder, no pip cache) from a local pypiserver:
+
+1. straight from the server;
+2. through `assay install` with a cold verdict cache (a fresh --cache-dir:
+   every file fetched, digest-checked and scanned);
+3. through `assay install` with a warm verdict cache (the same --cache-dir
+   again: every verdict known).
+
+Each is run ROUNDS times (the cold one with a new cache each time); the
+figures are medians, and the ratios are against the straight install.
+
+Usage: scripts/install-bench.py ASSAY_BINARY WHEEL_DIR [COUNT] [ROUNDS]
+(pypi-server and python come from target/test-venv, as scripts/test.sh
+installs them).
+"""
+
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV = os.path.join(ROOT, "target/test-venv/bin")
+
+_spec = importlib.util.spec_from_file_location(
+    "gate_bench", os.path.join(ROOT, "scripts/gate-bench.py"))
+gate_bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gate_bench)
+
+ENV = {**os.environ, "PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
+            "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+    ENV.pop(var, None)
+
+
+def requirement(filename):
+    """`name==version` of a wheel file name."""
+    name, version = filename.split("-")[:2]
+    return f"{name}=={version}"
+
+
+def pip_command(target):
+    return [os.path.join(VENV, "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+            "--no-cache-dir", "--target", target]
+
+
+def timed(command, cleanup=()):
+    """Runs `command`, then removes the folders in `cleanup`."""
+    start = time.perf_counter()
+    result = subprocess.run(command, env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    for folder in cleanup:
+        shutil.rmtree(folder, ignore_errors=True)
+    if result.returncode != 0:
+        raise SystemExit(f"failed ({result.returncode}): {' '.join(command[:6])} …\n"
+                         f"{result.stderr[-2000:]}")
+    return elapsed
+
+
+def main():
+    assay, wheel_dir = sys.argv[1], sys.argv[2]
+    count = int(sys.argv[3]) if len(sys.argv) > 3 else 50
+    rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 3
+    # Pure-Python wheels under 5 MB (installable here whatever they were
+    # built for), spread over the corpus by name, one per project.
+    pure = sorted(n for n in os.listdir(wheel_dir) if n.endswith("-py3-none-any.whl")
+                  and os.path.getsize(os.path.join(wheel_dir, n)) < 5_000_000)
+    step = max(1, len(pure) // count)
+    chosen, projects = [], set()
+    for name in pure[::step] + pure:
+        project = name.split("-")[0].lower().replace("_", "-").replace(".", "-")
+        if project not in projects:
+            projects.add(project)
+            chosen.append(name)
+        if len(chosen) == count:
+            break
+    work = tempfile.mkdtemp(prefix="install-bench-")
+    try:
+        packages = os.path.join(work, "packages")
+        os.mkdir(packages)
+        for name in chosen:
+            shutil.copy(os.path.join(wheel_dir, name), packages)
+        port = gate_bench.free_port()
+        server = subprocess.Popen(
+            [os.path.join(VENV, "pypi-server"), "run", "--port", str(port), "--host",
+             "127.0.0.1", "--disable-fallback", "--authenticate", ".", "--passwords", ".",
+             "--hash-algo", "sha256", "--log-stream", "none", packages],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        index = f"http://127.0.0.1:{port}/simple/"
+        gate_bench.wait_for(index)
+        specs = [requirement(n) for n in chosen]
+        target = os.path.join(work, "target")
+
+        def straight():
+            return timed(pip_command(target) + ["--index-url", index] + specs, [target])
+
+        def through(cache, keep_cache=True):
+            command = ([assay, "install", "--index-url", index, "--cache-dir", cache, "--"]
+                       + pip_command(target) + specs)
+            return timed(command, [target] if keep_cache else [target, cache])
+
+        try:
+            # One untimed install warms pypiserver and the OS caches.
+            straight()
+            direct = [straight() for _ in range(rounds)]
+            cold = [through(os.path.join(work, f"cold-{i}"), keep_cache=False)
+                    for i in range(rounds)]
+            warm_cache = os.path.join(work, "warm")
+            through(warm_cache)
+            warm = [through(warm_cache) for _ in range(rounds)]
+        finally:
+            server.terminate()
+            server.wait()
+        size = sum(os.path.getsize(os.path.join(packages, n)) for n in chosen)
+        d, c, w = (statistics.median(x) for x in (direct, cold, warm))
+        print(f"packages: {len(chosen)} pure-Python wheels, {size / 1e6:.1f} MB")
+        print(f"pip straight from the index: {d:.2f} s (median of {rounds})")
+        print(f"assay install, cold verdict cache: {c:.2f} s = {c / d:.2f}x")
+        print(f"assay install, warm verdict cache: {w:.2f} s = {w / d:.2f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
