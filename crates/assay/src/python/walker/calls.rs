@@ -8,7 +8,7 @@ use ruff_text_size::{Ranged, TextSize};
 
 use super::super::{names, taint};
 use super::{
-    Frame, MAX_FACTS, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
+    Frame, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
     facts::PendingLocalCall,
 };
 
@@ -46,10 +46,7 @@ impl<'a> Walker<'a, '_> {
             }
         }
         if let Some(local) = &callee.local {
-            if self.frame.inlining == 0
-                && !self.frame.specialising
-                && self.out.local_calls.len() < MAX_FACTS
-            {
+            if self.frame.inlining == 0 && !self.frame.specialising && self.fact() {
                 self.out.local_calls.push(PendingLocalCall {
                     callee: local.clone(),
                     node: self.frame.node.clone(),
@@ -96,7 +93,7 @@ impl<'a> Walker<'a, '_> {
             self.python_c_item(call, at);
         }
         let result = self.fold_call(&name, &callee, &args, &keywords, at);
-        if self.out.calls.len() < MAX_FACTS {
+        if self.fact() {
             self.out.calls.push(PendingCall {
                 name: name.clone(),
                 offset: at,

@@ -16,10 +16,13 @@ impl<'a> Walker<'a, '_> {
             self.truncated = true;
             return Sym::default();
         }
+        if !self.visit() {
+            return Sym::default();
+        }
         self.depth += 1;
         let sym = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(expr));
         self.depth -= 1;
-        sym
+        self.charge_built(expr, sym)
     }
 
     fn expr_inner(&mut self, expr: &'a Expr) -> Sym {

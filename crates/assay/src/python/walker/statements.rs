@@ -25,6 +25,9 @@ impl<'a> Walker<'a, '_> {
             self.truncated = true;
             return;
         }
+        if !self.visit() {
+            return;
+        }
         self.depth += 1;
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.stmt_inner(stmt));
         self.depth -= 1;
@@ -103,6 +106,7 @@ impl<'a> Walker<'a, '_> {
                 let right = self.expr(&s.value);
                 let left = self.expr(&s.target);
                 let combined = self.binop(left, s.op, right);
+                let combined = self.charge(combined);
                 self.assign(&s.target, combined);
             }
             Stmt::Expr(s) => {
@@ -454,7 +458,7 @@ impl<'a> Walker<'a, '_> {
                 index
             }
         };
-        if self.out.field_stores.len() < super::MAX_FACTS {
+        if self.fact() {
             self.out.field_stores.push(super::facts::PendingFieldStore {
                 class,
                 field: Arc::from(attr),

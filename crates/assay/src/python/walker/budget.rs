@@ -1,0 +1,65 @@
+//! The walker's side of the file's analysis budget
+//! ([`crate::python::budget`]): nodes visited, constants built, facts
+//! recorded.
+
+use ruff_python_ast::Expr;
+
+use super::super::consts::Const;
+use super::{Sym, Walker};
+
+impl Walker<'_, '_> {
+    /// Spends one node visit; false once the budget is spent (the node is
+    /// then not walked).
+    pub(super) fn visit(&self) -> bool {
+        self.budget.visit()
+    }
+
+    /// Spends one recorded fact; false once the budget is spent.
+    pub(super) fn fact(&self) -> bool {
+        self.budget.fact()
+    }
+
+    /// Charges the constant `expr` evaluated to against the budget, unless
+    /// it was not built here (a literal, bounded by the source; a name or
+    /// attribute, which shares its value). Past the budget the value is
+    /// unknown: thousands of names each holding a 4 MiB string built from
+    /// a shorter one cost gigabytes otherwise.
+    pub(super) fn charge_built(&self, expr: &Expr, sym: Sym) -> Sym {
+        if matches!(
+            expr,
+            Expr::StringLiteral(_)
+                | Expr::BytesLiteral(_)
+                | Expr::NumberLiteral(_)
+                | Expr::Name(_)
+                | Expr::Attribute(_)
+        ) {
+            return sym;
+        }
+        self.charge(sym)
+    }
+
+    /// Charges a value built outside an expression (`x += y`).
+    pub(super) fn charge(&self, mut sym: Sym) -> Sym {
+        let Some(konst) = &sym.konst else { return sym };
+        if !self.budget.construct(cost(konst)) {
+            sym.konst = None;
+        }
+        sym
+    }
+}
+
+/// Bytes a constant holds: its text, or its items and their texts.
+fn cost(konst: &Const) -> usize {
+    let shallow = |k: &Const| match k {
+        Const::Str(s) => s.len(),
+        Const::Bytes(b) => b.len(),
+        Const::Int(_) | Const::Seq(_) => 0,
+    };
+    match konst {
+        Const::Seq(items) => items
+            .iter()
+            .map(|k| std::mem::size_of::<Const>() + shallow(k))
+            .sum(),
+        k => shallow(k),
+    }
+}
