@@ -1,5 +1,6 @@
 //! Parsing dependency inputs into [`Parsed`].
 
+mod locate;
 mod pipfile_lock;
 mod poetry_lock;
 mod pylock;
