@@ -251,11 +251,7 @@ impl<'a> Provider<'a> {
     }
 
     /// The requirements of `name` `version`, read once.
-    fn release_deps(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Release, ResolveError> {
+    fn release_deps(&self, name: &PackageName, version: &Version) -> Result<Release, ResolveError> {
         let key = (name.clone(), version.clone());
         if let Some(known) = self.releases.borrow().get(&key) {
             return Ok(known.clone());
