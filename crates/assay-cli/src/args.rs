@@ -230,6 +230,11 @@ pub struct LimitArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_constant_bytes: Option<u64>,
 
+    /// Most findings of one rule listed per artifact; the rest are counted
+    /// [default: 100].
+    #[arg(long, value_name = "N")]
+    pub max_findings_per_rule: Option<usize>,
+
     /// Most facts (calls, strings, ...) per Python file [default: 200000].
     #[arg(long, value_name = "N")]
     pub max_facts: Option<usize>,
@@ -254,6 +259,9 @@ impl LimitArgs {
         }
         Limits {
             analysis,
+            max_findings_per_rule: self
+                .max_findings_per_rule
+                .unwrap_or(defaults.max_findings_per_rule),
             max_total_bytes: self.max_total_bytes.unwrap_or(defaults.max_total_bytes),
             max_file_bytes: self.max_file_bytes.unwrap_or(defaults.max_file_bytes),
             max_entries: self.max_entries.unwrap_or(defaults.max_entries),
@@ -429,6 +437,7 @@ mod tests {
             ("10000000", defaults.analysis.max_walk_nodes as u64),
             ("128MiB", defaults.analysis.max_constant_bytes as u64),
             ("200000", defaults.analysis.max_facts as u64),
+            ("100", defaults.max_findings_per_rule as u64),
         ] {
             assert!(help.contains(&format!("[default: {flag}]")), "{flag}");
             assert_eq!(parse_size(flag), Ok(value));

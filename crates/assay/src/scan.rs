@@ -118,6 +118,13 @@ impl Scanner {
         self
     }
 
+    /// Findings of one rule listed for one artifact; the rest are counted
+    /// in one summary finding.
+    pub fn max_findings_per_rule(mut self, findings: usize) -> Self {
+        self.limits.max_findings_per_rule = findings;
+        self
+    }
+
     /// Facts recorded for one Python file.
     pub fn max_facts(mut self, facts: usize) -> Self {
         self.limits.analysis.max_facts = facts;
@@ -284,6 +291,8 @@ impl Scanner {
             ))
         });
         findings.dedup();
+        let findings =
+            crate::findings_cap::cap_per_rule(findings, self.limits.max_findings_per_rule);
 
         let mut errors = package.errors.clone();
         // A site-packages folder's unowned files need not be Python.

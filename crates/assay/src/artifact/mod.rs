@@ -75,6 +75,9 @@ pub struct Limits {
     pub max_hashed_bytes: u64,
     /// The analysis budget of each Python file ([`AnalysisLimits`]).
     pub analysis: AnalysisLimits,
+    /// Findings of one rule listed for one artifact (the most severe);
+    /// one summary finding of the rule counts the rest.
+    pub max_findings_per_rule: usize,
 }
 
 impl Default for Limits {
@@ -87,6 +90,7 @@ impl Default for Limits {
             ratio_floor_bytes: 16 * 1024 * 1024,
             max_hashed_bytes: 2 * 1024 * 1024 * 1024,
             analysis: AnalysisLimits::default(),
+            max_findings_per_rule: 100,
         }
     }
 }
