@@ -25,7 +25,7 @@ pub mod resolve;
 
 pub use error::InputError;
 pub use input::{ParseOptions, parse_input, parse_input_with};
-pub use metadata::{DistDeps, deps_from_core_metadata, deps_from_sdist};
+pub use metadata::{DistDeps, deps_from_core_metadata, deps_from_sdist, metadata_disagreement};
 pub use model::{
     Hash, IndexOptions, InputKind, Locked, LockedFile, LockedPackage, Note, Origin, Parsed,
     Requirement, Source, Unresolved,

@@ -1,11 +1,13 @@
 //! Static dependency metadata of one release.
 
 mod core;
+mod disagreement;
 mod sdist;
 pub(crate) mod setup_cfg;
 mod setup_py;
 
 pub use self::core::{CoreMetadata, deps_from_core_metadata, parse_core_metadata};
+pub use disagreement::metadata_disagreement;
 pub use sdist::deps_from_sdist;
 
 use pep440_rs::VersionSpecifiers;
