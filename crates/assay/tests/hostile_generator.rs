@@ -117,7 +117,7 @@ fn shape(rng: &mut Rng) -> String {
         3 => format!("x = {}1\n", "-".repeat(n * 20)),
         4 => format!("x = {}1{}\n", "f'{".repeat(n), "}'".repeat(n)),
         5 => "x=1\n".repeat(n * 40),
-        6 => format!("# \u{202e}\n").repeat(n * 10),
+        6 => "# \u{202e}\n".repeat(n * 10),
         7 => format!("x = {}1{}\n", "(".repeat(n), ")".repeat(n)),
         8 => {
             let items = vec!["1"; n.min(16_000)].join(",");
