@@ -617,3 +617,19 @@ fn facts_stop_at_the_budget() {
     let a = model(&code, FileRole::Module);
     assert_eq!(a.calls.len(), 1000);
 }
+
+/// A 100k-term concatenation folds whole within the constant budget: it
+/// grows one buffer, charged for what each term adds, not for a copy of
+/// everything before it (which would be 5 GB).
+#[test]
+fn long_concatenation_chain_is_charged_once() {
+    let code = format!("import os\nos.system('i' {})\n", "+ 'dd' ".repeat(100_000));
+    let a = model(&code, FileRole::Module);
+    assert!(
+        !a.notes.iter().any(|n| n.contains("constants")),
+        "{:?}",
+        a.notes
+    );
+    let text = call(&a, "os.system").args[0].text.clone().unwrap();
+    assert_eq!(text.len(), 200_001);
+}

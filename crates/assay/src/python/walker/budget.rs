@@ -2,7 +2,7 @@
 //! ([`crate::python::budget`]): nodes visited, constants built, facts
 //! recorded.
 
-use ruff_python_ast::Expr;
+use ruff_python_ast::{self as ast, Expr};
 
 use super::super::consts::Const;
 use super::{Sym, Walker};
@@ -19,11 +19,32 @@ impl Walker<'_, '_> {
         self.budget.fact()
     }
 
+    /// Spends `bytes` of built constants or kept strings; false (nothing
+    /// spent) when they do not fit.
+    pub(super) fn afford(&self, bytes: usize) -> bool {
+        self.budget.construct(bytes)
+    }
+
+    /// Charges `left OP right` before it is folded, so that past the
+    /// budget nothing is built: 20,000 names each `a + "1"` of a 4 MiB `a`
+    /// would otherwise copy 80 GB even if every result were dropped.
+    pub(super) fn afford_fold(&self, left: &Const, op: ast::Operator, right: &Const) -> bool {
+        let size = match (left, op, right) {
+            (l, ast::Operator::Add | ast::Operator::Mod, r) => cost(l) + cost(r),
+            (Const::Int(n), ast::Operator::Mult, k) | (k, ast::Operator::Mult, Const::Int(n)) => {
+                cost(k).saturating_mul(usize::try_from(*n).unwrap_or(0))
+            }
+            (l, _, r) => cost(l) + cost(r),
+        };
+        self.afford(size)
+    }
+
     /// Charges the constant `expr` evaluated to against the budget, unless
     /// it was not built here (a literal, bounded by the source; a name or
-    /// attribute, which shares its value). Past the budget the value is
-    /// unknown: thousands of names each holding a 4 MiB string built from
-    /// a shorter one cost gigabytes otherwise.
+    /// attribute, which shares its value) or was charged as it was built
+    /// (operators, f-strings). Past the budget the value is unknown:
+    /// thousands of names each holding a 4 MiB string built from a shorter
+    /// one cost gigabytes otherwise.
     pub(super) fn charge_built(&self, expr: &Expr, sym: Sym) -> Sym {
         if matches!(
             expr,
@@ -32,14 +53,16 @@ impl Walker<'_, '_> {
                 | Expr::NumberLiteral(_)
                 | Expr::Name(_)
                 | Expr::Attribute(_)
+                | Expr::BinOp(_)
+                | Expr::FString(_)
         ) {
             return sym;
         }
         self.charge(sym)
     }
 
-    /// Charges a value built outside an expression (`x += y`).
-    pub(super) fn charge(&self, mut sym: Sym) -> Sym {
+    /// Charges a value already built.
+    fn charge(&self, mut sym: Sym) -> Sym {
         let Some(konst) = &sym.konst else { return sym };
         if !self.budget.construct(cost(konst)) {
             sym.konst = None;

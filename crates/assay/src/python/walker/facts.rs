@@ -110,6 +110,10 @@ impl<'a> Walker<'a, '_> {
         } else {
             value.clone()
         };
+        // Kept facts hold their text: 20,000 of 64 KiB are 1.3 GB.
+        if !self.afford(value.len()) {
+            return;
+        }
         self.push_string(PendingString {
             value,
             offset: at,

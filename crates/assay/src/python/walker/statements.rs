@@ -106,7 +106,6 @@ impl<'a> Walker<'a, '_> {
                 let right = self.expr(&s.value);
                 let left = self.expr(&s.target);
                 let combined = self.binop(left, s.op, right);
-                let combined = self.charge(combined);
                 self.assign(&s.target, combined);
             }
             Stmt::Expr(s) => {
