@@ -117,6 +117,11 @@ impl Budget {
         true
     }
 
+    /// Whether built constants ran past the budget.
+    pub(super) fn constants_spent(&self) -> bool {
+        self.constants_out.get()
+    }
+
     /// Spends one recorded fact; false once the budget is spent.
     pub(super) fn fact(&self) -> bool {
         let facts = self.facts.get();

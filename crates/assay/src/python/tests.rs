@@ -633,3 +633,19 @@ fn long_concatenation_chain_is_charged_once() {
     let text = call(&a, "os.system").args[0].text.clone().unwrap();
     assert_eq!(text.len(), 200_001);
 }
+
+/// Once the constant budget is spent, calls and slices are not folded:
+/// 20,000 decodes of one 4 MiB string would still take their time.
+#[test]
+fn twenty_thousand_decodes_past_the_budget() {
+    let mut code = String::from("import base64\na = 'QUJD' * 1048576\n");
+    for i in 0..20_000 {
+        code.push_str(&format!("b{i} = base64.b64decode(a)[:{}]\n", i % 7));
+    }
+    code.push_str("exec(base64.b64decode('cHJpbnQoMSk='))\n");
+    let a = model(&code, FileRole::Module);
+    budget_note(&a, "constants");
+    // Taint still flows where nothing is folded.
+    let exec = call(&a, "builtins.exec");
+    assert!(exec.args[0].has(taint::DECODED), "{:?}", exec.args[0]);
+}

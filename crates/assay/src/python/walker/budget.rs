@@ -19,6 +19,11 @@ impl Walker<'_, '_> {
         self.budget.fact()
     }
 
+    /// Whether the constant budget has run out (nothing more is folded).
+    pub(super) fn constants_spent(&self) -> bool {
+        self.budget.constants_spent()
+    }
+
     /// Spends `bytes` of built constants or kept strings; false (nothing
     /// spent) when they do not fit.
     pub(super) fn afford(&self, bytes: usize) -> bool {
@@ -69,6 +74,16 @@ impl Walker<'_, '_> {
         }
         sym
     }
+}
+
+/// `sym` without its constant value, or its receiver's.
+pub(super) fn without_constant(sym: &Sym) -> Sym {
+    let mut sym = sym.clone();
+    sym.konst = None;
+    if let Some(receiver) = &mut sym.receiver {
+        receiver.konst = None;
+    }
+    sym
 }
 
 /// Bytes a constant holds: its text, or its items and their texts.

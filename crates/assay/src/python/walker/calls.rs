@@ -7,6 +7,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 
 use super::super::{names, taint};
+use super::budget::without_constant;
 use super::{
     Frame, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
     facts::PendingLocalCall,
@@ -92,7 +93,19 @@ impl<'a> Walker<'a, '_> {
         if names::is_process(&name) && args.first().is_some_and(|a| a.konst.is_none()) {
             self.python_c_item(call, at);
         }
-        let result = self.fold_call(&name, &callee, &args, &keywords, at);
+        // Folding copies its inputs: once the constant budget is spent,
+        // calls are not folded at all (20,000 decodes of one 4 MiB string
+        // would still cost their time).
+        let result = if self.constants_spent() {
+            let unfolded: Vec<Sym> = args.iter().map(without_constant).collect();
+            let keywords: Vec<(Arc<str>, Sym)> = keywords
+                .iter()
+                .map(|(k, v)| (k.clone(), without_constant(v)))
+                .collect();
+            self.fold_call(&name, &without_constant(&callee), &unfolded, &keywords, at)
+        } else {
+            self.fold_call(&name, &callee, &args, &keywords, at)
+        };
         if self.fact() {
             self.out.calls.push(PendingCall {
                 name: name.clone(),

@@ -401,6 +401,7 @@ impl<'a> Walker<'a, '_> {
                     let _ = k;
                     None
                 }
+                (Some(_), ..) if self.constants_spent() => None,
                 (Some(k), l, u, s) => consts::slice(k, l.flatten(), u.flatten(), s.flatten()),
                 _ => None,
             };
