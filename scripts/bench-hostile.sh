@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Peak memory and time of `assay` on the hostile-input reproductions of
-# issue 12 that the artifact reader, the environment reader and the input
-# reader bound. Each case is generated under a temporary folder and run once
+# issue 12 that the artifact reader, the environment reader, the input
+# reader and the per-file analysis budget bound. Each case is generated under a temporary folder and run once
 # under /usr/bin/time -v; prints: case, exit code, seconds, peak RSS (KiB).
 #
 #   scripts/bench-hostile.sh            # uses target/debug/assay
@@ -68,3 +68,26 @@ measure "zip 2M-record central directory" "$assay" scan "$work/many-1.0.zip"
 measure "--env with sparse 100 GiB .so" "$assay" scan --env "$work/venv"
 measure "-r /proc/self/environ" "$assay" scan -r "$work/environ.txt"
 measure "-r /proc/self/fd/1 (stdout a pipe)" bash -c "'$assay' scan -r '$work/stdout.txt' | cat"
+
+# 5. Python sources that blew up the analysis (one file each, scanned as a
+#    folder package): the per-file analysis budget bounds them.
+python3 - "$work" <<'PY'
+import os, sys
+work = sys.argv[1]
+def pkg(name, code):
+    d = f"{work}/src-{name}"
+    os.makedirs(f"{d}/pkg", exist_ok=True)
+    open(f"{d}/PKG-INFO", "w").write(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    open(f"{d}/pkg/__init__.py", "w").write(code)
+pkg("fstring", "s = 'ab'\n" + "s = f'{s}{s}'\n" * 64)
+pkg("names1000", "a = 'x' * 4194303\n" + "".join(f"b{i} = a + '{i % 10}'\n" for i in range(1000)))
+pkg("names20000", "a = 'x' * 4194303\n" + "".join(f"b{i} = a + '{i % 10}'\n" for i in range(20000)))
+pkg("methods", "class C:\n" + "".join(f"    def m{i}(self):\n        return {i}\n" for i in range(6000)))
+pkg("unary", "x = " + "-" * 5_000_000 + "1\n")
+pkg("lines", "x=1\n" * 10_000_000)
+pkg("bidi", "# \u202e\n" * 1_000_000)
+pkg("fnested", "x = " + "f'{" * 100_000 + "1" + "}'" * 100_000 + "\n")
+PY
+for case in fstring names1000 names20000 methods unary lines bidi fnested; do
+    measure "python: $case" "$assay" scan "$work/src-$case"
+done

@@ -322,13 +322,52 @@ pub struct LimitArgs {
     /// Largest ratio of uncompressed to compressed size [default: 200].
     #[arg(long, value_name = "N")]
     pub max_ratio: Option<u64>,
+
+    /// Most tokens parsed per Python file [default: 4000000].
+    #[arg(long, value_name = "N")]
+    pub max_parse_tokens: Option<usize>,
+
+    /// Most syntax nodes walked in one Python file [default: 10000000].
+    #[arg(long, value_name = "N")]
+    pub max_walk_nodes: Option<usize>,
+
+    /// Most bytes of constants built while analysing one Python file
+    /// [default: 128MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_constant_bytes: Option<u64>,
+
+    /// Most findings of one rule listed per artifact; the rest are counted
+    /// [default: 100].
+    #[arg(long, value_name = "N")]
+    pub max_findings_per_rule: Option<usize>,
+
+    /// Most facts (calls, strings, ...) per Python file [default: 200000].
+    #[arg(long, value_name = "N")]
+    pub max_facts: Option<usize>,
 }
 
 impl LimitArgs {
     /// The library's limits with the flags given applied.
     pub fn to_limits(&self) -> Limits {
         let defaults = Limits::default();
+        let mut analysis = defaults.analysis;
+        if let Some(tokens) = self.max_parse_tokens {
+            analysis.max_parse_tokens = tokens;
+        }
+        if let Some(nodes) = self.max_walk_nodes {
+            analysis.max_walk_nodes = nodes;
+        }
+        if let Some(bytes) = self.max_constant_bytes {
+            analysis.max_constant_bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+        }
+        if let Some(facts) = self.max_facts {
+            analysis.max_facts = facts;
+        }
         Limits {
+            analysis,
+            max_findings_per_rule: self
+                .max_findings_per_rule
+                .unwrap_or(defaults.max_findings_per_rule),
             max_total_bytes: self.max_total_bytes.unwrap_or(defaults.max_total_bytes),
             max_file_bytes: self.max_file_bytes.unwrap_or(defaults.max_file_bytes),
             max_entries: self.max_entries.unwrap_or(defaults.max_entries),
@@ -491,6 +530,11 @@ mod tests {
             ("64MiB", defaults.max_file_bytes),
             ("100000", defaults.max_entries as u64),
             ("200", defaults.max_ratio),
+            ("4000000", defaults.analysis.max_parse_tokens as u64),
+            ("10000000", defaults.analysis.max_walk_nodes as u64),
+            ("128MiB", defaults.analysis.max_constant_bytes as u64),
+            ("200000", defaults.analysis.max_facts as u64),
+            ("100", defaults.max_findings_per_rule as u64),
         ] {
             assert!(help.contains(&format!("[default: {flag}]")), "{flag}");
             assert_eq!(parse_size(flag), Ok(value));

@@ -28,7 +28,7 @@ pub use error::InputError;
 pub use input::{ParseOptions, parse_input, parse_input_with};
 pub use metadata::{
     DistDeps, build_requires, build_requires_of_folder, build_requires_of_sdist,
-    deps_from_core_metadata, deps_from_sdist,
+    deps_from_core_metadata, deps_from_sdist, metadata_disagreement,
 };
 pub use model::{
     Hash, IndexOptions, InputKind, Locked, LockedFile, LockedPackage, Note, Origin, Parsed,

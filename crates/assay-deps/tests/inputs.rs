@@ -586,3 +586,32 @@ fn long_invalid_lines_are_quoted_as_short_excerpts() {
     assert!(error.len() < 400, "{} bytes: {error}", error.len());
     assert!(!error.contains(&"k".repeat(100)), "{error}");
 }
+
+/// Issue 12: a pyproject with 100k extras that refer to the project
+/// itself took close to a minute: each entry's line was found by
+/// searching the file from the top. Lines are now indexed in one pass;
+/// each requirement still gets its own line.
+#[test]
+fn hundred_thousand_self_referencing_extras_in_pyproject() {
+    const EXTRAS: usize = 100_000;
+    let mut text = String::from("[project]\nname = \"proj\"\n\n[project.optional-dependencies]\n");
+    for i in 0..EXTRAS {
+        text.push_str(&format!("e{i} = [\"proj[e{}]\", \"dep{i}>=1\"]\n", i + 1));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), "pyproject.toml", &text);
+    let u = unresolved(parse_input(&path, InputKind::Pyproject).expect("parses"));
+    assert_eq!(u.requirements.len(), EXTRAS);
+    let last = u
+        .requirements
+        .iter()
+        .find(|r| r.name().as_ref() == format!("dep{}", EXTRAS - 1))
+        .expect("the last extra's dependency");
+    assert_eq!(last.origin.line, 4 + EXTRAS);
+    let self_references = u
+        .notes
+        .iter()
+        .filter(|n| n.message.contains("self-reference"))
+        .count();
+    assert_eq!(self_references, EXTRAS);
+}

@@ -483,3 +483,96 @@ fn url_dependencies_of_chosen_releases_are_warned_about() {
             .all(|p| p.name.as_ref() != "side")
     );
 }
+
+/// A generated string that lives as long as the test (the fake source
+/// holds `&'static str` dependencies).
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// Issue 12: 100k constraints on one name took close to a minute: each
+/// `!=` was intersected into a range that grew by one hole each time.
+/// Ranges are now intersected as a balanced tree. The answer must skip
+/// every excluded version.
+#[test]
+fn hundred_thousand_constraints_on_one_name() {
+    let fake = Fake::default().with(
+        "foo",
+        vec![rel("3.0", &[]), rel("2.0", &[]), rel("1.0", &[])],
+    );
+    let mut constraints: Vec<String> = (0..100_000).map(|i| format!("foo!=0.{i}")).collect();
+    constraints.push("foo!=3.0".to_string());
+    let constraints: Vec<&str> = constraints.iter().map(String::as_str).collect();
+    let got = run(&fake, &["foo"], &constraints, ResolveOptions::default()).expect("resolves");
+    assert_eq!(got, pairs(&[("foo", "2.0")]));
+
+    // The same as 100k requirements of the user's, one of them `!=2.0`.
+    let mut roots: Vec<String> = (0..100_000).map(|i| format!("foo!=0.{i}")).collect();
+    roots.insert(50_000, "foo!=2.0".to_string());
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let got = run(&fake, &roots, &constraints, ResolveOptions::default()).expect("resolves");
+    assert_eq!(got, pairs(&[("foo", "1.0")]));
+}
+
+/// Issue 12: 100k extras that require each other took close to a minute:
+/// every extra evaluated the markers of every requirement of the release.
+/// Requirements are now indexed by the extras their markers name. A chain
+/// of 40,000 extras (below the look-up limit) ends in a dependency that
+/// must be resolved.
+#[test]
+fn hundred_thousand_self_referencing_extras() {
+    const CHAIN: usize = 40_000;
+    let mut deps: Vec<&'static str> = (0..CHAIN)
+        .map(|i| leak(format!("foo[e{}] ; extra == 'e{i}'", i + 1)))
+        .collect();
+    deps.push(leak(format!("bar>=2 ; extra == 'e{CHAIN}'")));
+    deps.push("base-dep");
+    let fake = Fake::default()
+        .with("foo", vec![rel("1.0", &deps)])
+        .with("bar", vec![rel("1.0", &[]), rel("2.5", &[])])
+        .with("base-dep", vec![rel("0.1", &[])]);
+    let roots = [requirement("foo[e0]", 1)];
+    let resolution =
+        resolve(&roots, &[], &env(), &fake, ResolveOptions::default()).expect("resolves");
+    assert_eq!(package(&resolution, "bar").version.to_string(), "2.5");
+    package(&resolution, "base-dep");
+    let foo = package(&resolution, "foo");
+    assert_eq!(foo.extras.len(), CHAIN + 1);
+    // Each release's requirements are read once, not once per extra.
+    assert_eq!(
+        fake.looked_up
+            .borrow()
+            .iter()
+            .filter(|l| *l == "foo 1.0")
+            .count(),
+        1
+    );
+}
+
+/// An extra's requirement with a compound marker is still found through
+/// the extra it names, and only when the rest of the marker holds.
+#[test]
+fn extras_with_compound_markers() {
+    let fake = Fake::default()
+        .with(
+            "foo",
+            vec![rel(
+                "1.0",
+                &[
+                    "yes ; extra == 'x' and python_version >= '3'",
+                    "no ; extra == 'x' and python_version < '3'",
+                    "either ; extra == 'y' or extra == 'X'",
+                    "other ; extra == 'z'",
+                ],
+            )],
+        )
+        .with("yes", vec![rel("1.0", &[])])
+        .with("no", vec![rel("1.0", &[])])
+        .with("either", vec![rel("1.0", &[])])
+        .with("other", vec![rel("1.0", &[])]);
+    let got = run(&fake, &["foo[x]"], &[], ResolveOptions::default()).expect("resolves");
+    assert_eq!(
+        got,
+        pairs(&[("either", "1.0"), ("foo", "1.0"), ("yes", "1.0")])
+    );
+}

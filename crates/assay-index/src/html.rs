@@ -2,6 +2,7 @@
 //! attributes and text, `<base href>`, and `<meta name=... content=...>`.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
 /// One `<a>` element.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,13 +17,29 @@ pub(crate) struct Anchor {
 /// What a page holds that the simple API uses.
 #[derive(Debug, Default)]
 pub(crate) struct Document {
+    /// Only [`parse`] fills it in; [`scan`] hands anchors over instead.
+    #[cfg(test)]
     pub anchors: Vec<Anchor>,
     pub base_href: Option<String>,
     pub meta: BTreeMap<String, String>,
 }
 
 /// Scans `html` for tags. Never fails: unknown or broken markup is skipped.
+#[cfg(test)]
 pub(crate) fn parse(html: &str) -> Document {
+    let mut anchors = Vec::new();
+    let mut doc = scan(html, |a| {
+        anchors.push(a);
+        ControlFlow::Continue(())
+    });
+    doc.anchors = anchors;
+    doc
+}
+
+/// Scans `html` for tags, handing each anchor to `on_anchor` as it is
+/// found (a page of a million links is never held as anchors), until it
+/// breaks. The document returned has no anchors.
+pub(crate) fn scan(html: &str, mut on_anchor: impl FnMut(Anchor) -> ControlFlow<()>) -> Document {
     let mut doc = Document::default();
     let mut pos = 0;
     // Offsets are shared: ASCII lower-casing keeps every byte position.
@@ -41,10 +58,13 @@ pub(crate) fn parse(html: &str) -> Document {
             "a" => {
                 let (text_end, close) = anchor_end(&lower, pos);
                 let text = strip_tags(&html[pos..text_end]);
-                doc.anchors.push(Anchor {
+                let anchor = Anchor {
                     attrs,
                     text: unescape(text.trim()),
-                });
+                };
+                if on_anchor(anchor).is_break() {
+                    return doc;
+                }
                 if let Some(c) = close {
                     pos = html[c..].find('>').map_or(html.len(), |e| c + e + 1);
                 }

@@ -3,8 +3,11 @@
 //! versioning), parsed into one model.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::dist::{DistFile, MetadataAvailability, normalize_name, parse_filename};
 use crate::html;
@@ -15,6 +18,11 @@ pub const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.p
 
 /// The highest major version of the simple API this parser understands.
 const SUPPORTED_MAJOR: u64 = 1;
+
+/// Most files one project page may list. A page is parsed one file at a
+/// time, so its cost is the page's bytes plus the files kept; a hostile
+/// page of a million links is refused at this count.
+pub const MAX_PAGE_FILES: usize = 250_000;
 
 /// One project's page on one index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +67,14 @@ pub enum PageError {
         url: String,
         /// The declared version.
         version: String,
+    },
+    /// The page lists more files than [`MAX_PAGE_FILES`].
+    #[error("project page at {url} lists more than {limit} files; not read")]
+    TooManyFiles {
+        /// The page URL.
+        url: String,
+        /// The limit.
+        limit: usize,
     },
     /// The response is neither JSON nor HTML.
     #[error("project page at {url} has unsupported content type {content_type:?}")]
@@ -134,6 +150,44 @@ pub fn parse_project_page(
     Ok(page)
 }
 
+/// A JSON page's top level, its parts kept raw; `None` when the top level
+/// is not an object.
+struct RawTop<'a>(Option<RawPage<'a>>);
+
+#[derive(serde::Deserialize)]
+struct RawPage<'a> {
+    #[serde(borrow, default)]
+    meta: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    files: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    versions: Option<&'a RawValue>,
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawTop<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&'a RawValue>::deserialize(deserializer)?;
+        if !raw.get().trim_start().starts_with('{') {
+            return Ok(RawTop(None));
+        }
+        serde_json::from_str(raw.get())
+            .map(|page| RawTop(Some(page)))
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RawMeta {
+    #[serde(rename = "api-version", default, deserialize_with = "string_or_none")]
+    api_version: Option<String>,
+}
+
+/// A string, or `None` for any other value (read without building it).
+fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let raw = <&RawValue>::deserialize(d)?;
+    Ok(serde_json::from_str::<String>(raw.get()).ok())
+}
+
 fn parse_json(
     name: &str,
     index_url: &str,
@@ -144,21 +198,29 @@ fn parse_json(
         url: page_url.to_owned(),
         reason,
     };
-    let root: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
-    let obj = root
-        .as_object()
+    // The page is read as raw parts borrowed from the body, and each file
+    // is parsed on its own: a 200 MB page never becomes a tree of values.
+    let top: RawPage<'_> = serde_json::from_slice::<RawTop<'_>>(body)
+        .map_err(|e| bad(e.to_string()))?
+        .0
         .ok_or_else(|| bad("top level is not an object".into()))?;
-    let api_version = obj
-        .get("meta")
-        .and_then(|m| m.get("api-version"))
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let files_v = obj
-        .get("files")
-        .and_then(Value::as_array)
+    let api_version = top
+        .meta
+        .and_then(|m| serde_json::from_str::<RawMeta>(m.get()).ok())
+        .and_then(|m| m.api_version);
+    let files_v = top
+        .files
+        .and_then(|f| serde_json::from_str::<Vec<&RawValue>>(f.get()).ok())
         .ok_or_else(|| bad("missing `files` array".into()))?;
+    if files_v.len() > MAX_PAGE_FILES {
+        return Err(PageError::TooManyFiles {
+            url: page_url.to_owned(),
+            limit: MAX_PAGE_FILES,
+        });
+    }
     let mut files = Vec::with_capacity(files_v.len());
-    for (i, f) in files_v.iter().enumerate() {
+    for (i, raw) in files_v.into_iter().enumerate() {
+        let f: Value = serde_json::from_str(raw.get()).map_err(|e| bad(e.to_string()))?;
         let f = f
             .as_object()
             .ok_or_else(|| bad(format!("files[{i}] is not an object")))?;
@@ -227,13 +289,12 @@ fn parse_json(
             kind: parsed.kind,
         });
     }
-    let versions = obj
-        .get("versions")
-        .and_then(Value::as_array)
+    let versions = top
+        .versions
+        .and_then(|v| serde_json::from_str::<Vec<&RawValue>>(v.get()).ok())
         .map(|v| {
             v.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
+                .filter_map(|raw| serde_json::from_str::<String>(raw.get()).ok())
                 .collect()
         })
         .unwrap_or_default();
@@ -256,60 +317,30 @@ fn parse_html(
         url: page_url.to_owned(),
         reason: format!("not UTF-8: {e}"),
     })?;
-    let doc = html::parse(text);
+    // First the page's `<base>` and `<meta>`, wherever they are; then
+    // each anchor becomes a file as it is read.
+    let doc = html::scan(text, |_| ControlFlow::Continue(()));
     let base = doc
         .base_href
         .as_deref()
         .and_then(|b| url::join(page_url, b))
         .unwrap_or_else(|| page_url.to_owned());
     let mut files = Vec::new();
-    for a in &doc.anchors {
-        let Some(href) = a.attrs.get("href") else {
-            continue;
-        };
-        let Some(abs) = url::join(&base, href) else {
-            continue;
-        };
-        let mut hashes = BTreeMap::new();
-        if let Some((_, frag)) = abs.split_once('#') {
-            for part in frag.split('&') {
-                if let Some((alg, hex)) = part.split_once('=') {
-                    hashes.insert(alg.to_ascii_lowercase(), hex.to_ascii_lowercase());
-                }
-            }
+    let mut too_many = false;
+    html::scan(text, |a| {
+        if files.len() >= MAX_PAGE_FILES {
+            too_many = true;
+            return ControlFlow::Break(());
         }
-        let mut filename = filename_from_url(&abs);
-        if filename.is_empty() && is_plain_file_name(&a.text) {
-            filename = a.text.clone();
+        if let Some(file) = html_file(name, &base, &a) {
+            files.push(file);
         }
-        let meta = a
-            .attrs
-            .get("data-core-metadata")
-            .or_else(|| a.attrs.get("data-dist-info-metadata"));
-        let core_metadata = match meta.map(String::as_str) {
-            None | Some("false") => MetadataAvailability::Unavailable,
-            Some(v) => MetadataAvailability::Available {
-                hashes: v
-                    .split_once('=')
-                    .map(|(alg, hex)| {
-                        BTreeMap::from([(alg.to_ascii_lowercase(), hex.to_ascii_lowercase())])
-                    })
-                    .unwrap_or_default(),
-            },
-        };
-        let parsed = parse_filename(&filename, name);
-        let (clean, _) = url::strip_credentials(url::without_fragment(&abs));
-        files.push(DistFile {
-            filename,
-            url: clean,
-            hashes,
-            requires_python: a.attrs.get("data-requires-python").cloned(),
-            yanked: a.attrs.get("data-yanked").cloned(),
-            core_metadata,
-            upload_time: None,
-            size: None,
-            version: parsed.version,
-            kind: parsed.kind,
+        ControlFlow::Continue(())
+    });
+    if too_many {
+        return Err(PageError::TooManyFiles {
+            url: page_url.to_owned(),
+            limit: MAX_PAGE_FILES,
         });
     }
     Ok(ProjectPage {
@@ -318,6 +349,53 @@ fn parse_html(
         files,
         versions: Vec::new(),
         api_version: doc.meta.get("pypi:repository-version").cloned(),
+    })
+}
+
+/// The file one anchor links to; `None` when it links nowhere usable.
+fn html_file(name: &str, base: &str, a: &html::Anchor) -> Option<DistFile> {
+    let href = a.attrs.get("href")?;
+    let abs = url::join(base, href)?;
+    let mut hashes = BTreeMap::new();
+    if let Some((_, frag)) = abs.split_once('#') {
+        for part in frag.split('&') {
+            if let Some((alg, hex)) = part.split_once('=') {
+                hashes.insert(alg.to_ascii_lowercase(), hex.to_ascii_lowercase());
+            }
+        }
+    }
+    let mut filename = filename_from_url(&abs);
+    if filename.is_empty() && is_plain_file_name(&a.text) {
+        filename = a.text.clone();
+    }
+    let meta = a
+        .attrs
+        .get("data-core-metadata")
+        .or_else(|| a.attrs.get("data-dist-info-metadata"));
+    let core_metadata = match meta.map(String::as_str) {
+        None | Some("false") => MetadataAvailability::Unavailable,
+        Some(v) => MetadataAvailability::Available {
+            hashes: v
+                .split_once('=')
+                .map(|(alg, hex)| {
+                    BTreeMap::from([(alg.to_ascii_lowercase(), hex.to_ascii_lowercase())])
+                })
+                .unwrap_or_default(),
+        },
+    };
+    let parsed = parse_filename(&filename, name);
+    let (clean, _) = url::strip_credentials(url::without_fragment(&abs));
+    Some(DistFile {
+        filename,
+        url: clean,
+        hashes,
+        requires_python: a.attrs.get("data-requires-python").cloned(),
+        yanked: a.attrs.get("data-yanked").cloned(),
+        core_metadata,
+        upload_time: None,
+        size: None,
+        version: parsed.version,
+        kind: parsed.kind,
     })
 }
 
@@ -463,6 +541,66 @@ mod tests {
             matches!(&page.files[2].core_metadata, MetadataAvailability::Available { hashes } if hashes.is_empty())
         );
         assert_eq!(page.files[2].filename, "demo_pkg-2.0-py3-none-any.whl");
+    }
+
+    /// Issue 12: a project page of 1M links cost 3.3 GiB. Anchors are
+    /// turned into files one at a time, and past [`MAX_PAGE_FILES`] the
+    /// page is refused with its own error.
+    #[test]
+    fn million_link_page_is_refused() {
+        let page: String = (0..1_000_000)
+            .map(|i| format!("<a href=\"x-1.{i}.tar.gz\">x</a>\n"))
+            .collect();
+        let got = parse_project_page("x", "i", PAGE, Some("text/html"), page.as_bytes());
+        assert!(
+            matches!(
+                got,
+                Err(PageError::TooManyFiles {
+                    limit: MAX_PAGE_FILES,
+                    ..
+                })
+            ),
+            "{got:?}"
+        );
+        // Below the limit every link is a file, `<base>` after the links
+        // included.
+        let page: String = (0..100_000)
+            .map(|i| format!("<a href=\"x-1.{i}.tar.gz\">x</a>\n"))
+            .chain(["<base href=\"https://files.example/p/\">".to_owned()])
+            .collect();
+        let got = parse_project_page("x", "i", PAGE, Some("text/html"), page.as_bytes()).unwrap();
+        assert_eq!(got.files.len(), 100_000);
+        assert_eq!(
+            got.files[99_999].url,
+            "https://files.example/p/x-1.99999.tar.gz"
+        );
+    }
+
+    /// Issue 12: a 200 MB JSON page cost 4.9 GiB as a tree of values. The
+    /// page is read as raw parts and each file is parsed on its own;
+    /// fields the parser does not use are skipped unbuilt, and a page of
+    /// more than [`MAX_PAGE_FILES`] files is refused.
+    #[test]
+    fn json_page_is_read_one_file_at_a_time() {
+        let junk = vec!["[1,{\"a\":[2]}]"; 1_000_000].join(",");
+        let body = format!(
+            r#"{{"meta":{{"api-version":"1.1","junk":[{junk}]}},"junk":[{junk}],"versions":["1.0",3,"2.0"],
+               "files":[{{"url":"x-1.0.tar.gz","hashes":{{"sha256":"AB"}},"junk":[{junk}]}}]}}"#
+        );
+        let page = j(body.as_bytes()).unwrap();
+        assert_eq!(page.files.len(), 1);
+        assert_eq!(page.files[0].hashes["sha256"], "ab");
+        assert_eq!(page.versions, ["1.0", "2.0"]);
+        assert_eq!(page.api_version.as_deref(), Some("1.1"));
+        let files = vec![r#"{"url":"x-1.0.tar.gz"}"#; MAX_PAGE_FILES + 1].join(",");
+        let body = format!(r#"{{"files":[{files}]}}"#);
+        assert!(matches!(
+            j(body.as_bytes()),
+            Err(PageError::TooManyFiles { .. })
+        ));
+        // A non-string api-version is no version at all, as before.
+        let page = j(br#"{"meta":{"api-version":2},"files":[]}"#).unwrap();
+        assert_eq!(page.api_version, None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod artifact;
 pub mod carriers;
 pub mod environment;
 pub mod finding;
+mod findings_cap;
 pub mod flows;
 pub mod python;
 pub mod report;

@@ -144,6 +144,44 @@ impl Scanner {
         self
     }
 
+    /// The analysis budget of each Python file (see
+    /// [`python::AnalysisLimits`]); the other limits stay as they are.
+    pub fn analysis_limits(mut self, analysis: python::AnalysisLimits) -> Self {
+        self.limits.analysis = analysis;
+        self
+    }
+
+    /// Tokens of one Python file handed to the parser.
+    pub fn max_parse_tokens(mut self, tokens: usize) -> Self {
+        self.limits.analysis.max_parse_tokens = tokens;
+        self
+    }
+
+    /// Syntax nodes walked in one Python file.
+    pub fn max_walk_nodes(mut self, nodes: usize) -> Self {
+        self.limits.analysis.max_walk_nodes = nodes;
+        self
+    }
+
+    /// Bytes of constants built while analysing one Python file.
+    pub fn max_constant_bytes(mut self, bytes: usize) -> Self {
+        self.limits.analysis.max_constant_bytes = bytes;
+        self
+    }
+
+    /// Findings of one rule listed for one artifact; the rest are counted
+    /// in one summary finding.
+    pub fn max_findings_per_rule(mut self, findings: usize) -> Self {
+        self.limits.max_findings_per_rule = findings;
+        self
+    }
+
+    /// Facts recorded for one Python file.
+    pub fn max_facts(mut self, facts: usize) -> Self {
+        self.limits.analysis.max_facts = facts;
+        self
+    }
+
     /// Scans many artifacts in parallel. Reports come back in input order;
     /// `on_done` is called as each finishes (for progress bars).
     pub fn scan_paths(
@@ -197,6 +235,7 @@ impl Scanner {
             .collect();
         let roles = python::Roles::of(package);
         let installs = roles.installing_runs_code();
+        let budget = &self.limits.analysis;
         let carriers = Carriers::of(package);
         let mut analyses: Vec<FileAnalysis> = package
             .files
@@ -204,7 +243,14 @@ impl Scanner {
             .zip(inventory.par_iter())
             .filter_map(|(file, info)| {
                 let role = roles.role(&file.path, info.kind, &file.data)?;
-                Some(analyze_guarded(&file.path, &file.data, role, &[], installs))
+                Some(analyze_guarded(
+                    &file.path,
+                    &file.data,
+                    role,
+                    &[],
+                    installs,
+                    budget,
+                ))
             })
             .collect();
         // Bytecode without its source is analysed as the source it was.
@@ -215,7 +261,7 @@ impl Scanner {
         let executed = carriers::data_files::executed(package, &analyses);
         analyses.extend(executed.into_iter().filter_map(|(path, role)| {
             let file = package.files.iter().find(|f| f.path == path)?;
-            let mut analysis = analyze_guarded(&file.path, &file.data, role, &[], installs);
+            let mut analysis = analyze_guarded(&file.path, &file.data, role, &[], installs, budget);
             analysis
                 .notes
                 .push("analysed as Python: the package reads this file and executes it".to_owned());
@@ -227,7 +273,7 @@ impl Scanner {
         analyses.extend(
             members
                 .into_iter()
-                .map(|m| analyze_guarded(&m.path, &m.data, m.role, &[], installs)),
+                .map(|m| analyze_guarded(&m.path, &m.data, m.role, &[], installs, budget)),
         );
         // Modules the install itself imports or runs execute at install
         // time, and functions a module calls on import run on import:
@@ -252,8 +298,9 @@ impl Scanner {
                     };
                     let file = package.files.iter().find(|f| f.path == analysis.path);
                     if let Some(file) = file {
-                        *analysis =
-                            analyze_guarded(&file.path, &file.data, role, functions, installs);
+                        *analysis = analyze_guarded(
+                            &file.path, &file.data, role, functions, installs, budget,
+                        );
                     }
                 }
             });
@@ -300,6 +347,8 @@ impl Scanner {
             ))
         });
         findings.dedup();
+        let findings =
+            crate::findings_cap::cap_per_rule(findings, self.limits.max_findings_per_rule);
 
         let mut errors = package.errors.clone();
         errors.extend(yara_errors);
@@ -413,9 +462,10 @@ fn analyze_guarded(
     role: FileRole,
     entry_points: &[(String, ExecContext)],
     installs: bool,
+    budget: &python::AnalysisLimits,
 ) -> FileAnalysis {
     let analysis = catch_unwind(AssertUnwindSafe(|| {
-        python::analyze_in_artifact(path, data, role, entry_points, installs)
+        python::analyze_within(path, data, role, entry_points, installs, budget)
     }));
     analysis.unwrap_or_else(|panic| FileAnalysis {
         path: path.to_owned(),

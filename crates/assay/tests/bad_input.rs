@@ -181,3 +181,73 @@ fn a_batch_goes_on_past_bad_artifacts() {
         paths
     );
 }
+
+/// Issue 12: one finding per RECORD line (an 11.5 MB wheel gave 2.4 GB of
+/// JSON). Findings of one rule in one artifact are capped; one `info`
+/// finding of the rule counts the rest, and JSON and SARIF stay valid.
+#[test]
+fn thousand_unrecorded_files_give_capped_findings() {
+    let files: String = (0..1000)
+        .map(|i| format!("### pkg/m{i}.py [unrecorded]\nx = {i}\n"))
+        .collect();
+    let (name, bytes) = support::Spec::parse(&format!("kind: wheel\n{files}")).build();
+    let report = scan_bytes(&name, bytes);
+    let record: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "AY503")
+        .collect();
+    assert_eq!(record.len(), 101, "{:#?}", &record[..3]);
+    let summary = record
+        .iter()
+        .find(|f| f.severity == Severity::Info)
+        .expect("a summary finding");
+    assert!(
+        summary.message.starts_with("900 more AY503 findings"),
+        "{}",
+        summary.message
+    );
+
+    let mut json = Vec::new();
+    assay::report::json::write(&mut json, std::slice::from_ref(&report)).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
+    assert!(json.to_string().contains("900 more AY503 findings"));
+    let mut sarif = Vec::new();
+    assay::report::sarif::write(&mut sarif, std::slice::from_ref(&report)).unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif).expect("valid JSON");
+    let schema_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sarif-schema-2.1.0.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::options().build(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF: {errors:?}");
+    assert!(sarif["runs"][0]["results"].as_array().unwrap().len() >= 101);
+}
+
+/// The cap is a limit of the scanner: a smaller one keeps fewer.
+#[test]
+fn findings_cap_follows_the_scanner_setting() {
+    let files: String = (0..30)
+        .map(|i| format!("### pkg/m{i}.py [unrecorded]\nx = {i}\n"))
+        .collect();
+    let (name, bytes) = support::Spec::parse(&format!("kind: wheel\n{files}")).build();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(&name);
+    std::fs::write(&path, bytes).unwrap();
+    let count = |scanner: Scanner| {
+        scanner
+            .scan_path(&path)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "AY503" && f.severity != Severity::Info)
+            .count()
+    };
+    assert_eq!(count(Scanner::new()), 30);
+    assert_eq!(count(Scanner::new().max_findings_per_rule(10)), 10);
+}

@@ -1,5 +1,6 @@
 //! Parsing dependency inputs into [`Parsed`].
 
+mod locate;
 mod lock_graph;
 mod pipfile_lock;
 mod poetry_lock;

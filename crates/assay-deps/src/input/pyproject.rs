@@ -7,7 +7,8 @@ use pep508_rs::{ExtraName, PackageName};
 use toml::{Table, Value};
 
 use crate::error::InputError;
-use crate::input::{line_of, parse_toml};
+use crate::input::locate::Locator;
+use crate::input::parse_toml;
 use crate::model::{Note, Origin, Requirement, Unresolved};
 use crate::reqline;
 use crate::scope::{Scope, normalize};
@@ -38,31 +39,20 @@ pub(crate) struct ProjectDeps {
     pub dynamic_optional: bool,
 }
 
-/// Finds the line where `needle` appears quoted, searching from `from`.
-fn quoted_line(text: &str, needle: &str, from: usize) -> usize {
-    for quote in ['"', '\''] {
-        let pattern = format!("{quote}{needle}{quote}");
-        if let Some(i) = text.get(from..).and_then(|t| t.find(&pattern)) {
-            return line_of(text, from + i);
-        }
-    }
-    0
-}
-
 fn table_offset(text: &str, header: &str) -> usize {
     text.find(header).unwrap_or(0)
 }
 
 fn string_list<'a>(
     path: &Path,
-    text: &str,
+    locate: &Locator<'_>,
     value: &'a Value,
     what: &str,
 ) -> Result<Vec<&'a str>, InputError> {
     let invalid = || {
         InputError::invalid(
             path,
-            quoted_line(text, what, 0),
+            locate.quoted_line(what, 0),
             format!("`{what}` must be an array of strings"),
         )
     };
@@ -76,11 +66,11 @@ fn string_list<'a>(
 
 fn requirement(
     path: &Path,
-    text: &str,
+    locate: &Locator<'_>,
     spec: &str,
     from: usize,
 ) -> Result<Requirement, InputError> {
-    let line = quoted_line(text, spec, from);
+    let line = locate.quoted_line(spec, from);
     let base = path.parent().unwrap_or(Path::new(""));
     reqline::parse_requirement(spec, Origin::new(path, line), base)
         .map_err(|e| InputError::invalid(path, line, format!("{e}: `{spec}`")))
@@ -101,6 +91,7 @@ pub(crate) fn project_deps(
         .as_table()
         .ok_or_else(|| InputError::invalid(path, 0, "`project` must be a table"))?;
     out.has_project = true;
+    let locate = &Locator::new(text);
     let from = table_offset(text, "[project]");
     out.name = project
         .get("name")
@@ -111,13 +102,14 @@ pub(crate) fn project_deps(
         .and_then(Value::as_str)
         .map(str::to_string);
     if let Some(dynamic) = project.get("dynamic") {
-        let dynamic = string_list(path, text, dynamic, "dynamic")?;
+        let dynamic = string_list(path, locate, dynamic, "dynamic")?;
         out.dynamic_dependencies = dynamic.contains(&"dependencies");
         out.dynamic_optional = dynamic.contains(&"optional-dependencies");
     }
     if let Some(deps) = project.get("dependencies") {
-        for spec in string_list(path, text, deps, "dependencies")? {
-            out.requirements.push(requirement(path, text, spec, from)?);
+        for spec in string_list(path, locate, deps, "dependencies")? {
+            out.requirements
+                .push(requirement(path, locate, spec, from)?);
         }
     }
     if let Some(optional) = project.get("optional-dependencies") {
@@ -129,14 +121,14 @@ pub(crate) fn project_deps(
             let extra_name = ExtraName::new(extra.clone()).map_err(|e| {
                 InputError::invalid(
                     path,
-                    quoted_line(text, extra, from),
+                    locate.quoted_line(extra, from),
                     format!("invalid extra `{extra}`: {e}"),
                 )
             })?;
             let normalized = normalize(extra);
             out.extra_names.push(normalized.clone());
-            for spec in string_list(path, text, specs, extra)? {
-                let mut req = requirement(path, text, spec, from)?;
+            for spec in string_list(path, locate, specs, extra)? {
+                let mut req = requirement(path, locate, spec, from)?;
                 if mark_extras {
                     req.req = req.req.with_extra_marker(&extra_name);
                     out.requirements.push(req);
@@ -218,6 +210,7 @@ pub(crate) fn parse(path: &Path, text: &str, scope: &Scope) -> Result<Unresolved
             .as_table()
             .ok_or_else(|| InputError::invalid(path, 0, "`dependency-groups` must be a table"))?;
         let from = table_offset(text, "[dependency-groups]");
+        let locate = &Locator::new(text);
         // Every group is checked (a cycle is an error wherever it is);
         // only the selected ones are scanned.
         let mut done = HashSet::new();
@@ -226,7 +219,7 @@ pub(crate) fn parse(path: &Path, text: &str, scope: &Scope) -> Result<Unresolved
             let mut stack = Vec::new();
             group(
                 path,
-                text,
+                locate,
                 groups,
                 name,
                 from,
@@ -240,7 +233,7 @@ pub(crate) fn parse(path: &Path, text: &str, scope: &Scope) -> Result<Unresolved
             if selected.groups.contains(&normalize(name)) {
                 let mut stack = Vec::new();
                 group(
-                    path, text, groups, name, from, &mut stack, &mut done, &mut out,
+                    path, locate, groups, name, from, &mut stack, &mut done, &mut out,
                 )?;
             }
         }
@@ -274,7 +267,7 @@ pub(crate) fn default_groups(doc: &Table, groups: &[String]) -> Vec<String> {
 #[allow(clippy::too_many_arguments)]
 fn group(
     path: &Path,
-    text: &str,
+    locate: &Locator<'_>,
     groups: &Table,
     name: &str,
     from: usize,
@@ -282,11 +275,9 @@ fn group(
     done: &mut HashSet<String>,
     out: &mut Unresolved,
 ) -> Result<(), InputError> {
-    let line = quoted_line(text, name, from).max(
-        text[from..]
-            .find(name)
-            .map_or(0, |i| line_of(text, from + i)),
-    );
+    let line = locate
+        .quoted_line(name, from)
+        .max(locate.key_line(name, from));
     if stack.iter().any(|s| s == name) {
         return Err(InputError::invalid(
             path,
@@ -321,7 +312,9 @@ fn group(
     stack.push(name.to_string());
     for item in items {
         match item {
-            Value::String(spec) => out.requirements.push(requirement(path, text, spec, from)?),
+            Value::String(spec) => out
+                .requirements
+                .push(requirement(path, locate, spec, from)?),
             Value::Table(t) => {
                 let include = t
                     .get("include-group")
@@ -333,7 +326,7 @@ fn group(
                             format!("group `{name}`: a table must be {{include-group = \"…\"}}"),
                         )
                     })?;
-                group(path, text, groups, include, from, stack, done, out)?;
+                group(path, locate, groups, include, from, stack, done, out)?;
             }
             _ => {
                 return Err(InputError::invalid(

@@ -3,6 +3,8 @@
 mod explain;
 mod markers;
 mod provider;
+mod ranges;
+mod release_deps;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -167,6 +169,7 @@ pub fn resolve(
     let selected: HashMap<&Pkg, &Version> = solved.iter().collect();
     let edges = provider.edges();
     let mut parents: HashMap<PackageName, Vec<(Option<PackageName>, String)>> = HashMap::new();
+    let mut seen: HashSet<(PackageName, Option<PackageName>, &str)> = HashSet::new();
     for ((from, version), list) in edges.iter() {
         if selected.get(from).copied() != Some(version) {
             continue;
@@ -176,10 +179,12 @@ pub fn resolve(
             if !selected.contains_key(to) || from.name() == Some(to_name) {
                 continue;
             }
-            let entry = parents.entry(to_name.clone()).or_default();
             let parent = from.name().cloned();
-            if !entry.iter().any(|(p, l)| *p == parent && l == label) {
-                entry.push((parent, label.clone()));
+            if seen.insert((to_name.clone(), parent.clone(), label)) {
+                parents
+                    .entry(to_name.clone())
+                    .or_default()
+                    .push((parent, label.clone()));
             }
         }
     }

@@ -14,11 +14,13 @@ use std::rc::Rc;
 use pep440_rs::Version;
 use pep508_rs::{ExtraName, MarkerEnvironment, PackageName};
 use pubgrub::{
-    Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics, Ranges,
+    Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics,
 };
 
 use crate::metadata::DistDeps;
 use crate::model::{Requirement, Source};
+use crate::resolve::ranges::{Range, intersect_all, range_of};
+use crate::resolve::release_deps::ReleaseDeps;
 use crate::resolve::{Candidate, PackageSource, ResolveError, ResolveOptions, SourceError};
 
 /// Most dependency look-ups in one resolution.
@@ -50,7 +52,10 @@ impl fmt::Display for Pkg {
     }
 }
 
-type Range = Ranges<Version>;
+/// A release's requirements, once read (`None`: not known statically).
+type Release = Option<Rc<ReleaseDeps>>;
+/// The ranges required of each target by one release, not yet intersected.
+type Pending = HashMap<Pkg, Vec<Range>>;
 type Edges = HashMap<(Pkg, Version), Vec<(Pkg, String)>>;
 
 pub(crate) struct Provider<'a> {
@@ -65,8 +70,11 @@ pub(crate) struct Provider<'a> {
     versions: RefCell<HashMap<PackageName, Rc<Vec<Candidate>>>>,
     edges: RefCell<Edges>,
     notes: RefCell<HashMap<(PackageName, Version), String>>,
+    /// Each release's requirements, read once (`None`: not known).
+    releases: RefCell<HashMap<(PackageName, Version), Release>>,
     /// Warnings with the package and version whose dependencies raised them.
     warnings: RefCell<Vec<(Pkg, Version, String)>>,
+    warned: RefCell<HashSet<(Pkg, Version, String)>>,
     explicit_pre: RefCell<HashSet<PackageName>>,
     required_by: RefCell<HashMap<PackageName, String>>,
     order: RefCell<HashMap<Pkg, u32>>,
@@ -83,17 +91,18 @@ impl<'a> Provider<'a> {
         external: HashSet<PackageName>,
     ) -> Result<Self, ResolveError> {
         let python: Version = env.python_full_version().version.clone();
-        let mut map: HashMap<PackageName, Range> = HashMap::new();
+        let mut ranges: HashMap<PackageName, Vec<Range>> = HashMap::new();
         for c in constraints {
             if !c.req.evaluate_markers(env, &[]) || c.source != Source::Index {
                 continue;
             }
-            let range = c
-                .specifiers()
-                .map_or_else(Range::full, |s| Range::from(s.clone()));
-            let entry = map.entry(c.name().clone()).or_insert_with(Range::full);
-            *entry = entry.intersection(&range);
+            let range = c.specifiers().map_or_else(Range::full, range_of);
+            ranges.entry(c.name().clone()).or_default().push(range);
         }
+        let map: HashMap<PackageName, Range> = ranges
+            .into_iter()
+            .map(|(name, list)| (name, intersect_all(list)))
+            .collect();
         Ok(Self {
             roots: roots.to_vec(),
             constraints: map,
@@ -106,7 +115,9 @@ impl<'a> Provider<'a> {
             versions: RefCell::default(),
             edges: RefCell::default(),
             notes: RefCell::default(),
+            releases: RefCell::default(),
             warnings: RefCell::default(),
+            warned: RefCell::default(),
             explicit_pre: RefCell::default(),
             required_by: RefCell::default(),
             order: RefCell::default(),
@@ -130,9 +141,8 @@ impl<'a> Provider<'a> {
 
     fn warn(&self, from: &Pkg, version: &Version, message: String) {
         let entry = (from.clone(), version.clone(), message);
-        let mut warnings = self.warnings.borrow_mut();
-        if !warnings.contains(&entry) {
-            warnings.push(entry);
+        if self.warned.borrow_mut().insert(entry.clone()) {
+            self.warnings.borrow_mut().push(entry);
         }
     }
 
@@ -163,10 +173,11 @@ impl<'a> Provider<'a> {
         Ok(list)
     }
 
-    /// Adds `req` (from `from`, labelled) to `out`.
+    /// Adds `req` (from `from`, labelled) to `out`: the ranges of each
+    /// target, intersected all at once by [`finish`].
     fn add(
         &self,
-        out: &mut DependencyConstraints<Pkg, Range>,
+        out: &mut Pending,
         from: &Pkg,
         version: &Version,
         req: &Requirement,
@@ -191,12 +202,7 @@ impl<'a> Provider<'a> {
             );
             return;
         }
-        let mut range = req
-            .specifiers()
-            .map_or_else(Range::full, |s| Range::from(s.clone()));
-        if let Some(c) = self.constraints.get(name) {
-            range = range.intersection(c);
-        }
+        let range = req.specifiers().map_or_else(Range::full, range_of);
         if req
             .specifiers()
             .is_some_and(|s| s.iter().any(|spec| spec.version().any_prerelease()))
@@ -221,14 +227,40 @@ impl<'a> Provider<'a> {
             if &target == from {
                 continue;
             }
-            let entry = out.entry(target.clone()).or_insert_with(Range::full);
-            *entry = entry.intersection(&range);
+            out.entry(target.clone()).or_default().push(range.clone());
             self.edges
                 .borrow_mut()
                 .entry((from.clone(), version.clone()))
                 .or_default()
                 .push((target, label.clone()));
         }
+    }
+
+    /// The ranges gathered for each target, intersected, with the
+    /// constraints on its name.
+    fn finish(&self, pending: Pending) -> DependencyConstraints<Pkg, Range> {
+        pending
+            .into_iter()
+            .map(|(target, mut ranges)| {
+                if let Some(c) = target.name().and_then(|n| self.constraints.get(n)) {
+                    ranges.push(c.clone());
+                }
+                (target, intersect_all(ranges))
+            })
+            .collect()
+    }
+
+    /// The requirements of `name` `version`, read once.
+    fn release_deps(&self, name: &PackageName, version: &Version) -> Result<Release, ResolveError> {
+        let key = (name.clone(), version.clone());
+        if let Some(known) = self.releases.borrow().get(&key) {
+            return Ok(known.clone());
+        }
+        let release = self
+            .dist_deps(name, version)?
+            .map(|requires| Rc::new(ReleaseDeps::new(requires, self.env)));
+        self.releases.borrow_mut().insert(key, release.clone());
+        Ok(release)
     }
 
     fn dist_deps(
@@ -326,7 +358,7 @@ impl DependencyProvider for Provider<'_> {
                 "more than {MAX_LOOKUPS} dependency look-ups"
             )));
         }
-        let mut out = DependencyConstraints::default();
+        let mut out = Pending::default();
         match package {
             Pkg::Root => {
                 for root in &self.roots {
@@ -335,37 +367,32 @@ impl DependencyProvider for Provider<'_> {
             }
             Pkg::Base(name) => {
                 if self.no_deps {
-                    return Ok(Dependencies::Available(out));
+                    return Ok(Dependencies::Available(self.finish(out)));
                 }
-                let Some(requires) = self.dist_deps(name, version)? else {
-                    return Ok(Dependencies::Available(out));
+                let Some(release) = self.release_deps(name, version)? else {
+                    return Ok(Dependencies::Available(self.finish(out)));
                 };
-                for req in &requires {
-                    if req.req.evaluate_markers(self.env, &[]) {
-                        let label = format!("{name} {version} requires {}", req.req);
-                        self.add(&mut out, package, version, req, label);
-                    }
+                for req in release.base() {
+                    let label = format!("{name} {version} requires {}", req.req);
+                    self.add(&mut out, package, version, req, label);
                 }
             }
             Pkg::Extra(name, extra) => {
-                out.insert(Pkg::Base(name.clone()), Range::singleton(version.clone()));
+                out.entry(Pkg::Base(name.clone()))
+                    .or_default()
+                    .push(Range::singleton(version.clone()));
                 if self.no_deps {
-                    return Ok(Dependencies::Available(out));
+                    return Ok(Dependencies::Available(self.finish(out)));
                 }
-                let Some(requires) = self.dist_deps(name, version)? else {
-                    return Ok(Dependencies::Available(out));
+                let Some(release) = self.release_deps(name, version)? else {
+                    return Ok(Dependencies::Available(self.finish(out)));
                 };
-                let extras = [extra.clone()];
-                for req in &requires {
-                    if req.req.evaluate_markers(self.env, &extras)
-                        && !req.req.evaluate_markers(self.env, &[])
-                    {
-                        let label = format!("{name}[{extra}] {version} requires {}", req.req);
-                        self.add(&mut out, package, version, req, label);
-                    }
+                for req in release.added_by(extra, self.env) {
+                    let label = format!("{name}[{extra}] {version} requires {}", req.req);
+                    self.add(&mut out, package, version, req, label);
                 }
             }
         }
-        Ok(Dependencies::Available(out))
+        Ok(Dependencies::Available(self.finish(out)))
     }
 }

@@ -624,6 +624,7 @@ mod tests {
             max_ratio: 100,
             ratio_floor_bytes: 1024 * 1024,
             max_hashed_bytes: 16 * 1024 * 1024,
+            ..Limits::default()
         }
     }
 

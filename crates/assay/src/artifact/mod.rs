@@ -51,6 +51,8 @@ pub enum ContainerFormat {
     Directory,
 }
 
+use crate::python::AnalysisLimits;
+
 /// Limits on what one artifact may make us read. Exceeding one stops reading
 /// that artifact, records an anomaly and an error, and the scan goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,11 @@ pub struct Limits {
     /// their `RECORD` hash, per distribution. Sizes are checked before any
     /// byte is read, so a sparse 100 GiB file costs nothing.
     pub max_hashed_bytes: u64,
+    /// The analysis budget of each Python file ([`AnalysisLimits`]).
+    pub analysis: AnalysisLimits,
+    /// Findings of one rule listed for one artifact (the most severe);
+    /// one summary finding of the rule counts the rest.
+    pub max_findings_per_rule: usize,
 }
 
 impl Default for Limits {
@@ -82,6 +89,8 @@ impl Default for Limits {
             max_ratio: 200,
             ratio_floor_bytes: 16 * 1024 * 1024,
             max_hashed_bytes: 2 * 1024 * 1024 * 1024,
+            analysis: AnalysisLimits::default(),
+            max_findings_per_rule: 100,
         }
     }
 }

@@ -304,6 +304,7 @@ impl FileAnalysis {
     }
 }
 
+mod budget;
 mod consts;
 mod decode;
 mod dismantle;
@@ -315,7 +316,12 @@ pub mod taint;
 mod text;
 mod walker;
 
+pub use budget::AnalysisLimits;
 pub use roles::Roles;
+
+use std::rc::Rc;
+
+use budget::Budget;
 
 use ruff_python_parser::{Mode, ParseOptions};
 use ruff_text_size::TextSize;
@@ -350,6 +356,27 @@ pub fn analyze_in_artifact(
     entry_points: &[(String, ExecContext)],
     installs: bool,
 ) -> FileAnalysis {
+    analyze_within(
+        path,
+        data,
+        role,
+        entry_points,
+        installs,
+        &AnalysisLimits::default(),
+    )
+}
+
+/// [`analyze_in_artifact`] within an analysis budget: past a limit the
+/// rest is not analysed, what was found before is kept, and a note says
+/// so (AY401).
+pub fn analyze_within(
+    path: &str,
+    data: &[u8],
+    role: FileRole,
+    entry_points: &[(String, ExecContext)],
+    installs: bool,
+    limits: &AnalysisLimits,
+) -> FileAnalysis {
     let (text, encoding_note) = source::decode(data);
     let mut analysis = FileAnalysis {
         path: path.to_owned(),
@@ -368,7 +395,7 @@ pub fn analyze_in_artifact(
         _ => text,
     };
     let lines = LineIndex::new(&code);
-    let mut driver = Driver::default();
+    let mut driver = Driver::new(*limits);
     let (mut walk, parse_error) = driver.walk_source(
         &code,
         role,
@@ -506,28 +533,56 @@ pub fn analyze_in_artifact(
             value: value(&f.value),
         })
         .collect();
+    let budget = &driver.budget;
     if let Some(error) = parse_error {
         // Error recovery gave the facts above; a text pass adds the strings
         // the broken parts hold, so nothing escapes by not parsing.
-        analysis.strings.extend(text::strings(&code, top));
+        let left = budget.facts_left();
+        let strings = text::strings(&code, 1, top, left);
+        if strings.len() >= left {
+            budget.facts_exhausted();
+        }
+        analysis.strings.extend(strings);
         analysis.parse_error = Some(error);
+    } else if let Some(cut) = driver.unparsed_from {
+        // The part past the token budget was not parsed: its strings are
+        // still read.
+        let left = budget.facts_left();
+        let first_line = lines.position(TextSize::new(cut as u32)).0;
+        let rest = text::strings(&code[cut..], first_line, top, left);
+        if rest.len() >= left {
+            budget.facts_exhausted();
+        }
+        analysis.strings.extend(rest);
     }
     analysis.notes.extend(walk.notes);
+    analysis.notes.extend(budget.notes());
     analysis.source = code.into();
     analysis
 }
 
 /// Parses and walks sources: the file's own and its decoded payloads.
-#[derive(Default)]
 struct Driver {
     /// Bytes of decoded payload analysed so far for this file.
     payload_bytes: usize,
+    /// The file's budget, shared by every walk of it and its payloads.
+    budget: Rc<Budget>,
+    /// Where the file's own source stopped being parsed, for the budget.
+    unparsed_from: Option<usize>,
 }
 
 /// Most bytes of decoded payloads analysed for one file.
 const MAX_PAYLOAD_BYTES: usize = 32 * 1024 * 1024;
 
 impl Driver {
+    fn new(limits: AnalysisLimits) -> Self {
+        Driver {
+            payload_bytes: 0,
+            budget: Rc::new(Budget::new(limits)),
+            unparsed_from: None,
+        }
+    }
+
     /// Parses `code` and walks it; returns the walk and the first syntax
     /// error (after trying Python 2 fix-ups when the code does not parse).
     fn walk_source(
@@ -538,6 +593,24 @@ impl Driver {
         globals: walker::Scope,
         helpers: &walker::Helpers<'_>,
     ) -> (walker::Walk, Option<String>) {
+        // The parsed tree costs about a hundred bytes a token: past the
+        // budget, the source is cut where a top-level statement starts.
+        let count = source::count_tokens(code, self.budget.tokens_left());
+        let code = match count.cut {
+            Some(cut) => {
+                let line = (layer == 0)
+                    .then(|| LineIndex::new(code).position(TextSize::new(cut as u32)).0);
+                if layer == 0 {
+                    self.unparsed_from = Some(cut);
+                }
+                self.budget.parsed(count.tokens, true, line);
+                &code[..cut]
+            }
+            None => {
+                self.budget.parsed(count.tokens, false, None);
+                code
+            }
+        };
         if source::too_deep(code) {
             let mut walk = walker::Walk::default();
             walk.notes.push(format!(
@@ -572,7 +645,9 @@ impl Driver {
         };
         // The caller's helpers stay callable from the payload it executes.
         let helpers: walker::Helpers<'_> = helpers.iter().map(|(k, v)| (k.clone(), *v)).collect();
-        let walk = walker::Walker::new(role, layer, globals, helpers, self).run(&module.body);
+        let budget = self.budget.clone();
+        let walk =
+            walker::Walker::new(role, layer, globals, helpers, budget, self).run(&module.body);
         if walk.deep {
             dismantle::dismantle(module.body);
         }

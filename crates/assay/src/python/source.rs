@@ -61,6 +61,88 @@ pub fn too_deep(code: &str) -> bool {
     false
 }
 
+/// How much of a source fits a token budget, counted without parsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenCount {
+    /// Tokens in the part that fits (an estimate close to the lexer's:
+    /// names, numbers, strings, operators, newlines).
+    pub tokens: usize,
+    /// Where the source stops fitting: the start of the last top-level
+    /// statement that begins within the budget. `None` when it all fits.
+    pub cut: Option<usize>,
+}
+
+/// Counts `code`'s tokens up to `max_tokens`, in one pass, no parsing.
+/// The cut falls where a statement starts at column 0 outside brackets
+/// and strings, so the part before it parses on its own.
+pub fn count_tokens(code: &str, max_tokens: usize) -> TokenCount {
+    let bytes = code.as_bytes();
+    let (mut tokens, mut depth, mut last_cut, mut tokens_at_cut) = (0usize, 0usize, 0, 0);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\r' | b'\x0c' => {
+                i += 1;
+                continue;
+            }
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'#' => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'\n' => {
+                i += 1;
+                if depth == 0 {
+                    tokens += 1;
+                    let starts_statement = bytes
+                        .get(i)
+                        .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'#'));
+                    if starts_statement && tokens <= max_tokens {
+                        (last_cut, tokens_at_cut) = (i, tokens);
+                    }
+                }
+            }
+            quote @ (b'\'' | b'"') => {
+                i = string_end(bytes, i, quote);
+                tokens += 1;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+                {
+                    i += 1;
+                }
+                tokens += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                tokens += 1;
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                tokens += 1;
+                i += 1;
+            }
+            _ => {
+                tokens += 1;
+                i += 1;
+            }
+        }
+        if tokens > max_tokens {
+            return TokenCount {
+                tokens: tokens_at_cut,
+                cut: Some(last_cut),
+            };
+        }
+    }
+    TokenCount { tokens, cut: None }
+}
+
 /// Where the string literal opening at `start` ends (exclusive); a
 /// single-quoted one also ends at the end of its line.
 pub(crate) fn string_end(bytes: &[u8], start: usize, quote: u8) -> usize {

@@ -419,9 +419,9 @@ fn methods_skip_the_class_body_nested_functions_do_not() {
 }
 
 /// Issue 12: a 10 MB unary chain (`x = ` and 5M `-`) grew the parser's
-/// stack without limit. Nesting is measured before parsing; past the
-/// limit the file is not parsed, gets a note (AY401), and its strings are
-/// still read from the text.
+/// stack without limit. Nesting and tokens are measured before parsing;
+/// the chain is past both limits, so it is not parsed, gets a note
+/// (AY401), and the file's strings are still read.
 #[test]
 fn unary_chain_of_five_million() {
     let code = format!(
@@ -429,6 +429,14 @@ fn unary_chain_of_five_million() {
         "-".repeat(5_000_000)
     );
     let a = model(&code, FileRole::Module);
+    budget_note(&a, "tokens");
+    assert!(a.strings.iter().any(|s| s.value.contains("198.51.100.7")));
+    // Below the token budget, the nesting pre-check refuses it.
+    let within = AnalysisLimits {
+        max_parse_tokens: 10_000_000,
+        ..AnalysisLimits::default()
+    };
+    let a = model_within(&code, &within);
     assert!(
         a.notes
             .iter()
@@ -463,4 +471,189 @@ fn ordinary_nesting_is_parsed() {
     let a = model(&code, FileRole::Module);
     assert!(a.parse_error.is_none(), "{:?}", a.parse_error);
     call(&a, "builtins.exec");
+}
+
+fn model_within(code: &str, limits: &AnalysisLimits) -> FileAnalysis {
+    analyze_within("t.py", code.as_bytes(), FileRole::Module, &[], true, limits)
+}
+
+fn budget_note<'a>(a: &'a FileAnalysis, what: &str) -> &'a str {
+    a.notes
+        .iter()
+        .find(|n| n.contains(what) && n.contains("not analysed"))
+        .unwrap_or_else(|| panic!("no note on {what} in {:?}", a.notes))
+}
+
+/// Issue 12: thousands of names each holding a 4 MiB constant plus one
+/// character took 4.4 GiB at 1,000 names. Built constants share a budget
+/// per file; past it values are unknown, with a note (AY401), and what
+/// was built before stays known.
+#[test]
+fn thousand_names_of_four_mib_constants() {
+    let mut code = String::from("import os\na = 'x' * 4194303\n");
+    for i in 0..1000 {
+        code.push_str(&format!("b{i} = a + '{}'\n", i % 10));
+        if i == 0 {
+            code.push_str("os.system(b0[-2:])\n");
+        }
+    }
+    code.push_str("os.popen(b999[-2:])\n");
+    let a = model(&code, FileRole::Module);
+    budget_note(&a, "constants");
+    assert_eq!(call(&a, "os.system").args[0].text.as_deref(), Some("x0"));
+    assert_eq!(call(&a, "os.popen").args[0].text, None);
+}
+
+/// A loop unrolled over 16k items, growing a 4 MiB string by one
+/// character each time, copied 64 GB: the constant budget stops it.
+#[test]
+fn loop_growing_a_four_mib_string() {
+    let items = vec!["1"; 16_000].join(",");
+    let code = format!("s = 'x' * 4194000\nfor i in [{items}]:\n    s = s + 'y'\nexec(s[:3])\n");
+    let a = model(&code, FileRole::Module);
+    budget_note(&a, "constants");
+    assert_eq!(call(&a, "builtins.exec").args[0].text, None);
+}
+
+/// Within the budget, built constants fold as before.
+#[test]
+fn constants_within_the_budget_fold() {
+    let code = "a = 'x' * 1000\nb = a + 'y'\nexec(b[-2:])\n";
+    let a = model(code, FileRole::Module);
+    assert!(a.notes.is_empty(), "{:?}", a.notes);
+    assert_eq!(
+        call(&a, "builtins.exec").args[0].text.as_deref(),
+        Some("xy")
+    );
+    let tight = AnalysisLimits {
+        max_constant_bytes: 500,
+        ..AnalysisLimits::default()
+    };
+    let a = model_within(code, &tight);
+    budget_note(&a, "500 bytes of constants");
+    assert_eq!(call(&a, "builtins.exec").args[0].text, None);
+}
+
+/// Issue 12: 10M lines of `x=1` cost 3.7 GiB, 95 times the source, in the
+/// parsed tree. Tokens are counted before parsing; the part past the
+/// budget is cut at a top-level statement, not parsed, and its strings
+/// are still read as text, on their own lines.
+#[test]
+fn ten_million_lines_of_x_equals_1() {
+    let mut code = String::from("exec('first')\n");
+    code.push_str(&"x=1\n".repeat(10_000_000));
+    code.push_str("u = 'http://198.51.100.7/late'\n");
+    let a = model(&code, FileRole::Module);
+    let note = budget_note(&a, "tokens");
+    assert!(note.contains("from line 1000000 on"), "{note}");
+    call(&a, "builtins.exec");
+    let late = a
+        .strings
+        .iter()
+        .find(|s| s.value.contains("198.51.100.7"))
+        .expect("the unparsed part's strings are read");
+    assert_eq!(late.line, 10_000_002);
+    assert!(a.parse_error.is_none(), "{:?}", a.parse_error);
+}
+
+/// The cut falls where a top-level statement starts, never inside a
+/// function, a bracket or a string, so what is parsed parses.
+#[test]
+fn the_token_cut_keeps_whole_statements() {
+    let code = "def f():\n    a = 1\n    b = 2\n\nx = [\n1,\n2]\ns = '''\ny\n'''\nexec(s)\n";
+    for max in 1..40 {
+        let count = source::count_tokens(code, max);
+        if let Some(cut) = count.cut {
+            assert!(
+                [
+                    0,
+                    code.find("x = [").unwrap(),
+                    code.find("s = '''").unwrap(),
+                    code.find("exec").unwrap()
+                ]
+                .contains(&cut),
+                "cut at {cut} for {max}"
+            );
+            assert!(count.tokens <= max);
+        }
+    }
+    assert_eq!(source::count_tokens(code, 1000).cut, None);
+    let tight = AnalysisLimits {
+        max_parse_tokens: 25,
+        ..AnalysisLimits::default()
+    };
+    let a = model_within(code, &tight);
+    assert!(a.parse_error.is_none(), "{:?}", a.parse_error);
+    budget_note(&a, "tokens");
+    assert!(a.calls.iter().all(|c| &*c.name != "builtins.exec"));
+}
+
+/// Past the budget of walked nodes, the rest is not walked; what came
+/// before is kept.
+#[test]
+fn walk_stops_at_the_node_budget() {
+    let code = format!("exec('a')\n{}eval('b')\n", "x = 1\n".repeat(1000));
+    let tight = AnalysisLimits {
+        max_walk_nodes: 500,
+        ..AnalysisLimits::default()
+    };
+    let a = model_within(&code, &tight);
+    budget_note(&a, "syntax nodes");
+    call(&a, "builtins.exec");
+    assert!(a.calls.iter().all(|c| &*c.name != "builtins.eval"));
+    let a = model(&code, FileRole::Module);
+    assert!(a.notes.is_empty(), "{:?}", a.notes);
+    call(&a, "builtins.eval");
+}
+
+/// Facts stop at the budget, the text pass of a file that does not parse
+/// included.
+#[test]
+fn facts_stop_at_the_budget() {
+    let tight = AnalysisLimits {
+        max_facts: 100,
+        ..AnalysisLimits::default()
+    };
+    let code = "exec('abcd')\n".repeat(1000);
+    let a = model_within(&code, &tight);
+    budget_note(&a, "facts");
+    assert_eq!(a.calls.len() + a.strings.len(), 100);
+    let broken = format!("{}def (:\n", "'abcd'\n".repeat(1000));
+    let a = model_within(&broken, &tight);
+    budget_note(&a, "facts");
+    assert!(a.strings.len() <= 100, "{}", a.strings.len());
+    let a = model(&code, FileRole::Module);
+    assert_eq!(a.calls.len(), 1000);
+}
+
+/// A 100k-term concatenation folds whole within the constant budget: it
+/// grows one buffer, charged for what each term adds, not for a copy of
+/// everything before it (which would be 5 GB).
+#[test]
+fn long_concatenation_chain_is_charged_once() {
+    let code = format!("import os\nos.system('i' {})\n", "+ 'dd' ".repeat(100_000));
+    let a = model(&code, FileRole::Module);
+    assert!(
+        !a.notes.iter().any(|n| n.contains("constants")),
+        "{:?}",
+        a.notes
+    );
+    let text = call(&a, "os.system").args[0].text.clone().unwrap();
+    assert_eq!(text.len(), 200_001);
+}
+
+/// Once the constant budget is spent, calls and slices are not folded:
+/// 20,000 decodes of one 4 MiB string would still take their time.
+#[test]
+fn twenty_thousand_decodes_past_the_budget() {
+    let mut code = String::from("import base64\na = 'QUJD' * 1048576\n");
+    for i in 0..20_000 {
+        code.push_str(&format!("b{i} = base64.b64decode(a)[:{}]\n", i % 7));
+    }
+    code.push_str("exec(base64.b64decode('cHJpbnQoMSk='))\n");
+    let a = model(&code, FileRole::Module);
+    budget_note(&a, "constants");
+    // Taint still flows where nothing is folded.
+    let exec = call(&a, "builtins.exec");
+    assert!(exec.args[0].has(taint::DECODED), "{:?}", exec.args[0]);
 }

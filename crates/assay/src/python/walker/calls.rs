@@ -7,8 +7,9 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 
 use super::super::{names, taint};
+use super::budget::without_constant;
 use super::{
-    Frame, MAX_FACTS, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
+    Frame, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
     facts::PendingLocalCall,
 };
 
@@ -46,10 +47,7 @@ impl<'a> Walker<'a, '_> {
             }
         }
         if let Some(local) = &callee.local {
-            if self.frame.inlining == 0
-                && !self.frame.specialising
-                && self.out.local_calls.len() < MAX_FACTS
-            {
+            if self.frame.inlining == 0 && !self.frame.specialising && self.fact() {
                 self.out.local_calls.push(PendingLocalCall {
                     callee: local.clone(),
                     node: self.frame.node.clone(),
@@ -155,8 +153,20 @@ impl<'a> Walker<'a, '_> {
             sym.taint |= taint::SECRET;
             self.bind(parser.id.as_str(), sym);
         }
-        let result = self.fold_call(&name, &callee, &args, &keywords, at);
-        if self.out.calls.len() < MAX_FACTS {
+        // Folding copies its inputs: once the constant budget is spent,
+        // calls are not folded at all (20,000 decodes of one 4 MiB string
+        // would still cost their time).
+        let result = if self.constants_spent() {
+            let unfolded: Vec<Sym> = args.iter().map(without_constant).collect();
+            let keywords: Vec<(Arc<str>, Sym)> = keywords
+                .iter()
+                .map(|(k, v)| (k.clone(), without_constant(v)))
+                .collect();
+            self.fold_call(&name, &without_constant(&callee), &unfolded, &keywords, at)
+        } else {
+            self.fold_call(&name, &callee, &args, &keywords, at)
+        };
+        if self.fact() {
             self.out.calls.push(PendingCall {
                 name: name.clone(),
                 offset: at,

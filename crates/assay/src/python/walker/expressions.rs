@@ -16,10 +16,13 @@ impl<'a> Walker<'a, '_> {
             self.truncated = true;
             return Sym::default();
         }
+        if !self.visit() {
+            return Sym::default();
+        }
         self.depth += 1;
         let sym = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(expr));
         self.depth -= 1;
-        sym
+        self.charge_built(expr, sym)
     }
 
     fn expr_inner(&mut self, expr: &'a Expr) -> Sym {
@@ -279,7 +282,11 @@ impl<'a> Walker<'a, '_> {
                                         all_const = false;
                                         text.push_str("{}");
                                     }
-                                    Some(t) if i.format_spec.is_none() => text.push_str(&t),
+                                    Some(_) if i.format_spec.is_some() => {
+                                        all_const = false;
+                                        text.push_str("{}");
+                                    }
+                                    Some(t) if self.afford(t.len()) => text.push_str(&t),
                                     _ => {
                                         all_const = false;
                                         text.push_str("{}");
@@ -314,9 +321,46 @@ impl<'a> Walker<'a, '_> {
             self.out.deep = true;
         }
         let mut acc = self.expr(leftmost);
+        // `'a' + 'b' + 'c' + …` grows one buffer: each step costs (and is
+        // charged) only the bytes it adds, not a copy of all before it.
+        let mut buffer: Option<String> = None;
         for b in spine.iter().rev() {
             let right = self.expr(&b.right);
+            if b.op == ast::Operator::Add
+                && let Some(Const::Str(r)) = &right.konst
+                && (buffer.is_some() || acc.str().is_some())
+            {
+                // The first step copies the left side: that is charged too.
+                let (len, copied) = match &buffer {
+                    Some(buf) => (buf.len(), 0),
+                    None => {
+                        let left = acc.str().map_or(0, str::len);
+                        (left, left)
+                    }
+                };
+                let fits = len + r.len() <= consts::MAX_CONST && self.afford(copied + r.len());
+                if fits {
+                    buffer
+                        .get_or_insert_with(|| acc.str().unwrap_or_default().to_owned())
+                        .push_str(r);
+                } else {
+                    // Too large: unknown from here on, as a fold past the
+                    // limit is.
+                    buffer = None;
+                    acc.konst = None;
+                    acc.template = None;
+                }
+                acc.taint |= right.taint;
+                acc.chain = acc.chain.or(right.chain);
+                continue;
+            }
+            if let Some(text) = buffer.take() {
+                acc = concatenated(text, acc);
+            }
             acc = self.binop(acc, b.op, right);
+        }
+        if let Some(text) = buffer.take() {
+            acc = concatenated(text, acc);
         }
         if let Some(text) = acc.text() {
             self.record_string(&text, expr.start());
@@ -326,8 +370,9 @@ impl<'a> Walker<'a, '_> {
 
     pub(super) fn binop(&mut self, left: Sym, op: ast::Operator, right: Sym) -> Sym {
         let taint = left.taint | right.taint;
+        // Charged before it is built: past the budget nothing is copied.
         let konst = match (&left.konst, &right.konst) {
-            (Some(l), Some(r)) => consts::binop(l, op, r),
+            (Some(l), Some(r)) if self.afford_fold(l, op, r) => consts::binop(l, op, r),
             _ => None,
         };
         let template = match konst {
@@ -356,6 +401,7 @@ impl<'a> Walker<'a, '_> {
                     let _ = k;
                     None
                 }
+                (Some(_), ..) if self.constants_spent() => None,
                 (Some(k), l, u, s) => consts::slice(k, l.flatten(), u.flatten(), s.flatten()),
                 _ => None,
             };
@@ -403,6 +449,17 @@ impl<'a> Walker<'a, '_> {
     }
 }
 
+/// The value of a string concatenation built in `text`, with what `acc`
+/// carried.
+fn concatenated(text: String, acc: Sym) -> Sym {
+    Sym {
+        konst: Some(Const::Str(text.into())),
+        taint: acc.taint,
+        chain: acc.chain,
+        ..Sym::default()
+    }
+}
+
 /// The shape of a string built from known and unknown parts (`"curl " +
 /// url + " | sh"`, `"echo %s | base64 -d" % data`), with `{}` for each
 /// unknown part, as f-string templates keep it.
@@ -416,12 +473,15 @@ fn string_template(left: &Sym, op: ast::Operator, right: &Sym) -> Option<Arc<str
     }
     let text = match op {
         ast::Operator::Add => match (part(left), part(right)) {
+            // Measured before it is built: a 4 MiB part is not copied.
+            (Some(l), Some(r)) if l.len() + r.len() > MAX_STRING_FACT => return None,
             (Some(l), Some(r)) => format!("{l}{r}"),
             (Some(l), None) if right.konst.is_none() => format!("{l}{{}}"),
             (None, Some(r)) if left.konst.is_none() => format!("{{}}{r}"),
             _ => return None,
         },
         ast::Operator::Mod => match &left.konst {
+            Some(Const::Str(fmt)) if fmt.len() > MAX_STRING_FACT => return None,
             Some(Const::Str(fmt)) => consts::percent_template(fmt),
             _ => return None,
         },

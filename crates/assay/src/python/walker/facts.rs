@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ruff_text_size::TextSize;
 
 use super::contexts::Node;
-use super::{MAX_FACTS, MAX_STRING_FACT, Scope, Sym, Walker};
+use super::{MAX_STRING_FACT, Scope, Sym, Walker};
 use crate::python::taint::Taint;
 use crate::python::{ExecContext, Import, Payload};
 
@@ -101,7 +101,7 @@ pub(in crate::python) struct Walk {
 
 impl<'a> Walker<'a, '_> {
     pub(super) fn record_string(&mut self, value: &Arc<str>, at: TextSize) {
-        if value.len() < 4 {
+        if value.len() < 4 || !self.fact() {
             return;
         }
         let at = self.frame.call_site.unwrap_or(at);
@@ -110,6 +110,10 @@ impl<'a> Walker<'a, '_> {
         } else {
             value.clone()
         };
+        // Kept facts hold their text: 20,000 of 64 KiB are 1.3 GB.
+        if !self.afford(value.len()) {
+            return;
+        }
         self.push_string(PendingString {
             value,
             offset: at,
@@ -119,10 +123,10 @@ impl<'a> Walker<'a, '_> {
         });
     }
 
+    /// Adds a string whose fact was already counted (by the walk of the
+    /// payload it comes from).
     pub(super) fn push_string(&mut self, s: PendingString) {
-        if self.out.strings.len() < MAX_FACTS {
-            self.out.strings.push(s);
-        }
+        self.out.strings.push(s);
     }
 }
 

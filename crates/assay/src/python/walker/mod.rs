@@ -2,6 +2,7 @@
 //! taint, records facts, and builds the local call graph that decides each
 //! call's execution context.
 
+mod budget;
 mod calls;
 mod contexts;
 mod expressions;
@@ -12,6 +13,7 @@ mod statements;
 mod unrolling;
 mod values;
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use ruff_python_ast::{self as ast, Stmt};
@@ -24,12 +26,11 @@ pub(super) use self::facts::Walk;
 use self::facts::{PendingCall, PendingPayload, PendingString};
 pub(super) use self::values::{Sym, value_of};
 use super::FileRole;
+use super::budget::Budget;
 
 /// Deepest expression or statement nesting the walker follows; deeper code
 /// is left unanalysed and noted.
 const MAX_DEPTH: u32 = 800;
-/// Most calls or strings recorded for one file.
-const MAX_FACTS: usize = 200_000;
 /// Longest string kept as a fact, in bytes.
 const MAX_STRING_FACT: usize = 64 * 1024;
 /// Function bodies walked again for a call with constant arguments, per
@@ -127,6 +128,8 @@ pub(super) struct Walker<'a, 'p> {
     scope_copies_exhausted: bool,
     /// Top-level names a payload binds (reported back in `Walk::bindings`).
     bound: Vec<Arc<str>>,
+    /// The file's analysis budget ([`budget`]).
+    budget: Rc<Budget>,
     out: Walk,
     payloads: &'p mut dyn PayloadSink,
 }
@@ -137,6 +140,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         layer: u8,
         globals: Scope,
         helpers: Helpers<'a>,
+        budget: Rc<Budget>,
         payloads: &'p mut dyn PayloadSink,
     ) -> Self {
         Walker {
@@ -157,6 +161,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             scope_copy_budget: MAX_SCOPE_COPIES,
             scope_copies_exhausted: false,
             bound: Vec::new(),
+            budget,
             out: Walk::default(),
             payloads,
         }

@@ -10,7 +10,7 @@ use super::super::consts::Const;
 use super::super::names::Decoder;
 use super::super::{ExecContext, decode, taint};
 use super::contexts::{Node, context_of};
-use super::{MAX_FACTS, MAX_LAYERS, PendingCall, PendingPayload, PendingString, Sym, Walker};
+use super::{MAX_LAYERS, PendingCall, PendingPayload, PendingString, Sym, Walker};
 
 impl<'a> Walker<'a, '_> {
     /// `[sys.executable, "-c", CODE]`: the list is not constant as a whole
@@ -72,7 +72,7 @@ impl<'a> Walker<'a, '_> {
         result.chain = Some(chain.clone());
         if decoded.len() >= 16 {
             let is_python = decode::looks_like_python(&text);
-            if self.layer < MAX_LAYERS {
+            if self.layer < MAX_LAYERS && self.fact() {
                 self.out.payloads.push(PendingPayload {
                     offset: at,
                     node: self.frame.node.clone(),
@@ -126,10 +126,8 @@ impl<'a> Walker<'a, '_> {
                 _ => None,
             }
         };
+        // The payload's walk counted its facts against the file's budget.
         for c in walk.calls {
-            if self.out.calls.len() >= MAX_FACTS {
-                break;
-            }
             let fixed = placement(&c.node, c.fixed);
             self.out.calls.push(PendingCall {
                 offset: at,

@@ -25,6 +25,9 @@ impl<'a> Walker<'a, '_> {
             self.truncated = true;
             return;
         }
+        if !self.visit() {
+            return;
+        }
         self.depth += 1;
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.stmt_inner(stmt));
         self.depth -= 1;
@@ -495,7 +498,7 @@ impl<'a> Walker<'a, '_> {
                 index
             }
         };
-        if self.out.field_stores.len() < super::MAX_FACTS {
+        if self.fact() {
             self.out.field_stores.push(super::facts::PendingFieldStore {
                 class,
                 field: Arc::from(attr),

@@ -105,9 +105,10 @@ impl<'a> Walker<'a, '_> {
         if !simple || s.is_async {
             return false;
         }
+        // Checked before the items are copied: a 4 MiB string is 4M items.
         let items: Vec<Const> = match iter.konst.as_ref() {
-            Some(Const::Seq(items)) => items.to_vec(),
-            Some(Const::Str(text)) => text
+            Some(Const::Seq(items)) if items.len() <= MAX_STEPS => items.to_vec(),
+            Some(Const::Str(text)) if text.len() <= 4 * MAX_STEPS => text
                 .chars()
                 .map(|c| Const::Str(c.to_string().into()))
                 .collect(),
