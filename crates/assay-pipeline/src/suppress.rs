@@ -211,6 +211,7 @@ mod tests {
             context: None,
             excerpt: None,
             decoded: None,
+            value_kind: Default::default(),
         }
     }
 
