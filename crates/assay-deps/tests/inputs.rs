@@ -600,7 +600,15 @@ fn hundred_thousand_self_referencing_extras_in_pyproject() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let path = write(dir.path(), "pyproject.toml", &text);
-    let u = unresolved(parse_input(&path, InputKind::Pyproject).expect("parses"));
+    // Every extra, as `--all-extras` asks (the default scans none).
+    let options = ParseOptions {
+        scope: assay_deps::Scope {
+            all_extras: true,
+            ..Default::default()
+        },
+        ..ParseOptions::default()
+    };
+    let u = unresolved(parse_input_with(&path, InputKind::Pyproject, &options).expect("parses"));
     assert_eq!(u.requirements.len(), EXTRAS);
     let last = u
         .requirements
