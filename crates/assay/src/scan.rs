@@ -510,10 +510,8 @@ fn install_helpers(
             .filter(|c| c.context == ExecContext::Install)
         {
             if !names::is_process(&call.name) {
-                if let Some((module, function)) = call.name.rsplit_once('.')
-                    && !call.name.contains(['(', '?'])
-                {
-                    entry_points.push((module.to_owned(), function.to_owned()));
+                if let Some((module, function)) = call.name.module_and_function() {
+                    entry_points.push((module, function.to_owned()));
                 }
                 continue;
             }
@@ -610,15 +608,13 @@ fn import_entry_points(
             .trim_start_matches("src/")
             .replace('/', ".");
         let calls = analysis.calls.iter().filter(|c| {
-            c.context == ExecContext::Import
-                && c.via.is_none()
-                && !c.name.contains(['(', '?'])
-                && !names::is_process(&c.name)
+            c.context == ExecContext::Import && c.via.is_none() && !names::is_process(&c.name)
         });
         for call in calls {
-            let Some((module, function)) = call.name.rsplit_once('.') else {
+            let Some((module, function)) = call.name.module_and_function() else {
                 continue;
             };
+            let module = module.as_str();
             let module = match module.strip_prefix('.') {
                 // One dot per level up from this file's package.
                 Some(rest) => {

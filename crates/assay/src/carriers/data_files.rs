@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 
 use crate::artifact::Package;
-use crate::python::{Call, ExecContext, FileAnalysis, FileRole};
+use crate::python::{Call, ExecContext, FileAnalysis, FileRole, QualName};
 
 /// Calls that read a file's contents.
-fn is_reader(name: &str) -> bool {
+fn is_reader(name: &QualName) -> bool {
     matches!(
-        name,
+        name.as_str(),
         "builtins.open"
             | "io.open"
             | "codecs.open"
@@ -20,15 +20,15 @@ fn is_reader(name: &str) -> bool {
             | "importlib_resources.read_text"
             | "pkg_resources.resource_string"
             | "pkg_resources.resource_stream"
-    ) || name.ends_with(".read_text")
-        || name.ends_with(".read_bytes")
-        || name.starts_with("pathlib.Path(")
+    ) || name.is_attribute("read_text")
+        || name.is_attribute("read_bytes")
+        || name.is_from_call_of("pathlib.Path")
 }
 
 /// Calls that run code given as text or as a path.
-fn is_executor(name: &str) -> bool {
+fn is_executor(name: &QualName) -> bool {
     matches!(
-        name,
+        name.as_str(),
         "builtins.exec"
             | "builtins.eval"
             | "builtins.compile"

@@ -39,10 +39,10 @@ pub fn names_file(py: &FileAnalysis, call: &Call, base: &str) -> bool {
         return true;
     }
     let built_path = call.all_args().any(|a| {
-        a.origin.as_deref().is_some_and(|o| {
-            o.starts_with("os.path.")
-                || o.starts_with("pathlib.")
-                || o.starts_with("importlib.resources")
+        a.origin.as_ref().is_some_and(|o| {
+            o.is_in("os.path")
+                || o.is_in("pathlib")
+                || o.as_str().starts_with("importlib.resources")
         })
     });
     built_path && spelled(false)

@@ -6,23 +6,23 @@
 use std::io::Read;
 
 use crate::artifact::Package;
-use crate::python::{Call, ExecContext, FileAnalysis, FileRole};
+use crate::python::{Call, ExecContext, FileAnalysis, FileRole, QualName};
 
 /// Most members and bytes read from one archive.
 const MAX_MEMBERS: usize = 2_000;
 const MAX_MEMBER_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Calls that make a file importable.
-pub fn is_path_loader(name: &str) -> bool {
+pub fn is_path_loader(name: &QualName) -> bool {
     matches!(
-        name,
+        name.as_str(),
         "sys.path.insert"
             | "sys.path.append"
             | "sys.path.extend"
             | "site.addsitedir"
             | "zipimport.zipimporter"
             | "pkgutil.zipimporter"
-    ) || name.starts_with("zipimport.zipimporter(")
+    ) || name.is_from_call_of("zipimport.zipimporter")
 }
 
 /// The strongest call of the package's Python that puts `path` on the

@@ -17,7 +17,7 @@ pub fn link(reports: &mut [ArtifactReport]) {
     for (i, report) in reports.iter().enumerate() {
         let Some(flows) = &report.flows else { continue };
         for handoff in &flows.handoffs {
-            let top = handoff.callee.split('.').next().unwrap_or("");
+            let top = handoff.callee.top_module().unwrap_or("");
             for (j, other) in reports.iter().enumerate() {
                 let Some(theirs) = other.flows.as_ref().filter(|_| j != i) else {
                     continue;

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::python::{FileAnalysis, taint};
+use crate::python::{FileAnalysis, QualName, taint};
 
 pub mod hosts;
 mod link;
@@ -64,7 +64,7 @@ impl std::fmt::Display for Step {
 pub struct Sink {
     pub kind: SinkKind,
     /// The call (`requests.post`).
-    pub name: Arc<str>,
+    pub name: QualName,
     /// The host data goes to, when the call names one as a constant.
     pub host: Option<Arc<str>>,
     /// Why the host looks like no one's service (`its address is stored
@@ -118,7 +118,7 @@ impl Summary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handoff {
     /// The callee's absolute qualified name (`timeutil.sync`).
-    pub callee: Arc<str>,
+    pub callee: QualName,
     /// Positional index or keyword of each argument that carries a
     /// credential, with what it is (`` `secret_access_key` ``).
     pub args: Vec<(ArgSlot, Arc<str>)>,
@@ -176,7 +176,7 @@ impl PackageFlows {
     /// parameters the call does not pass (the instance of a method or a
     /// class's `__init__`), resolving re-exports (`pkg.send` defined in
     /// `pkg.util`).
-    pub fn resolve(&self, callee: &str) -> Option<(&Summary, usize)> {
+    pub fn resolve(&self, callee: &QualName) -> Option<(&Summary, usize)> {
         let index: HashMap<(&str, &str), &Summary> = self
             .summaries
             .iter()

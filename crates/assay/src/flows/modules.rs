@@ -1,5 +1,7 @@
 //! Module names of files and of the callees that code names.
 
+use crate::python::{QualName, Segment};
+
 /// The importable module a file is (`pkg-1.0/src/pkg/core.py` →
 /// `pkg.core`, `pkg/__init__.py` → `pkg`): the path's trailing run of
 /// identifier segments, without a `src`/`lib` layout folder.
@@ -32,24 +34,9 @@ fn is_identifier(s: &str) -> bool {
 /// `callee` as code in `module` names it, made absolute: `.core.Checker`
 /// in `pkg.api` (a module, whose package is `pkg`) → `pkg.core.Checker`.
 /// `is_package` says `module` is an `__init__`, its own package.
-pub(super) fn absolute(callee: &str, module: &str, is_package: bool) -> String {
-    let dots = callee.len() - callee.trim_start_matches('.').len();
-    if dots == 0 {
-        return callee.to_owned();
-    }
-    let mut base: Vec<&str> = module.split('.').filter(|s| !s.is_empty()).collect();
-    let up = if is_package { dots - 1 } else { dots };
-    for _ in 0..up {
-        base.pop();
-    }
-    let rest = &callee[dots..];
-    if rest.is_empty() {
-        base.join(".")
-    } else if base.is_empty() {
-        rest.to_owned()
-    } else {
-        format!("{}.{rest}", base.join("."))
-    }
+pub(super) fn absolute(callee: &QualName, module: &str, is_package: bool) -> QualName {
+    let base: Vec<&str> = module.split('.').filter(|s| !s.is_empty()).collect();
+    callee.resolved_in(&base, is_package)
 }
 
 /// Finds the function an absolute callee name refers to: each split into
@@ -57,19 +44,27 @@ pub(super) fn absolute(callee: &str, module: &str, is_package: bool) -> String {
 /// its `__init__`, `Class().method` a bound method. Returns what `find`
 /// found with the number of leading parameters the call does not pass.
 pub(super) fn resolve<'a, T>(
-    callee: &str,
+    callee: &QualName,
     find: impl Fn(&str, &str) -> Option<&'a T>,
 ) -> Option<(&'a T, usize)> {
-    let segments: Vec<&str> = callee.split('.').collect();
-    for split in (1..segments.len()).rev() {
-        let module = segments[..split].join(".");
-        let rest = &segments[split..];
-        let bound = rest[..rest.len() - 1].iter().any(|s| s.ends_with("()"));
-        let name: Vec<&str> = rest.iter().map(|s| s.trim_end_matches("()")).collect();
-        let name = name.join(".");
-        if rest.last().is_some_and(|s| s.ends_with("()")) {
+    // Each name with whether it is called; an unknown receiver, an item or
+    // a relative import names no function of a module.
+    let mut parts: Vec<(&str, bool)> = Vec::new();
+    for segment in callee.segments() {
+        match segment {
+            Segment::Name(name) => parts.push((name, false)),
+            Segment::Called => parts.last_mut()?.1 = true,
+            Segment::Item | Segment::Unknown | Segment::Relative(_) => return None,
+        }
+    }
+    for split in (1..parts.len()).rev() {
+        let module = join(&parts[..split]);
+        let rest = &parts[split..];
+        let bound = rest[..rest.len() - 1].iter().any(|(_, called)| *called);
+        if rest.last().is_some_and(|(_, called)| *called) {
             continue;
         }
+        let name = join(rest);
         if let Some(found) = find(&module, &name) {
             return Some((found, usize::from(bound)));
         }
@@ -78,6 +73,11 @@ pub(super) fn resolve<'a, T>(
         }
     }
     None
+}
+
+fn join(parts: &[(&str, bool)]) -> String {
+    let names: Vec<&str> = parts.iter().map(|(name, _)| *name).collect();
+    names.join(".")
 }
 
 #[cfg(test)]
@@ -94,6 +94,9 @@ mod tests {
 
     #[test]
     fn relative_names() {
+        let absolute = |callee: &str, module: &str, is_package: bool| {
+            absolute(&QualName::parse(callee), module, is_package).to_string()
+        };
         assert_eq!(
             absolute(".core.Checker", "pkg.api", false),
             "pkg.core.Checker"
@@ -117,6 +120,7 @@ mod tests {
             let key = format!("{m}:{n}");
             defined.iter().find(|d| **d == key)
         };
+        let resolve = |callee: &str, find| resolve(&QualName::parse(callee), find);
         assert_eq!(resolve("pkg.util.send", find).map(|r| r.1), Some(0));
         assert_eq!(resolve("pkg.core.Client", find).map(|r| r.1), Some(1));
         assert_eq!(resolve("pkg.core.Client().put", find).map(|r| r.1), Some(1));

@@ -43,7 +43,7 @@ const UPLOADERS: &[&str] = &["curl", "wget"];
 
 /// The kind of sink `call` is, if any.
 pub(super) fn kind(call: &Call) -> Option<SinkKind> {
-    let name = &*call.name;
+    let name = &call.name;
     if names::is_code_exec(name) {
         return Some(SinkKind::Exec);
     }
@@ -54,8 +54,8 @@ pub(super) fn kind(call: &Call) -> Option<SinkKind> {
             SinkKind::Process
         });
     }
-    let last = name.rsplit('.').next().unwrap_or(name);
-    (names::is_network(name) && SENDING.contains(&last)).then_some(SinkKind::Send)
+    let sends = name.last_name().is_some_and(|last| SENDING.contains(&last));
+    (names::is_network(name) && sends).then_some(SinkKind::Send)
 }
 
 /// The command line of a process call that runs `curl`/`wget` with an

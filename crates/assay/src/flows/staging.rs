@@ -50,17 +50,16 @@ pub(super) fn credential_location(text: &str) -> Option<&'static str> {
 
 /// Calls that copy or archive files.
 fn stages(call: &Call) -> bool {
-    let name = &*call.name;
-    let last = name.rsplit('.').next().unwrap_or(name);
+    let name = &call.name;
     matches!(
-        name,
+        name.as_str(),
         "shutil.copy"
             | "shutil.copy2"
             | "shutil.copyfile"
             | "shutil.copytree"
             | "shutil.make_archive"
-    ) || ((name.starts_with("zipfile.") || name.starts_with("tarfile."))
-        && matches!(last, "write" | "add" | "writestr"))
+    ) || ((name.is_in("zipfile") || name.is_in("tarfile"))
+        && matches!(name.last_name(), Some("write" | "add" | "writestr")))
         || (crate::python::names::is_process(name)
             && call
                 .args
@@ -81,11 +80,11 @@ fn uploads_file(call: &Call, kind: SinkKind) -> bool {
     if kind != SinkKind::Send {
         return false;
     }
-    let name = &*call.name;
+    let last = call.name.last_name().unwrap_or_default();
     call.keyword("files").is_some()
-        || name.ends_with("storbinary")
-        || name.ends_with("send_message")
-        || name.ends_with("sendmail")
+        || last.ends_with("storbinary")
+        || last.ends_with("send_message")
+        || last.ends_with("sendmail")
         || call
             .args
             .first()

@@ -10,7 +10,9 @@ use super::{
     Step, Summary, modules, sinks,
 };
 use crate::artifact::CoreMetadata;
-use crate::python::{ExecContext, FileAnalysis, FileRole, FunctionInfo, Value, names, taint};
+use crate::python::{
+    ExecContext, FileAnalysis, FileRole, FunctionInfo, QualName, Value, names, taint,
+};
 
 /// A function of the package.
 struct Func<'a> {
@@ -105,7 +107,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     };
     let ids: Vec<usize> = (0..funcs.len()).collect();
     // A package function a call names, with the parameters it skips.
-    let resolve_call = |file: usize, name: &str| -> Option<(usize, usize)> {
+    let resolve_call = |file: usize, name: &QualName| -> Option<(usize, usize)> {
         let (module, is_package) = &file_modules[&file];
         let absolute = modules::absolute(name, module, *is_package);
         modules::resolve(&absolute, |m, n| lookup(m, n).map(|i| &ids[i]))
@@ -312,13 +314,24 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
         let sites = file
             .calls
             .iter()
-            .map(|c| (&c.function, &*c.name, c.line, &c.args, &c.keywords, false))
+            .map(|c| {
+                let name = Some(&c.name);
+                (
+                    &c.function,
+                    c.name.as_str(),
+                    name,
+                    c.line,
+                    &c.args,
+                    &c.keywords,
+                )
+            })
             .chain(
                 file.local_calls
                     .iter()
-                    .map(|c| (&c.function, &*c.callee, c.line, &c.args, &c.keywords, true)),
+                    .map(|c| (&c.function, &*c.callee, None, c.line, &c.args, &c.keywords)),
             );
-        for (function, name, line, args, keywords, local) in sites {
+        for (function, name, qual, line, args, keywords) in sites {
+            let local = qual.is_none();
             if leaks.len() >= MAX_HANDOFFS {
                 break;
             }
@@ -358,7 +371,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                 && let Some(call) = file
                     .calls
                     .iter()
-                    .find(|c| c.line == line && &*c.name == name)
+                    .find(|c| c.line == line && Some(&c.name) == qual)
                 && let Some(kind @ SinkKind::Send) = sinks::kind(call)
             {
                 let sink = sink_of(call, kind, file, &hosts, at.clone());
@@ -395,7 +408,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                     _ => None,
                 }
             } else {
-                resolve_call(i, name)
+                qual.and_then(|qual| resolve_call(i, qual))
             };
             let Some((callee, skip)) = resolved else {
                 continue;
@@ -449,7 +462,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             };
             let (module, is_package) = &file_modules[&i];
             let callee = modules::absolute(&call.name, module, *is_package);
-            if callee.starts_with('?') || callee.starts_with("builtins.") || is_library(&callee) {
+            if callee.has_unknown_receiver() || callee.is_in("builtins") || is_library(&callee) {
                 continue;
             }
             let fields = fields_of(caller);
@@ -463,7 +476,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                 .collect();
             if !args.is_empty() {
                 handoffs.push(Handoff {
-                    callee: callee.into(),
+                    callee,
                     args,
                     at: Step {
                         path: file.path.as_str().into(),
@@ -625,7 +638,7 @@ pub(super) fn class_fields(
 
 /// Libraries a credential is handed to in the ordinary course: the
 /// standard library's HTTP, hashing and encoding, and well-known clients.
-fn is_library(callee: &str) -> bool {
+fn is_library(callee: &QualName) -> bool {
     const LIBRARIES: &[&str] = &[
         "os",
         "sys",
@@ -727,6 +740,7 @@ fn is_library(callee: &str) -> bool {
         "gitlab",
         "slack_sdk",
     ];
-    let top = callee.split('.').next().unwrap_or(callee);
-    LIBRARIES.contains(&top)
+    callee
+        .top_module()
+        .is_some_and(|top| LIBRARIES.contains(&top))
 }

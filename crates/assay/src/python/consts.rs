@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ruff_python_ast::Operator;
 
+use super::QualName;
 use super::walker::Sym;
 
 /// Largest constant the evaluator builds, in bytes or items.
@@ -273,13 +274,21 @@ pub(super) fn index(value: &Const, i: i64) -> Option<Const> {
 
 /// Folds calls of builtins and `str`/`bytes` methods on constants.
 pub(super) fn fold_call(
-    name: &str,
+    qual: &QualName,
     receiver: Option<&Const>,
     args: &[Sym],
     keywords: &[(Arc<str>, Sym)],
 ) -> Option<Const> {
     let consts: Vec<Option<&Const>> = args.iter().map(Sym::konst_ref).collect();
     let arg = |i: usize| consts.get(i).copied().flatten();
+    let name = qual.as_str();
+    // `os.path.expanduser()` called again.
+    if qual
+        .result_of()
+        .is_some_and(|called| called.as_str() == "os.path.expanduser")
+    {
+        return bounded(Const::Str("~".into()));
+    }
     let result = match name {
         "builtins.chr" => match arg(0)? {
             Const::Int(i) => {
@@ -421,7 +430,7 @@ pub(super) fn fold_call(
         | "pathlib.PurePath"
         | "pathlib.PosixPath"
         | "pathlib.WindowsPath" => Const::Str(arg(0)?.as_text()?),
-        "pathlib.Path.home" | "os.path.expanduser()" => Const::Str("~".into()),
+        "pathlib.Path.home" => Const::Str("~".into()),
         "os.path.join" | "posixpath.join" | "ntpath.join" | "str.joinpath" => {
             let mut parts: Vec<Arc<str>> = Vec::new();
             if let Some(base) = receiver.filter(|_| name.ends_with("joinpath")) {

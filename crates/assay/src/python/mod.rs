@@ -113,7 +113,7 @@ pub struct Value {
     /// The qualified name of what produced the value when it is a call
     /// result or a module object (`urllib.request.urlopen()`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub origin: Option<Arc<str>>,
+    pub origin: Option<QualName>,
 }
 
 impl Value {
@@ -184,7 +184,7 @@ pub struct FieldStore {
 pub struct Call {
     /// Qualified name of the callee: `os.system`, `builtins.exec`,
     /// `socket.socket().connect` (a method of what `socket.socket()` returned).
-    pub name: Arc<str>,
+    pub name: QualName,
     pub line: u32,
     pub column: u32,
     pub context: ExecContext,
@@ -309,6 +309,7 @@ mod consts;
 mod decode;
 mod dismantle;
 pub mod names;
+mod qualname;
 mod roles;
 mod source;
 pub(crate) use source::string_end;
@@ -317,6 +318,7 @@ mod text;
 mod walker;
 
 pub use budget::AnalysisLimits;
+pub use qualname::{QualName, Segment};
 pub use roles::Roles;
 
 use std::rc::Rc;

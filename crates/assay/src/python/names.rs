@@ -2,6 +2,11 @@
 //!
 //! Names are matched on the qualified name the model resolves (`os.system`,
 //! `subprocess.Popen`, `socket.socket().connect`), never on source text.
+//! Tables of known APIs are spelled as code writes them and compared with
+//! [`QualName::as_str`]; markers (calls, unknown receivers) are only ever
+//! inspected through [`QualName::segments`].
+
+use super::{QualName, Segment};
 
 /// Python builtins that matter to the analysis (a bare name resolves to
 /// `builtins.<name>` only when nothing in scope shadows it).
@@ -70,7 +75,8 @@ pub const BUILTINS: &[&str] = &[
 ];
 
 /// Calls that run a process (or a shell).
-pub fn is_process(name: &str) -> bool {
+pub fn is_process(name: &QualName) -> bool {
+    let name = name.as_str();
     const EXACT: &[&str] = &[
         "os.system",
         "os.popen",
@@ -103,7 +109,8 @@ pub fn is_process(name: &str) -> bool {
 }
 
 /// Calls that run a shell command line given as one string.
-pub fn is_shell(name: &str) -> bool {
+pub fn is_shell(name: &QualName) -> bool {
+    let name = name.as_str();
     matches!(
         name,
         "os.system"
@@ -117,7 +124,8 @@ pub fn is_shell(name: &str) -> bool {
 }
 
 /// Calls that open a network connection or send/receive over one.
-pub fn is_network(name: &str) -> bool {
+pub fn is_network(name: &QualName) -> bool {
+    let name = name.as_str();
     const PREFIXES: &[&str] = &[
         "requests.",
         "httpx.",
@@ -174,12 +182,13 @@ pub fn is_network(name: &str) -> bool {
 }
 
 /// Calls whose result is data read from the network.
-pub fn is_network_read(name: &str) -> bool {
-    is_network(name) && !name.ends_with(".send") && !name.ends_with(".sendall")
+pub fn is_network_read(name: &QualName) -> bool {
+    is_network(name) && !name.is_attribute("send") && !name.is_attribute("sendall")
 }
 
 /// Calls that download a URL straight to a file.
-pub fn is_download_to_file(name: &str) -> bool {
+pub fn is_download_to_file(name: &QualName) -> bool {
+    let name = name.as_str();
     matches!(
         name,
         "urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download"
@@ -187,7 +196,8 @@ pub fn is_download_to_file(name: &str) -> bool {
 }
 
 /// Calls that execute Python code given as a value.
-pub fn is_code_exec(name: &str) -> bool {
+pub fn is_code_exec(name: &QualName) -> bool {
+    let name = name.as_str();
     matches!(
         name,
         "builtins.exec"
@@ -202,7 +212,8 @@ pub fn is_code_exec(name: &str) -> bool {
 }
 
 /// One decoding layer a call applies, when it is a decoder.
-pub fn decoder(name: &str) -> Option<Decoder> {
+pub fn decoder(qual: &QualName) -> Option<Decoder> {
+    let name = qual.as_str();
     Some(match name {
         "base64.b64decode"
         | "base64.decodebytes"
@@ -225,7 +236,7 @@ pub fn decoder(name: &str) -> Option<Decoder> {
             Decoder::Decrypt
         }
         // `cryptography.fernet`, the `fernet` package, vendored copies.
-        _ if name.ends_with("Fernet().decrypt") => Decoder::Decrypt,
+        _ if is_method_of_a(qual, "Fernet", "decrypt") => Decoder::Decrypt,
         _ => return None,
     })
 }
@@ -287,7 +298,8 @@ impl Decoder {
 }
 
 /// Calls that write or move files.
-pub fn is_file_write(name: &str) -> bool {
+pub fn is_file_write(qual: &QualName) -> bool {
+    let name = qual.as_str();
     matches!(
         name,
         "shutil.copy"
@@ -301,12 +313,13 @@ pub fn is_file_write(name: &str) -> bool {
             | "os.symlink"
             | "pathlib.Path().write_text"
             | "pathlib.Path().write_bytes"
-    ) || name.ends_with(".write_text")
-        || name.ends_with(".write_bytes")
+    ) || qual.is_attribute("write_text")
+        || qual.is_attribute("write_bytes")
 }
 
 /// Calls whose result is the value of an environment variable or the environment.
-pub fn is_env_read(name: &str) -> bool {
+pub fn is_env_read(name: &QualName) -> bool {
+    let name = name.as_str();
     matches!(
         name,
         "os.getenv" | "os.environ.get" | "os.environ.copy" | "os.environ.items"
@@ -317,19 +330,28 @@ pub fn is_env_read(name: &str) -> bool {
 /// (whatever file, variable or metadata endpoint they came from), entries
 /// of the OS keychain, DPAPI-decrypted blobs (browser passwords and cookie
 /// keys) and browser cookie jars.
-pub fn is_secret_read(name: &str) -> bool {
+pub fn is_secret_read(qual: &QualName) -> bool {
     const SDK_SESSIONS: &[&str] = &[
         "boto3.Session()",
         "boto3.session.Session()",
         "botocore.session.get_session()",
         "botocore.session.Session()",
     ];
-    if let Some(session) = name
-        .strip_suffix(".get_credentials")
-        .or_else(|| name.strip_suffix(".get_credentials().get_frozen_credentials"))
-    {
-        return SDK_SESSIONS.contains(&session);
+    // `session.get_credentials()`, `….get_credentials().get_frozen_credentials()`.
+    let session = match qual.segments() {
+        [session @ .., Segment::Name(get)] if &**get == "get_credentials" => Some(session),
+        [
+            session @ ..,
+            Segment::Name(get),
+            Segment::Called,
+            Segment::Name(frozen),
+        ] if &**get == "get_credentials" && &**frozen == "get_frozen_credentials" => Some(session),
+        _ => None,
+    };
+    if let Some(session) = session {
+        return SDK_SESSIONS.contains(&QualName::spelling(session).as_str());
     }
+    let name = qual.as_str();
     matches!(
         name,
         "google.auth.default"
@@ -412,21 +434,32 @@ pub fn is_credential_name(name: &str) -> bool {
 /// Calls whose result is derived from a secret without revealing it: a
 /// hash, an HMAC, a signature (`hashlib.sha256`, `hmac.new`,
 /// `account.sign_transaction`, a local `sign()`).
-pub fn derives_from_secret(name: &str) -> bool {
-    let last = name
-        .rsplit('.')
-        .find(|part| !part.is_empty() && !part.ends_with("()"))
-        .unwrap_or(name)
-        .to_ascii_lowercase();
+pub fn derives_from_secret(qual: &QualName) -> bool {
+    let name = qual.as_str();
+    // The last segment that is not called: a name, or the unknown receiver.
+    let segments = qual.segments();
+    let last = segments.iter().enumerate().rev().find_map(|(i, s)| {
+        let called = segments.get(i + 1) == Some(&Segment::Called);
+        match s {
+            Segment::Name(n) if !n.is_empty() && !called => Some(&**n),
+            Segment::Unknown if !called => Some("?"),
+            _ => None,
+        }
+    });
+    let named = |word: &str| match last {
+        Some(last) => last.to_ascii_lowercase().contains(word),
+        // Every name is called (`sign()()`): any of them.
+        None => qual.names().any(|n| n.to_ascii_lowercase().contains(word)),
+    };
     // A token signed with the key (`jwt.encode(claims, key)`) proves
     // possession without carrying the key.
     name.starts_with("hashlib.")
         || name.starts_with("hmac.")
         || name.starts_with("jwt.")
         || name.starts_with("jose.")
-        || last.contains("sign")
-        || last.contains("digest")
-        || last.contains("hash")
+        || named("sign")
+        || named("digest")
+        || named("hash")
 }
 
 /// Files that hold cloud and developer credentials, as path fragments
@@ -529,12 +562,14 @@ pub fn is_address_lookup(url: &str) -> bool {
 
 /// Calls that list a folder's entries (`os.walk`, `os.listdir`,
 /// `glob.glob`, `Path.rglob`).
-pub fn is_listing(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
+pub fn is_listing(qual: &QualName) -> bool {
+    let name = qual.as_str();
+    let last = qual.last_name();
     matches!(
         name,
         "os.walk" | "os.fwalk" | "os.scandir" | "os.listdir" | "glob.glob" | "glob.iglob"
-    ) || (name.starts_with("pathlib.") && matches!(last, "rglob" | "glob" | "iterdir" | "walk"))
+    ) || (name.starts_with("pathlib.")
+        && matches!(last, Some("rglob" | "glob" | "iterdir" | "walk")))
 }
 
 /// Does a path name where the user keeps their own files: the home folder
@@ -583,9 +618,11 @@ pub fn is_metadata_endpoint(text: &str) -> bool {
 
 /// Calls that read, copy or fetch what their argument names (as opposed
 /// to building a path or looking up a variable).
-pub fn is_access(name: &str) -> bool {
-    is_network(name)
-        || is_process(name)
+pub fn is_access(qual: &QualName) -> bool {
+    let name = qual.as_str();
+    is_network(qual)
+        || is_process(qual)
+        || is_config_load(qual)
         || matches!(
             name,
             "builtins.open"
@@ -602,7 +639,19 @@ pub fn is_access(name: &str) -> bool {
                 | "zipfile.ZipFile().write"
                 | "tarfile.open().add"
         )
-        || name.ends_with("ConfigParser().read")
+}
+
+/// `…ConfigParser().read`: a configuration file loaded into a parser.
+fn is_config_load(name: &QualName) -> bool {
+    is_method_of_a(name, "ConfigParser", "read")
+}
+
+/// A method of an instance of a class whose name ends with `class`
+/// (`cryptography.fernet.Fernet().decrypt`, `MultiFernet().decrypt`).
+pub fn is_method_of_a(name: &QualName, class: &str, method: &str) -> bool {
+    name.method_of_result().is_some_and(|(called, m)| {
+        m == method && called.last_name().is_some_and(|c| c.ends_with(class))
+    })
 }
 
 /// Shell programs a reverse shell hands the socket to.
@@ -644,8 +693,9 @@ pub enum Capture {
 /// reads (`pyperclip`, tkinter's `clipboard_get`, `win32clipboard` and the
 /// Win32 `GetClipboardData`) and keyboard hooks (`pynput`, `keyboard`,
 /// `pyHook`/`pyxhook`, Win32 `GetAsyncKeyState`/`SetWindowsHookEx`).
-pub fn capture(name: &str) -> Option<Capture> {
-    let last = name.rsplit('.').next().unwrap_or(name);
+pub fn capture(qual: &QualName) -> Option<Capture> {
+    let name = qual.as_str();
+    let last = qual.final_name().unwrap_or_default();
     Some(match name {
         "PIL.ImageGrab.grab"
         | "ImageGrab.grab"
@@ -673,7 +723,9 @@ pub fn capture(name: &str) -> Option<Capture> {
         | "pyHook.HookManager"
         | "pyWinhook.HookManager"
         | "pyxhook.HookManager" => Capture::Keystrokes,
-        _ if matches!(last, "clipboard_get" | "GetClipboardData") => Capture::Clipboard,
+        _ if matches!(qual.last_name(), Some("clipboard_get" | "GetClipboardData")) => {
+            Capture::Clipboard
+        }
         _ if last == "GetAsyncKeyState" || last.starts_with("SetWindowsHookEx") => {
             Capture::Keystrokes
         }

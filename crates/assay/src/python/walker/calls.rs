@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 
-use super::super::{names, taint};
+use super::super::{QualName, names, taint};
 use super::budget::without_constant;
 use super::{
     Frame, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
@@ -60,7 +60,7 @@ impl<'a> Walker<'a, '_> {
                 });
             }
             let mut taint = args.iter().fold(0, |t, a| t | a.taint);
-            if names::derives_from_secret(local) {
+            if names::derives_from_secret(&QualName::dotted(local)) {
                 taint &= !taint::SECRET;
             }
             let mut instance = Sym {
@@ -86,12 +86,14 @@ impl<'a> Walker<'a, '_> {
         let Some(name) = callee.qual.clone() else {
             return Sym::tainted(args.iter().fold(callee.taint, |t, a| t | a.taint));
         };
-        if name.starts_with("setuptools.setup") || name.starts_with("distutils.core.setup") {
+        if name.as_str().starts_with("setuptools.setup")
+            || name.as_str().starts_with("distutils.core.setup")
+        {
             self.force_cmdclass(call);
         }
         // Import hooks and tracers run for every import or line; a library
         // attribute set to the package's code runs for every caller.
-        match &*name {
+        match name.as_str() {
             "sys.meta_path.insert"
             | "sys.meta_path.append"
             | "sys.path_hooks.insert"
@@ -380,7 +382,9 @@ pub(super) fn helper_return(def: &ast::StmtFunctionDef) -> Option<(&[Stmt], &Exp
 
 /// Methods that load a configuration file into the parser they are
 /// called on (`configparser.ConfigParser().read(path)`).
-fn is_config_reader(name: &str) -> bool {
-    name.starts_with("configparser.")
-        && (name.ends_with("().read") || name.ends_with("().read_file"))
+fn is_config_reader(name: &QualName) -> bool {
+    name.as_str().starts_with("configparser.")
+        && name
+            .method_of_result()
+            .is_some_and(|(_, method)| matches!(method, "read" | "read_file"))
 }

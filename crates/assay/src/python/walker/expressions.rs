@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::Ranged;
 
+use super::super::QualName;
 use super::super::consts::{self, Const};
 use super::super::{names, taint};
 use super::{MAX_DEPTH, MAX_STRING_FACT, Sym, Walker};
@@ -152,14 +153,14 @@ impl<'a> Walker<'a, '_> {
             let mut sym = sym.clone();
             // `from os import environ`: the name is the whole environment,
             // as `os.environ` is.
-            if sym.qual.as_deref() == Some("os.environ") {
+            if sym.qual_str() == Some("os.environ") {
                 sym.taint |= taint::ENV | taint::ENV_ALL;
             }
             return sym;
         }
         match id {
-            "__builtins__" | "builtins" => Sym::qual("builtins"),
-            _ if names::BUILTINS.contains(&id) => Sym::qual(format!("builtins.{id}")),
+            "__builtins__" | "builtins" => Sym::qual(QualName::dotted("builtins")),
+            _ if names::BUILTINS.contains(&id) => Sym::qual(QualName::builtin(id)),
             _ => Sym::default(),
         }
     }
@@ -174,18 +175,22 @@ impl<'a> Walker<'a, '_> {
         }
         // Methods of constants are typed by the value (`"".join`,
         // `bytes.fromhex(..).decode`), builtin types by their plain name.
-        let qual: Arc<str> = match (&base.konst, base.qual.as_deref()) {
-            (Some(Const::Str(_)), _) | (_, Some("builtins.str")) => format!("str.{attr}").into(),
-            (Some(Const::Bytes(_)), _) | (_, Some("builtins.bytes")) => {
-                format!("bytes.{attr}").into()
+        let qual = match (&base.konst, base.qual_str()) {
+            (Some(Const::Str(_)), _) | (_, Some("builtins.str")) => {
+                QualName::dotted("str").attribute(attr)
             }
-            (_, Some("builtins.bytearray")) => format!("bytearray.{attr}").into(),
-            (_, Some("builtins.__dict__")) => format!("builtins.{attr}").into(),
-            (_, Some(q)) => format!("{q}.{attr}").into(),
-            _ => format!("?.{attr}").into(),
+            (Some(Const::Bytes(_)), _) | (_, Some("builtins.bytes")) => {
+                QualName::dotted("bytes").attribute(attr)
+            }
+            (_, Some("builtins.bytearray")) => QualName::dotted("bytearray").attribute(attr),
+            (_, Some("builtins.__dict__")) => QualName::builtin(attr),
+            _ => match &base.qual {
+                Some(q) => q.attribute(attr),
+                None => QualName::unknown_attribute(attr),
+            },
         };
         let taint = base.taint
-            | if &*qual == "os.environ" {
+            | if qual.as_str() == "os.environ" {
                 taint::ENV | taint::ENV_ALL
             } else {
                 0
@@ -415,23 +420,29 @@ impl<'a> Walker<'a, '_> {
         }
         let index = self.expr(&sub.slice);
         if let (Some(q), Some(key)) = (&base.qual, index.str()) {
-            match &**q {
+            // `globals()`, `locals()`, `vars()`: the module's names.
+            let namespace = q.result_of().is_some_and(|called| {
+                matches!(
+                    called.as_str(),
+                    "builtins.globals" | "builtins.locals" | "builtins.vars"
+                )
+            });
+            match q.as_str() {
                 "os.environ" => {
                     return Sym {
-                        qual: Some("os.environ[]".into()),
+                        qual: Some(q.item()),
                         taint: taint::ENV,
                         ..Sym::default()
                     };
                 }
-                "builtins.globals()" | "builtins.locals()" | "builtins.vars()" | "builtins"
-                | "builtins.__dict__" => {
+                name if namespace || matches!(name, "builtins" | "builtins.__dict__") => {
                     return match self.lookup(key) {
                         Some(sym) => sym.clone(),
-                        None if key == "__builtins__" => Sym::qual("builtins"),
-                        None => Sym::qual(format!("builtins.{key}")),
+                        None if key == "__builtins__" => Sym::qual(QualName::dotted("builtins")),
+                        None => Sym::qual(QualName::builtin(key)),
                     };
                 }
-                "sys.modules" => return Sym::qual(key),
+                "sys.modules" => return Sym::qual(QualName::dotted(key)),
                 _ => {}
             }
         }

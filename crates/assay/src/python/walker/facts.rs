@@ -9,11 +9,11 @@ use ruff_text_size::TextSize;
 use super::contexts::Node;
 use super::{MAX_STRING_FACT, Scope, Sym, Walker};
 use crate::python::taint::Taint;
-use crate::python::{ExecContext, Import, Payload};
+use crate::python::{ExecContext, Import, Payload, QualName};
 
 /// A call recorded during the walk, its context still to be resolved.
 pub(in crate::python) struct PendingCall {
-    pub name: Arc<str>,
+    pub name: QualName,
     pub offset: TextSize,
     pub node: Node,
     /// Set for facts whose context is known regardless of the call graph

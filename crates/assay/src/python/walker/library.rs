@@ -8,6 +8,7 @@ use ruff_text_size::TextSize;
 use super::super::consts::{self, Const};
 use super::super::names::{self, Decoder};
 use super::super::taint;
+use super::super::{QualName, Segment};
 use super::{Sym, Walker};
 
 impl<'a> Walker<'a, '_> {
@@ -15,15 +16,16 @@ impl<'a> Walker<'a, '_> {
     /// folding, decoding, module lookups and taint sources.
     pub(super) fn fold_call(
         &mut self,
-        name: &str,
+        qual: &QualName,
         callee: &Sym,
         args: &[Sym],
         keywords: &[(Arc<str>, Sym)],
         at: TextSize,
     ) -> Sym {
+        let name = qual.as_str();
         let arg = |i: usize| args.get(i);
         let mut result = Sym {
-            qual: Some(format!("{name}()").into()),
+            qual: Some(qual.called()),
             taint: args
                 .iter()
                 .chain(keywords.iter().map(|(_, v)| v))
@@ -32,7 +34,7 @@ impl<'a> Walker<'a, '_> {
         };
         let receiver = callee.receiver.as_deref();
 
-        if let Some(decoder) = names::decoder(name) {
+        if let Some(decoder) = names::decoder(qual) {
             return self.decode_call(decoder, arg(0), result, at);
         }
         match name {
@@ -71,11 +73,11 @@ impl<'a> Walker<'a, '_> {
                     self.out
                         .imports
                         .push((Arc::from(module), at, self.frame.node.clone()));
-                    return Sym::qual(module);
+                    return Sym::qual(QualName::dotted(module));
                 }
             }
             // `setattr(__builtins__, "_x", exec)`: a new global name.
-            "builtins.setattr" if arg(0).and_then(|a| a.qual.as_deref()) == Some("builtins") => {
+            "builtins.setattr" if arg(0).and_then(|a| a.qual_str()) == Some("builtins") => {
                 if let (Some(name), Some(value)) = (arg(1).and_then(Sym::str), arg(2)) {
                     let (name, value): (Arc<str>, Sym) = (Arc::from(name), value.clone());
                     if self.layer > 0 {
@@ -91,8 +93,10 @@ impl<'a> Walker<'a, '_> {
             }
             // `map(chr, [105, 100])`, as obfuscators spell `"id"`.
             "builtins.map" => {
-                let function = arg(0).and_then(|f| f.qual.as_deref());
-                if let (Some(f @ ("builtins.chr" | "builtins.str")), Some(Const::Seq(items))) =
+                let function = arg(0)
+                    .and_then(|f| f.qual.as_ref())
+                    .filter(|f| matches!(f.as_str(), "builtins.chr" | "builtins.str"));
+                if let (Some(f), Some(Const::Seq(items))) =
                     (function, arg(1).and_then(Sym::konst_ref))
                 {
                     let mapped: Option<Vec<Const>> = items
@@ -110,21 +114,16 @@ impl<'a> Walker<'a, '_> {
             }
             // `oct.__str__()` is `"<built-in function oct>"`: obfuscators
             // index into such texts to spell names.
-            _ if name.starts_with("builtins.")
-                && (name.ends_with(".__str__") || name.ends_with(".__repr__")) =>
+            _ if qual.root() == Some("builtins")
+                && (qual.is_attribute("__str__") || qual.is_attribute("__repr__")) =>
             {
-                let builtin = name
-                    .trim_start_matches("builtins.")
-                    .split('.')
-                    .next()
-                    .unwrap_or("");
-                if let Some(text) = builtin_text(builtin) {
+                if let Some(text) = builtin_of_method(qual).and_then(builtin_text) {
                     result.konst = Some(Const::Str(text.into()));
                     return result;
                 }
             }
             "builtins.globals" | "builtins.locals" | "builtins.vars" if args.is_empty() => {
-                return Sym::qual(format!("{name}()"));
+                return Sym::qual(qual.called());
             }
             "builtins.open" | "io.open" | "codecs.open" | "str.open" | "str.read_text"
             | "str.read_bytes" => {
@@ -139,7 +138,7 @@ impl<'a> Walker<'a, '_> {
             }
             _ => {}
         }
-        if names::is_env_read(name) {
+        if names::is_env_read(qual) {
             result.taint |= taint::ENV;
         }
         if let Some(r) = receiver {
@@ -161,7 +160,7 @@ impl<'a> Walker<'a, '_> {
             result.taint &= !taint::ENV_ALL;
         }
         // `urlretrieve` returns the local path it wrote, not what it read.
-        if names::is_network_read(name) && !names::is_download_to_file(name) {
+        if names::is_network_read(qual) && !names::is_download_to_file(qual) {
             result.taint |= taint::NETWORK;
             let texts = args
                 .iter()
@@ -177,11 +176,11 @@ impl<'a> Walker<'a, '_> {
                 }
             }
         }
-        if names::is_secret_read(name) {
+        if names::is_secret_read(qual) {
             result.taint |= taint::SECRET;
         }
         // The entries of the user's own folders.
-        if names::is_listing(name)
+        if names::is_listing(qual)
             && args
                 .first()
                 .and_then(Sym::text)
@@ -196,7 +195,7 @@ impl<'a> Walker<'a, '_> {
         {
             result.taint |= taint::PROMPTED;
         }
-        if names::derives_from_secret(name) {
+        if names::derives_from_secret(qual) {
             result.taint &= !taint::SECRET;
         }
         if matches!(
@@ -212,11 +211,11 @@ impl<'a> Walker<'a, '_> {
         ) {
             result.taint |= taint::HOST_INFO;
         }
-        if names::capture(name).is_some() {
+        if names::capture(qual).is_some() {
             result.taint |= taint::COLLECTED;
         }
         if let Some(folded) = consts::fold_call(
-            name,
+            qual,
             receiver.and_then(|r| r.konst.as_ref()),
             args,
             keywords,
@@ -243,7 +242,7 @@ impl<'a> Walker<'a, '_> {
                 result.chain = code.chain.clone();
                 result.analysed = code.analysed;
             }
-        } else if names::is_code_exec(name)
+        } else if names::is_code_exec(qual)
             && let Some(code) = arg(0).filter(|a| !a.analysed).and_then(Sym::text)
         {
             let chain = arg(0).and_then(|a| a.chain.clone());
@@ -260,17 +259,17 @@ impl<'a> Walker<'a, '_> {
                 value.taint |= result.taint;
                 return value;
             }
-        } else if names::is_process(name) || name.ends_with(".write") {
+        } else if names::is_process(qual) || qual.is_attribute("write") {
             // Python source written to a file or handed to `python -c` runs
             // later: analyse it here, where it is planted.
             for code in args.iter().filter(|a| !a.analysed).filter_map(Sym::text) {
                 let code = match code.find("-c ") {
-                    Some(at) if names::is_process(name) => {
+                    Some(at) if names::is_process(qual) => {
                         code[at + 3..].trim_matches(['"', '\'', ' ']).to_owned()
                     }
                     _ => code.to_string(),
                 };
-                let chain = if names::is_process(name) {
+                let chain = if names::is_process(qual) {
                     "code passed to a process"
                 } else {
                     "code written to a file"
@@ -283,6 +282,19 @@ impl<'a> Walker<'a, '_> {
 }
 
 /// What `str()` of a builtin gives, where it is stable across versions.
+/// The builtin whose method `qual` names (`oct` of `builtins.oct.__str__`):
+/// a name that is neither called nor indexed.
+fn builtin_of_method(qual: &QualName) -> Option<&str> {
+    let segments = qual.segments();
+    let first = segments
+        .iter()
+        .position(|s| !matches!(s, Segment::Name(n) if &**n == "builtins"))?;
+    match (segments.get(first), segments.get(first + 1)) {
+        (Some(Segment::Name(name)), Some(Segment::Name(_))) => Some(name),
+        _ => None,
+    }
+}
+
 fn builtin_text(name: &str) -> Option<String> {
     match name {
         "copyright" => Some("Copyright (c) 2001 Python Software Foundation.".to_owned()),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextSize};
 
+use super::super::QualName;
 use super::super::consts::Const;
 use super::super::names;
 use super::super::{ExecContext, FileRole, taint};
@@ -42,10 +43,12 @@ impl<'a> Walker<'a, '_> {
                         .imports
                         .push((module.clone(), alias.start(), self.frame.node.clone()));
                     match &alias.asname {
-                        Some(asname) => self.bind(asname.as_str(), Sym::qual(module)),
+                        Some(asname) => {
+                            self.bind(asname.as_str(), Sym::qual(QualName::dotted(&module)));
+                        }
                         None => {
                             let top = alias.name.as_str().split('.').next().unwrap_or_default();
-                            self.bind(top, Sym::qual(top));
+                            self.bind(top, Sym::qual(QualName::dotted(top)));
                         }
                     }
                 }
@@ -62,11 +65,7 @@ impl<'a> Walker<'a, '_> {
                     if alias.name.as_str() == "*" {
                         continue;
                     }
-                    let qual = if module.ends_with('.') || module.is_empty() {
-                        format!("{module}{}", alias.name.as_str())
-                    } else {
-                        format!("{module}.{}", alias.name.as_str())
-                    };
+                    let qual = QualName::dotted(&module).attribute(alias.name.as_str());
                     let bound = alias.asname.as_ref().unwrap_or(&alias.name);
                     self.bind(bound.as_str(), Sym::qual(qual));
                 }
@@ -233,7 +232,7 @@ impl<'a> Walker<'a, '_> {
         };
         for decorator in &def.decorator_list {
             let d = self.expr(&decorator.expression);
-            if d.qual.as_deref() == Some("atexit.register") {
+            if d.qual_str() == Some("atexit.register") {
                 self.out.edges.push((self.frame.node.clone(), name.clone()));
             }
         }
@@ -353,7 +352,7 @@ impl<'a> Walker<'a, '_> {
         if let Some(arguments) = &class.arguments {
             for base in arguments.args.iter() {
                 let base = self.expr(base);
-                install |= base.qual.as_deref().is_some_and(is_command_class)
+                install |= base.qual_str().is_some_and(is_command_class)
                     || base
                         .local
                         .as_ref()
@@ -433,7 +432,7 @@ impl<'a> Walker<'a, '_> {
                 // `sys.modules["requests"] = fake`: every later import of
                 // that name gets the package's object.
                 let container = self.expr(&sub.value);
-                if container.qual.as_deref() == Some("sys.modules") {
+                if container.qual_str() == Some("sys.modules") {
                     self.hooked(&value);
                 }
                 // `data["key"] = secret`: the container now holds it.

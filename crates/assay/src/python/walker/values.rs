@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::super::QualName;
 use super::super::consts::Const;
 use super::super::taint::{self, Taint};
 
@@ -11,7 +12,7 @@ use super::super::taint::{self, Taint};
 pub(in crate::python) struct Sym {
     /// Qualified name of a module, attribute path or call result (`os.path`,
     /// `socket.socket()`).
-    pub(super) qual: Option<Arc<str>>,
+    pub(super) qual: Option<QualName>,
     pub(super) konst: Option<Const>,
     pub(super) taint: Taint,
     /// A function or class defined in this file (`Class.method`).
@@ -32,9 +33,9 @@ pub(in crate::python) struct Sym {
 }
 
 impl Sym {
-    pub(super) fn qual(name: impl Into<Arc<str>>) -> Sym {
+    pub(super) fn qual(name: QualName) -> Sym {
         Sym {
-            qual: Some(name.into()),
+            qual: Some(name),
             ..Sym::default()
         }
     }
@@ -51,6 +52,11 @@ impl Sym {
             taint,
             ..Sym::default()
         }
+    }
+
+    /// The qualified name as code spells it, for looking up known APIs.
+    pub(super) fn qual_str(&self) -> Option<&str> {
+        self.qual.as_ref().map(QualName::as_str)
     }
 
     pub(super) fn text(&self) -> Option<Arc<str>> {

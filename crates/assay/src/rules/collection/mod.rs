@@ -9,8 +9,9 @@
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, ExecContext, FileAnalysis, names, taint};
+use crate::python::{Call, ExecContext, FileAnalysis, QualName, names, taint};
 use crate::rules::helpers::commands::network_tool;
+use crate::rules::helpers::network::is_constructor;
 use crate::rules::{RuleMeta, code_finding, shell_text};
 
 /// How close a capture is to a call that sends data out.
@@ -102,17 +103,17 @@ fn carries_capture(call: &Call) -> bool {
 /// and fetching a constant URL with nothing else (an update check) send
 /// nothing of the user's.
 pub(crate) fn is_sink(call: &Call) -> bool {
-    let name = &*call.name;
+    let name = &call.name;
     if names::is_network(name) {
-        let last = name.rsplit('.').next().unwrap_or(name);
-        let fetch_only = matches!(last, "get" | "head" | "urlopen" | "urlretrieve")
+        let last = name.last_name();
+        let fetch_only = matches!(last, Some("get" | "head" | "urlopen" | "urlretrieve"))
             && call
                 .all_args()
                 .all(|a| a.text.as_deref().is_some_and(|t| !t.contains("{}")));
-        return name != "webbrowser.open"
+        return name.as_str() != "webbrowser.open"
             && !fetch_only
-            && !last.starts_with(|c: char| c.is_ascii_uppercase())
-            && !matches!(last, "gethostbyname" | "getaddrinfo");
+            && !is_constructor(name)
+            && !matches!(last, Some("gethostbyname" | "getaddrinfo"));
     }
     names::is_process(name)
         && shell_text(call).is_some_and(|cmd| {
@@ -361,22 +362,24 @@ pub(crate) fn classify_root(text: &str) -> Option<Root> {
 }
 
 /// Calls that list or walk folders, and the argument that names the folder.
-pub(crate) fn is_walk(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
+pub(crate) fn is_walk(name: &QualName) -> bool {
     matches!(
-        name,
+        name.as_str(),
         "os.walk" | "os.scandir" | "os.listdir" | "glob.glob" | "glob.iglob" | "os.fwalk"
-    ) || ((name.starts_with("pathlib.") || name.starts_with("str."))
-        && matches!(last, "rglob" | "glob" | "walk" | "iterdir"))
+    ) || ((name.is_in("pathlib") || name.is_in("str"))
+        && matches!(
+            name.last_name(),
+            Some("rglob" | "glob" | "walk" | "iterdir")
+        ))
 }
 
 /// A walk that descends into subfolders: `os.walk`, `Path.rglob`, a glob
 /// with `**`.
 pub(crate) fn is_recursive(call: &Call) -> bool {
-    let name = &*call.name;
-    matches!(name, "os.walk" | "os.fwalk")
-        || name.ends_with(".rglob")
-        || name.ends_with(".walk")
+    let name = &call.name;
+    matches!(name.as_str(), "os.walk" | "os.fwalk")
+        || name.is_attribute("rglob")
+        || name.is_attribute("walk")
         || call.arg_texts().any(|t| t.contains("**"))
 }
 
@@ -391,14 +394,14 @@ pub(crate) fn walk_root(file: &FileAnalysis, call: &Call) -> Option<Root> {
         .or_else(|| call.keyword("top"))
         .or_else(|| call.keyword("path"))
         .or_else(|| call.keyword("pathname"));
-    let method = call.name.starts_with("str.") || call.name.starts_with("pathlib.");
+    let method = call.name.is_in("str") || call.name.is_in("pathlib");
     if method {
         // Only recursive sweeps: `ssh_dir.glob("id_*")` lists one folder
         // the model cannot name.
         return (is_recursive(call)
             && same_function(file, call).any(|c| {
-                &*c.name == "pathlib.Path.home"
-                    || (&*c.name == "os.path.expanduser"
+                c.name.as_str() == "pathlib.Path.home"
+                    || (c.name.as_str() == "os.path.expanduser"
                         && c.args.first().and_then(|a| a.text.as_deref()) == Some("~"))
             }))
         .then_some(Root::Home);
@@ -644,7 +647,7 @@ mod tests {
     #[test]
     fn grades() {
         let call = Call {
-            name: "requests.post".into(),
+            name: QualName::dotted("requests.post"),
             line: 1,
             column: 1,
             context: ExecContext::Runtime,

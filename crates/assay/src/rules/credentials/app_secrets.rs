@@ -69,10 +69,10 @@ const STORES: &[(&str, &str)] = &[
 
 /// Libraries whose calls read the browsers' cookie stores.
 const COOKIE_LIBRARIES: &[&str] = &[
-    "browser_cookie3.",
-    "browsercookie.",
-    "pycookiecheat.",
-    "rookiepy.",
+    "browser_cookie3",
+    "browsercookie",
+    "pycookiecheat",
+    "rookiepy",
 ];
 
 static STORE_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(STORES));
@@ -101,7 +101,7 @@ impl Rule for AppSecrets {
             let start = out.len();
             let mut credential = false;
             for call in &file.calls {
-                if !COOKIE_LIBRARIES.iter().any(|l| call.name.starts_with(l))
+                if !COOKIE_LIBRARIES.iter().any(|l| call.name.is_in(l))
                     || !seen.insert(("browser cookies", call.context))
                 {
                     continue;

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, ExecContext, FileAnalysis, FileRole, StringFact, names};
+use crate::python::{Call, ExecContext, FileAnalysis, FileRole, QualName, StringFact, names};
 use crate::rules::helpers::source_text;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
@@ -157,13 +157,14 @@ const VM_MACS: &[&str] = &[
 
 /// Calls that end the program or other processes.
 fn quits(call: &Call) -> bool {
-    match &*call.name {
+    let name = &call.name;
+    match name.as_str() {
         "sys.exit" | "os._exit" | "os.abort" | "os.kill" | "builtins.exit" | "builtins.quit" => {
             true
         }
-        name if name.ends_with("ExitProcess") || name.ends_with(".kill") => true,
-        name if name.ends_with(".terminate") && name.contains("psutil") => true,
-        name if names::is_process(name) => call.arg_texts().any(|cmd| {
+        _ if name.last_name_ends_with("ExitProcess") || name.is_attribute("kill") => true,
+        _ if name.is_attribute("terminate") && name.any_name_contains("psutil") => true,
+        _ if names::is_process(name) => call.arg_texts().any(|cmd| {
             cmd.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
                 .any(|w| {
                     w.eq_ignore_ascii_case("taskkill") || w.eq_ignore_ascii_case("taskkill.exe")
@@ -174,13 +175,13 @@ fn quits(call: &Call) -> bool {
 }
 
 /// Calls that measure the machine (sandboxes are small).
-fn probes_hardware(name: &str) -> bool {
+fn probes_hardware(name: &QualName) -> bool {
     matches!(
-        name,
+        name.as_str(),
         "psutil.virtual_memory" | "psutil.disk_usage" | "shutil.disk_usage" | "psutil.cpu_count"
-    ) || name.ends_with("GlobalMemoryStatusEx")
-        || name.ends_with("GetTickCount")
-        || name.ends_with("GetTickCount64")
+    ) || name.last_name_ends_with("GlobalMemoryStatusEx")
+        || name.last_name_ends_with("GetTickCount")
+        || name.last_name_ends_with("GetTickCount64")
 }
 
 impl Rule for AntiAnalysis {
@@ -223,8 +224,11 @@ fn check_file(file: &FileAnalysis) -> Option<Finding> {
         }
     }
     for call in &file.calls {
-        let last = call.name.rsplit('.').next().unwrap_or(&call.name);
-        let lower = last.to_ascii_lowercase();
+        let lower = call
+            .name
+            .last_name()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         if let Some((name, family)) = ARTEFACTS.iter().find(|(n, _)| *n == lower) {
             found
                 .entry((*name).to_owned())

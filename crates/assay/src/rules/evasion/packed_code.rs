@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Location, Severity};
-use crate::python::{ExecContext, FileAnalysis, FileRole};
+use crate::python::{ExecContext, FileAnalysis, FileRole, QualName};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {
@@ -161,9 +161,8 @@ fn is_runtime_file(path: &str) -> bool {
 }
 
 /// The packer whose loader a call is.
-fn packer_call(name: &str) -> Option<&'static str> {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    match last {
+fn packer_call(name: &QualName) -> Option<&'static str> {
+    match name.last_name()? {
         "__pyarmor__" | "pyarmor_runtime" | "__armor_enter__" | "__armor_wrap__"
         | "__pyarmor_enter__" | "__pyarmor_exit__" | "__assert_armored__" => Some("PyArmor"),
         _ => None,
@@ -228,7 +227,7 @@ mod tests {
         assert_eq!(packer_import("tests.pytransform"), Some("PyArmor"));
         assert_eq!(packer_import("pyarmor"), None);
         assert_eq!(
-            packer_call("pyarmor_runtime_000000.__pyarmor__"),
+            packer_call(&QualName::dotted("pyarmor_runtime_000000.__pyarmor__")),
             Some("PyArmor")
         );
         assert_eq!(

@@ -90,7 +90,7 @@ impl Rule for SilencedErrors {
 
 /// What a silenced call does and how much its silence weighs.
 fn grade(call: &Call) -> Option<(String, Severity)> {
-    let name = &*call.name;
+    let name = &call.name;
     let carried = crate::rules::sent_taint(call);
     if names::is_network(name) && !is_constructor(name) {
         // One environment variable is often configuration (an endpoint, a

@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Location, Severity};
-use crate::python::{Call, ExecContext, FileAnalysis, names};
+use crate::python::{Call, ExecContext, FileAnalysis, QualName, names};
 use crate::rules::helpers::source_text::{self, Literals, Region};
 use crate::rules::{PackageFacts, Rule, RuleMeta, cut_to, declare_rule, preview};
 
@@ -202,7 +202,7 @@ fn default_context(file: &FileAnalysis) -> ExecContext {
 
 /// Calls worth hiding, most telling first: code execution, processes,
 /// network, imports by name, decoding.
-fn risk(name: &str) -> Option<u8> {
+fn risk(name: &QualName) -> Option<u8> {
     if names::is_code_exec(name) {
         Some(0)
     } else if names::is_process(name) {
@@ -210,7 +210,7 @@ fn risk(name: &str) -> Option<u8> {
     } else if names::is_network(name) {
         Some(2)
     } else if matches!(
-        name,
+        name.as_str(),
         "builtins.__import__" | "importlib.import_module" | "builtins.getattr"
     ) {
         Some(3)

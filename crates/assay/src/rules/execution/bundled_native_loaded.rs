@@ -1,7 +1,7 @@
 use crate::artifact::ArtifactKind;
 use crate::carriers;
 use crate::finding::{Finding, Location, Severity};
-use crate::python::{Call, ExecContext, FileAnalysis, FileRole, names};
+use crate::python::{Call, ExecContext, FileAnalysis, FileRole, QualName, names};
 use crate::rules::{FileInfo, PackageFacts, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
@@ -122,11 +122,12 @@ fn mentions(text: &str, base: &str) -> bool {
     })
 }
 
-fn is_loader_or_process(name: &str) -> bool {
+fn is_loader_or_process(name: &QualName) -> bool {
     names::is_process(name) || is_library_loader(name)
 }
 
-fn is_library_loader(name: &str) -> bool {
+fn is_library_loader(qual: &QualName) -> bool {
+    let name = qual.as_str();
     let name = name.strip_prefix("ctypes.").unwrap_or(name);
     matches!(
         name,
@@ -140,6 +141,6 @@ fn is_library_loader(name: &str) -> bool {
             | "pydll.LoadLibrary"
             | "_ctypes.dlopen"
             | "_ctypes.LoadLibrary"
-    ) || name.ends_with("FFI().dlopen")
+    ) || names::is_method_of_a(qual, "FFI", "dlopen")
         || name == "os.add_dll_directory"
 }

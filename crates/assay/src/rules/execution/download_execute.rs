@@ -162,7 +162,7 @@ impl Rule for DownloadExecute {
             // dropper's payload.
             let pins_digest = file.strings.iter().any(|s| is_sha256_hex(&s.value));
             for (&(automatic, _), calls) in &functions {
-                if pins_digest && calls.iter().any(|c| c.name.starts_with("hashlib.")) {
+                if pins_digest && calls.iter().any(|c| c.name.is_in("hashlib")) {
                     continue;
                 }
                 // A program the code names by URL, then runs by name: the
@@ -214,7 +214,7 @@ impl Rule for DownloadExecute {
                 }
                 let download = calls.iter().position(|c| {
                     names::is_download_to_file(&c.name)
-                        || ((c.name.ends_with(".write") || c.name.ends_with(".write_bytes"))
+                        || ((c.name.is_attribute("write") || c.name.is_attribute("write_bytes"))
                             && c.all_args().any(|a| a.has(taint::NETWORK)))
                         || (names::is_process(&c.name)
                             && shell_text(c).is_some_and(|t| fetches_to_file(&t)))
@@ -230,7 +230,9 @@ impl Rule for DownloadExecute {
                 let program_url = !named.is_empty();
                 let written: Vec<&str> = calls
                     .iter()
-                    .filter(|c| names::is_download_to_file(&c.name) || c.name.ends_with("open"))
+                    .filter(|c| {
+                        names::is_download_to_file(&c.name) || c.name.last_name_ends_with("open")
+                    })
                     .flat_map(|c| c.arg_texts())
                     .filter(|t| is_program_file(t))
                     .collect();

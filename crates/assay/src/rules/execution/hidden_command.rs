@@ -91,12 +91,13 @@ impl Rule for HiddenCommand {
 /// `creationflags=CREATE_NO_WINDOW` (or `DETACHED_PROCESS`): no console.
 fn no_window(call: &Call) -> bool {
     call.keyword("creationflags").is_some_and(|v| {
-        v.origin
+        v.origin.as_ref().is_some_and(|o| {
+            o.last_name()
+                .is_some_and(|n| n.ends_with("CREATE_NO_WINDOW") || n.ends_with("DETACHED_PROCESS"))
+        }) || v
+            .text
             .as_deref()
-            .is_some_and(|o| o.ends_with("CREATE_NO_WINDOW") || o.ends_with("DETACHED_PROCESS"))
-            || v.text
-                .as_deref()
-                .is_some_and(|t| t == "134217728" || t == "8")
+            .is_some_and(|t| t == "134217728" || t == "8")
     })
 }
 

@@ -1,7 +1,7 @@
 use crate::carriers::pickle::PickleGlobal;
 use crate::carriers::{self, PickleFile};
 use crate::finding::{Finding, Location, Severity, ValueKind};
-use crate::python::{ExecContext, FileAnalysis, FileRole};
+use crate::python::{ExecContext, FileAnalysis, FileRole, QualName};
 use crate::rules::{PackageFacts, Rule, RuleMeta, cut_to, declare_rule};
 
 declare_rule! {
@@ -258,11 +258,13 @@ fn is_dangerous(module: &str, name: &str) -> bool {
 }
 
 /// Calls that unpickle a file.
-fn is_unpickler(name: &str) -> bool {
-    let Some((module, function)) = name.rsplit_once('.') else {
+fn is_unpickler(name: &QualName) -> bool {
+    let (Some(top), Some(function)) = (name.top_module(), name.last_name()) else {
         return false;
     };
-    let top = module.split('.').next().unwrap_or(module);
+    if name.segments().len() < 2 {
+        return false;
+    }
     let loads = matches!(
         function,
         "load" | "loads" | "read_pickle" | "Unpickler" | "load_state_dict" | "load_model"

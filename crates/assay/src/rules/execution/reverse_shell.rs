@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, names, taint};
+use crate::python::{Call, QualName, names, taint};
 use crate::rules::{
     PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text, string_finding,
 };
@@ -70,9 +70,9 @@ impl Rule for ReverseShell {
                 let connect = calls.iter().find(|c| is_connect(&c.name));
                 let wire = calls
                     .iter()
-                    .find(|c| matches!(&*c.name, "os.dup2" | "pty.spawn"));
+                    .find(|c| matches!(c.name.as_str(), "os.dup2" | "pty.spawn"));
                 let shell = calls.iter().find(|c| {
-                    (names::is_process(&c.name) || &*c.name == "pty.spawn")
+                    (names::is_process(&c.name) || c.name.as_str() == "pty.spawn")
                         && shell_text(c).is_some_and(|t| names::is_shell_program(&t))
                 });
                 if let (Some(connect), Some(wire), Some(shell)) = (connect, wire, shell) {
@@ -89,14 +89,12 @@ impl Rule for ReverseShell {
                 // Wired by hand: what the socket receives is the command.
                 let link = calls
                     .iter()
-                    .find(|c| is_connect(&c.name) || c.name.ends_with(".accept"));
+                    .find(|c| is_connect(&c.name) || c.name.is_attribute("accept"));
                 let run = calls.iter().find(|c| {
                     names::is_process(&c.name)
                         && c.all_args().any(|a| {
                             a.has(taint::NETWORK)
-                                && a.origin
-                                    .as_deref()
-                                    .is_some_and(|o| o.starts_with("socket."))
+                                && a.origin.as_ref().is_some_and(|o| o.is_in("socket"))
                         })
                 });
                 if let (Some(link), Some(run)) = (link, run) {
@@ -134,10 +132,10 @@ fn peer(connect: &Call) -> String {
         .unwrap_or_default()
 }
 
-fn is_connect(name: &str) -> bool {
-    name.ends_with(".connect")
-        || name.ends_with(".connect_ex")
-        || name == "socket.create_connection"
+fn is_connect(name: &QualName) -> bool {
+    name.is_attribute("connect")
+        || name.is_attribute("connect_ex")
+        || name.as_str() == "socket.create_connection"
 }
 
 fn passed_to_process(file: &crate::python::FileAnalysis, line: u32) -> bool {

@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, ExecContext, names};
+use crate::python::{Call, ExecContext, QualName, names};
 use crate::rules::helpers::endpoints;
 use crate::rules::helpers::network::is_constructor;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule};
@@ -89,8 +89,8 @@ impl Rule for ImportNetwork {
 /// The call carries data out: an HTTP method with a body, a body argument,
 /// a socket send, mail or an upload.
 fn sends(call: &Call) -> bool {
-    let name = &*call.name;
-    let method = name.rsplit('.').next().unwrap_or(name);
+    let name = call.name.as_str();
+    let method = call.name.last_name().unwrap_or_default();
     let body = ["data", "json", "files", "body", "content"]
         .iter()
         .any(|k| call.keyword(k).is_some());
@@ -122,7 +122,7 @@ fn sends(call: &Call) -> bool {
 
 /// The call itself talks to a peer (not `urllib3.disable_warnings`, not a
 /// response's `raise_for_status`).
-fn connects(name: &str) -> bool {
+fn connects(name: &QualName) -> bool {
     const VERBS: &[&str] = &[
         "get",
         "post",
@@ -157,10 +157,11 @@ fn connects(name: &str) -> bool {
         "fetch",
         "execute",
     ];
-    VERBS.contains(&name.rsplit('.').next().unwrap_or(name))
+    name.last_name().is_some_and(|last| VERBS.contains(&last))
 }
 
-fn is_python2_only(name: &str) -> bool {
+fn is_python2_only(name: &QualName) -> bool {
+    let name = name.as_str();
     [
         "urllib2.",
         "httplib.",
@@ -176,7 +177,10 @@ fn is_python2_only(name: &str) -> bool {
 /// a constant (`gethostbyname(gethostname())` finds the local address).
 fn is_local_only(call: &Call) -> bool {
     let texts: Vec<&str> = call.arg_texts().collect();
-    if matches!(&*call.name, "socket.gethostbyname" | "socket.getaddrinfo") {
+    if matches!(
+        call.name.as_str(),
+        "socket.gethostbyname" | "socket.getaddrinfo"
+    ) {
         return texts.first().is_none_or(|h| is_loopback(h));
     }
     texts.iter().any(|t| is_loopback(t))

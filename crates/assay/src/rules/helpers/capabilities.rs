@@ -29,7 +29,7 @@ pub(crate) fn check_file(
     // fetches sources in one step and compiles in another.
     let mut scopes: BTreeMap<Option<&str>, (Option<&Call>, Vec<&'static str>)> = BTreeMap::new();
     for call in file.calls.iter().filter(|c| c.context == context) {
-        let name = &*call.name;
+        let name = &call.name;
         let scope = scopes.entry(call.function.as_deref()).or_default();
         if names::is_network(name) {
             scope.0.get_or_insert(call);
@@ -138,8 +138,8 @@ fn writes_shipped_pth(path: &str, shipped_pth: &[&str]) -> bool {
 
 /// The path a call writes to, when it writes a file.
 fn written_path(call: &Call) -> Option<String> {
-    let name = &*call.name;
-    if matches!(name, "builtins.open" | "io.open" | "codecs.open") {
+    let name = &call.name;
+    if matches!(name.as_str(), "builtins.open" | "io.open" | "codecs.open") {
         let mode = call
             .args
             .get(1)

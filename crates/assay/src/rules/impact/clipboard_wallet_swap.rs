@@ -107,14 +107,13 @@ impl Rule for ClipboardWalletSwap {
 }
 
 fn writes_clipboard(call: &Call) -> bool {
-    let name = &*call.name;
-    let last = name.rsplit('.').next().unwrap_or(name);
+    let name = &call.name;
     matches!(
-        name,
+        name.as_str(),
         "pyperclip.copy" | "clipboard.copy" | "xerox.copy" | "pyclip.copy" | "klembord.set"
     ) || matches!(
-        last,
-        "clipboard_append" | "SetClipboardText" | "SetClipboardData"
+        name.last_name(),
+        Some("clipboard_append" | "SetClipboardText" | "SetClipboardData")
     ) || (names::is_process(name)
         && shell_text(call).is_some_and(|cmd| is_clipboard_write_command(&cmd)))
 }

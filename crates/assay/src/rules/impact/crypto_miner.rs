@@ -306,12 +306,12 @@ fn is_wallet_address(text: &str) -> bool {
 }
 
 fn action(call: &Call) -> Option<&'static str> {
-    let name = &*call.name;
+    let name = &call.name;
     if names::is_process(name) {
         Some("runs a command with")
     } else if names::is_network(name) || names::is_download_to_file(name) {
         Some("downloads")
-    } else if name.ends_with(".write") || names::is_file_write(name) {
+    } else if name.is_attribute("write") || names::is_file_write(name) {
         Some("writes")
     } else {
         None
@@ -322,10 +322,10 @@ fn action(call: &Call) -> Option<&'static str> {
 /// HTTP calls do not count: a wallet library talks to the network.)
 fn file_acts(file: &FileAnalysis) -> bool {
     file.calls.iter().any(|c| {
-        let name = &*c.name;
+        let name = &c.name;
         names::is_process(name)
             || names::is_download_to_file(name)
-            || name.ends_with(".write")
+            || name.is_attribute("write")
             || names::is_file_write(name)
     })
 }

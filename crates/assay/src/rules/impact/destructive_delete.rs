@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, FileAnalysis, names, taint};
+use crate::python::{Call, FileAnalysis, QualName, names, taint};
 use crate::rules::collection::{
     HOME_VARIABLES, Root, classify_root, commands, is_recursive, is_walk, runs_by_itself,
     same_function, walk_root, when,
@@ -66,7 +66,7 @@ impl Rule for DestructiveDelete {
         for file in facts.python {
             let mut seen = BTreeSet::new();
             for call in &file.calls {
-                let name = &*call.name;
+                let name = &call.name;
                 let (what, how) = if is_delete(name) {
                     if let Some(root) = deleted_root(file, call) {
                         (format!("deletes {}", root.describe()), How::Direct)
@@ -120,10 +120,11 @@ fn deleted_root(file: &FileAnalysis, call: &Call) -> Option<Root> {
     // same function.
     let from_env = arg.has(taint::ENV)
         && arg.text.is_none()
-        && matches!(
-            arg.origin.as_deref(),
-            Some("os.getenv()" | "os.environ.get()")
-        );
+        && arg
+            .origin
+            .as_ref()
+            .and_then(QualName::result_of)
+            .is_some_and(|called| matches!(called.as_str(), "os.getenv" | "os.environ.get"));
     let home_var = same_function(file, call)
         .filter(|c| names::is_env_read(&c.name))
         .flat_map(Call::arg_texts)

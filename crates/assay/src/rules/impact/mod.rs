@@ -6,16 +6,18 @@ pub mod crypto_miner;
 pub mod destructive_delete;
 pub mod ransomware;
 
+use crate::python::QualName;
+
 /// Calls that delete files or folders.
-pub(crate) fn is_delete(name: &str) -> bool {
+pub(crate) fn is_delete(name: &QualName) -> bool {
     matches!(
-        name,
+        name.as_str(),
         "shutil.rmtree"
             | "os.remove"
             | "os.unlink"
             | "os.rmdir"
             | "os.removedirs"
             | "send2trash.send2trash"
-    ) || ((name.starts_with("pathlib.") || name.starts_with("str."))
-        && (name.ends_with(".unlink") || name.ends_with(".rmdir")))
+    ) || ((name.is_in("pathlib") || name.is_in("str"))
+        && (name.is_attribute("unlink") || name.is_attribute("rmdir")))
 }

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use crate::finding::{Finding, Severity};
-use crate::python::Call;
+use crate::python::{Call, QualName, names};
 use crate::rules::collection::{Root, is_walk, runs_by_itself, same_function, walk_root, when};
 use crate::rules::impact::is_delete;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
@@ -76,11 +76,8 @@ impl Rule for Ransomware {
                 .filter(|c| {
                     is_encrypt(&c.name)
                         || (crypto
-                            && c.name.starts_with("?.")
-                            && matches!(
-                                c.name.rsplit('.').next(),
-                                Some("encrypt" | "encrypt_and_digest")
-                            ))
+                            && c.name.has_unknown_receiver()
+                            && matches!(c.name.last_name(), Some("encrypt" | "encrypt_and_digest")))
                 })
                 .collect();
             let note = file
@@ -179,12 +176,21 @@ fn is_crypto_library(module: &str) -> bool {
 }
 
 /// Calls that encrypt data with a symmetric cipher.
-fn is_encrypt(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    let library = is_crypto_library(name) && name.contains('.');
-    name.ends_with("Fernet().encrypt")
-        || matches!(name, "pyAesCrypt.encryptFile" | "pyAesCrypt.encryptStream")
-        || (library && matches!(last, "encrypt" | "encrypt_and_digest" | "encryptor"))
+fn is_encrypt(name: &QualName) -> bool {
+    let library = name.segments().len() > 1
+        && name
+            .top_module()
+            .is_some_and(|top| CRYPTO_LIBRARIES.contains(&top));
+    names::is_method_of_a(name, "Fernet", "encrypt")
+        || matches!(
+            name.as_str(),
+            "pyAesCrypt.encryptFile" | "pyAesCrypt.encryptStream"
+        )
+        || (library
+            && matches!(
+                name.last_name(),
+                Some("encrypt" | "encrypt_and_digest" | "encryptor")
+            ))
 }
 
 /// Calls that delete the originals, or rename them to a new extension
@@ -192,11 +198,11 @@ fn is_encrypt(name: &str) -> bool {
 /// (`os.replace(path + ".tmp", path)`) renames into the original and is
 /// not one of them.
 fn destroys(call: &Call) -> bool {
-    let name = &*call.name;
+    let name = &call.name;
     if is_delete(name) {
         return true;
     }
-    if !matches!(name, "os.rename" | "os.replace" | "shutil.move") {
+    if !matches!(name.as_str(), "os.rename" | "os.replace" | "shutil.move") {
         return false;
     }
     let text = |i: usize| call.args.get(i).and_then(|a| a.text.as_deref());
@@ -268,10 +274,13 @@ mod tests {
 
     #[test]
     fn encryption_calls() {
-        assert!(is_encrypt("cryptography.fernet.Fernet().encrypt"));
-        assert!(is_encrypt("Crypto.Cipher.AES.new().encrypt_and_digest"));
-        assert!(is_encrypt("pyAesCrypt.encryptFile"));
-        assert!(!is_encrypt("cryptography.fernet.Fernet().decrypt"));
-        assert!(!is_encrypt("hashlib.sha256"));
+        let is_encrypt_text = |name: &str| is_encrypt(&QualName::parse(name));
+        assert!(is_encrypt_text("cryptography.fernet.Fernet().encrypt"));
+        assert!(is_encrypt_text(
+            "Crypto.Cipher.AES.new().encrypt_and_digest"
+        ));
+        assert!(is_encrypt_text("pyAesCrypt.encryptFile"));
+        assert!(!is_encrypt_text("cryptography.fernet.Fernet().decrypt"));
+        assert!(!is_encrypt_text("hashlib.sha256"));
     }
 }

@@ -66,7 +66,7 @@ impl Rule for NativeBinary {
                 py.calls
                     .iter()
                     .find(|c| {
-                        (names::is_process(&c.name) || c.name.starts_with("ctypes."))
+                        (names::is_process(&c.name) || c.name.is_in("ctypes"))
                             && c.arg_texts().any(|t| t.contains(base))
                     })
                     .map(|c| (py, c))

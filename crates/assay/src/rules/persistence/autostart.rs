@@ -136,18 +136,18 @@ impl Rule for Autostart {
 fn plants_in(file: &FileAnalysis, context: ExecContext) -> bool {
     file.calls.iter().filter(|c| c.context == context).any(|c| {
         let names_place = c.arg_texts().any(|t| t.len() <= 512 && MATCHER.is_match(t));
-        let writable_key = c.name.starts_with("winreg.")
-            && (c.name.contains("SetValue")
-                || c.name.contains("CreateKey")
+        let writable_key = c.name.is_in("winreg")
+            && (c.name.any_name_contains("SetValue")
+                || c.name.any_name_contains("CreateKey")
                 || c.all_args().any(|a| {
-                    a.origin.as_deref().is_some_and(|o| {
+                    a.origin.as_ref().is_some_and(|o| {
                         matches!(
-                            o,
+                            o.as_str(),
                             "winreg.KEY_SET_VALUE" | "winreg.KEY_WRITE" | "winreg.KEY_ALL_ACCESS"
                         )
                     })
                 }));
-        let write_mode = matches!(&*c.name, "builtins.open" | "io.open")
+        let write_mode = matches!(c.name.as_str(), "builtins.open" | "io.open")
             && c.args
                 .get(1)
                 .or_else(|| c.keyword("mode"))
@@ -162,8 +162,8 @@ fn acts_in(file: &FileAnalysis, context: ExecContext) -> bool {
     file.calls.iter().filter(|c| c.context == context).any(|c| {
         names::is_process(&c.name)
             || names::is_file_write(&c.name)
-            || c.name.ends_with(".write")
-            || c.name.ends_with("SetValueEx")
-            || c.name.ends_with(".Save")
+            || c.name.is_attribute("write")
+            || c.name.last_name_ends_with("SetValueEx")
+            || c.name.is_attribute("Save")
     })
 }

@@ -1,0 +1,437 @@
+//! Qualified names: what the model resolves a callee or a value to.
+//!
+//! A name is a list of [`Segment`]s: module and attribute names, with
+//! explicit markers for the result of a call (`socket.socket().connect`),
+//! an item (`os.environ[]`), an object the model cannot name (`?.encrypt`)
+//! and a relative import (`.core.Checker`). Structural questions (is the
+//! receiver unknown, which attribute comes last, what was called) are
+//! answered from the segments. [`QualName::as_str`] is the name as code
+//! spells it, rendered once, for looking up known APIs in tables.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// One step of a qualified name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Segment {
+    /// A module, attribute or function name.
+    Name(Arc<str>),
+    /// The result of calling what the segments before name (`()`).
+    Called,
+    /// An item of what the segments before name (`[]`).
+    Item,
+    /// An object the model cannot name: the receiver of `?.encrypt`.
+    Unknown,
+    /// A relative import, this many packages up (the dots of `..core`).
+    Relative(u32),
+}
+
+/// A qualified name (`os.system`, `socket.socket().connect`, `?.encrypt`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct QualName {
+    segments: Arc<[Segment]>,
+    /// The rendering of `segments`, kept for table lookups and printing.
+    text: Arc<str>,
+}
+
+impl QualName {
+    fn from_segments(segments: Vec<Segment>) -> QualName {
+        let text = render(&segments).into();
+        QualName {
+            segments: segments.into(),
+            text,
+        }
+    }
+
+    /// A dotted module or attribute path (`os.path`); leading dots make it
+    /// relative (`.core.Checker`).
+    pub fn dotted(path: &str) -> QualName {
+        let names = path.trim_start_matches('.');
+        let level = path.len() - names.len();
+        let mut segments = Vec::with_capacity(4);
+        if level > 0 {
+            segments.push(Segment::Relative(u32::try_from(level).unwrap_or(u32::MAX)));
+        }
+        // `from . import x` names no module after its dots; an empty
+        // absolute path is one empty name, as code can spell it
+        // (`sys.modules[""]`).
+        if level == 0 || !names.is_empty() {
+            segments.extend(names.split('.').map(|n| Segment::Name(n.into())));
+        }
+        QualName::from_segments(segments)
+    }
+
+    /// A builtin (`builtins.exec`).
+    pub fn builtin(name: &str) -> QualName {
+        QualName::from_segments(vec![
+            Segment::Name("builtins".into()),
+            Segment::Name(name.into()),
+        ])
+    }
+
+    /// The attribute `attr` of an object the model cannot name (`?.attr`).
+    pub fn unknown_attribute(attr: &str) -> QualName {
+        QualName::from_segments(vec![Segment::Unknown, Segment::Name(attr.into())])
+    }
+
+    fn extended(&self, segment: Segment) -> QualName {
+        let mut segments = Vec::with_capacity(self.segments.len() + 1);
+        segments.extend(self.segments.iter().cloned());
+        segments.push(segment);
+        QualName::from_segments(segments)
+    }
+
+    /// The attribute `attr` of this object (`os` → `os.path`).
+    pub fn attribute(&self, attr: &str) -> QualName {
+        self.extended(Segment::Name(attr.into()))
+    }
+
+    /// What calling this returns (`socket.socket` → `socket.socket()`).
+    pub fn called(&self) -> QualName {
+        self.extended(Segment::Called)
+    }
+
+    /// An item of this object (`os.environ` → `os.environ[]`).
+    pub fn item(&self) -> QualName {
+        self.extended(Segment::Item)
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The name as code spells it (`socket.socket().connect`), for looking
+    /// up known APIs.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The first segment is an object the model cannot name (`?.encrypt`).
+    pub fn has_unknown_receiver(&self) -> bool {
+        matches!(self.segments.first(), Some(Segment::Unknown))
+    }
+
+    /// The name starts with a relative import.
+    pub fn is_relative(&self) -> bool {
+        matches!(self.segments.first(), Some(Segment::Relative(_)))
+    }
+
+    /// The first segment, when it is a name (`builtins` of `builtins.exec`).
+    pub fn root(&self) -> Option<&str> {
+        match self.segments.first() {
+            Some(Segment::Name(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The top-level module a name starts with: its first name, unless
+    /// that is called or indexed (`os` of `os.path.join`).
+    pub fn top_module(&self) -> Option<&str> {
+        match &*self.segments {
+            [Segment::Name(n)] | [Segment::Name(n), Segment::Name(_), ..] => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Something inside the dotted module `module` (`os.path.join` is in
+    /// `os` and `os.path`, `os` is in neither).
+    pub fn is_in(&self, module: &str) -> bool {
+        let mut segments = self.segments.iter();
+        module
+            .split('.')
+            .all(|m| matches!(segments.next(), Some(Segment::Name(n)) if &**n == m))
+            && matches!(segments.next(), Some(Segment::Name(_)))
+    }
+
+    /// The last segment, when it is a name (`encrypt` of `?.encrypt`;
+    /// `None` for `socket.socket()`).
+    pub fn last_name(&self) -> Option<&str> {
+        match self.segments.last() {
+            Some(Segment::Name(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// A method or attribute `attr` of something (`f.write` for `write`).
+    pub fn is_attribute(&self, attr: &str) -> bool {
+        self.segments.len() > 1 && self.last_name() == Some(attr)
+    }
+
+    /// Something reached from the result of calling the dotted `path`
+    /// (`zipimport.zipimporter().load_module` from `zipimport.zipimporter`).
+    pub fn is_from_call_of(&self, path: &str) -> bool {
+        let mut segments = self.segments.iter();
+        path.split('.')
+            .all(|m| matches!(segments.next(), Some(Segment::Name(n)) if &**n == m))
+            && segments.next() == Some(&Segment::Called)
+    }
+
+    /// The last segment is a name ending with `suffix` (`SetValueEx` of
+    /// `winreg.SetValueEx`, `RegSetValueEx`).
+    pub fn last_name_ends_with(&self, suffix: &str) -> bool {
+        self.last_name().is_some_and(|n| n.ends_with(suffix))
+    }
+
+    /// Some name segment contains `needle` (which holds no dot).
+    pub fn any_name_contains(&self, needle: &str) -> bool {
+        self.names().any(|n| n.contains(needle))
+    }
+
+    /// The last name, whatever calls or items follow it (`GetDC` of
+    /// `user32.GetDC()`).
+    pub fn final_name(&self) -> Option<&str> {
+        let named = self
+            .segments
+            .iter()
+            .rev()
+            .find(|s| !matches!(s, Segment::Called | Segment::Item))?;
+        match named {
+            Segment::Name(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// How code spells a name made of these segments.
+    pub fn spelling(segments: &[Segment]) -> String {
+        render(segments)
+    }
+
+    /// Every name segment, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Name(n) => Some(&**n),
+            _ => None,
+        })
+    }
+
+    /// A method of what a call returned: the name called, and the method
+    /// (`socket.socket().connect` → (`socket.socket`, `connect`)).
+    pub fn method_of_result(&self) -> Option<(QualName, &str)> {
+        match &*self.segments {
+            [called @ .., Segment::Called, Segment::Name(method)] if !called.is_empty() => {
+                Some((QualName::from_segments(called.to_vec()), method))
+            }
+            _ => None,
+        }
+    }
+
+    /// The name a call result was produced by (`os.getenv` of
+    /// `os.getenv()`), when this is a call result.
+    pub fn result_of(&self) -> Option<QualName> {
+        match &*self.segments {
+            [called @ .., Segment::Called] if !called.is_empty() => {
+                Some(QualName::from_segments(called.to_vec()))
+            }
+            _ => None,
+        }
+    }
+
+    /// A function named by module path (`pkg.cli`, `main` of
+    /// `pkg.cli.main`): the last segment is a name, and nothing in the name
+    /// is called or unknown.
+    pub fn module_and_function(&self) -> Option<(String, &str)> {
+        let [prefix @ .., Segment::Name(function)] = &*self.segments else {
+            return None;
+        };
+        if prefix.is_empty()
+            || prefix
+                .iter()
+                .any(|s| matches!(s, Segment::Called | Segment::Unknown))
+        {
+            return None;
+        }
+        let module = match prefix {
+            // `from .. import main`: the dots left before the name.
+            [Segment::Relative(level)] => ".".repeat(usize::try_from(*level).unwrap_or(1) - 1),
+            _ => render(prefix),
+        };
+        Some((module, function))
+    }
+
+    /// What this names without its last segment (`os.path` of
+    /// `os.path.join`).
+    pub fn parent(&self) -> Option<QualName> {
+        match &*self.segments {
+            [] | [_] => None,
+            [parent @ .., _] => Some(QualName::from_segments(parent.to_vec())),
+        }
+    }
+
+    /// The name as code in `module` means it, made absolute: `.core.Checker`
+    /// in `pkg.api` (a module, whose package is `pkg`) → `pkg.core.Checker`.
+    /// `is_package` says `module` is an `__init__`, its own package.
+    pub fn resolved_in(&self, module: &[&str], is_package: bool) -> QualName {
+        let Some(&Segment::Relative(level)) = self.segments.first() else {
+            return self.clone();
+        };
+        let level = usize::try_from(level).unwrap_or(usize::MAX);
+        let up = if is_package { level - 1 } else { level };
+        let base = &module[..module.len().saturating_sub(up)];
+        let mut segments: Vec<Segment> = base.iter().map(|n| Segment::Name((*n).into())).collect();
+        segments.extend(self.segments[1..].iter().cloned());
+        QualName::from_segments(segments)
+    }
+}
+
+fn render(segments: &[Segment]) -> String {
+    let mut text = String::new();
+    let mut after_dots = false;
+    for (i, segment) in segments.iter().enumerate() {
+        match segment {
+            Segment::Name(n) => {
+                if i > 0 && !after_dots {
+                    text.push('.');
+                }
+                text.push_str(n);
+            }
+            Segment::Called => text.push_str("()"),
+            Segment::Item => text.push_str("[]"),
+            Segment::Unknown => {
+                if i > 0 {
+                    text.push('.');
+                }
+                text.push('?');
+            }
+            Segment::Relative(level) => {
+                for _ in 0..*level {
+                    text.push('.');
+                }
+            }
+        }
+        after_dots = matches!(segment, Segment::Relative(_));
+    }
+    text
+}
+
+/// Compares with a name as code spells it (`name == "os.system"`).
+impl PartialEq<str> for QualName {
+    fn eq(&self, other: &str) -> bool {
+        *self.text == *other
+    }
+}
+
+impl PartialEq<&str> for QualName {
+    fn eq(&self, other: &&str) -> bool {
+        *self.text == **other
+    }
+}
+
+impl fmt::Display for QualName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for QualName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.text)
+    }
+}
+
+impl serde::Serialize for QualName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for QualName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(QualName::parse(&text))
+    }
+}
+
+impl QualName {
+    /// Reads back a rendering ([`fmt::Display`]): the inverse of printing.
+    pub fn parse(text: &str) -> QualName {
+        let names = text.trim_start_matches('.');
+        let level = text.len() - names.len();
+        let mut segments = Vec::new();
+        if level > 0 {
+            segments.push(Segment::Relative(u32::try_from(level).unwrap_or(u32::MAX)));
+        }
+        if !names.is_empty() {
+            for part in names.split('.') {
+                let mut name = part;
+                let mut markers = Vec::new();
+                loop {
+                    if let Some(rest) = name.strip_suffix("()") {
+                        markers.push(Segment::Called);
+                        name = rest;
+                    } else if let Some(rest) = name.strip_suffix("[]") {
+                        markers.push(Segment::Item);
+                        name = rest;
+                    } else {
+                        break;
+                    }
+                }
+                segments.push(if name == "?" {
+                    Segment::Unknown
+                } else {
+                    Segment::Name(name.into())
+                });
+                segments.extend(markers.into_iter().rev());
+            }
+        }
+        QualName::from_segments(segments)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_markers() {
+        let name = QualName::dotted("socket.socket")
+            .called()
+            .attribute("connect");
+        assert_eq!(name.to_string(), "socket.socket().connect");
+        assert_eq!(
+            QualName::unknown_attribute("encrypt").to_string(),
+            "?.encrypt"
+        );
+        assert_eq!(
+            QualName::dotted("os.environ").item().to_string(),
+            "os.environ[]"
+        );
+        assert_eq!(QualName::dotted("..core.x").to_string(), "..core.x");
+        assert_eq!(QualName::dotted(".").attribute("x").to_string(), ".x");
+    }
+
+    #[test]
+    fn parse_inverts_display() {
+        for text in [
+            "os.system",
+            "socket.socket().connect",
+            "?.encrypt",
+            "os.environ[]",
+            ".core.Checker",
+            "a.b()().c",
+        ] {
+            let name = QualName::parse(text);
+            assert_eq!(name.to_string(), text);
+            assert_eq!(QualName::parse(&name.to_string()), name);
+        }
+    }
+
+    #[test]
+    fn structural_questions() {
+        let name = QualName::parse("cryptography.fernet.Fernet().encrypt");
+        let (called, method) = name.method_of_result().unwrap();
+        assert_eq!((called.last_name(), method), (Some("Fernet"), "encrypt"));
+        assert!(QualName::unknown_attribute("x").has_unknown_receiver());
+        assert!(!name.has_unknown_receiver());
+        assert_eq!(
+            QualName::parse("user32.GetDC()").final_name(),
+            Some("GetDC")
+        );
+        assert_eq!(QualName::parse("user32.GetDC()").last_name(), None);
+        assert_eq!(
+            QualName::parse("..util.send")
+                .resolved_in(&["pkg", "sub"], true)
+                .to_string(),
+            "pkg.util.send"
+        );
+    }
+}
