@@ -262,9 +262,7 @@ impl Scanner {
         analyses.extend(executed.into_iter().filter_map(|(path, role)| {
             let file = package.files.iter().find(|f| f.path == path)?;
             let mut analysis = analyze_guarded(&file.path, &file.data, role, &[], installs, budget);
-            analysis
-                .notes
-                .push("analysed as Python: the package reads this file and executes it".to_owned());
+            analysis.notes.push(python::AnalysisNote::ExecutedDataFile);
             Some(analysis)
         }));
         // Archives put on `sys.path` (a zip appended to an image): their
@@ -367,8 +365,9 @@ impl Scanner {
         errors.extend(
             analyses
                 .iter()
-                .flat_map(|a| a.notes.iter().filter(|n| n.starts_with("analysis failed")))
-                .cloned(),
+                .flat_map(|a| a.notes.iter())
+                .filter(|n| matches!(n, python::AnalysisNote::AnalysisFailed { .. }))
+                .map(ToString::to_string),
         );
         let stats = ScanStats {
             files: package.files.len(),
@@ -470,10 +469,10 @@ fn analyze_guarded(
     analysis.unwrap_or_else(|panic| FileAnalysis {
         path: path.to_owned(),
         role: Some(role),
-        notes: vec![format!(
-            "analysis failed for {path}: {}",
-            panic_message(&panic)
-        )],
+        notes: vec![python::AnalysisNote::AnalysisFailed {
+            path: path.to_owned(),
+            cause: panic_message(&panic),
+        }],
         ..FileAnalysis::default()
     })
 }

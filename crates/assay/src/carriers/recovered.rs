@@ -25,10 +25,11 @@ pub fn analyses(carriers: &Carriers, roles: &Roles, paths: &HashSet<&str>) -> Ve
             }
             let role = roles.role(&as_source, FileKind::Python, source.as_bytes())?;
             let mut analysis = python::analyze(&file.path, source.as_bytes(), role);
-            analysis.notes.push(format!(
-                "analysed the Python recovered from CPython {} bytecode",
-                file.version.as_deref().unwrap_or("?")
-            ));
+            analysis
+                .notes
+                .push(python::AnalysisNote::RecoveredFromBytecode {
+                    version: file.version.clone(),
+                });
             Some(analysis)
         })
         .collect()

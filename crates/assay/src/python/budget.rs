@@ -5,6 +5,8 @@
 
 use std::cell::Cell;
 
+use super::AnalysisNote;
+
 /// Limits on the analysis of one Python file, its decoded payloads
 /// included. The defaults keep one file under about 1 GiB of memory and
 /// seconds of time whatever its shape, and are far above what ordinary or
@@ -143,47 +145,30 @@ impl Budget {
         self.facts_out.set(true);
     }
 
-    /// One note per budget breached, worded for AY401 ("not analysed").
-    pub(super) fn notes(&self) -> Vec<String> {
+    /// One note per budget breached (what AY401 reports).
+    pub(super) fn notes(&self) -> Vec<AnalysisNote> {
         let mut notes = Vec::new();
         if self.tokens_out.get() {
-            let from = match self.unparsed_from.get() {
-                Some(line) => format!("code from line {line} on"),
-                None => "decoded payload code".to_owned(),
-            };
-            notes.push(format!(
-                "partly analysed: {from} past the budget of {} tokens was not analysed \
-                 (not parsed; its strings were read as text)",
-                self.limits.max_parse_tokens
-            ));
+            notes.push(AnalysisNote::TokenBudget {
+                budget: self.limits.max_parse_tokens,
+                from_line: self.unparsed_from.get(),
+            });
         }
         if self.nodes_out.get() {
-            notes.push(format!(
-                "partly analysed: code past the budget of {} syntax nodes walked was not analysed",
-                self.limits.max_walk_nodes
-            ));
+            notes.push(AnalysisNote::NodeBudget {
+                budget: self.limits.max_walk_nodes,
+            });
         }
         if self.constants_out.get() {
-            notes.push(format!(
-                "partly analysed: values built past the budget of {} of constants were not analysed",
-                bytes(self.limits.max_constant_bytes)
-            ));
+            notes.push(AnalysisNote::ConstantBudget {
+                budget_bytes: self.limits.max_constant_bytes,
+            });
         }
         if self.facts_out.get() {
-            notes.push(format!(
-                "partly analysed: facts past the budget of {} per file were not analysed",
-                self.limits.max_facts
-            ));
+            notes.push(AnalysisNote::FactBudget {
+                budget: self.limits.max_facts,
+            });
         }
         notes
-    }
-}
-
-/// `128 MiB`, or `1000 bytes` when not a whole number of MiB.
-fn bytes(n: usize) -> String {
-    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
-        format!("{} MiB", n >> 20)
-    } else {
-        format!("{n} bytes")
     }
 }

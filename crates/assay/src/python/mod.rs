@@ -281,8 +281,9 @@ pub struct FileAnalysis {
     /// (`line N: message`). The facts then come from ruff's error recovery
     /// plus a text-level pass.
     pub parse_error: Option<String>,
-    /// Things the analysis gave up on (nesting too deep, a value too large).
-    pub notes: Vec<String>,
+    /// Things the analysis gave up on (nesting too deep, a value too
+    /// large), and how the file was read.
+    pub notes: Vec<AnalysisNote>,
     /// The decoded source, for excerpts.
     pub source: Arc<str>,
 }
@@ -309,6 +310,7 @@ mod consts;
 mod decode;
 mod dismantle;
 pub mod names;
+mod notes;
 mod qualname;
 mod roles;
 mod source;
@@ -318,6 +320,7 @@ mod text;
 mod walker;
 
 pub use budget::AnalysisLimits;
+pub use notes::AnalysisNote;
 pub use qualname::{QualName, Segment};
 pub use roles::Roles;
 
@@ -383,7 +386,10 @@ pub fn analyze_within(
     let mut analysis = FileAnalysis {
         path: path.to_owned(),
         role: Some(role),
-        notes: encoding_note.into_iter().collect(),
+        notes: encoding_note
+            .map(|declared| AnalysisNote::ReadAsLatin1 { declared })
+            .into_iter()
+            .collect(),
         ..FileAnalysis::default()
     };
     let code = match role {
@@ -615,10 +621,9 @@ impl Driver {
         };
         if source::too_deep(code) {
             let mut walk = walker::Walk::default();
-            walk.notes.push(format!(
-                "code nested deeper than {} levels was not analysed (it was not parsed)",
-                source::MAX_NESTING
-            ));
+            walk.notes.push(AnalysisNote::TooDeepToParse {
+                levels: source::MAX_NESTING,
+            });
             let error = format!("nested deeper than {} levels", source::MAX_NESTING);
             return (walk, Some(error));
         }

@@ -339,7 +339,7 @@ fn fstring_self_doubling() {
     let code = format!("s = 'ab'\n{}print(s)\n", "s = f'{s}{s}'\n".repeat(64));
     let a = model(&code, FileRole::Module);
     assert!(
-        a.notes.iter().any(|n| n.contains("not analysed")),
+        a.notes.iter().any(AnalysisNote::is_unanalysed),
         "{:?}",
         a.notes
     );
@@ -352,7 +352,7 @@ fn fstring_self_doubling() {
 fn fstring_doubling_within_budget_folds() {
     let code = format!("s = 'ab'\n{}eval(s)\n", "s = f'{s}{s}'\n".repeat(4));
     let a = model(&code, FileRole::Module);
-    assert!(a.notes.iter().all(|n| !n.contains("not analysed")));
+    assert!(a.notes.iter().all(|n| !n.is_unanalysed()));
     assert_eq!(
         call(&a, "builtins.eval").args[0].text.as_deref(),
         Some("ab".repeat(16).as_str())
@@ -420,7 +420,7 @@ fn unary_chain_of_five_million() {
     assert!(
         a.notes
             .iter()
-            .any(|n| n.contains("nested deeper") && n.contains("not analysed"))
+            .any(|n| matches!(n, AnalysisNote::TooDeepToParse { .. }))
     );
     assert!(a.parse_error.is_some());
     assert!(a.strings.iter().any(|s| s.value.contains("198.51.100.7")));
@@ -434,7 +434,7 @@ fn hundred_thousand_nested_fstrings() {
     assert!(
         a.notes
             .iter()
-            .any(|n| n.contains("nested deeper") && n.contains("not analysed"))
+            .any(|n| matches!(n, AnalysisNote::TooDeepToParse { .. }))
     );
 }
 
@@ -457,10 +457,18 @@ fn model_within(code: &str, limits: &AnalysisLimits) -> FileAnalysis {
     analyze_within("t.py", code.as_bytes(), FileRole::Module, &[], true, limits)
 }
 
-fn budget_note<'a>(a: &'a FileAnalysis, what: &str) -> &'a str {
+/// The note on the budget `what` names, rendered as AY401 words it.
+fn budget_note(a: &FileAnalysis, what: &str) -> String {
     a.notes
         .iter()
-        .find(|n| n.contains(what) && n.contains("not analysed"))
+        .find(|n| match n {
+            AnalysisNote::TokenBudget { .. } => what == "tokens",
+            AnalysisNote::NodeBudget { .. } => what == "syntax nodes",
+            AnalysisNote::ConstantBudget { .. } => what == "constants",
+            AnalysisNote::FactBudget { .. } => what == "facts",
+            _ => false,
+        })
+        .map(AnalysisNote::to_string)
         .unwrap_or_else(|| panic!("no note on {what} in {:?}", a.notes))
 }
 
@@ -510,7 +518,11 @@ fn constants_within_the_budget_fold() {
         ..AnalysisLimits::default()
     };
     let a = model_within(code, &tight);
-    budget_note(&a, "500 bytes of constants");
+    assert!(
+        a.notes
+            .contains(&AnalysisNote::ConstantBudget { budget_bytes: 500 })
+    );
+    assert!(budget_note(&a, "constants").contains("500 bytes of constants"));
     assert_eq!(call(&a, "builtins.exec").args[0].text, None);
 }
 
@@ -524,8 +536,17 @@ fn ten_million_lines_of_x_equals_1() {
     code.push_str(&"x=1\n".repeat(10_000_000));
     code.push_str("u = 'http://198.51.100.7/late'\n");
     let a = model(&code, FileRole::Module);
-    let note = budget_note(&a, "tokens");
-    assert!(note.contains("from line 1000000 on"), "{note}");
+    assert!(
+        a.notes.iter().any(|n| matches!(
+            n,
+            AnalysisNote::TokenBudget {
+                from_line: Some(1_000_000),
+                ..
+            }
+        )),
+        "{:?}",
+        a.notes
+    );
     call(&a, "builtins.exec");
     let late = a
         .strings
@@ -614,7 +635,9 @@ fn long_concatenation_chain_is_charged_once() {
     let code = format!("import os\nos.system('i' {})\n", "+ 'dd' ".repeat(100_000));
     let a = model(&code, FileRole::Module);
     assert!(
-        !a.notes.iter().any(|n| n.contains("constants")),
+        !a.notes
+            .iter()
+            .any(|n| matches!(n, AnalysisNote::ConstantBudget { .. })),
         "{:?}",
         a.notes
     );

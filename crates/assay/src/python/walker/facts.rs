@@ -75,7 +75,7 @@ pub(in crate::python) struct Walk {
     pub strings: Vec<PendingString>,
     pub imports: Vec<(Arc<str>, TextSize, Node)>,
     pub payloads: Vec<PendingPayload>,
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::python::AnalysisNote>,
     pub edges: Vec<(Node, Arc<str>)>,
     pub forced: HashMap<Arc<str>, ExecContext>,
     pub returns: HashMap<Arc<str>, Taint>,

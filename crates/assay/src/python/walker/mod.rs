@@ -25,8 +25,8 @@ pub(super) use self::contexts::context_of;
 pub(super) use self::facts::Walk;
 use self::facts::{PendingCall, PendingPayload, PendingString};
 pub(super) use self::values::{Sym, value_of};
-use super::FileRole;
 use super::budget::Budget;
+use super::{AnalysisNote, FileRole};
 
 /// Deepest expression or statement nesting the walker follows; deeper code
 /// is left unanalysed and noted.
@@ -187,21 +187,20 @@ impl<'a, 'p> Walker<'a, 'p> {
             }
         }
         if self.scope_copies_exhausted {
-            self.out.notes.push(format!(
-                "names of enclosing scopes past {MAX_SCOPE_COPIES} copies were not analysed"
-            ));
+            self.out.notes.push(AnalysisNote::ScopeCopyBudget {
+                budget: MAX_SCOPE_COPIES,
+            });
         }
         if self.oversized {
-            self.out.notes.push(format!(
-                "a constant longer than {} MiB was not analysed",
-                super::consts::MAX_CONST >> 20
-            ));
+            self.out.notes.push(AnalysisNote::OversizedConstant {
+                max_bytes: super::consts::MAX_CONST,
+            });
         }
         if self.truncated {
             self.out.deep = true;
-            self.out.notes.push(format!(
-                "code nested deeper than {MAX_DEPTH} levels was not analysed"
-            ));
+            self.out
+                .notes
+                .push(AnalysisNote::TooDeep { levels: MAX_DEPTH });
         }
         self.out
     }

@@ -98,9 +98,9 @@ impl<'a> Walker<'a, '_> {
     pub(super) fn nested(&mut self, code: &str, chain: &str, at: TextSize) -> Option<Sym> {
         let at = self.frame.call_site.unwrap_or(at);
         if self.layer >= MAX_LAYERS {
-            self.out.notes.push(format!(
-                "payload nested more than {MAX_LAYERS} layers deep was not analysed"
-            ));
+            self.out
+                .notes
+                .push(crate::python::AnalysisNote::PayloadTooDeep { layers: MAX_LAYERS });
             return None;
         }
         let mut globals = self.scopes[0].clone();

@@ -49,8 +49,8 @@ impl Rule for UnanalysableSource {
                 f.severity = Severity::Info;
                 out.push(f);
             }
-            for note in file.notes.iter().filter(|n| n.contains("not analysed")) {
-                out.push(Self::META.finding(Location::file(file.path.clone()), note.clone()));
+            for note in file.notes.iter().filter(|n| n.is_unanalysed()) {
+                out.push(Self::META.finding(Location::file(file.path.clone()), note.to_string()));
             }
         }
     }
