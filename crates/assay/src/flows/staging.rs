@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::hosts::Hosts;
 use super::{Leak, Sink, SinkKind, Step, sinks};
-use crate::python::{Call, FileAnalysis};
+use crate::python::{Call, FileAnalysis, names};
 
 /// Folders and files that hold credentials or sessions, as path segments
 /// (`/`-normalised, lower case): SSH keys, cloud and cluster credentials,
@@ -51,16 +51,10 @@ pub(super) fn credential_location(text: &str) -> Option<&'static str> {
 /// Calls that copy or archive files.
 fn stages(call: &Call) -> bool {
     let name = &call.name;
-    matches!(
-        name.as_str(),
-        "shutil.copy"
-            | "shutil.copy2"
-            | "shutil.copyfile"
-            | "shutil.copytree"
-            | "shutil.make_archive"
-    ) || ((name.is_in("zipfile") || name.is_in("tarfile"))
-        && matches!(name.last_name(), Some("write" | "add" | "writestr")))
-        || (crate::python::names::is_process(name)
+    names::copies_files(name)
+        || ((name.is_in("zipfile") || name.is_in("tarfile"))
+            && matches!(name.last_name(), Some("write" | "add" | "writestr")))
+        || (names::is_process(name)
             && call
                 .args
                 .first()

@@ -127,6 +127,19 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             line,
             what: what.into(),
         };
+        // The call-graph edge of a call from `caller` to a package function.
+        let call_edge = |caller: usize,
+                         (callee, skip): (usize, usize),
+                         line: u32,
+                         named: &dyn std::fmt::Display,
+                         args: &[Value],
+                         keywords: &[(Arc<str>, Value)]| {
+            let at = step(
+                line,
+                format!("`{}` calls `{named}`", funcs[caller].info.name),
+            );
+            edge(caller, callee, skip, &funcs, args, keywords, at)
+        };
         for call in &file.calls {
             let caller = function_of(i, &call.function);
             if let Some(kind) = sinks::kind(call) {
@@ -167,19 +180,14 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                 }
                 continue;
             }
-            if let (Some(caller), Some((callee, skip))) = (caller, resolve_call(i, &call.name)) {
-                let at = step(
-                    call.line,
-                    format!("`{}` calls `{}`", funcs[caller].info.name, call.name),
-                );
-                edges.push(edge(
+            if let (Some(caller), Some(target)) = (caller, resolve_call(i, &call.name)) {
+                edges.push(call_edge(
                     caller,
-                    callee,
-                    skip,
-                    &funcs,
+                    target,
+                    call.line,
+                    &call.name,
                     &call.args,
                     &call.keywords,
-                    at,
                 ));
             }
         }
@@ -188,7 +196,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                 continue;
             };
             let module = &file_modules[&i].0;
-            let (callee, skip) = match (
+            let target = match (
                 lookup(module, &call.callee),
                 lookup(module, &format!("{}.__init__", call.callee)),
             ) {
@@ -196,18 +204,13 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                 (None, Some(c)) => (c, 1),
                 _ => continue,
             };
-            let at = step(
-                call.line,
-                format!("`{}` calls `{}`", funcs[caller].info.name, call.callee),
-            );
-            edges.push(edge(
+            edges.push(call_edge(
                 caller,
-                callee,
-                skip,
-                &funcs,
+                target,
+                call.line,
+                &call.callee,
                 &call.args,
                 &call.keywords,
-                at,
             ));
         }
         for store in &file.fields {

@@ -317,6 +317,19 @@ pub fn is_file_write(qual: &QualName) -> bool {
         || qual.is_attribute("write_bytes")
 }
 
+/// Calls that copy files or folders, or pack them into an archive
+/// (`shutil.copy`, `shutil.copytree`, `shutil.make_archive`).
+pub fn copies_files(name: &QualName) -> bool {
+    matches!(
+        name.as_str(),
+        "shutil.copy"
+            | "shutil.copy2"
+            | "shutil.copyfile"
+            | "shutil.copytree"
+            | "shutil.make_archive"
+    )
+}
+
 /// Calls whose result is the value of an environment variable or the environment.
 pub fn is_env_read(name: &QualName) -> bool {
     let name = name.as_str();

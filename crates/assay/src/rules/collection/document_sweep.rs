@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, FileAnalysis, QualName};
+use crate::python::{Call, FileAnalysis, QualName, names};
 use crate::rules::collection::{
     Root, Sinks, is_recursive, is_walk, runs_by_itself, same_function, walk_root, when,
 };
@@ -212,18 +212,12 @@ impl Rule for DocumentSweep {
 
 /// Calls that copy files or add them to an archive.
 fn gathers_files(name: &QualName) -> bool {
-    matches!(
-        name.as_str(),
-        "shutil.copy"
-            | "shutil.copy2"
-            | "shutil.copyfile"
-            | "shutil.copytree"
-            | "shutil.make_archive"
-    ) || name
-        .method_of_result()
-        .is_some_and(|(called, method)| match called.as_str() {
-            "zipfile.ZipFile" => matches!(method, "write" | "writestr"),
-            "tarfile.open" => method == "add",
-            _ => false,
-        })
+    names::copies_files(name)
+        || name
+            .method_of_result()
+            .is_some_and(|(called, method)| match called.as_str() {
+                "zipfile.ZipFile" => matches!(method, "write" | "writestr"),
+                "tarfile.open" => method == "add",
+                _ => false,
+            })
 }
