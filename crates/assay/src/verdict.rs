@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
+use crate::python::FileRole;
 
 /// The three answers assay gives about a package.
 #[derive(
@@ -72,6 +73,19 @@ const MAX_EVIDENCE: usize = 8;
 /// Findings of one rule that count towards the score: doing the same thing
 /// many times is not much more evidence than doing it a few times.
 const PER_RULE: usize = 3;
+
+/// The severity a finding about how a file's text is written (hidden
+/// whitespace, bidi controls, confusable names, anti-analysis checks) may
+/// have in a file of `role`. Tests, docs and examples run only when someone
+/// runs them: their text deceives no one who installs the package, so such
+/// findings stay low there.
+pub(crate) fn cap_for_role(role: Option<FileRole>, severity: Severity) -> Severity {
+    if role == Some(FileRole::Script) {
+        severity.min(Severity::Low)
+    } else {
+        severity
+    }
+}
 
 /// Combines findings into a verdict.
 pub fn judge(findings: &[Finding]) -> Verdict {
@@ -138,6 +152,16 @@ pub fn judge(findings: &[Finding]) -> Verdict {
 mod tests {
     use super::*;
     use crate::finding::Location;
+
+    #[test]
+    fn findings_in_tests_and_docs_stay_low() {
+        let script = Some(FileRole::Script);
+        assert_eq!(cap_for_role(script, Severity::High), Severity::Low);
+        assert_eq!(cap_for_role(script, Severity::Info), Severity::Info);
+        let module = Some(FileRole::Module);
+        assert_eq!(cap_for_role(module, Severity::High), Severity::High);
+        assert_eq!(cap_for_role(None, Severity::Medium), Severity::Medium);
+    }
 
     fn finding(rule: &'static str, severity: Severity) -> Finding {
         Finding {

@@ -5,7 +5,6 @@ use aho_corasick::AhoCorasick;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, FileRole, QualName, StringFact, names};
-use crate::rules::helpers::source_text;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {
@@ -292,7 +291,7 @@ fn check_file(file: &FileAnalysis) -> Option<Finding> {
         Seen::String(s) => string_finding(&AntiAnalysis::META, file, s, message),
         Seen::Call(c) => code_finding(&AntiAnalysis::META, file, c, message),
     };
-    f.severity = source_text::cap_in_scripts(file, severity);
+    f.severity = crate::verdict::cap_for_role(file.role, severity);
     f.context = Some(context);
     Some(f)
 }

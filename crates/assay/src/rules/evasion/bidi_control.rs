@@ -151,7 +151,7 @@ fn check_file(file: &FileAnalysis) -> Option<Finding> {
             why
         ),
     );
-    f.severity = source_text::cap_in_scripts(file, severity);
+    f.severity = crate::verdict::cap_for_role(file.role, severity);
     f.context = Some(file.role.map_or(crate::python::ExecContext::Import, |r| {
         r.top_level_context()
     }));

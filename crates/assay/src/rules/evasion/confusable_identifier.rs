@@ -184,7 +184,7 @@ fn check_file(file: &FileAnalysis, out: &mut Vec<Finding>) {
             Location::at(file.path.clone(), line, column),
             format!("{what} ({})", code_points(word)),
         );
-        f.severity = source_text::cap_in_scripts(file, severity);
+        f.severity = crate::verdict::cap_for_role(file.role, severity);
         f.context = Some(context.unwrap_or_else(|| {
             file.role
                 .map_or(ExecContext::Import, |r| r.top_level_context())

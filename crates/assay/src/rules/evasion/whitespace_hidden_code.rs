@@ -183,7 +183,7 @@ fn finding(file: &FileAnalysis, run: &HiddenRun) -> Finding {
     }
     let mut f = WhitespaceHiddenCode::META
         .finding(Location::at(file.path.clone(), line, code_column), message);
-    f.severity = source_text::cap_in_scripts(file, severity);
+    f.severity = crate::verdict::cap_for_role(file.role, severity);
     f.context = context.or(Some(default_context(file)));
     let visible = source[source_text::line_around(source, run.start).start..run.start].trim();
     f.excerpt = Some(cut_to(

@@ -10,9 +10,6 @@
 
 use std::ops::Range;
 
-use crate::finding::Severity;
-use crate::python::{FileAnalysis, FileRole};
-
 /// What a span of source text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Region {
@@ -61,17 +58,6 @@ impl Literals {
         let after = self.spans.partition_point(|(_, r)| r.start <= offset);
         let (region, range) = self.spans.get(after.checked_sub(1)?)?;
         range.contains(&offset).then(|| (*region, range.clone()))
-    }
-}
-
-/// Tests, docs and examples run only when someone runs them: how their
-/// text is written deceives no one who installs the package, so findings
-/// about it stay low.
-pub(crate) fn cap_in_scripts(file: &FileAnalysis, severity: Severity) -> Severity {
-    if file.role == Some(FileRole::Script) {
-        severity.min(Severity::Low)
-    } else {
-        severity
     }
 }
 
