@@ -14,7 +14,7 @@
     reason = "a command-line development aid"
 )]
 
-use assay::python::{FileRole, analyze};
+use assay::python::{FileRole, QualName, analyze};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -55,7 +55,7 @@ fn main() {
                     let t: String = t.chars().take(80).collect();
                     format!("{t:?}")
                 });
-                match (v.taint, v.origin.as_deref()) {
+                match (v.taint, v.origin.as_ref().map(QualName::as_str)) {
                     (0, None) => text,
                     (taint, origin) => format!("{text}[t={taint:#x} o={}]", origin.unwrap_or("")),
                 }
