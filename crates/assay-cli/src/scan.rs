@@ -44,16 +44,6 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
         let rules = assay::yara::YaraRules::compile(&args.yara)?;
         scanner = scanner.yara(std::sync::Arc::new(rules));
     }
-    // Cached scan results were computed without the user's rules.
-    let uncached;
-    let args = if args.yara.is_empty() || args.index.no_cache {
-        args
-    } else {
-        let mut copy = args.clone();
-        copy.index.no_cache = true;
-        uncached = copy;
-        &uncached
-    };
     let progress = Progress::stderr(args.quiet);
     // Sort the targets: files and folders, dependency inputs, names.
     let mut paths = Vec::new();
