@@ -692,3 +692,62 @@ fn yara_results_are_cached_under_the_rules_and_an_edit_invalidates_them() {
         "a cached match of the old rules was reused: {edited:#}"
     );
 }
+
+/// Issue 14: `assay scan` reads its index from the configuration file, as
+/// `proxy` and `install` do; the command line's `--index-url` and a
+/// requirements file's own come first.
+#[test]
+fn a_scan_uses_the_configured_index_url() {
+    let index = server();
+    let cache = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9: an index that is used fails the scan.
+    let dead = "http://127.0.0.1:9/simple/";
+    write(
+        project.path(),
+        "assay.toml",
+        &format!("index-url = \"{}\"\n", index.index_url()),
+    );
+    let output = assay(cache.path())
+        .current_dir(project.path())
+        .arg("app==1.0")
+        .output()
+        .unwrap();
+    let doc = report(&output, 1);
+    assert_verdicts(&doc, "malicious", &["helper-0.2"]);
+    assert_verdicts(&doc, "clean", &["app-1.0", "tidy-1.0"]);
+
+    // A requirements file's --index-url is more specific than the file.
+    write(
+        project.path(),
+        "assay.toml",
+        &format!("index-url = \"{dead}\"\n"),
+    );
+    let requirements = write(
+        project.path(),
+        "requirements.txt",
+        &format!("--index-url {}\ntidy==1.0\n", index.index_url()),
+    );
+    let output = assay(cache.path())
+        .current_dir(project.path())
+        .arg("-r")
+        .arg(&requirements)
+        .output()
+        .unwrap();
+    assert_verdicts(&report(&output, 0), "clean", &["tidy-1.0"]);
+
+    // The configured index is used when nothing else names one: here it
+    // is dead, so the scan cannot look the name up.
+    let output = assay(cache.path())
+        .current_dir(project.path())
+        .args(["--timeout", "2", "helper==0.2"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", support::stderr(&output));
+    assert!(
+        support::stderr(&output).contains("127.0.0.1:9")
+            || json(&output).to_string().contains("127.0.0.1:9"),
+        "{}",
+        support::stderr(&output)
+    );
+}
