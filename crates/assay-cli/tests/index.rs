@@ -743,7 +743,12 @@ fn a_scan_uses_the_configured_index_url() {
         .args(["--timeout", "2", "helper==0.2"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", support::stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        support::stderr(&output)
+    );
     assert!(
         support::stderr(&output).contains("127.0.0.1:9")
             || json(&output).to_string().contains("127.0.0.1:9"),

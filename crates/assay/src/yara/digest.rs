@@ -115,19 +115,31 @@ mod tests {
         let shared = dir.path().join("sub/shared.yar");
         let nested = dir.path().join("sub/nested.yar");
         std::fs::create_dir(dir.path().join("sub")).unwrap();
-        std::fs::write(&main, "include \"sub/shared.yar\"\nrule a { condition: true }\n").unwrap();
+        std::fs::write(
+            &main,
+            "include \"sub/shared.yar\"\nrule a { condition: true }\n",
+        )
+        .unwrap();
         // Nested includes are found beside the file that says them.
         std::fs::write(&shared, "include \"nested.yar\"\n").unwrap();
         std::fs::write(&nested, "rule b { condition: true }\n").unwrap();
         let first = digest_of(&[&main]);
         assert_eq!(first.len(), 64);
-        assert_eq!(first, digest_of(&[&main]), "the same files, the same digest");
+        assert_eq!(
+            first,
+            digest_of(&[&main]),
+            "the same files, the same digest"
+        );
 
         std::fs::write(&nested, "rule b { condition: false }\n").unwrap();
         let nested_edited = digest_of(&[&main]);
         assert_ne!(first, nested_edited, "an edited nested include");
 
-        std::fs::write(&main, "include \"sub/shared.yar\"\nrule a { condition: false }\n").unwrap();
+        std::fs::write(
+            &main,
+            "include \"sub/shared.yar\"\nrule a { condition: false }\n",
+        )
+        .unwrap();
         let main_edited = digest_of(&[&main]);
         assert_ne!(nested_edited, main_edited, "an edited rule file");
 
@@ -137,9 +149,6 @@ mod tests {
         std::fs::copy(&main, &renamed).unwrap();
         assert_ne!(main_edited, digest_of(&[&renamed]));
         // Order counts, as it does for the compiler.
-        assert_ne!(
-            digest_of(&[&main, &renamed]),
-            digest_of(&[&renamed, &main])
-        );
+        assert_ne!(digest_of(&[&main, &renamed]), digest_of(&[&renamed, &main]));
     }
 }
