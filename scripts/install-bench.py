@@ -10,8 +10,9 @@ folder, no pip cache) from a local pypiserver:
 3. through `assay install` with a warm verdict cache (the same --cache-dir
    again: every verdict known).
 
-Each is run ROUNDS times (the cold one with a new cache each time); the
-figures are medians, and the ratios are against the straight install.
+Each is run ROUNDS times, interleaved round by round (the cold one with a
+new cache each time); the figures are medians, and the ratios are against
+the straight install.
 
 Usage: scripts/install-bench.py ASSAY_BINARY WHEEL_DIR [COUNT] [ROUNDS]
 (pypi-server and python come from target/test-venv, as scripts/test.sh
@@ -110,14 +111,20 @@ def main():
             return timed(command, [target] if keep_cache else [target, cache])
 
         try:
-            # One untimed install warms pypiserver and the OS caches.
+            # One untimed install warms pypiserver and the OS caches; the
+            # warm verdict cache is filled once.
             straight()
-            direct = [straight() for _ in range(rounds)]
-            cold = [through(os.path.join(work, f"cold-{i}"), keep_cache=False)
-                    for i in range(rounds)]
             warm_cache = os.path.join(work, "warm")
             through(warm_cache)
-            warm = [through(warm_cache) for _ in range(rounds)]
+            # The three are interleaved round by round, so that load from
+            # other processes falls on each alike.
+            direct, cold, warm = [], [], []
+            for i in range(rounds):
+                direct.append(straight())
+                cold.append(through(os.path.join(work, f"cold-{i}"), keep_cache=False))
+                warm.append(through(warm_cache))
+                print(f"round {i + 1}: straight {direct[-1]:.2f} s, cold {cold[-1]:.2f} s, "
+                      f"warm {warm[-1]:.2f} s", file=sys.stderr, flush=True)
         finally:
             server.terminate()
             server.wait()

@@ -99,7 +99,7 @@ impl GateArgs {
         // Scan results go to the same authenticated store `assay scan`
         // uses; without it (no configuration folder for the key), they are
         // kept in memory only.
-        let disk = match cache.as_ref().map(|c| ResultCache::open(c, &limits)) {
+        let disk = match cache.as_ref().map(|c| ResultCache::open(c, &limits, None)) {
             Some(Ok(results)) => Some(results),
             Some(Err(error)) => {
                 let _ = writeln!(

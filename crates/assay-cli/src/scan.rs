@@ -8,7 +8,7 @@ use assay::{ArtifactReport, Scanner};
 use crate::Status;
 use crate::args::{FailOn, Format, ScanArgs};
 use crate::output::Output;
-use assay_pipeline::{Outcome, ScanOptions, Target};
+use assay_pipeline::{Outcome, ScanOptions, Target, config};
 
 use crate::progress::Progress;
 use crate::sink::Sink;
@@ -44,16 +44,6 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
         let rules = assay::yara::YaraRules::compile(&args.yara)?;
         scanner = scanner.yara(std::sync::Arc::new(rules));
     }
-    // Cached scan results were computed without the user's rules.
-    let uncached;
-    let args = if args.yara.is_empty() || args.index.no_cache {
-        args
-    } else {
-        let mut copy = args.clone();
-        copy.index.no_cache = true;
-        uncached = copy;
-        &uncached
-    };
     let progress = Progress::stderr(args.quiet);
     // Sort the targets: files and folders, dependency inputs, names.
     let mut paths = Vec::new();
@@ -86,7 +76,8 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     } = if names.is_empty() && inputs.is_empty() {
         Outcome::default()
     } else {
-        assay_pipeline::scan(&scan_options(args)?, &scanner, &names, &inputs, &progress)?
+        let options = scan_options(args, &loaded.options)?;
+        assay_pipeline::scan(&options, &scanner, &names, &inputs, &progress)?
     };
     // A local project named twice (`-e ./pkg` and `./pkg`, or by two
     // inputs) is one artifact.
@@ -166,9 +157,11 @@ pub fn run(args: &ScanArgs) -> Result<Status> {
     Ok(status)
 }
 
-/// The pipeline's options for an index-backed scan.
-fn scan_options(args: &ScanArgs) -> anyhow::Result<ScanOptions> {
-    let mut index = args.index.to_options();
+/// The pipeline's options for an index-backed scan: the command line's,
+/// over the configuration file's index settings (as `proxy` and
+/// `install` read them).
+fn scan_options(args: &ScanArgs, config: &config::Options) -> anyhow::Result<ScanOptions> {
+    let mut index = args.index.to_options().or_config(config);
     index.timeout_total = args.timeout_total.map(std::time::Duration::from_secs);
     let platform = args
         .platform

@@ -637,3 +637,122 @@ fn a_misspelt_name_gets_did_you_mean() {
         .unwrap();
     assert!(!json(&output).to_string().contains("Did you mean"));
 }
+
+/// The rules of each finding of the artifact whose target starts with
+/// `name`.
+fn rules_found(doc: &Value, name: &str) -> Vec<String> {
+    artifact(doc, name)["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule").to_owned())
+        .collect()
+}
+
+/// Issue 13: results found with `--yara` are cached under the rules'
+/// digest. The same rules answer from the cache (the file is not fetched
+/// again); an edited rules file is other rules, and its verdict is its own.
+#[test]
+fn yara_results_are_cached_under_the_rules_and_an_edit_invalidates_them() {
+    let index = IndexServer::start(&[tidy().wheel()]);
+    let proxy = FaultProxy::start(&index);
+    let cache = tempfile::tempdir().unwrap();
+    let rules = write(
+        cache.path(),
+        "rules.yar",
+        "rule tidy_strip { strings: $a = \"x.strip()\" condition: $a }\n",
+    );
+    let wheel = "/packages/tidy-1.0-py3-none-any.whl";
+    let scan = || {
+        let output = assay(cache.path())
+            .args(["--fail-on", "never", "--index-url", &proxy.index_url()])
+            .arg("--yara")
+            .arg(&rules)
+            .arg("tidy==1.0")
+            .output()
+            .unwrap();
+        report(&output, 0)
+    };
+    let first = scan();
+    assert!(rules_found(&first, "tidy-1.0").contains(&"AY990".to_owned()));
+    assert_eq!(proxy.hits(wheel), 1);
+
+    let second = scan();
+    assert_eq!(first["artifacts"], second["artifacts"]);
+    assert_eq!(proxy.hits(wheel), 1, "answered from the result cache");
+
+    write(
+        cache.path(),
+        "rules.yar",
+        "rule tidy_strip { strings: $a = \"nowhere in tidy\" condition: $a }\n",
+    );
+    let edited = scan();
+    assert!(
+        !rules_found(&edited, "tidy-1.0").contains(&"AY990".to_owned()),
+        "a cached match of the old rules was reused: {edited:#}"
+    );
+}
+
+/// Issue 14: `assay scan` reads its index from the configuration file, as
+/// `proxy` and `install` do; the command line's `--index-url` and a
+/// requirements file's own come first.
+#[test]
+fn a_scan_uses_the_configured_index_url() {
+    let index = server();
+    let cache = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9: an index that is used fails the scan.
+    let dead = "http://127.0.0.1:9/simple/";
+    write(
+        project.path(),
+        "assay.toml",
+        &format!("index-url = \"{}\"\n", index.index_url()),
+    );
+    let output = assay(cache.path())
+        .current_dir(project.path())
+        .arg("app==1.0")
+        .output()
+        .unwrap();
+    let doc = report(&output, 1);
+    assert_verdicts(&doc, "malicious", &["helper-0.2"]);
+    assert_verdicts(&doc, "clean", &["app-1.0", "tidy-1.0"]);
+
+    // A requirements file's --index-url is more specific than the file.
+    write(
+        project.path(),
+        "assay.toml",
+        &format!("index-url = \"{dead}\"\n"),
+    );
+    let requirements = write(
+        project.path(),
+        "requirements.txt",
+        &format!("--index-url {}\ntidy==1.0\n", index.index_url()),
+    );
+    let output = assay(cache.path())
+        .current_dir(project.path())
+        .arg("-r")
+        .arg(&requirements)
+        .output()
+        .unwrap();
+    assert_verdicts(&report(&output, 0), "clean", &["tidy-1.0"]);
+
+    // The configured index is used when nothing else names one: here it
+    // is dead, so the scan cannot look the name up.
+    let output = assay(cache.path())
+        .current_dir(project.path())
+        .args(["--timeout", "2", "helper==0.2"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        support::stderr(&output)
+    );
+    assert!(
+        support::stderr(&output).contains("127.0.0.1:9")
+            || json(&output).to_string().contains("127.0.0.1:9"),
+        "{}",
+        support::stderr(&output)
+    );
+}

@@ -29,32 +29,42 @@ pub struct IndexOptions {
     pub cache_dir: Option<PathBuf>,
     /// Keep nothing on disk.
     pub no_cache: bool,
+    /// The configuration file's `index-url`: used when neither the
+    /// command line nor an input (a requirements file's `--index-url`)
+    /// names an index.
+    pub configured_index_url: Option<String>,
 }
 
 impl IndexOptions {
     /// These options, with the configuration file's index settings where
-    /// none were given: its `index-url`, and its `extra-index-url` unless
-    /// an index was given (a command-line `--index-url` replaces the
-    /// file's indexes as a whole).
+    /// none were given: its `index-url` below the command line's and an
+    /// input's, and its `extra-index-url` unless an index was given on the
+    /// command line (a command-line `--index-url` replaces the file's
+    /// indexes as a whole).
     pub fn or_config(mut self, file: &config::Options) -> IndexOptions {
         if self.index_url.is_none() {
             self.extra_index_urls
                 .extend(file.extra_index_url.iter().flatten().cloned());
-            self.index_url.clone_from(&file.index_url);
+            self.configured_index_url.clone_from(&file.index_url);
         }
         self
     }
 
     /// The index configuration: these options over the environment and
     /// pip's files; `input_index` (a requirements file's `--index-url`)
-    /// when no index was given, and `input_extras` added.
+    /// when no index was given on the command line, else the
+    /// configuration file's; and `input_extras` added.
     pub fn index_config(
         &self,
         input_index: Option<String>,
         input_extras: Vec<String>,
     ) -> Result<IndexConfig, SetupError> {
         let mut overrides = IndexOverrides {
-            index_url: self.index_url.clone().or(input_index),
+            index_url: self
+                .index_url
+                .clone()
+                .or(input_index)
+                .or_else(|| self.configured_index_url.clone()),
             extra_index_urls: self.extra_index_urls.clone(),
             timeout: self.timeout,
             timeout_total: self.timeout_total,

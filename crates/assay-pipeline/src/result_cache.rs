@@ -4,8 +4,10 @@
 //!
 //! - **Key.** Results live under a namespace derived from the engine
 //!   fingerprint (the crate version and a hash of the analysis code,
-//!   computed by `build.rs`), the rule set, and the reading limits: a new
-//!   engine, new rules or other limits never reuse an old verdict.
+//!   computed by `build.rs`), the rule set, the reading limits and the
+//!   user's YARA rules (their digest: the yara-x version, the rule files
+//!   and what they include): a new engine, new rules, other limits or an
+//!   edited YARA file never reuse an old verdict.
 //! - **Authentication.** Each entry is stored with an HMAC-SHA256 over its
 //!   namespace, the artifact's digest and the report, under a secret key
 //!   kept outside the cache folder (in the user's configuration folder,
@@ -74,10 +76,15 @@ pub struct ResultCache {
 
 impl ResultCache {
     /// Opens the result cache inside `cache` for results of this engine
-    /// under `limits`, with the key from the configuration folder
+    /// under `limits` and with the user's YARA rules of digest `yara`
+    /// (`None` without any), with the key from the configuration folder
     /// (created on first use).
-    pub fn open(cache: &Cache, limits: &Limits) -> Result<ResultCache, ResultCacheError> {
-        Self::with_namespace(cache, namespace(ENGINE_FINGERPRINT, limits))
+    pub fn open(
+        cache: &Cache,
+        limits: &Limits,
+        yara: Option<&str>,
+    ) -> Result<ResultCache, ResultCacheError> {
+        Self::with_namespace(cache, namespace(ENGINE_FINGERPRINT, limits, yara))
     }
 
     /// The cache of wheels' `METADATA` files by wheel digest, so that a
@@ -153,10 +160,11 @@ impl ResultCache {
     }
 }
 
-/// The folder results of `engine` under `limits` are kept in: the
-/// version, then a hash of everything that changes a verdict (the engine
-/// fingerprint, the rule set, the limits).
-pub fn namespace(engine: &str, limits: &Limits) -> String {
+/// The folder results of `engine` under `limits` with the YARA rules of
+/// digest `yara` are kept in: the version, then a hash of everything that
+/// changes a verdict (the engine fingerprint, the rule set, the limits,
+/// the user's rules).
+pub fn namespace(engine: &str, limits: &Limits, yara: Option<&str>) -> String {
     let mut hasher = Sha256::new();
     for part in [
         engine,
@@ -164,6 +172,12 @@ pub fn namespace(engine: &str, limits: &Limits) -> String {
         &format!("{limits:?}"),
     ] {
         hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    // Without user rules the namespace is the one it always was.
+    if let Some(digest) = yara {
+        hasher.update(b"yara ");
+        hasher.update(digest.as_bytes());
         hasher.update([0]);
     }
     let digest = hasher.finalize();
@@ -258,18 +272,32 @@ mod tests {
     #[test]
     fn the_result_key_changes_with_the_engine_and_the_limits() {
         let limits = Limits::default();
-        let key = namespace(ENGINE_FINGERPRINT, &limits);
-        assert_eq!(key, namespace(ENGINE_FINGERPRINT, &limits));
+        let key = namespace(ENGINE_FINGERPRINT, &limits, None);
+        assert_eq!(key, namespace(ENGINE_FINGERPRINT, &limits, None));
         // The old key was the rule set's version alone: the same for a
         // new engine, or for other limits.
-        assert_ne!(key, namespace("0.1.0+another-engine", &limits));
+        assert_ne!(key, namespace("0.1.0+another-engine", &limits, None));
         let smaller = Limits {
             max_file_bytes: 1 << 20,
             ..limits
         };
-        assert_ne!(key, namespace(ENGINE_FINGERPRINT, &smaller));
+        assert_ne!(key, namespace(ENGINE_FINGERPRINT, &smaller, None));
         // The cache accepts it as a folder name.
         assert!(key.len() <= 64 && !key.contains('/'));
+    }
+
+    #[test]
+    fn the_result_key_changes_with_the_user_rules() {
+        let limits = Limits::default();
+        let without = namespace(ENGINE_FINGERPRINT, &limits, None);
+        let rules = namespace(ENGINE_FINGERPRINT, &limits, Some(&"1".repeat(64)));
+        let edited = namespace(ENGINE_FINGERPRINT, &limits, Some(&"2".repeat(64)));
+        assert_ne!(without, rules);
+        assert_ne!(rules, edited);
+        assert_eq!(
+            rules,
+            namespace(ENGINE_FINGERPRINT, &limits, Some(&"1".repeat(64)))
+        );
     }
 
     #[test]
@@ -291,7 +319,7 @@ mod tests {
         let key = load_or_create_key(&dir.path().join("config/key")).unwrap();
         let results = ResultCache {
             cache: cache.clone(),
-            namespace: namespace(ENGINE_FINGERPRINT, &Limits::default()),
+            namespace: namespace(ENGINE_FINGERPRINT, &Limits::default(), None),
             key,
         };
         let sha = "ab".repeat(32);

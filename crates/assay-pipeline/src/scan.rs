@@ -118,7 +118,8 @@ pub fn scan(
     } else {
         fetcher.client().cache()
     };
-    let results = match cache.map(|cache| ResultCache::open(cache, &options.limits)) {
+    let yara = scanner.yara_rules().map(|rules| rules.digest());
+    let results = match cache.map(|cache| ResultCache::open(cache, &options.limits, yara)) {
         Some(Ok(results)) => Some(results),
         Some(Err(error)) => {
             outcome

@@ -144,6 +144,11 @@ impl Scanner {
         self
     }
 
+    /// The YARA rules matched too, if any.
+    pub fn yara_rules(&self) -> Option<&crate::yara::YaraRules> {
+        self.yara.as_deref()
+    }
+
     /// The analysis budget of each Python file (see
     /// [`python::AnalysisLimits`]); the other limits stay as they are.
     pub fn analysis_limits(mut self, analysis: python::AnalysisLimits) -> Self {

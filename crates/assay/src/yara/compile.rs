@@ -11,6 +11,8 @@ pub struct YaraRules {
     pub(super) rules: yara_x::Rules,
     /// The rule files read, in order.
     files: Vec<PathBuf>,
+    /// Identifies these rules (see [`YaraRules::digest`]).
+    digest: String,
 }
 
 impl std::fmt::Debug for YaraRules {
@@ -69,13 +71,20 @@ impl YaraRules {
                 files.push(path.clone());
             }
         }
+        let texts = files
+            .iter()
+            .map(|file| {
+                std::fs::read(file)
+                    .map(|text| (file.clone(), text))
+                    .map_err(|source| YaraError::Read {
+                        path: file.clone(),
+                        source,
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut compiler = yara_x::Compiler::new();
         compiler.colorize_errors(false);
-        for file in &files {
-            let text = std::fs::read(file).map_err(|source| YaraError::Read {
-                path: file.clone(),
-                source,
-            })?;
+        for (file, text) in &texts {
             let origin = file.display().to_string();
             compiler.new_namespace(&origin);
             if let Some(folder) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -94,7 +103,12 @@ impl YaraRules {
                 value,
             })?;
         }
-        Ok(YaraRules { rules, files })
+        let digest = super::digest::rules_digest(&texts);
+        Ok(YaraRules {
+            rules,
+            files,
+            digest,
+        })
     }
 
     /// How many rules were compiled.
@@ -109,6 +123,13 @@ impl YaraRules {
     /// The rule files read, in order.
     pub fn files(&self) -> &[PathBuf] {
         &self.files
+    }
+
+    /// A SHA-256 (hex) of the yara-x version and of every rule file's path
+    /// and bytes, and of the files they include: results found with these
+    /// rules are only valid for rules of the same digest.
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 }
 

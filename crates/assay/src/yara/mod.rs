@@ -4,6 +4,7 @@
 //! Matches are facts like any other; rule AY990 turns them into findings.
 
 pub mod compile;
+mod digest;
 pub mod matcher;
 
 use crate::finding::Severity;
