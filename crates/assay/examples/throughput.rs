@@ -74,6 +74,13 @@ fn main() {
         .par_iter()
         .map(|(path, data)| python::analyze(path, data, FileRole::Module))
         .collect();
+    time("flows across the package (summaries, links)", &|| {
+        std::hint::black_box(
+            assay::flows::PackageFlows::of(&analyses, None)
+                .summaries
+                .len(),
+        );
+    });
     let flows = assay::flows::PackageFlows::of(&analyses, None);
     let facts = assay::rules::PackageFacts {
         flows: Some(&flows),

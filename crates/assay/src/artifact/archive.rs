@@ -58,9 +58,104 @@ pub(super) fn open(path: &Path, limits: &Limits) -> Result<Package, ArtifactErro
     if !meta.is_file() {
         return Err(refuse("not a regular file"));
     }
-    let mut data = Vec::with_capacity(meta.len().min(1 << 30) as usize);
-    file.take(meta.len()).read_to_end(&mut data).map_err(io)?;
+    // The head decides the container. A tar stream is decompressed straight
+    // from the file, so its compressed bytes are never held in memory (a
+    // 450 MB sdist would otherwise cost its size once more); a zip needs
+    // random access and is read whole.
+    let len = meta.len();
+    let mut head = Vec::with_capacity(TAR_HEAD_BYTES);
+    (&file)
+        .take(TAR_HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    if let Some(Container::Tar(compression)) = Container::detect(&head) {
+        return open_tar_file(path, head, file, len, compression, limits);
+    }
+    let mut data = head;
+    data.reserve(len.min(1 << 30) as usize);
+    file.take(len.saturating_sub(data.len() as u64))
+        .read_to_end(&mut data)
+        .map_err(io)?;
     open_bytes(path, data, limits)
+}
+
+/// Bytes read before choosing a container: enough for the `ustar` magic of
+/// an uncompressed tar. [`Container::detect`] names a tar only from the
+/// start of the data, so the head alone gives the answer the whole file
+/// would.
+const TAR_HEAD_BYTES: usize = 512;
+
+/// Reads a tar stream from a file, hashing the bytes as they pass.
+fn open_tar_file(
+    path: &Path,
+    head: Vec<u8>,
+    file: std::fs::File,
+    len: u64,
+    compression: Compression,
+    limits: &Limits,
+) -> Result<Package, ArtifactError> {
+    let container = Container::Tar(compression);
+    let rest = len.saturating_sub(head.len() as u64);
+    let mut source = HashingReader {
+        inner: io::Cursor::new(head).chain(file.take(rest)),
+        hasher: Sha256::new(),
+        read: 0,
+    };
+    let mut collector = Collector::new(limits);
+    {
+        let stream = compression
+            .decoder(&mut source)
+            .map_err(|reason| corrupt(path, container, reason))?;
+        let guarded = StreamGuard {
+            inner: stream,
+            limits,
+            input_len: len,
+            produced: 0,
+        };
+        read_tar(guarded, compression.label(), &mut collector)
+            .map_err(|reason| corrupt(path, container, reason))?;
+    }
+    // Whatever follows the tar stream is part of the file's digest.
+    io::copy(&mut source, &mut io::sink()).map_err(|source| ArtifactError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    if collector.entries() == 0 && collector.is_clean() {
+        collector.error("archive is empty".to_owned());
+    }
+    let size = source.read;
+    let sha256 = hex(&source.hasher.finalize());
+    Ok(collector.into_package(
+        path,
+        kind_from_name(path),
+        container.format(),
+        Some(sha256),
+        size,
+    ))
+}
+
+fn corrupt(path: &Path, container: Container, reason: String) -> ArtifactError {
+    ArtifactError::Corrupt {
+        path: path.to_owned(),
+        format: container.label(),
+        reason,
+    }
+}
+
+/// A reader that hashes and counts what passes through it.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    read: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 /// Reads an archive held in memory; `path` names it and picks its kind.
@@ -73,17 +168,13 @@ pub(super) fn open_bytes(
         path: path.to_owned(),
         reason: describe_unknown(&data),
     })?;
-    let corrupt = |reason: String| ArtifactError::Corrupt {
-        path: path.to_owned(),
-        format: container.label(),
-        reason,
-    };
+    let corrupt = |reason: String| corrupt(path, container, reason);
 
     let mut collector = Collector::new(limits);
     match container {
         Container::Zip => read_zip(&data, limits, &mut collector).map_err(corrupt)?,
         Container::Tar(compression) => {
-            let stream = compression.decoder(&data).map_err(corrupt)?;
+            let stream = compression.decoder(&data[..]).map_err(corrupt)?;
             let guarded = StreamGuard {
                 inner: stream,
                 limits,
@@ -190,7 +281,7 @@ impl Container {
 
 impl Compression {
     /// The decompressed stream of `data`.
-    fn decoder(self, data: &[u8]) -> Result<Box<dyn Read + '_>, String> {
+    fn decoder<'a>(self, data: impl Read + 'a) -> Result<Box<dyn Read + 'a>, String> {
         Ok(match self {
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(data)),
             Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(data)),
@@ -658,6 +749,30 @@ mod tests {
     }
 
     const PKG_INFO: &[u8] = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n";
+
+    /// A tar read from a file is streamed, never held whole; it must give
+    /// what the same bytes give in memory, digest and size included, with
+    /// bytes after the compressed stream counted in the digest.
+    #[test]
+    fn tar_streamed_from_a_file_reads_as_in_memory() {
+        let mut data = gz(&tar(&[
+            file("demo-1.0/PKG-INFO", PKG_INFO),
+            file("demo-1.0/setup.py", &noise(3000, 7)),
+        ]));
+        data.extend_from_slice(b"trailing bytes after the gzip member");
+        for bytes in [data.clone(), tar(&[file("demo-1.0/PKG-INFO", PKG_INFO)])] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("demo-1.0.tar.gz");
+            std::fs::write(&path, &bytes).expect("write");
+            let streamed = super::open(&path, &small_limits()).expect("streamed");
+            let whole = open_bytes(&path, bytes.clone(), &small_limits()).expect("whole");
+            assert_eq!(paths(&streamed), paths(&whole));
+            assert_eq!(streamed.sha256, whole.sha256);
+            assert_eq!(streamed.size, bytes.len() as u64);
+            assert_eq!(streamed.size, whole.size);
+            assert_eq!(streamed.errors, whole.errors);
+        }
+    }
 
     #[test]
     fn sdist_tar_gz() {

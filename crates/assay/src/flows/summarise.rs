@@ -1,7 +1,7 @@
 //! Per-package summaries: which parameter of each function reaches which
 //! sink, propagated bottom-up over the package's call graph.
 
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
 use super::hosts::Hosts;
@@ -59,13 +59,12 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
         })
         .collect();
     let mut funcs: Vec<Func<'_>> = Vec::new();
-    let mut index: HashMap<(Arc<str>, Arc<str>), usize> = HashMap::new();
+    // Keyed by borrowed names: a look-up allocates nothing.
+    let mut index: HashMap<(&str, &str), usize> = HashMap::default();
     for &(i, f) in &files {
         let module = &file_modules[&i].0;
         for info in &f.functions {
-            index
-                .entry((module.clone(), info.name.clone()))
-                .or_insert(funcs.len());
+            index.entry((&**module, &*info.name)).or_insert(funcs.len());
             funcs.push(Func {
                 file: i,
                 module: module.clone(),
@@ -75,35 +74,29 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     }
     // Definitions by name, and the modules the package defines, for
     // re-exports (`pkg.send` defined in `pkg.util`).
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
     for (i, f) in funcs.iter().enumerate() {
         by_name.entry(&f.info.name).or_default().push(i);
     }
-    let known_modules: std::collections::HashSet<&str> =
-        file_modules.values().map(|(m, _)| &**m).collect();
+    let known_modules: HashSet<&str> = file_modules.values().map(|(m, _)| &**m).collect();
     let lookup = |module: &str, name: &str| -> Option<usize> {
         if !known_modules.contains(module) {
             return None;
         }
-        index
-            .get(&(Arc::from(module), Arc::from(name)))
-            .copied()
-            .or_else(|| {
-                let mut found = by_name.get(name)?.iter().copied().filter(|&i| {
-                    funcs[i]
-                        .module
-                        .strip_prefix(module)
-                        .is_some_and(|r| r.starts_with('.'))
-                });
-                let first = found.next()?;
-                found.next().is_none().then_some(first)
-            })
+        index.get(&(module, name)).copied().or_else(|| {
+            let mut found = by_name.get(name)?.iter().copied().filter(|&i| {
+                funcs[i]
+                    .module
+                    .strip_prefix(module)
+                    .is_some_and(|r| r.starts_with('.'))
+            });
+            let first = found.next()?;
+            found.next().is_none().then_some(first)
+        })
     };
     let function_of = |file: usize, name: &Option<Arc<str>>| -> Option<usize> {
         let name = name.as_ref()?;
-        index
-            .get(&(file_modules[&file].0.clone(), name.clone()))
-            .copied()
+        index.get(&(&*file_modules[&file].0, &**name)).copied()
     };
     let ids: Vec<usize> = (0..funcs.len()).collect();
     // A package function a call names, with the parameters it skips.
@@ -117,7 +110,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     let mut flows: Vec<Vec<Flow>> = vec![Vec::new(); funcs.len()];
 
     // Direct sinks, edges and stores.
-    let mut field_sinks: FieldSinks = HashMap::new();
+    let mut field_sinks: FieldSinks = HashMap::default();
     let mut edges: Vec<Edge> = Vec::new();
     let mut stores: Vec<Store> = Vec::new();
     for &(i, file) in &files {
@@ -298,7 +291,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             &python[func.file].fields,
             |method| {
                 index
-                    .get(&(func.module.clone(), method.clone()))
+                    .get(&(&*func.module, &*method))
                     .map(|&m| funcs[m].info.params.clone())
             },
         )
@@ -309,7 +302,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     for &(i, file) in &files {
         let path: Arc<str> = file.path.as_str().into();
         // The most exposed context of any call in each function.
-        let mut contexts: HashMap<&Option<Arc<str>>, ExecContext> = HashMap::new();
+        let mut contexts: HashMap<&Option<Arc<str>>, ExecContext> = HashMap::default();
         for c in &file.calls {
             let entry = contexts.entry(&c.function).or_insert(c.context);
             *entry = (*entry).max(c.context);
