@@ -380,7 +380,7 @@ impl<'l> Collector<'l> {
         size: u64,
     ) -> Package {
         let metadata = metadata::locate(kind, &self.files)
-            .map(|f| CoreMetadata::parse(&String::from_utf8_lossy(&f.data)));
+            .map(|f| CoreMetadata::parse(&f.data));
 
         let mut parsed_record = None;
         if kind == ArtifactKind::Wheel {
