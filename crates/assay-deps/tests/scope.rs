@@ -346,7 +346,13 @@ fn pylock(scope: Scope, platform: Option<Platform>) -> Vec<String> {
 }
 
 fn pipfile(scope: Scope, platform: Option<Platform>) -> Vec<String> {
-    locked("pipenv/Pipfile.lock", InputKind::PipfileLock, scope, platform).0
+    locked(
+        "pipenv/Pipfile.lock",
+        InputKind::PipfileLock,
+        scope,
+        platform,
+    )
+    .0
 }
 
 #[test]
@@ -360,7 +366,10 @@ fn pylock_default_scope_is_dependencies_and_default_groups() {
     assert_eq!(found, ["cpu-kernels", "pytest", "requests"]);
     let notes = notes.join("\n");
     assert!(notes.contains("extras not scanned: cuda"), "{notes}");
-    assert!(notes.contains("dependency groups not scanned: docs"), "{notes}");
+    assert!(
+        notes.contains("dependency groups not scanned: docs"),
+        "{notes}"
+    );
     assert!(notes.contains("other platforms"), "{notes}");
 }
 
@@ -372,9 +381,15 @@ fn pylock_extras_and_groups_are_selectable() {
         no_default_groups: true,
         ..Scope::default()
     };
-    assert_eq!(pylock(scope.clone(), LINUX), ["nvidia-cublas", "requests", "sphinx"]);
+    assert_eq!(
+        pylock(scope.clone(), LINUX),
+        ["nvidia-cublas", "requests", "sphinx"]
+    );
     // The extra's package is for Linux only; --all-files keeps it anyway.
-    assert_eq!(pylock(scope.clone(), WINDOWS), ["colorama", "requests", "sphinx"]);
+    assert_eq!(
+        pylock(scope.clone(), WINDOWS),
+        ["colorama", "requests", "sphinx"]
+    );
     assert_eq!(
         pylock(scope, None),
         ["colorama", "nvidia-cublas", "requests", "sphinx"]
@@ -404,8 +419,9 @@ fn pylock_unknown_extra_is_an_error() {
         },
         ..ParseOptions::default()
     };
-    let err = assay_deps::parse_input_with(&fixture("pylock/pylock.toml"), InputKind::PyLock, &options)
-        .expect_err("no such extra");
+    let err =
+        assay_deps::parse_input_with(&fixture("pylock/pylock.toml"), InputKind::PyLock, &options)
+            .expect_err("no such extra");
     assert!(err.to_string().contains("it defines: cuda"), "{err}");
 }
 
@@ -419,7 +435,10 @@ fn pipfile_lock_develop_is_the_dev_group() {
     );
     assert_eq!(found, ["pytest", "requests"]);
     let notes = notes.join("\n");
-    assert!(notes.contains("dependency groups not scanned: docs"), "{notes}");
+    assert!(
+        notes.contains("dependency groups not scanned: docs"),
+        "{notes}"
+    );
     let no_dev = Scope {
         no_default_groups: true,
         ..Scope::default()
@@ -443,14 +462,24 @@ fn pipfile_lock_develop_is_the_dev_group() {
         ..ParseOptions::default()
     };
     assert!(
-        assay_deps::parse_input_with(&fixture("pipenv/Pipfile.lock"), InputKind::PipfileLock, &extra)
-            .is_err(),
+        assay_deps::parse_input_with(
+            &fixture("pipenv/Pipfile.lock"),
+            InputKind::PipfileLock,
+            &extra
+        )
+        .is_err(),
         "a Pipfile.lock has no extras"
     );
 }
 
 fn poetry1(scope: Scope, platform: Option<Platform>) -> Vec<String> {
-    locked("poetry1/poetry.lock", InputKind::PoetryLock, scope, platform).0
+    locked(
+        "poetry1/poetry.lock",
+        InputKind::PoetryLock,
+        scope,
+        platform,
+    )
+    .0
 }
 
 /// A Poetry 1 lock has no package markers: with the pyproject.toml beside

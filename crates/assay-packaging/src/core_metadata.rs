@@ -229,7 +229,10 @@ mod tests {
     use super::*;
 
     fn requires(meta: &CoreMetadata) -> Vec<&str> {
-        meta.requires_dist.iter().map(|r| r.value.as_str()).collect()
+        meta.requires_dist
+            .iter()
+            .map(|r| r.value.as_str())
+            .collect()
     }
 
     #[test]
@@ -256,7 +259,10 @@ mod tests {
         assert_eq!(meta.summary.as_deref(), Some("A long summary"));
         assert_eq!(requires(&meta), ["requests>=2", "six; extra == \"old\""]);
         assert_eq!(
-            meta.requires_dist.iter().map(|r| r.line).collect::<Vec<_>>(),
+            meta.requires_dist
+                .iter()
+                .map(|r| r.line)
+                .collect::<Vec<_>>(),
             [6, 7]
         );
         assert_eq!(meta.classifiers, ["Programming Language :: Python"]);
@@ -331,8 +337,9 @@ mod tests {
             },
             Case {
                 what: "folded continuation lines",
-                input: b"Name: n\nRequires-Dist: a\n  >=1 ;\n\tpython_version > '3'\nVersion:\n 2\n"
-                    .to_vec(),
+                input:
+                    b"Name: n\nRequires-Dist: a\n  >=1 ;\n\tpython_version > '3'\nVersion:\n 2\n"
+                        .to_vec(),
                 name: Some("n"),
                 version: Some("2"),
                 requires: &["a >=1 ; python_version > '3'"],

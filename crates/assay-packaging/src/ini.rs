@@ -79,7 +79,9 @@ impl Ini {
 
     /// Section names and their entries, sections sorted by name.
     pub fn sections(&self) -> impl Iterator<Item = (&str, &[IniEntry])> {
-        self.sections.iter().map(|(s, e)| (s.as_str(), e.as_slice()))
+        self.sections
+            .iter()
+            .map(|(s, e)| (s.as_str(), e.as_slice()))
     }
 }
 

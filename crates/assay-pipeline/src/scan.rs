@@ -361,9 +361,10 @@ fn scan_download(
                 match cached {
                     Some(report) => {
                         if served.is_some() {
-                            inside = artifact::open_bytes(&item.file.filename, download.bytes, limits)
-                                .ok()
-                                .and_then(|package| metadata_of(&package));
+                            inside =
+                                artifact::open_bytes(&item.file.filename, download.bytes, limits)
+                                    .ok()
+                                    .and_then(|package| metadata_of(&package));
                         }
                         report
                     }

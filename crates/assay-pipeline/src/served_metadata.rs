@@ -69,7 +69,8 @@ mod tests {
         b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: requests\nRequires-Dist: evil-helper\n";
 
     fn clean_report() -> ArtifactReport {
-        let mut report = ArtifactReport::unreadable(Path::new("demo-1.0-py3-none-any.whl"), String::new());
+        let mut report =
+            ArtifactReport::unreadable(Path::new("demo-1.0-py3-none-any.whl"), String::new());
         report.errors.clear();
         report.verdict = Some(assay::verdict::judge(&[]));
         report
@@ -85,7 +86,10 @@ mod tests {
         assert_eq!(finding.rule, RULE);
         assert_eq!(finding.location.path, "demo-1.0.dist-info/METADATA");
         assert!(
-            finding.decoded.as_deref().is_some_and(|d| d.contains("evil-helper")),
+            finding
+                .decoded
+                .as_deref()
+                .is_some_and(|d| d.contains("evil-helper")),
             "{finding:?}"
         );
         assert_ne!(report.verdict, Some(assay::verdict::judge(&[])));

@@ -321,7 +321,12 @@ fn direct_dependencies_beside(lock: &Path) -> Option<Vec<Direct>> {
     if let Some(dev) = poetry.get("dev-dependencies").and_then(Value::as_table) {
         tables.push(("dev", dev));
     }
-    for group in poetry.get("group").and_then(Value::as_table).into_iter().flatten() {
+    for group in poetry
+        .get("group")
+        .and_then(Value::as_table)
+        .into_iter()
+        .flatten()
+    {
         if let Some(deps) = group.1.get("dependencies").and_then(Value::as_table) {
             tables.push(("dev", deps));
         }

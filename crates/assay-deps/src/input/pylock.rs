@@ -281,7 +281,8 @@ fn select(
     };
     let in_scope = |p: &LockedPackage| {
         let marker = p.marker.as_deref();
-        holds(marker, None, &active) && (selected.project || marker.is_some_and(names_selected_group))
+        holds(marker, None, &active)
+            && (selected.project || marker.is_some_and(names_selected_group))
     };
     locked.packages.retain(in_scope);
     let for_scope = total - locked.packages.len();
