@@ -151,7 +151,7 @@ fn folder_name(dir: &Path) -> Option<String> {
         return Some(name.to_string());
     }
     if let Ok(text) = read_small(&dir.join("setup.cfg")) {
-        let cfg = crate::metadata::setup_cfg::Ini::parse(&text);
+        let cfg = assay_packaging::Ini::parse(&text);
         if let Some(name) = cfg.get("metadata", "name") {
             return Some(name.trim().to_string());
         }

@@ -340,3 +340,182 @@ wheels = [{ url = "https://mirror.example/files/torch-2.0.0+cu118-cp312-none-any
     assert_eq!(versions("cu118"), ["2.0.0+cu118"]);
     assert_eq!(versions("cpu"), ["2.0.0"]);
 }
+
+fn pylock(scope: Scope, platform: Option<Platform>) -> Vec<String> {
+    locked("pylock/pylock.toml", InputKind::PyLock, scope, platform).0
+}
+
+fn pipfile(scope: Scope, platform: Option<Platform>) -> Vec<String> {
+    locked(
+        "pipenv/Pipfile.lock",
+        InputKind::PipfileLock,
+        scope,
+        platform,
+    )
+    .0
+}
+
+#[test]
+fn pylock_default_scope_is_dependencies_and_default_groups() {
+    let (found, notes) = locked(
+        "pylock/pylock.toml",
+        InputKind::PyLock,
+        Scope::default(),
+        LINUX,
+    );
+    assert_eq!(found, ["cpu-kernels", "pytest", "requests"]);
+    let notes = notes.join("\n");
+    assert!(notes.contains("extras not scanned: cuda"), "{notes}");
+    assert!(
+        notes.contains("dependency groups not scanned: docs"),
+        "{notes}"
+    );
+    assert!(notes.contains("other platforms"), "{notes}");
+}
+
+#[test]
+fn pylock_extras_and_groups_are_selectable() {
+    let scope = Scope {
+        extras: names(&["CUDA"]),
+        groups: names(&["docs"]),
+        no_default_groups: true,
+        ..Scope::default()
+    };
+    assert_eq!(
+        pylock(scope.clone(), LINUX),
+        ["nvidia-cublas", "requests", "sphinx"]
+    );
+    // The extra's package is for Linux only; --all-files keeps it anyway.
+    assert_eq!(
+        pylock(scope.clone(), WINDOWS),
+        ["colorama", "requests", "sphinx"]
+    );
+    assert_eq!(
+        pylock(scope, None),
+        ["colorama", "nvidia-cublas", "requests", "sphinx"]
+    );
+    let only = Scope {
+        only_groups: names(&["docs"]),
+        ..Scope::default()
+    };
+    assert_eq!(pylock(only, None), ["sphinx"]);
+    let all = Scope {
+        all_groups: true,
+        all_extras: true,
+        ..Scope::default()
+    };
+    assert_eq!(
+        pylock(all, None),
+        ["colorama", "nvidia-cublas", "pytest", "requests", "sphinx"]
+    );
+}
+
+#[test]
+fn pylock_unknown_extra_is_an_error() {
+    let options = ParseOptions {
+        scope: Scope {
+            extras: names(&["rocm"]),
+            ..Scope::default()
+        },
+        ..ParseOptions::default()
+    };
+    let err =
+        assay_deps::parse_input_with(&fixture("pylock/pylock.toml"), InputKind::PyLock, &options)
+            .expect_err("no such extra");
+    assert!(err.to_string().contains("it defines: cuda"), "{err}");
+}
+
+#[test]
+fn pipfile_lock_develop_is_the_dev_group() {
+    let (found, notes) = locked(
+        "pipenv/Pipfile.lock",
+        InputKind::PipfileLock,
+        Scope::default(),
+        LINUX,
+    );
+    assert_eq!(found, ["pytest", "requests"]);
+    let notes = notes.join("\n");
+    assert!(
+        notes.contains("dependency groups not scanned: docs"),
+        "{notes}"
+    );
+    let no_dev = Scope {
+        no_default_groups: true,
+        ..Scope::default()
+    };
+    assert_eq!(pipfile(no_dev, WINDOWS), ["colorama", "requests"]);
+    let only = Scope {
+        only_groups: names(&["dev"]),
+        ..Scope::default()
+    };
+    assert_eq!(pipfile(only, None), ["pytest"]);
+    let docs = Scope {
+        groups: names(&["docs"]),
+        ..Scope::default()
+    };
+    assert_eq!(pipfile(docs, LINUX), ["pytest", "requests", "sphinx"]);
+    let extra = ParseOptions {
+        scope: Scope {
+            extras: names(&["socks"]),
+            ..Scope::default()
+        },
+        ..ParseOptions::default()
+    };
+    assert!(
+        assay_deps::parse_input_with(
+            &fixture("pipenv/Pipfile.lock"),
+            InputKind::PipfileLock,
+            &extra
+        )
+        .is_err(),
+        "a Pipfile.lock has no extras"
+    );
+}
+
+fn poetry1(scope: Scope, platform: Option<Platform>) -> Vec<String> {
+    locked(
+        "poetry1/poetry.lock",
+        InputKind::PoetryLock,
+        scope,
+        platform,
+    )
+    .0
+}
+
+/// A Poetry 1 lock has no package markers: with the pyproject.toml beside
+/// it, the walk starts at the project's direct dependencies and follows
+/// `[package.dependencies]` edges only where their markers hold.
+#[test]
+fn poetry1_lock_is_narrowed_by_edge_markers() {
+    assert_eq!(
+        poetry1(Scope::default(), LINUX),
+        ["click", "iniconfig", "pytest"]
+    );
+    assert_eq!(
+        poetry1(Scope::default(), WINDOWS),
+        ["click", "colorama", "iniconfig", "pytest", "pywin32"]
+    );
+    let no_dev = Scope {
+        no_default_groups: true,
+        ..Scope::default()
+    };
+    assert_eq!(poetry1(no_dev, WINDOWS), ["click", "colorama", "pywin32"]);
+    assert_eq!(poetry1(Scope::default(), None).len(), 6);
+}
+
+/// Without the pyproject.toml the direct dependencies are unknown: every
+/// package of a selected category is kept, as before.
+#[test]
+fn poetry1_lock_alone_keeps_every_package_of_its_categories() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lock = dir.path().join("poetry.lock");
+    std::fs::copy(fixture("poetry1/poetry.lock"), &lock).expect("copy");
+    let options = ParseOptions {
+        environment: Some(marker_environment(Platform::LinuxX86_64, "3.12.4").expect("env")),
+        ..ParseOptions::default()
+    };
+    match assay_deps::parse_input_with(&lock, InputKind::PoetryLock, &options).expect("parses") {
+        Parsed::Locked(l) => assert_eq!(l.packages.len(), 6),
+        Parsed::Unresolved(_) => panic!("a lock"),
+    }
+}

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{ini, netrc, url};
+use assay_packaging::Ini;
+
+use crate::{netrc, url};
 
 /// Default connect/read timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -375,19 +377,27 @@ impl PipFiles {
                 });
             }
         };
-        let parsed = ini::parse(&text).map_err(|(line, reason)| ConfigError::File {
-            path: path.to_owned(),
-            reason: format!("line {line}: {reason}"),
-        })?;
-        for (section, keys) in parsed {
-            for (key, value) in keys {
+        // pip's configparser is strict: what it refuses fails here too.
+        let parsed = Ini::parse(&text);
+        if let Some(problem) = parsed.problems().first() {
+            return Err(ConfigError::File {
+                path: path.to_owned(),
+                reason: format!("line {}: {}", problem.line, problem.reason),
+            });
+        }
+        for (section, entries) in parsed.sections() {
+            for entry in entries {
+                // pip normalises `_` to `-` in keys.
+                let key = entry.key.replace('_', "-");
                 let source = Source::ConfigFile {
                     path: path.to_owned(),
-                    section: section.clone(),
+                    section: section.to_owned(),
                     key: key.clone(),
                 };
-                self.values
-                    .insert((section.clone(), key), Sourced::new(value, source));
+                self.values.insert(
+                    (section.to_owned(), key),
+                    Sourced::new(entry.value.clone(), source),
+                );
             }
         }
         Ok(())

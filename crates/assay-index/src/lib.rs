@@ -47,7 +47,6 @@ pub mod config;
 pub mod dist;
 mod html;
 mod in_flight;
-mod ini;
 mod local_pip;
 mod netrc;
 pub mod select;

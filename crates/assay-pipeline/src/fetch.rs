@@ -38,6 +38,9 @@ pub struct Fetcher<'a> {
     /// URLs this run downloaded from the network (while resolving): read
     /// back from the cache later, they are still downloads of this run.
     fetched: Mutex<HashSet<String>>,
+    /// The PEP 658 metadata files read while resolving, by the URL of
+    /// their wheel: the scan checks them against the wheel's `METADATA`.
+    served: Mutex<HashMap<String, Vec<u8>>>,
     observer: &'a dyn Observer,
 }
 
@@ -50,6 +53,7 @@ impl<'a> Fetcher<'a> {
             listings: Mutex::default(),
             kept: Mutex::default(),
             fetched: Mutex::default(),
+            served: Mutex::default(),
             observer,
         }
     }
@@ -62,6 +66,25 @@ impl<'a> Fetcher<'a> {
     /// The reading limits.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// The PEP 658 metadata file of the wheel `file`, hash-checked
+    /// (`None` when the index serves none), kept for
+    /// [`Fetcher::served_metadata`].
+    pub fn core_metadata(&self, file: &DistFile) -> Result<Option<Vec<u8>>, IndexError> {
+        let served = self.client.core_metadata(file)?;
+        if let Some(bytes) = &served {
+            self.served
+                .lock()
+                .expect("served lock")
+                .insert(file.url.clone(), bytes.clone());
+        }
+        Ok(served)
+    }
+
+    /// The PEP 658 metadata file this run read for the file at `url`.
+    pub fn served_metadata(&self, url: &str) -> Option<Vec<u8>> {
+        self.served.lock().expect("served lock").get(url).cloned()
     }
 
     /// The project's files on every configured index, fetched once per run.

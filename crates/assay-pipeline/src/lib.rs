@@ -28,6 +28,7 @@ pub mod policy;
 pub mod resolve;
 pub mod result_cache;
 pub mod scan;
+mod served_metadata;
 pub mod suggest;
 pub mod suppress;
 pub mod target;

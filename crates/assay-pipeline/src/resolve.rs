@@ -516,7 +516,7 @@ impl<'f, 'a> Resolver<'f, 'a> {
         // What could not be read, file by file: the next source is tried.
         let mut failures = Vec::new();
         if let Some(wheel) = wheels.first() {
-            if let Ok(Some(metadata)) = self.fetcher.client().core_metadata(wheel) {
+            if let Ok(Some(metadata)) = self.fetcher.core_metadata(wheel) {
                 return Ok(assay_deps::deps_from_core_metadata(&metadata));
             }
             let remembered = self.wheel_metadata.as_ref().zip(wheel.sha256());
@@ -527,9 +527,7 @@ impl<'f, 'a> Resolver<'f, 'a> {
             }
             match self.fetcher.read(wheel) {
                 Ok(package) => {
-                    let metadata = package.files.iter().find(|f| {
-                        f.path.ends_with(".dist-info/METADATA") && f.path.matches('/').count() == 1
-                    });
+                    let metadata = crate::served_metadata::wheel_metadata(&package);
                     if let (Some((cache, sha256)), Some(file)) = (remembered, metadata) {
                         cache.put_bytes(&sha256.to_ascii_lowercase(), &file.data);
                     }

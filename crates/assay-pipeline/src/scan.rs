@@ -22,6 +22,7 @@ use crate::options::{self, ScanOptions};
 use crate::plan::{Planned, merge_identical};
 use crate::resolve::Resolver;
 use crate::result_cache::{self, Lookup, ResultCache};
+use crate::served_metadata;
 use crate::verdicts::VerdictStore;
 
 /// What [`scan`] found.
@@ -134,8 +135,11 @@ pub fn scan(
     // this engine is not read at all: its verdict is the cached one.
     let mut answered = Vec::new();
     let mut to_fetch = Vec::new();
+    // A wheel whose PEP 658 metadata the resolver read is downloaded even
+    // then: its METADATA is checked against that file.
     for item in merged {
-        match cached_verdict(&verdicts, &item) {
+        let served = fetcher.served_metadata(&item.file.url).is_some();
+        match cached_verdict(&verdicts, &item).filter(|_| !served) {
             Some(report) => answered.push(finish_report(report, item, Vec::new())),
             None => to_fetch.push(item),
         }
@@ -153,7 +157,15 @@ pub fn scan(
             .into_par_iter()
             .zip(downloads)
             .map(|(item, download)| {
-                let report = scan_download(scanner, &options.limits, &verdicts, item, download);
+                let served = fetcher.served_metadata(&item.file.url);
+                let report = scan_download(
+                    scanner,
+                    &options.limits,
+                    &verdicts,
+                    item,
+                    download,
+                    served.as_deref(),
+                );
                 observer.scanned(&report.target);
                 report
             })
@@ -271,16 +283,36 @@ pub fn scan_bytes(
     bytes: Vec<u8>,
     sha256: &str,
 ) -> ArtifactReport {
+    open_and_scan(scanner, limits, filename, bytes, sha256, |_| ()).0
+}
+
+/// [`scan_bytes`], handing the opened package to `inspect` too.
+fn open_and_scan<T: Default>(
+    scanner: &Scanner,
+    limits: &Limits,
+    filename: &str,
+    bytes: Vec<u8>,
+    sha256: &str,
+    inspect: impl FnOnce(&artifact::Package) -> T,
+) -> (ArtifactReport, T) {
     let target = PathBuf::from(filename);
     let size = bytes.len() as u64;
-    let mut report = match artifact::open_bytes(filename, bytes, limits) {
-        Ok(package) => scanner.scan_package(&package),
-        Err(error) => ArtifactReport::unreadable(&target, error.to_string()),
+    let (mut report, seen) = match artifact::open_bytes(filename, bytes, limits) {
+        Ok(package) => (scanner.scan_package(&package), inspect(&package)),
+        Err(error) => (
+            ArtifactReport::unreadable(&target, error.to_string()),
+            T::default(),
+        ),
     };
     report.target = target;
     report.sha256 = Some(sha256.to_owned());
     report.size = Some(size);
-    report
+    (report, seen)
+}
+
+/// The path and bytes of a wheel's `METADATA`.
+fn metadata_of(package: &artifact::Package) -> Option<(String, Vec<u8>)> {
+    served_metadata::wheel_metadata(package).map(|f| (f.path.clone(), f.data.clone()))
 }
 
 fn scan_download(
@@ -289,10 +321,13 @@ fn scan_download(
     verdicts: &VerdictStore,
     item: Planned,
     download: Fetched,
+    served: Option<&[u8]>,
 ) -> ArtifactReport {
     let target = PathBuf::from(&item.file.filename);
     let mut notes = Vec::new();
-    let report = match download {
+    // The wheel's METADATA, read only when there is a served file to check.
+    let mut inside = None;
+    let mut report = match download {
         Err(error) => ArtifactReport::unreadable(&target, format!("download refused: {error}")),
         Ok(download) => {
             if !download.verified {
@@ -325,16 +360,26 @@ fn scan_download(
                     Lookup::Miss => None,
                 };
                 match cached {
-                    Some(report) => report,
+                    Some(report) => {
+                        if served.is_some() {
+                            inside =
+                                artifact::open_bytes(&item.file.filename, download.bytes, limits)
+                                    .ok()
+                                    .and_then(|package| metadata_of(&package));
+                        }
+                        report
+                    }
                     None => {
                         let sha256 = download.sha256.clone();
-                        let report = scan_bytes(
+                        let (report, metadata) = open_and_scan(
                             scanner,
                             limits,
                             &item.file.filename,
                             download.bytes,
                             &sha256,
+                            |package| served.and_then(|_| metadata_of(package)),
                         );
+                        inside = metadata;
                         // Not cloned when the store keeps nothing in memory.
                         let report = Arc::new(report);
                         verdicts.put(&sha256, report.clone());
@@ -344,6 +389,10 @@ fn scan_download(
             }
         }
     };
+    // After the verdict store: the finding is about the index's file too.
+    if let (Some(served), Some((path, inside))) = (served, inside) {
+        served_metadata::check(&mut report, served, &path, &inside);
+    }
     finish_report(report, item, notes)
 }
 

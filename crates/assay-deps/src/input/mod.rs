@@ -69,15 +69,17 @@ pub fn parse_input_with(
             let env = options.environment.as_ref();
             poetry_lock::parse(path, &read_text(path)?, &options.scope, env).map(Parsed::Locked)
         }
-        InputKind::PyLock => pylock::parse(path, &read_text(path)?)
-            .map(|l| Parsed::Locked(by_marker(path, l, options))),
-        InputKind::PipfileLock => pipfile_lock::parse(path, &read_text(path)?)
+        InputKind::PyLock => {
+            let env = options.environment.as_ref();
+            pylock::parse(path, &read_text(path)?, &options.scope, env).map(Parsed::Locked)
+        }
+        InputKind::PipfileLock => pipfile_lock::parse(path, &read_text(path)?, &options.scope)
             .map(|l| Parsed::Locked(by_marker(path, l, options))),
     }
 }
 
 /// Leaves out the packages whose own marker does not hold in the target
-/// environment (pylock.toml, Pipfile.lock).
+/// environment (Pipfile.lock).
 fn by_marker(path: &Path, mut locked: Locked, options: &ParseOptions) -> Locked {
     let env = options.environment.as_ref();
     let total = locked.packages.len();

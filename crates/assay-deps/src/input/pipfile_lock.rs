@@ -1,4 +1,9 @@
-//! `Pipfile.lock` (JSON): `default` and `develop` sections.
+//! `Pipfile.lock` (JSON): `default` (the project's own dependencies),
+//! `develop` (its dev group, `pipenv install --dev`) and pipenv's custom
+//! categories (any other top-level object but `_meta`), each a dependency
+//! group of its name. Groups are selected as for uv.lock: `dev` by
+//! default, `--group`, `--only-group`, `--no-default-groups`,
+//! `--all-groups`; a Pipfile.lock has no extras.
 
 use std::path::Path;
 
@@ -6,9 +11,18 @@ use serde_json::Value;
 
 use crate::error::InputError;
 use crate::input::{line_of, lock_hash, lock_name, lock_version};
-use crate::model::{Locked, LockedFile, LockedPackage, Origin, Source};
+use crate::model::{Locked, LockedFile, LockedPackage, Note, Origin, Source};
+use crate::scope::{Scope, normalize};
 
-pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
+/// The group a top-level section stands for: `develop` is `dev`.
+fn group_of(section: &str) -> String {
+    match section {
+        "develop" => "dev".to_owned(),
+        other => normalize(other),
+    }
+}
+
+pub(crate) fn parse(path: &Path, text: &str, scope: &Scope) -> Result<Locked, InputError> {
     let doc: Value = serde_json::from_str(text)
         .map_err(|e| InputError::invalid(path, e.line(), format!("invalid JSON: {e}")))?;
     let doc = doc
@@ -32,10 +46,24 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Locked, InputError> {
         .unwrap_or_default();
     let base = path.parent().unwrap_or(Path::new(""));
     let mut out = Locked::default();
-    for section in ["default", "develop"] {
-        let Some(entries) = doc.get(section) else {
-            continue;
-        };
+    let groups: Vec<String> = doc
+        .iter()
+        .filter(|(key, value)| !matches!(key.as_str(), "_meta" | "default") && value.is_object())
+        .map(|(key, _)| group_of(key))
+        .collect();
+    let selected = scope.select(path, &[], &groups, &["dev".to_owned()])?;
+    for message in selected.left_out {
+        out.notes.push(Note {
+            origin: Origin::new(path, 0),
+            message,
+        });
+    }
+    let sections = doc.iter().filter(|(key, value)| match key.as_str() {
+        "_meta" => false,
+        "default" => selected.project,
+        key => value.is_object() && selected.groups.contains(&group_of(key)),
+    });
+    for (section, entries) in sections {
         let entries = entries.as_object().ok_or_else(|| {
             InputError::invalid(path, 0, format!("`{section}` must be an object"))
         })?;

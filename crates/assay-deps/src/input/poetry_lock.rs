@@ -185,6 +185,12 @@ fn installed(
             .position(|e| normalize(e.name.as_ref()) == name)
     };
     let mut starts: Vec<(usize, Option<String>)> = Vec::new();
+    // Poetry 1 marks no package with where it is installed: start from the
+    // project's direct dependencies (with their markers) when the
+    // pyproject.toml beside the lock lists them, so that the markers of
+    // `[package.dependencies]` edges narrow what they reach.
+    let poetry1 = entries.iter().all(|e| e.table.get("groups").is_none());
+    let direct = poetry1.then(|| direct_dependencies_beside(path)).flatten();
     for (i, entry) in entries.iter().enumerate() {
         let groups = groups_of(entry.table);
         let optional = entry
@@ -196,7 +202,15 @@ fn installed(
             .into_iter()
             .filter(|g| in_scope.contains(g))
             .collect();
-        if !optional && !chosen.is_empty() && package_marker_holds(entry.table, &chosen, env) {
+        let start = match &direct {
+            Some(direct) => direct.iter().any(|d| {
+                d.name == normalize(entry.name.as_ref())
+                    && chosen.contains(&d.group)
+                    && marker_holds(d.marker.as_deref(), env)
+            }),
+            None => package_marker_holds(entry.table, &chosen, env),
+        };
+        if !optional && !chosen.is_empty() && start {
             starts.push((i, None));
         }
     }
@@ -280,6 +294,66 @@ fn installed(
         out
     };
     Ok(reach(entries.len(), starts, env, &[], edges))
+}
+
+/// A direct dependency of a Poetry project: its group (`main` for
+/// `[tool.poetry.dependencies]`, `dev` for every other, as Poetry 1 locks
+/// categorise them), normalised name and marker.
+struct Direct {
+    group: String,
+    name: String,
+    marker: Option<String>,
+}
+
+/// The direct dependencies the `pyproject.toml` beside the lock lists
+/// (`[tool.poetry.dependencies]`, `dev-dependencies`,
+/// `group.*.dependencies`), or `None` without one. A dependency's marker
+/// is its `markers`, and its `platform` as `sys_platform`; its `python`
+/// constraint (Poetry's syntax) is not read, so it holds.
+fn direct_dependencies_beside(lock: &Path) -> Option<Vec<Direct>> {
+    let pyproject = lock.with_file_name("pyproject.toml");
+    let doc = toml::from_str::<Table>(&crate::input::read_text(&pyproject).ok()?).ok()?;
+    let poetry = doc.get("tool")?.get("poetry")?.as_table()?;
+    let mut tables: Vec<(&str, &Table)> = Vec::new();
+    if let Some(main) = poetry.get("dependencies").and_then(Value::as_table) {
+        tables.push(("main", main));
+    }
+    if let Some(dev) = poetry.get("dev-dependencies").and_then(Value::as_table) {
+        tables.push(("dev", dev));
+    }
+    for group in poetry
+        .get("group")
+        .and_then(Value::as_table)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(deps) = group.1.get("dependencies").and_then(Value::as_table) {
+            tables.push(("dev", deps));
+        }
+    }
+    let mut out = Vec::new();
+    for (group, table) in tables {
+        for (name, spec) in table.iter().filter(|(name, _)| *name != "python") {
+            let specs: Vec<&Value> = match spec {
+                Value::Array(list) => list.iter().collect(),
+                other => vec![other],
+            };
+            for spec in specs {
+                let text = |key: &str| spec.get(key).and_then(Value::as_str);
+                let platform = text("platform").map(|p| format!("sys_platform == '{p}'"));
+                let marker = match (text("markers"), platform) {
+                    (Some(m), Some(p)) => Some(format!("({m}) and {p}")),
+                    (m, p) => m.map(str::to_owned).or(p),
+                };
+                out.push(Direct {
+                    group: group.to_owned(),
+                    name: normalize(name),
+                    marker,
+                });
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Groups the `pyproject.toml` beside the lock marks `optional = true`

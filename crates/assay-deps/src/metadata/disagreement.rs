@@ -10,10 +10,10 @@
 
 use std::collections::BTreeMap;
 
+use assay_packaging::{CoreMetadata, NumberedValue};
 use pep440_rs::{Version, VersionSpecifiers};
 
 use crate::excerpt::{QUOTED, excerpt};
-use crate::metadata::parse_core_metadata;
 
 /// Most differing requirements named in one message.
 const MAX_NAMED: usize = 5;
@@ -21,8 +21,8 @@ const MAX_NAMED: usize = 5;
 /// The differences between `served` (the PEP 658 file) and `inside` (the
 /// wheel's `METADATA`), one sentence each; empty when they agree.
 pub fn metadata_disagreement(served: &[u8], inside: &[u8]) -> Vec<String> {
-    let served = parse_core_metadata(served);
-    let inside = parse_core_metadata(inside);
+    let served = CoreMetadata::parse(served);
+    let inside = CoreMetadata::parse(inside);
     let mut out = Vec::new();
     let name = |n: &Option<String>| n.as_deref().map(normalise_name);
     if name(&served.name) != name(&inside.name) {
@@ -78,9 +78,9 @@ pub fn metadata_disagreement(served: &[u8], inside: &[u8]) -> Vec<String> {
 
 /// Each requirement in a normal form (parsed and printed again, so
 /// spacing and quoting do not count), with how often it appears.
-fn requirement_counts(requires: &[(usize, String)]) -> BTreeMap<String, usize> {
+fn requirement_counts(requires: &[NumberedValue]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
-    for (_, value) in requires {
+    for NumberedValue { value, .. } in requires {
         let normal = value
             .parse::<pep508_rs::Requirement>()
             .map_or_else(|_| value.trim().to_owned(), |r| r.to_string());

@@ -4,10 +4,9 @@ mod build_system;
 mod core;
 mod disagreement;
 mod sdist;
-pub(crate) mod setup_cfg;
 mod setup_py;
 
-pub use self::core::{CoreMetadata, deps_from_core_metadata, parse_core_metadata};
+pub use self::core::deps_from_core_metadata;
 pub use build_system::{build_requires, build_requires_of_folder, build_requires_of_sdist};
 pub use disagreement::metadata_disagreement;
 pub use sdist::deps_from_sdist;

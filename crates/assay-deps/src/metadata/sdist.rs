@@ -8,12 +8,12 @@
 
 use std::path::Path;
 
+use assay_packaging::{CoreMetadata, Ini};
 use pep440_rs::VersionSpecifiers;
 
 use crate::input::pyproject;
 use crate::metadata::DistDeps;
-use crate::metadata::core::{deps_from_parsed, parse_core_metadata};
-use crate::metadata::setup_cfg::Ini;
+use crate::metadata::core::deps_from_parsed;
 use crate::metadata::setup_py::{self, Field, Files};
 use crate::model::{Origin, Requirement};
 use crate::reqline;
@@ -28,10 +28,10 @@ pub fn deps_from_sdist(files: &[(&str, &[u8])]) -> DistDeps {
             .map(|b| String::from_utf8_lossy(b).into_owned())
     };
 
-    let pkg_info = files.get("PKG-INFO").map(|b| parse_core_metadata(b));
+    let pkg_info = files.get("PKG-INFO").map(|b| CoreMetadata::parse(b));
     if let Some(meta) = &pkg_info
         && meta.version_tuple().is_some_and(|v| v >= (2, 2))
-        && !meta.dynamic.iter().any(|d| d == "requires-dist")
+        && !meta.is_dynamic("requires-dist")
     {
         return deps_from_parsed(meta, Path::new("PKG-INFO"));
     }
@@ -278,22 +278,22 @@ fn cfg_list(
 fn from_cfg(cfg: &Ini, files: &Files<'_>) -> DistDeps {
     let mut notes = Vec::new();
     let mut requires = Vec::new();
-    if let Some((value, line)) = cfg.entry("options", "install_requires") {
-        let lines = cfg_list(value, line, files, &mut notes);
+    if let Some(entry) = cfg.entry("options", "install_requires") {
+        let lines = cfg_list(&entry.value, entry.line, files, &mut notes);
         requires.extend(lines_to_requirements(lines, "setup.cfg", None, &mut notes));
     }
-    for (extra, value, line) in cfg.section("options.extras_require") {
-        let lines = cfg_list(value, line, files, &mut notes);
+    for entry in cfg.section("options.extras_require") {
+        let lines = cfg_list(&entry.value, entry.line, files, &mut notes);
         requires.extend(lines_to_requirements(
             lines,
             "setup.cfg",
-            Some(extra),
+            Some(&entry.key),
             &mut notes,
         ));
     }
     let requires_python = cfg
         .get("options", "python_requires")
-        .and_then(|s| s.trim().parse::<VersionSpecifiers>().ok());
+        .and_then(|s| s.split(" #").next().unwrap_or(s).trim().parse().ok());
     DistDeps::Known {
         requires,
         requires_python,

@@ -379,8 +379,7 @@ impl<'l> Collector<'l> {
         sha256: Option<String>,
         size: u64,
     ) -> Package {
-        let metadata = metadata::locate(kind, &self.files)
-            .map(|f| CoreMetadata::parse(&String::from_utf8_lossy(&f.data)));
+        let metadata = metadata::locate(kind, &self.files).map(|f| CoreMetadata::parse(&f.data));
 
         let mut parsed_record = None;
         if kind == ArtifactKind::Wheel {

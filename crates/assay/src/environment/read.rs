@@ -201,7 +201,7 @@ pub fn open_distribution(inventory: &Inventory, dist: &Distribution, limits: &Li
         .files
         .iter()
         .find(|f| f.path == dist.metadata_file)
-        .map(|f| CoreMetadata::parse(&String::from_utf8_lossy(&f.data)));
+        .map(|f| CoreMetadata::parse(&f.data));
     let mut package = reader.into_package(inventory);
     package.metadata = metadata;
     package.record = dist.record.clone();

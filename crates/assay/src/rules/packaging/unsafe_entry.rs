@@ -16,6 +16,10 @@ declare_rule! {
     /// `setup.py`), a zip entry only in a local header, a local name that
     /// differs from the central one, an end record whose count is wrong, and
     /// names that collide once case or Unicode normalisation is ignored.
+    /// When scanning what an index serves, it also reports a wheel whose
+    /// `METADATA` differs in name, version, `Requires-Python` or
+    /// `Requires-Dist` from the core metadata file the index serves beside
+    /// it (PEP 658): resolvers read that file, installers follow the wheel.
     ///
     /// ## Why it matters
     /// Tools that unpack archives naively write such entries wherever they
