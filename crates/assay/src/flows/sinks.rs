@@ -62,16 +62,21 @@ pub(super) fn kind(call: &Call) -> Option<SinkKind> {
 /// upload (`-F`, `-d`, `--data`, `-T`, `--post-file`, `--upload-file`).
 fn upload_command(call: &Call) -> Option<&str> {
     let text = call.args.first().and_then(|v| v.text.as_deref())?;
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let program = words.first().map(|w| crate::rules::program_name(w))?;
-    let uploads = words.iter().any(|w| {
+    // The program first: most texts are no command, and a long one is
+    // then never split.
+    let mut words = text.split_whitespace();
+    let program = crate::rules::program_name(words.next()?);
+    if !UPLOADERS.contains(&program) {
+        return None;
+    }
+    let uploads = words.any(|w| {
         matches!(
-            *w,
+            w,
             "-F" | "-d" | "--data" | "--data-binary" | "--form" | "-T" | "--upload-file"
         ) || w.starts_with("--post-file")
             || w.starts_with("--post-data")
     });
-    (UPLOADERS.contains(&program) && uploads).then_some(text)
+    uploads.then_some(text)
 }
 
 /// The constant destination of a send: the URL (or the upload command's

@@ -291,7 +291,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             &python[func.file].fields,
             |method| {
                 index
-                    .get(&(&*func.module, &*method))
+                    .get(&(&*func.module, method))
                     .map(|&m| funcs[m].info.params.clone())
             },
         )
