@@ -21,9 +21,74 @@ use crate::rules::helpers::{chat_channels, endpoints};
 pub const HIDDEN_HOST: &str = "an address assembled, reversed or encoded in the code";
 /// Why a host is foreign: a chat channel whose token is in the code.
 pub const PRIVATE_CHANNEL: &str = "the author's private chat channel, whose token is in the code";
+/// Why a host is foreign: a subdomain of a free app-hosting platform
+/// that the package's metadata does not name.
+pub const APP_HOST: &str = "a free app-hosting subdomain the package's metadata does not name";
 /// Why a host is foreign: the package does not otherwise use it, and the
 /// send swallows every error.
 pub const UNUSED_HOST: &str = "a host the package uses nowhere else, with every error swallowed";
+
+/// Free app-hosting platforms: anyone gets `NAME.<suffix>` in a minute,
+/// with no account a victim could trace, and takes it down as fast. A
+/// stealer's receiver (a function relaying what it is given) lives there
+/// as often as on a bare IP. The suffixes are public suffixes: each
+/// subdomain is a different owner's site.
+const APP_HOSTING: &[&str] = &[
+    "netlify.app",
+    "vercel.app",
+    "herokuapp.com",
+    "onrender.com",
+    "glitch.me",
+    "repl.co",
+    "replit.app",
+    "replit.dev",
+    "pages.dev",
+    "workers.dev",
+    "deno.dev",
+    "fly.dev",
+    "up.railway.app",
+    "koyeb.app",
+    "cyclic.app",
+    "surge.sh",
+    "000webhostapp.com",
+    "pythonanywhere.com",
+    "web.app",
+    "firebaseapp.com",
+    "cloudfunctions.net",
+];
+
+/// The app-hosting platform `host` is a site of (`x.onrender.com`).
+fn app_hosting_suffix(host: &str) -> Option<&'static str> {
+    // Compared as bytes: a hostile host name need not be ASCII.
+    let host = host.trim_end_matches('.').as_bytes();
+    APP_HOSTING.iter().copied().find(|suffix| {
+        host.len() > suffix.len() + 1
+            && host[host.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+            && host[host.len() - suffix.len() - 1] == b'.'
+    })
+}
+
+/// The registered domains a package's metadata names: its URLs and the
+/// domains of its e-mail addresses.
+fn metadata_domains(metadata: &CoreMetadata) -> impl Iterator<Item = String> + '_ {
+    let urls = metadata
+        .home_page
+        .iter()
+        .chain(&metadata.download_url)
+        .chain(metadata.project_urls.iter().map(|(_, u)| u))
+        .filter_map(|url| super::sinks::host_of(url))
+        .map(registered_domain);
+    let mails = metadata
+        .author_email
+        .iter()
+        .chain(&metadata.maintainer_email)
+        .flat_map(|email| email.split([',', ' ', '<', '>']))
+        .filter_map(|part| {
+            part.split_once('@')
+                .map(|(_, domain)| registered_domain(domain))
+        });
+    urls.chain(mails)
+}
 
 /// What the package says about its hosts.
 #[derive(Debug, Default)]
@@ -38,23 +103,7 @@ impl Hosts {
     pub(super) fn of(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) -> Hosts {
         let mut hosts = Hosts::default();
         if let Some(m) = metadata {
-            let urls = m
-                .home_page
-                .iter()
-                .chain(&m.download_url)
-                .chain(m.project_urls.iter().map(|(_, u)| u));
-            for url in urls {
-                if let Some(host) = super::sinks::host_of(url) {
-                    hosts.own.insert(registered_domain(host));
-                }
-            }
-            for email in m.author_email.iter().chain(&m.maintainer_email) {
-                for part in email.split([',', ' ', '<', '>']) {
-                    if let Some((_, domain)) = part.split_once('@') {
-                        hosts.own.insert(registered_domain(domain));
-                    }
-                }
-            }
+            hosts.own.extend(metadata_domains(m));
         }
         for file in python {
             for call in &file.calls {
@@ -87,6 +136,9 @@ impl Hosts {
         silenced: bool,
     ) -> Option<&'static str> {
         foreign_endpoint(url, host, source)
+            .or_else(|| {
+                (app_hosting_suffix(host).is_some() && !self.is_own(host)).then_some(APP_HOST)
+            })
             .or_else(|| (silenced && !self.is_own(host)).then_some(UNUSED_HOST))
     }
 }
@@ -106,12 +158,37 @@ pub fn foreign_endpoint(url: &str, host: &str, source: &str) -> Option<&'static 
     chat_channels::private_channel(url).map(|_| PRIVATE_CHANNEL)
 }
 
+/// Why the endpoint `url` on `host` is foreign to a package whose
+/// metadata is `metadata`: [`foreign_endpoint`], or a free app-hosting
+/// site the metadata does not name. For rules that weigh one call; the
+/// flows weigh hosts with [`Hosts::foreign`].
+pub fn foreign_to_package(
+    url: &str,
+    host: &str,
+    source: &str,
+    metadata: Option<&CoreMetadata>,
+) -> Option<&'static str> {
+    foreign_endpoint(url, host, source).or_else(|| {
+        let domain = registered_domain(host);
+        let named = metadata.is_some_and(|m| metadata_domains(m).any(|d| d == domain));
+        (app_hosting_suffix(host).is_some() && !named).then_some(APP_HOST)
+    })
+}
+
 /// The registrable part of a host name: its last two labels, three when
-/// the second-level label is a short public suffix part (`co.uk`).
+/// the second-level label is a short public suffix part (`co.uk`) or the
+/// host is a site of an app-hosting platform (`x.onrender.com`).
 fn registered_domain(host: &str) -> String {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if host.parse::<std::net::Ipv4Addr>().is_ok() {
         return host;
+    }
+    if let Some(suffix) = app_hosting_suffix(&host) {
+        let site = host[..host.len() - suffix.len() - 1]
+            .rsplit('.')
+            .next()
+            .unwrap_or("");
+        return format!("{site}.{suffix}");
     }
     let labels: Vec<&str> = host.split('.').collect();
     let keep = match labels.as_slice() {
@@ -128,6 +205,11 @@ mod tests {
     #[test]
     fn registered_domains() {
         assert_eq!(registered_domain("api.example.com"), "example.com");
+        assert_eq!(
+            registered_domain("api.my-app.onrender.com"),
+            "my-app.onrender.com"
+        );
+        assert_eq!(registered_domain("onrender.com"), "onrender.com");
         assert_eq!(registered_domain("a.b.example.co.uk"), "example.co.uk");
         assert_eq!(registered_domain("1.2.3.4"), "1.2.3.4");
     }
@@ -157,6 +239,21 @@ mod tests {
                 )
                 .is_some()
         );
+        let site = "https://calm-lake-42.vercel.app/api";
+        assert_eq!(
+            hosts.foreign(site, "calm-lake-42.vercel.app", site, false),
+            Some(APP_HOST)
+        );
+        assert_eq!(
+            foreign_to_package(site, "calm-lake-42.vercel.app", site, None),
+            Some(APP_HOST)
+        );
+        // The platform's own site, and hosts that merely end alike.
+        assert!(app_hosting_suffix("vercel.app").is_none());
+        assert!(app_hosting_suffix("notvercel.app").is_none());
+        // Not ASCII: no panic on a byte that is inside a character.
+        assert!(app_hosting_suffix("你的项目主页.com").is_none());
+        assert_eq!(registered_domain("主页.onrender.com"), "主页.onrender.com");
         let bot = "https://api.telegram.org/bot1234567890:AAHJuPVZFFHSurKXCxqa_h3kjxqd7IRcUJU/sendMessage";
         assert_eq!(
             hosts.foreign(bot, "api.telegram.org", bot, false),

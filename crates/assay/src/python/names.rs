@@ -339,6 +339,35 @@ pub fn is_env_read(name: &QualName) -> bool {
     )
 }
 
+/// The parts of an incoming web request a client chooses, read through a
+/// framework's request object (`flask.request.args`, `bottle.request.forms`).
+pub fn is_inbound_request(qual: &QualName) -> bool {
+    let mut names = qual.names();
+    let (Some(framework), Some("request"), Some(part)) = (names.next(), names.next(), names.next())
+    else {
+        return false;
+    };
+    matches!(framework, "flask" | "quart" | "bottle")
+        && matches!(
+            part,
+            "args"
+                | "form"
+                | "forms"
+                | "values"
+                | "json"
+                | "data"
+                | "get_json"
+                | "get_data"
+                | "files"
+                | "headers"
+                | "cookies"
+                | "query"
+                | "params"
+                | "body"
+                | "stream"
+        )
+}
+
 /// Calls whose result is a secret: credentials resolved by a cloud SDK
 /// (whatever file, variable or metadata endpoint they came from), entries
 /// of the OS keychain, DPAPI-decrypted blobs (browser passwords and cookie

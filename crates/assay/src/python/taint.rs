@@ -37,6 +37,11 @@ pub const PROMPTED: Taint = 1 << 8;
 /// Paths of the user's own files, listed from their home, its documents,
 /// desktop, downloads or pictures, or a phone's shared storage.
 pub const USER_FILES: Taint = 1 << 9;
+/// Sent to a web server the package runs: an incoming request's
+/// arguments, form, body, files, headers or cookies. Whoever can reach
+/// the server chooses it. Not [`NETWORK`]: a server is asked, it does
+/// not fetch.
+pub const INBOUND: Taint = 1 << 10;
 
 /// Every source label.
 pub const SOURCES: Taint = 0xffff;

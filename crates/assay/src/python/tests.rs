@@ -270,6 +270,25 @@ fn calls_in_a_try_that_swallows_every_error_are_silenced() {
 }
 
 #[test]
+fn a_handler_that_returns_a_constant_or_catches_every_network_error_silences() {
+    let a = model(
+        "import requests, urllib.request, os\n\
+         def a(x):\n    try:\n        requests.get(x)\n    except requests.RequestException:\n        return None\n\
+         def b(x):\n    try:\n        urllib.request.urlopen(x)\n    except urllib.error.URLError:\n        return\n\
+         def c(x):\n    try:\n        requests.put(x)\n    except requests.HTTPError:\n        return None\n\
+         def d(x):\n    try:\n        requests.post(x)\n    except Exception:\n        return fallback(x)\n\
+         def e(x):\n    try:\n        os.system(x)\n    except Exception:\n        return False\n",
+        FileRole::Module,
+    );
+    assert!(call(&a, "requests.get").silenced);
+    assert!(call(&a, "urllib.request.urlopen").silenced);
+    assert!(call(&a, "os.system").silenced);
+    // Only HTTP status errors caught, or the handler computes something.
+    assert!(!call(&a, "requests.put").silenced);
+    assert!(!call(&a, "requests.post").silenced);
+}
+
+#[test]
 fn a_comprehension_walks_its_iterable_once() {
     let a = model(
         "names = [n.upper() for n in os.listdir(path)]\n",

@@ -192,6 +192,8 @@ impl<'a> Walker<'a, '_> {
         let taint = base.taint
             | if qual.as_str() == "os.environ" {
                 taint::ENV | taint::ENV_ALL
+            } else if names::is_inbound_request(&qual) {
+                taint::INBOUND
             } else {
                 0
             };

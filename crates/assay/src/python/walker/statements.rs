@@ -544,7 +544,20 @@ impl<'a> Walker<'a, '_> {
 /// `except:`, `Exception`, `BaseException`), and every handler's body is
 /// only `pass`, `...`, `continue` or a string.
 fn silent_handlers(handlers: &[ast::ExceptHandler]) -> bool {
-    let broad = |e: &Expr| matches!(e, Expr::Name(n) if matches!(n.id.as_str(), "Exception" | "BaseException"));
+    // Every error, or every error a network call raises: a send wrapped
+    // in `except requests.RequestException` fails as silently as one in
+    // `except Exception`.
+    let broad = |e: &Expr| {
+        let last = match e {
+            Expr::Name(n) => n.id.as_str(),
+            Expr::Attribute(a) => a.attr.as_str(),
+            _ => return false,
+        };
+        matches!(
+            last,
+            "Exception" | "BaseException" | "RequestException" | "URLError"
+        )
+    };
     let catches_all = handlers.iter().any(|handler| {
         let ast::ExceptHandler::ExceptHandler(h) = handler;
         match h.type_.as_deref() {
@@ -553,15 +566,22 @@ fn silent_handlers(handlers: &[ast::ExceptHandler]) -> bool {
             Some(e) => broad(e),
         }
     });
+    // A handler that does nothing, or hands back a constant (`return`,
+    // `return None`, `return False`): the caller never learns.
+    let quiet = |stmt: &Stmt| match stmt {
+        Stmt::Pass(_) | Stmt::Continue(_) => true,
+        Stmt::Expr(e) => e.value.is_ellipsis_literal_expr() || e.value.is_string_literal_expr(),
+        Stmt::Return(r) => r.value.as_deref().is_none_or(|v| {
+            v.is_none_literal_expr()
+                || v.is_boolean_literal_expr()
+                || v.is_number_literal_expr()
+                || v.is_string_literal_expr()
+        }),
+        _ => false,
+    };
     catches_all
         && handlers.iter().all(|handler| {
             let ast::ExceptHandler::ExceptHandler(h) = handler;
-            h.body.iter().all(|stmt| match stmt {
-                Stmt::Pass(_) | Stmt::Continue(_) => true,
-                Stmt::Expr(e) => {
-                    e.value.is_ellipsis_literal_expr() || e.value.is_string_literal_expr()
-                }
-                _ => false,
-            })
+            h.body.iter().all(quiet)
         })
 }

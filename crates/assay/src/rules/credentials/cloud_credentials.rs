@@ -130,8 +130,9 @@ impl Rule for CloudCredentials {
                     };
                     // Where no user's credentials belong, whoever calls
                     // it: a hidden or throwaway host, the author's chat.
-                    let foreign = sinks::host_of(target)
-                        .and_then(|host| hosts::foreign_endpoint(target, host, &file.source));
+                    let foreign = sinks::host_of(target).and_then(|host| {
+                        hosts::foreign_to_package(target, host, &file.source, facts.metadata)
+                    });
                     let mut f = code_finding(
                         &Self::META,
                         file,

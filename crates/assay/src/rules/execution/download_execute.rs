@@ -39,7 +39,11 @@ declare_rule! {
     /// scripts from their project's own domain, in the clear, and say when
     /// that fails. A plain command line read from the network, in code a
     /// user calls, is medium: tools start what they downloaded that way (an
-    /// embedded server). Code or a command read from the network counts a
+    /// embedded server). A shell command taken whole from an incoming
+    /// request of a web server the package runs (`flask.request.args`, a
+    /// form, a body) is critical anywhere: that is a web shell, run by
+    /// whoever reaches the server. Python code taken whole from a request
+    /// is medium: code playgrounds run their users' code that way. Code or a command read from the network counts a
     /// throwaway host anywhere in the file: a poller often hands what it
     /// read to a `run(cmd)` helper.
     ///
@@ -134,6 +138,19 @@ impl Rule for DownloadExecute {
                     };
                     let shown = if runs_code { None } else { shell_text(call) };
                     push(call, message, shown, runtime);
+                } else if let Some(severity) = web_shell(call, runs_code, runs_command) {
+                    let what = if runs_code { "code" } else { "a command" };
+                    let mut f = code_finding(
+                        &Self::META,
+                        file,
+                        call,
+                        format!(
+                            "`{}` runs {what} taken whole from an incoming web request",
+                            call.name
+                        ),
+                    );
+                    f.severity = severity;
+                    out.push(f);
                 } else if names::is_process(&call.name)
                     && let Some(cmd) = shell_text(call).filter(|c| fetches_and_runs(c))
                 {
@@ -296,6 +313,28 @@ impl Rule for DownloadExecute {
 
 /// A call that hides what it does: its command or code was decoded first,
 /// or it swallows every error.
+/// How much a call that runs what an incoming web request carries weighs,
+/// if it does: the request's value is the whole command (no program of
+/// the package's own around it) or the code itself. A shell command is a
+/// web shell, critical: whoever reaches the server runs commands. Python
+/// code is medium: code playgrounds and notebooks run their users' code
+/// that way, by design.
+fn web_shell(call: &Call, runs_code: bool, runs_command: bool) -> Option<Severity> {
+    let whole = |v: &crate::python::Value| {
+        v.has(taint::INBOUND) && v.text.as_deref().is_none_or(|t| t.trim() == "{}")
+    };
+    let given = call.args.first().is_some_and(whole)
+        || call
+            .keywords
+            .iter()
+            .any(|(k, v)| matches!(&**k, "args" | "cmd" | "command" | "source") && whole(v));
+    match (given, runs_code, runs_command) {
+        (true, _, true) => Some(Severity::Critical),
+        (true, true, false) => Some(Severity::Medium),
+        _ => None,
+    }
+}
+
 fn concealed(call: &Call) -> bool {
     call.silenced || call.all_args().any(|a| a.has(taint::DECODED))
 }

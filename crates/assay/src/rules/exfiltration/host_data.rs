@@ -98,7 +98,9 @@ impl Rule for HostData {
                     && sends & taint::HOST_INFO != 0;
                 let foreign = receiver.is_some()
                     || sinks::host_of(target)
-                        .and_then(|host| hosts::foreign_endpoint(target, host, &file.source))
+                        .and_then(|host| {
+                            hosts::foreign_to_package(target, host, &file.source, facts.metadata)
+                        })
                         .is_some();
                 f.severity = match (call.context, victim) {
                     // The whole environment holds the user's tokens and
