@@ -60,7 +60,7 @@ pub fn render(sha256: &str, judged: &Judged, blocked: Option<&Blocked>) -> Strin
             html(f.slug),
             html(f.severity.as_str()),
             html(&f.location.to_string()),
-            html(&f.message),
+            html(&assay::report::message_with_via(f)),
         ));
         if let Some(excerpt) = &f.excerpt {
             out.push_str(&format!("<pre>{}</pre>", html(excerpt)));

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::via::Via;
 use serde::Serialize;
 
 /// When a piece of code runs, from the installing user's point of view.
@@ -196,7 +197,7 @@ pub struct Call {
     /// The decoding chain when this call sits in a decoded payload
     /// (`base64 → zlib`); its line is then the line that decodes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<Arc<str>>,
+    pub via: Option<Via>,
     /// The call sits in the body of a `try` whose handlers swallow any
     /// error (`except: pass`, `except Exception: pass`): if it fails, no
     /// one hears of it.
@@ -230,8 +231,9 @@ pub struct StringFact {
     pub line: u32,
     pub column: u32,
     pub context: ExecContext,
+    /// The decoding chain when the string sits in a decoded payload.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<Arc<str>>,
+    pub via: Option<Via>,
 }
 
 /// A payload decoded from an encoded constant.
@@ -240,7 +242,7 @@ pub struct Payload {
     pub line: u32,
     pub column: u32,
     /// The layers, outermost first: `base64 → zlib`.
-    pub chain: Arc<str>,
+    pub chain: Via,
     /// The start of the decoded text, for reports.
     pub preview: String,
     pub len: usize,

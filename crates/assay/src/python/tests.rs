@@ -78,7 +78,10 @@ fn decoded_payloads_are_analysed_at_their_line() {
     assert!(exec.args[0].has(taint::DECODED));
     let system = call(&a, "os.system");
     assert_eq!(system.line, 3);
-    assert_eq!(system.via.as_deref(), Some("base64"));
+    assert_eq!(
+        system.via.as_ref().map(ToString::to_string).as_deref(),
+        Some("base64")
+    );
     assert_eq!(system.context, ExecContext::Import);
     assert_eq!(a.payloads.len(), 1);
     assert!(a.payloads[0].is_python);

@@ -17,7 +17,9 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::finding::Severity;
+use std::borrow::Cow;
+
+use crate::finding::{Finding, Severity};
 use crate::rules::{RULES, RuleMeta};
 use crate::scan::ArtifactReport;
 use crate::verdict::VerdictLabel;
@@ -60,6 +62,16 @@ impl Level {
             Level::Warning => "warning",
             Level::Error => "error",
         }
+    }
+}
+
+/// A finding's message as people read it: with its decoding chain after
+/// it, when it has one (`` `builtins.exec` runs … (via base64 → zlib)``).
+/// The human, SARIF and HTML printers show this; JSON keeps the two apart.
+pub fn message_with_via(finding: &Finding) -> Cow<'_, str> {
+    match &finding.via {
+        Some(via) => Cow::Owned(format!("{} (via {via})", finding.message)),
+        None => Cow::Borrowed(&finding.message),
     }
 }
 
@@ -218,6 +230,7 @@ pub(crate) mod fixtures {
             excerpt: None,
             decoded: None,
             value_kind: crate::finding::ValueKind::Value,
+            via: None,
         }
     }
 

@@ -10,6 +10,7 @@ use super::super::names::{self, Decoder};
 use super::super::taint;
 use super::super::{QualName, Segment};
 use super::{Sym, Walker};
+use crate::via::{Step, Via};
 
 impl<'a> Walker<'a, '_> {
     /// Evaluates what a call returns when the analysis can tell: constant
@@ -245,12 +246,10 @@ impl<'a> Walker<'a, '_> {
         } else if names::is_code_exec(qual)
             && let Some(code) = arg(0).filter(|a| !a.analysed).and_then(Sym::text)
         {
-            let chain = arg(0).and_then(|a| a.chain.clone());
-            let value = self.nested(
-                &code,
-                chain.as_deref().unwrap_or("exec of a constant string"),
-                at,
-            );
+            let chain = arg(0)
+                .and_then(|a| a.chain.clone())
+                .unwrap_or_else(|| Via::of(Step::ExecString));
+            let value = self.nested(&code, &chain, at);
             // `eval("exec")`, `eval("__import__('base64')")`: obfuscators
             // look names up through `eval` of constant text.
             if name == "builtins.eval"
@@ -269,12 +268,12 @@ impl<'a> Walker<'a, '_> {
                     }
                     _ => code.to_string(),
                 };
-                let chain = if names::is_process(qual) {
-                    "code passed to a process"
+                let step = if names::is_process(qual) {
+                    Step::ProcessCode
                 } else {
-                    "code written to a file"
+                    Step::WrittenFile
                 };
-                self.planted(&code, chain, at);
+                self.planted(&code, step, at);
             }
         }
         result

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::super::QualName;
 use super::super::consts::Const;
 use super::super::taint::{self, Taint};
+use crate::via::Via;
 
 /// What an expression evaluates to, as far as the walker can tell.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +23,7 @@ pub(in crate::python) struct Sym {
     /// The object a method was looked up on (`"-".join` → `"-"`).
     pub(super) receiver: Option<Box<Sym>>,
     /// Encoding layers that produced `konst`, outermost first.
-    pub(super) chain: Option<Arc<str>>,
+    pub(super) chain: Option<Via>,
     /// The text of an f-string whose holes are not constant, with `{}` for
     /// each hole: enough to see a command line's shape.
     pub(super) template: Option<Arc<str>>,
