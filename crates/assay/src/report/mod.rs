@@ -210,8 +210,10 @@ pub(crate) mod fixtures {
     use crate::environment::{InstalledOrigin, LocatedBy};
     use crate::finding::{Finding, Location, Severity};
     use crate::python::ExecContext;
+    use crate::python::names::Decoder;
     use crate::scan::{ArtifactReport, ScanStats};
     use crate::verdict;
+    use crate::via::{Step, Via};
 
     fn finding(
         rule: &'static str,
@@ -260,6 +262,9 @@ pub(crate) mod fixtures {
         );
         creds.context = Some(ExecContext::Import);
         creds.excerpt = Some("open(os.path.expanduser('~/.aws/credentials')).read()".to_owned());
+        // Found in a payload that was decoded twice.
+        let decoder = |decoder| Step::Decoder { decoder };
+        creds.via = Some(Via::of(decoder(Decoder::Base64)).then(decoder(Decoder::Zlib)));
         let record = finding(
             "AY503",
             "record-mismatch",
