@@ -445,7 +445,7 @@ pub(crate) fn shell_text(call: &Call) -> Option<String> {
     call.args
         .first()
         .or_else(|| call.keyword("args"))
-        .and_then(|v| v.text.as_deref())
+        .and_then(|v| v.printed())
         .map(str::to_owned)
 }
 

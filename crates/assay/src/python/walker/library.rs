@@ -10,6 +10,7 @@ use super::super::names::{self, Decoder};
 use super::super::taint;
 use super::super::{QualName, Segment};
 use super::{Sym, Walker};
+use crate::python::template::Hole;
 use crate::via::{Step, Via};
 
 impl<'a> Walker<'a, '_> {
@@ -233,7 +234,13 @@ impl<'a> Walker<'a, '_> {
             && name == "str.format"
             && let Some(Const::Str(fmt)) = receiver.and_then(|r| r.konst.as_ref())
         {
-            result.template = Some(consts::brace_template(fmt).into());
+            // Which argument fills which field is not followed: each hole
+            // carries what the arguments carry together.
+            let filled = args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .fold(0, |t, a| t | a.taint);
+            result.template = Some(consts::brace_template(fmt, Hole { taint: filled }));
         }
         if name == "builtins.compile" {
             // `compile(S, ...)` is S until something runs it: `eval` and
