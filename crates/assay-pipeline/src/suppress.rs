@@ -293,4 +293,23 @@ mod tests {
             Some(assay::VerdictLabel::Clean)
         );
     }
+
+    #[test]
+    fn a_baseline_finding_matches_on_its_decoding_chain_too() {
+        use assay::python::names::Decoder;
+        use assay::via::{Step, Via};
+        let decoded = |decoder| {
+            let mut f = finding("demo-1.0/setup.py", 3, "exec(payload)");
+            f.via = Some(Via::of(Step::Decoder { decoder }));
+            f
+        };
+        let old = sdist_report("1.0", vec![decoded(Decoder::Base64)]);
+        let (_dir, baseline) = baseline_of(&old);
+        let suppressor = Suppressor::new(Policy::default(), Some(baseline));
+        // The same message reached through another decoder is new.
+        let mut new = sdist_report("1.0", vec![decoded(Decoder::Hex), decoded(Decoder::Base64)]);
+        suppressor.apply(&mut new);
+        let indexes: Vec<usize> = new.suppressed.iter().map(|s| s.finding).collect();
+        assert_eq!(indexes, [1]);
+    }
 }
