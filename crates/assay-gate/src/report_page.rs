@@ -60,7 +60,7 @@ pub fn render(sha256: &str, judged: &Judged, blocked: Option<&Blocked>) -> Strin
             html(f.slug),
             html(f.severity.as_str()),
             html(&f.location.to_string()),
-            html(&f.message),
+            html(&assay::report::message_with_via(f)),
         ));
         if let Some(excerpt) = &f.excerpt {
             out.push_str(&format!("<pre>{}</pre>", html(excerpt)));
@@ -69,4 +69,50 @@ pub fn render(sha256: &str, judged: &Judged, blocked: Option<&Blocked>) -> Strin
     }
     out.push_str("</ul>\n</body>\n</html>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use assay::python::names::Decoder;
+    use assay::via::{Step, Via};
+    use assay::{ArtifactReport, Finding, Location, Severity};
+    use assay_pipeline::Judgement;
+
+    use super::*;
+
+    #[test]
+    fn a_finding_shows_its_decoding_chain_after_its_message() {
+        let mut report = ArtifactReport::unreadable(Path::new("evil-1.0.tar.gz"), String::new());
+        report.errors.clear();
+        report.findings.push(Finding {
+            rule: "AY104",
+            slug: "exec-decoded-payload",
+            severity: Severity::Critical,
+            message: "`builtins.exec` runs code that was decoded first".to_owned(),
+            location: Location::at("evil-1.0/setup.py", 3, 1),
+            context: None,
+            excerpt: None,
+            decoded: None,
+            value_kind: Default::default(),
+            via: Some(Via::of(Step::Decoder {
+                decoder: Decoder::Base64,
+            })),
+        });
+        let judged = Judged {
+            report: Arc::new(report),
+            judgement: Judgement {
+                label: None,
+                blocked: None,
+                suppressed: Vec::new(),
+            },
+        };
+        let page = render(&"ab".repeat(32), &judged, None);
+        assert!(
+            page.contains("runs code that was decoded first (via base64)"),
+            "{page}"
+        );
+    }
 }

@@ -284,6 +284,7 @@ mod tests {
             excerpt: None,
             decoded: None,
             value_kind: assay::finding::ValueKind::Value,
+            via: None,
         }
     }
 

@@ -6,8 +6,8 @@
 //! A baseline finding is matched by the artifact's project (its metadata
 //! name, else its file name), the rule, the path inside the artifact (an
 //! sdist's top folder left out, so a new version's unchanged file still
-//! matches) and the message (so new content under the same rule in the
-//! same file is new). Line numbers are left out: an edit above a finding
+//! matches), the message and the decoding chain (so new content under the
+//! same rule in the same file is new). Line numbers are left out: an edit above a finding
 //! does not make it new. Each baseline finding accepts one finding: a
 //! second copy is new.
 
@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use assay::report::json;
 use assay::scan::{Suppression, SuppressionKind};
+use assay::via::Step;
 use assay::{ArtifactReport, Finding};
 use assay_index::normalize_name;
 
@@ -46,8 +47,8 @@ pub enum BaselineError {
 }
 
 /// What identifies a finding of one project across scans: rule, inner
-/// path, message.
-type Key = (String, String, String);
+/// path, message, decoding chain.
+type Key = (String, String, String, Vec<Step>);
 
 /// The findings of a previous JSON report.
 #[derive(Debug, Clone, Default)]
@@ -79,6 +80,7 @@ impl Baseline {
                     finding.rule.clone(),
                     inner_path(&finding.location.path, sdist),
                     finding.message.clone(),
+                    finding.via.clone(),
                 );
                 *of_project.entry(key).or_insert(0) += 1;
             }
@@ -166,6 +168,10 @@ impl Suppressor {
                     finding.rule.to_owned(),
                     inner_path(&finding.location.path, sdist),
                     finding.message.clone(),
+                    finding
+                        .via
+                        .as_ref()
+                        .map_or_else(Vec::new, |via| via.steps().to_vec()),
                 );
                 if let Some(count) = left.get_mut(&key).filter(|c| **c > 0) {
                     *count -= 1;
@@ -212,6 +218,7 @@ mod tests {
             excerpt: None,
             decoded: None,
             value_kind: Default::default(),
+            via: None,
         }
     }
 
@@ -285,5 +292,24 @@ mod tests {
             same.verdict.as_ref().map(|v| v.label),
             Some(assay::VerdictLabel::Clean)
         );
+    }
+
+    #[test]
+    fn a_baseline_finding_matches_on_its_decoding_chain_too() {
+        use assay::python::names::Decoder;
+        use assay::via::{Step, Via};
+        let decoded = |decoder| {
+            let mut f = finding("demo-1.0/setup.py", 3, "exec(payload)");
+            f.via = Some(Via::of(Step::Decoder { decoder }));
+            f
+        };
+        let old = sdist_report("1.0", vec![decoded(Decoder::Base64)]);
+        let (_dir, baseline) = baseline_of(&old);
+        let suppressor = Suppressor::new(Policy::default(), Some(baseline));
+        // The same message reached through another decoder is new.
+        let mut new = sdist_report("1.0", vec![decoded(Decoder::Hex), decoded(Decoder::Base64)]);
+        suppressor.apply(&mut new);
+        let indexes: Vec<usize> = new.suppressed.iter().map(|s| s.finding).collect();
+        assert_eq!(indexes, [1]);
     }
 }

@@ -67,7 +67,9 @@ fn main() {
             call.line,
             call.context.as_str(),
             call.function.as_deref().unwrap_or("-"),
-            call.via.as_deref().unwrap_or("-"),
+            call.via
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), ToString::to_string),
             args.join(", ")
         );
     }

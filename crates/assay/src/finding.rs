@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::python::ExecContext;
+use crate::via::Via;
 
 /// How much a finding weighs in the verdict. Ordered from least to most.
 #[derive(
@@ -104,6 +105,11 @@ pub struct Finding {
     /// a detail of the archive. Set where the value is produced.
     #[serde(skip_serializing_if = "ValueKind::is_value")]
     pub value_kind: ValueKind,
+    /// How the code reached the place reported: the decoding chain, when
+    /// the finding sits in a decoded or planted payload. Printers render
+    /// it; the message never holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
 }
 
 /// What a finding's value is, so that a reader is told: only a value that
@@ -161,6 +167,8 @@ struct StoredFinding {
     decoded: Option<String>,
     #[serde(default)]
     value_kind: ValueKind,
+    #[serde(default)]
+    via: Option<Via>,
 }
 
 impl<'de> serde::Deserialize<'de> for Finding {
@@ -190,6 +198,7 @@ impl TryFrom<StoredFinding> for Finding {
             excerpt: stored.excerpt,
             decoded: stored.decoded,
             value_kind: stored.value_kind,
+            via: stored.via,
         })
     }
 }

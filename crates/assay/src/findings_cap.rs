@@ -51,6 +51,7 @@ pub(crate) fn cap_per_rule(findings: Vec<Finding>, max: usize) -> Vec<Finding> {
                 excerpt: None,
                 decoded: None,
                 value_kind: Default::default(),
+                via: None,
             }
         })
         .collect();
@@ -79,6 +80,7 @@ mod tests {
             excerpt: None,
             decoded: None,
             value_kind: Default::default(),
+            via: None,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod verdict;
+pub mod via;
 pub mod yara;
 
 pub use artifact::{Limits, Package};

@@ -519,7 +519,7 @@ fn install_helpers(
                 }
                 continue;
             }
-            let Some(command) = call.args.first().and_then(|a| a.text.as_deref()) else {
+            let Some(command) = call.args.first().and_then(|a| a.printed()) else {
                 continue;
             };
             let mut words = command.split_whitespace();

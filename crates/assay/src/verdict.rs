@@ -174,6 +174,7 @@ mod tests {
             excerpt: None,
             decoded: None,
             value_kind: crate::finding::ValueKind::Value,
+            via: None,
         }
     }
 

@@ -61,7 +61,7 @@ pub(super) fn kind(call: &Call) -> Option<SinkKind> {
 /// The command line of a process call that runs `curl`/`wget` with an
 /// upload (`-F`, `-d`, `--data`, `-T`, `--post-file`, `--upload-file`).
 fn upload_command(call: &Call) -> Option<&str> {
-    let text = call.args.first().and_then(|v| v.text.as_deref())?;
+    let text = call.args.first().and_then(|v| v.printed())?;
     // The program first: most texts are no command, and a long one is
     // then never split.
     let mut words = text.split_whitespace();
@@ -88,7 +88,7 @@ pub(super) fn destination(call: &Call) -> Option<&str> {
             .find(|w| w.contains("://") || looks_like_address(w));
     }
     let url = call.args.first().or_else(|| call.keyword("url"))?;
-    url.text.as_deref().filter(|t| t.contains("://"))
+    url.printed().filter(|t| t.contains("://"))
 }
 
 fn looks_like_address(word: &str) -> bool {
@@ -138,7 +138,7 @@ pub(super) fn data_args(call: &Call, kind: SinkKind) -> Vec<(super::ArgSlot, &Va
 }
 
 fn url_carries_data(url: &Value) -> bool {
-    url.text.as_deref().and_then(host_of).is_some()
+    url.printed().and_then(host_of).is_some()
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ fn stages(call: &Call) -> bool {
             && call
                 .args
                 .first()
-                .and_then(|v| v.text.as_deref())
+                .and_then(|v| v.printed())
                 .is_some_and(|t| {
                     let program = t.split_whitespace().next().unwrap_or("");
                     matches!(
@@ -82,7 +82,7 @@ fn uploads_file(call: &Call, kind: SinkKind) -> bool {
         || call
             .args
             .first()
-            .and_then(|v| v.text.as_deref())
+            .and_then(|v| v.printed())
             .is_some_and(|t| {
                 t.contains("=@")
                     || t.split_whitespace()
@@ -104,7 +104,7 @@ pub(super) fn leaks(file: &FileAnalysis, hosts: &Hosts, out: &mut Vec<Leak>) {
         let named = calls
             .iter()
             .flat_map(|c| c.all_args())
-            .find_map(|v| v.text.as_deref().and_then(credential_location));
+            .find_map(|v| v.printed().and_then(credential_location));
         let Some(what) = named else { continue };
         let Some(stage) = calls.iter().find(|c| stages(c)) else {
             continue;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ruff_python_ast::Operator;
 
 use super::QualName;
+use super::template::{Hole, Part, Template};
 use super::walker::Sym;
 
 /// Largest constant the evaluator builds, in bytes or items.
@@ -102,8 +103,9 @@ pub(super) fn binop(left: &Const, op: Operator, right: &Const) -> Option<Const> 
 }
 
 /// The shape of `fmt % args` when the arguments are not known: each
-/// conversion becomes `{}` (as in f-string templates).
-pub(super) fn percent_template(fmt: &str) -> String {
+/// conversion becomes a hole filled with `hole`.
+pub(super) fn percent_template(fmt: &str, hole: Hole) -> Template {
+    let mut parts = Vec::new();
     let mut out = String::with_capacity(fmt.len());
     let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
@@ -130,14 +132,17 @@ pub(super) fn percent_template(fmt: &str) -> String {
             chars.next();
         }
         chars.next();
-        out.push_str("{}");
+        parts.push(Part::Literal(std::mem::take(&mut out).into()));
+        parts.push(Part::Hole(hole));
     }
-    out
+    parts.push(Part::Literal(out.into()));
+    Template::new(parts)
 }
 
 /// The shape of `fmt.format(...)` when the arguments are not known: each
-/// replacement field becomes `{}`.
-pub(super) fn brace_template(fmt: &str) -> String {
+/// replacement field becomes a hole filled with `hole`.
+pub(super) fn brace_template(fmt: &str, hole: Hole) -> Template {
+    let mut parts = Vec::new();
     let mut out = String::with_capacity(fmt.len());
     let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
@@ -152,7 +157,8 @@ pub(super) fn brace_template(fmt: &str) -> String {
                         break;
                     }
                 }
-                out.push_str("{}");
+                parts.push(Part::Literal(std::mem::take(&mut out).into()));
+                parts.push(Part::Hole(hole));
             }
             '}' if chars.peek() == Some(&'}') => {
                 chars.next();
@@ -161,7 +167,8 @@ pub(super) fn brace_template(fmt: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    parts.push(Part::Literal(out.into()));
+    Template::new(parts)
 }
 
 /// Python's `fmt % args` for `%s`, `%r`, `%d`, `%i`, `%x`, `%c` and `%%`.

@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
+use crate::via::Via;
 use serde::Serialize;
+pub use template::Template;
 
 /// When a piece of code runs, from the installing user's point of view.
 /// Ordered from least to most exposed.
@@ -96,10 +98,13 @@ impl FileRole {
 /// An evaluated expression: its constant value when known, and its taint.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Value {
-    /// The constant text (bytes are decoded lossily), when known; for an
-    /// f-string with non-constant holes, its template with `{}` for each.
+    /// The constant text (bytes are decoded lossily), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<Arc<str>>,
+    /// Text built from known and unknown parts (an f-string with holes
+    /// that are not constant, `"curl " + url`), when it is not constant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<Template>,
     /// Taint labels ([`taint`]): source labels only.
     pub taint: taint::Taint,
     /// Parameters of the enclosing function the value carries (bit `i`
@@ -119,6 +124,14 @@ pub struct Value {
 impl Value {
     pub fn has(&self, label: taint::Taint) -> bool {
         self.taint & label != 0
+    }
+
+    /// The value as text: its constant text, else its template printed
+    /// with `{}` for each hole ([`Template::printed`]).
+    pub fn printed(&self) -> Option<&str> {
+        self.text
+            .as_deref()
+            .or_else(|| self.template.as_ref().map(Template::printed))
     }
 }
 
@@ -196,7 +209,7 @@ pub struct Call {
     /// The decoding chain when this call sits in a decoded payload
     /// (`base64 → zlib`); its line is then the line that decodes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<Arc<str>>,
+    pub via: Option<Via>,
     /// The call sits in the body of a `try` whose handlers swallow any
     /// error (`except: pass`, `except Exception: pass`): if it fails, no
     /// one hears of it.
@@ -217,9 +230,10 @@ impl Call {
             .map(|(_, v)| v)
     }
 
-    /// The text of every constant argument, including those inside lists.
+    /// Every argument as text ([`Value::printed`]): constants, and
+    /// templates with `{}` for each hole.
     pub fn arg_texts(&self) -> impl Iterator<Item = &str> {
-        self.all_args().filter_map(|v| v.text.as_deref())
+        self.all_args().filter_map(|v| v.printed())
     }
 }
 
@@ -230,8 +244,9 @@ pub struct StringFact {
     pub line: u32,
     pub column: u32,
     pub context: ExecContext,
+    /// The decoding chain when the string sits in a decoded payload.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<Arc<str>>,
+    pub via: Option<Via>,
 }
 
 /// A payload decoded from an encoded constant.
@@ -240,7 +255,7 @@ pub struct Payload {
     pub line: u32,
     pub column: u32,
     /// The layers, outermost first: `base64 → zlib`.
-    pub chain: Arc<str>,
+    pub chain: Via,
     /// The start of the decoded text, for reports.
     pub preview: String,
     pub len: usize,
@@ -316,6 +331,7 @@ mod roles;
 mod source;
 pub(crate) use source::string_end;
 pub mod taint;
+pub mod template;
 mod text;
 mod walker;
 

@@ -241,8 +241,11 @@ pub fn decoder(qual: &QualName) -> Option<Decoder> {
     })
 }
 
-/// A decoding layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A decoding layer, named in JSON as [`Decoder::as_str`] names it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Decoder {
     Base64,
     Base64Url,
@@ -259,6 +262,7 @@ pub enum Decoder {
     Marshal,
     Pickle,
     /// Decryption with a key: tainted as decoded, not decrypted here.
+    #[serde(rename = "decryption")]
     Decrypt,
 }
 

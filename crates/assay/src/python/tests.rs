@@ -78,7 +78,10 @@ fn decoded_payloads_are_analysed_at_their_line() {
     assert!(exec.args[0].has(taint::DECODED));
     let system = call(&a, "os.system");
     assert_eq!(system.line, 3);
-    assert_eq!(system.via.as_deref(), Some("base64"));
+    assert_eq!(
+        system.via.as_ref().map(ToString::to_string).as_deref(),
+        Some("base64")
+    );
     assert_eq!(system.context, ExecContext::Import);
     assert_eq!(a.payloads.len(), 1);
     assert!(a.payloads[0].is_python);
@@ -678,4 +681,43 @@ fn twenty_thousand_decodes_past_the_budget() {
     // Taint still flows where nothing is folded.
     let exec = call(&a, "builtins.exec");
     assert!(exec.args[0].has(taint::DECODED), "{:?}", exec.args[0]);
+}
+
+#[test]
+fn text_with_unknown_parts_is_a_template() {
+    let a = model(
+        "import os\nh = os.environ['HOME']\n\
+         os.system(f'tar czf /tmp/k.tgz {h}/.ssh')\nos.system('curl ' + h)\n\
+         os.system('%s/.aws' % h)\nos.system(f'echo {1}')\n",
+        FileRole::Module,
+    );
+    let args: Vec<&Value> = a
+        .calls
+        .iter()
+        .filter(|c| c.name == "os.system")
+        .map(|c| &c.args[0])
+        .collect();
+    let printed: Vec<Option<&str>> = args.iter().map(|v| v.printed()).collect();
+    assert_eq!(
+        printed,
+        [
+            Some("tar czf /tmp/k.tgz {}/.ssh"),
+            Some("curl {}"),
+            Some("{}/.aws"),
+            Some("echo 1"),
+        ]
+    );
+    for value in &args[..3] {
+        assert!(value.text.is_none(), "{value:?}");
+        let template = value.template.as_ref().expect("a template");
+        assert!(template.has_holes());
+        assert!(template.holes().all(|h| h.taint & taint::ENV != 0));
+    }
+    let fstring = args[0].template.as_ref().unwrap();
+    assert_eq!(fstring.literal_prefix(), "tar czf /tmp/k.tgz ");
+    let percent = args[2].template.as_ref().unwrap();
+    assert_eq!(percent.after_leading_hole(), Some("/.aws"));
+    // Constant text is not a template.
+    assert!(args[3].template.is_none());
+    assert_eq!(args[3].text.as_deref(), Some("echo 1"));
 }

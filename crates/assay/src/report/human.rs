@@ -24,7 +24,7 @@ use std::io::{self, Write};
 
 use owo_colors::{OwoColorize, Style};
 
-use super::{Level, Summary, escape_controls, printable, variant_name};
+use super::{Level, Summary, escape_controls, message_with_via, printable, variant_name};
 use crate::finding::{Finding, Severity};
 use crate::scan::ArtifactReport;
 use crate::verdict::VerdictLabel;
@@ -329,7 +329,7 @@ impl Printer {
             write!(out, "  ({})", context.as_str())?;
         }
         writeln!(out)?;
-        writeln!(out, "    {}", escape_controls(&finding.message))?;
+        writeln!(out, "    {}", escape_controls(&message_with_via(finding)))?;
 
         if let Some(excerpt) = &finding.excerpt {
             let first = finding.location.line;

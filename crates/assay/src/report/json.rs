@@ -18,6 +18,7 @@ use super::{Summary, TOOL_NAME, TOOL_VERSION, rule_set_version, variant_name};
 use crate::finding;
 use crate::scan::{self, ArtifactReport};
 use crate::verdict;
+use crate::via::Step;
 
 /// The major version of the JSON schema.
 pub const SCHEMA_VERSION: &str = "1";
@@ -164,6 +165,12 @@ pub struct Finding {
     /// (expected and found digests) or `detail` (a fact about an archive
     /// entry); `null` when there is no value.
     pub value_kind: Option<String>,
+    /// How the code reached the place reported, outermost step first
+    /// (`[{"step": "decoder", "decoder": "base64"}, …]`); empty when the
+    /// finding is not in a decoded or planted payload. Absent from
+    /// documents written before it was added.
+    #[serde(default)]
+    pub via: Vec<Step>,
     /// Present when the user accepted the finding (a configuration file's
     /// ignore entry, or a baseline): it does not count in the verdict.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -285,6 +292,10 @@ impl From<&finding::Finding> for Finding {
                 .decoded
                 .as_ref()
                 .map(|_| finding.value_kind.label().to_owned()),
+            via: finding
+                .via
+                .as_ref()
+                .map_or_else(Vec::new, |via| via.steps().to_vec()),
             suppressed: None,
         }
     }

@@ -17,7 +17,9 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::finding::Severity;
+use std::borrow::Cow;
+
+use crate::finding::{Finding, Severity};
 use crate::rules::{RULES, RuleMeta};
 use crate::scan::ArtifactReport;
 use crate::verdict::VerdictLabel;
@@ -60,6 +62,16 @@ impl Level {
             Level::Warning => "warning",
             Level::Error => "error",
         }
+    }
+}
+
+/// A finding's message as people read it: with its decoding chain after
+/// it, when it has one (`` `builtins.exec` runs … (via base64 → zlib)``).
+/// The human, SARIF and HTML printers show this; JSON keeps the two apart.
+pub fn message_with_via(finding: &Finding) -> Cow<'_, str> {
+    match &finding.via {
+        Some(via) => Cow::Owned(format!("{} (via {via})", finding.message)),
+        None => Cow::Borrowed(&finding.message),
     }
 }
 
@@ -198,8 +210,10 @@ pub(crate) mod fixtures {
     use crate::environment::{InstalledOrigin, LocatedBy};
     use crate::finding::{Finding, Location, Severity};
     use crate::python::ExecContext;
+    use crate::python::names::Decoder;
     use crate::scan::{ArtifactReport, ScanStats};
     use crate::verdict;
+    use crate::via::{Step, Via};
 
     fn finding(
         rule: &'static str,
@@ -218,6 +232,7 @@ pub(crate) mod fixtures {
             excerpt: None,
             decoded: None,
             value_kind: crate::finding::ValueKind::Value,
+            via: None,
         }
     }
 
@@ -247,6 +262,9 @@ pub(crate) mod fixtures {
         );
         creds.context = Some(ExecContext::Import);
         creds.excerpt = Some("open(os.path.expanduser('~/.aws/credentials')).read()".to_owned());
+        // Found in a payload that was decoded twice.
+        let decoder = |decoder| Step::Decoder { decoder };
+        creds.via = Some(Via::of(decoder(Decoder::Base64)).then(decoder(Decoder::Zlib)));
         let record = finding(
             "AY503",
             "record-mismatch",

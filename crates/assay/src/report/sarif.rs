@@ -14,11 +14,12 @@ use std::path::{Component, Path};
 
 use serde::Serialize;
 
-use super::{Level, TOOL_NAME, TOOL_VERSION, rule_description};
+use super::{Level, TOOL_NAME, TOOL_VERSION, message_with_via, rule_description};
 use crate::finding::{Finding, Severity};
 use crate::rules::{RULES, RuleMeta};
 use crate::scan::ArtifactReport;
 use crate::verdict::VerdictLabel;
+use crate::via::Via;
 
 /// The SARIF version written.
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -163,6 +164,9 @@ pub struct ResultProperties {
     /// What `decoded` is (`decoded`, `value`, `hashes`, `detail`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_kind: Option<&'static str>,
+    /// The decoding chain, step by step, as in the JSON report's `via`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
     /// The verdict on the artifact the finding is in (`malicious`,
     /// `suspicious`, `clean`): what a finding means depends on it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -334,7 +338,7 @@ impl SarifResult {
             rule_index: RULES.iter().position(|r| r.meta().id == finding.rule),
             level: Level::of(finding.severity).as_str(),
             message: Message {
-                text: finding.message.clone(),
+                text: message_with_via(finding).into_owned(),
             },
             locations: vec![Location::new(report, &finding.location.path, Some(region))],
             suppressions: report
@@ -351,6 +355,7 @@ impl SarifResult {
                 context: finding.context.map(|c| c.as_str()),
                 decoded: finding.decoded.clone(),
                 value_kind: finding.decoded.as_ref().map(|_| finding.value_kind.label()),
+                via: finding.via.clone(),
                 verdict: report.verdict.as_ref().map(|v| v.label.as_str()),
                 score: report.verdict.as_ref().map(|v| v.score),
             },

@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::artifact::{AnomalyKind, ArtifactKind, CoreMetadata, EntryAnomaly};
 use crate::finding::{Finding, Location, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, StringFact};
+use crate::via::Via;
 
 mod collection;
 mod credentials;
@@ -125,6 +126,7 @@ impl RuleMeta {
             excerpt: None,
             decoded: None,
             value_kind: crate::finding::ValueKind::Value,
+            via: None,
         }
     }
 }
@@ -372,7 +374,7 @@ pub(crate) fn anomaly_finding(
     f
 }
 
-/// A finding at a call, with its context, excerpt and payload chain.
+/// A finding at a call, with its context, excerpt and decoding chain.
 pub(crate) fn code_finding(
     meta: &'static RuleMeta,
     file: &FileAnalysis,
@@ -385,7 +387,7 @@ pub(crate) fn code_finding(
         call.line,
         call.column,
         call.context,
-        call.via.as_deref(),
+        call.via.as_ref(),
         message.into(),
     )
 }
@@ -403,7 +405,7 @@ pub(crate) fn string_finding(
         s.line,
         s.column,
         s.context,
-        s.via.as_deref(),
+        s.via.as_ref(),
         message.into(),
     )
 }
@@ -414,15 +416,12 @@ fn located(
     line: u32,
     column: u32,
     context: ExecContext,
-    via: Option<&str>,
+    via: Option<&Via>,
     message: String,
 ) -> Finding {
-    let message = match via {
-        Some(chain) => format!("{message} (via {chain})"),
-        None => message,
-    };
     let mut f = meta.finding(Location::at(file.path.clone(), line, column), message);
     f.context = Some(context);
+    f.via = via.cloned();
     f.excerpt = file.excerpt(line);
     f
 }
@@ -446,7 +445,7 @@ pub(crate) fn shell_text(call: &Call) -> Option<String> {
     call.args
         .first()
         .or_else(|| call.keyword("args"))
-        .and_then(|v| v.text.as_deref())
+        .and_then(|v| v.printed())
         .map(str::to_owned)
 }
 

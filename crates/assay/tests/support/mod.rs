@@ -345,7 +345,11 @@ pub fn render(report: &ArtifactReport) -> String {
             .unwrap_or_default();
         out.push_str(&format!(
             "{} {} {}{} {}\n",
-            f.severity, f.rule, f.location, context, f.message
+            f.severity,
+            f.rule,
+            f.location,
+            context,
+            assay::report::message_with_via(f)
         ));
         if let Some(decoded) = &f.decoded {
             let line: String = decoded.chars().take(100).collect();

@@ -8,6 +8,7 @@ use ruff_text_size::Ranged;
 
 use super::super::QualName;
 use super::super::consts::{self, Const};
+use super::super::template::{Hole, Part, Template};
 use super::super::{names, taint};
 use super::{MAX_DEPTH, MAX_STRING_FACT, Sym, Walker};
 
@@ -209,18 +210,21 @@ impl<'a> Walker<'a, '_> {
         let mut taint = 0;
         let mut items = Vec::with_capacity(elts.len());
         // The command-line shape of a list with unknown items
-        // (`[sys.executable, "-m", "pip", "install", name]`).
-        let mut shape: Vec<Arc<str>> = Vec::new();
+        // (`[sys.executable, "-m", "pip", "install", name]`), one template
+        // per item.
+        let mut shape: Vec<Template> = Vec::new();
         let mut all_const = true;
         for e in elts {
             let sym = self.expr(e);
             taint |= sym.taint;
             if shape.len() < 64 {
                 shape.push(match (&sym.konst, &sym.template) {
-                    (Some(Const::Str(s)), _) => s.clone(),
-                    (Some(k @ Const::Int(_)), _) => k.as_text().unwrap_or_default(),
+                    (Some(Const::Str(s)), _) => Template::new([Part::Literal(s.clone())]),
+                    (Some(k @ Const::Int(_)), _) => {
+                        Template::new([Part::Literal(k.as_text().unwrap_or_default())])
+                    }
                     (None, Some(t)) => t.clone(),
-                    _ => Arc::from("{}"),
+                    _ => Template::new([Part::Hole(Hole { taint: sym.taint })]),
                 });
             }
             match sym.konst {
@@ -228,11 +232,21 @@ impl<'a> Walker<'a, '_> {
                 _ => all_const = false,
             }
         }
-        let known = shape.iter().filter(|s| &***s != "{}").count();
+        // An item that prints as a bare hole says nothing of the shape.
+        let known = shape.iter().filter(|t| t.printed() != "{}").count();
         Sym {
             konst: all_const.then(|| Const::Seq(items.into())),
-            template: (!all_const && known >= 2 && shape.len() == elts.len())
-                .then(|| shape.join(" ").into()),
+            template: (!all_const && known >= 2 && shape.len() == elts.len()).then(|| {
+                let space = || Part::Literal(Arc::from(" "));
+                let mut parts = Vec::new();
+                for (i, item) in shape.iter().enumerate() {
+                    if i > 0 {
+                        parts.push(space());
+                    }
+                    parts.extend(item.parts().iter().cloned());
+                }
+                Template::new(parts)
+            }),
             taint,
             ..Sym::default()
         }
@@ -268,6 +282,12 @@ impl<'a> Walker<'a, '_> {
         let mut text = String::new();
         let mut all_const = true;
         let mut taint = 0;
+        // Where each unknown hole starts in `text`, and what fills it.
+        let mut holes: Vec<(usize, Hole)> = Vec::new();
+        let mut hole = |text: &mut String, taint: taint::Taint| {
+            holes.push((text.len(), Hole { taint }));
+            text.push_str("{}");
+        };
         for part in f.value.iter() {
             match part {
                 ast::FStringPart::Literal(lit) => text.push_str(&lit.value),
@@ -287,16 +307,16 @@ impl<'a> Walker<'a, '_> {
                                     Some(t) if text.len() + t.len() > consts::MAX_CONST => {
                                         self.oversized = true;
                                         all_const = false;
-                                        text.push_str("{}");
+                                        hole(&mut text, value.taint);
                                     }
                                     Some(_) if i.format_spec.is_some() => {
                                         all_const = false;
-                                        text.push_str("{}");
+                                        hole(&mut text, value.taint);
                                     }
                                     Some(t) if self.afford(t.len()) => text.push_str(&t),
                                     _ => {
                                         all_const = false;
-                                        text.push_str("{}");
+                                        hole(&mut text, value.taint);
                                     }
                                 }
                             }
@@ -305,10 +325,21 @@ impl<'a> Walker<'a, '_> {
                 }
             }
         }
+        let template = (!all_const).then(|| {
+            let mut parts = Vec::with_capacity(2 * holes.len() + 1);
+            let mut from = 0;
+            for (at, hole) in &holes {
+                parts.push(Part::Literal(text[from..*at].into()));
+                parts.push(Part::Hole(*hole));
+                from = at + "{}".len();
+            }
+            parts.push(Part::Literal(text[from..].into()));
+            Template::new(parts)
+        });
         let text: Arc<str> = text.into();
         self.record_string(&text, f.start());
         Sym {
-            template: (!all_const).then(|| text.clone()),
+            template,
             konst: all_const.then_some(Const::Str(text)),
             taint,
             ..Sym::default()
@@ -474,31 +505,32 @@ fn concatenated(text: String, acc: Sym) -> Sym {
 }
 
 /// The shape of a string built from known and unknown parts (`"curl " +
-/// url + " | sh"`, `"echo %s | base64 -d" % data`), with `{}` for each
-/// unknown part, as f-string templates keep it.
-fn string_template(left: &Sym, op: ast::Operator, right: &Sym) -> Option<Arc<str>> {
-    fn part(sym: &Sym) -> Option<Arc<str>> {
+/// url + " | sh"`, `"echo %s | base64 -d" % data`): a template with a hole
+/// for each unknown part, as f-strings make.
+fn string_template(left: &Sym, op: ast::Operator, right: &Sym) -> Option<Template> {
+    fn part(sym: &Sym) -> Option<Template> {
         match &sym.konst {
-            Some(Const::Str(s)) => Some(s.clone()),
+            Some(Const::Str(s)) => Some(Template::new([Part::Literal(s.clone())])),
             Some(_) => None,
             None => sym.template.clone(),
         }
     }
-    let text = match op {
+    let unknown = |sym: &Sym| Template::new([Part::Hole(Hole { taint: sym.taint })]);
+    let template = match op {
         ast::Operator::Add => match (part(left), part(right)) {
             // Measured before it is built: a 4 MiB part is not copied.
             (Some(l), Some(r)) if l.len() + r.len() > MAX_STRING_FACT => return None,
-            (Some(l), Some(r)) => format!("{l}{r}"),
-            (Some(l), None) if right.konst.is_none() => format!("{l}{{}}"),
-            (None, Some(r)) if left.konst.is_none() => format!("{{}}{r}"),
+            (Some(l), Some(r)) => l.followed_by(&r),
+            (Some(l), None) if right.konst.is_none() => l.followed_by(&unknown(right)),
+            (None, Some(r)) if left.konst.is_none() => unknown(left).followed_by(&r),
             _ => return None,
         },
         ast::Operator::Mod => match &left.konst {
             Some(Const::Str(fmt)) if fmt.len() > MAX_STRING_FACT => return None,
-            Some(Const::Str(fmt)) => consts::percent_template(fmt),
+            Some(Const::Str(fmt)) => consts::percent_template(fmt, Hole { taint: right.taint }),
             _ => return None,
         },
         _ => return None,
     };
-    (text.len() <= MAX_STRING_FACT).then(|| text.into())
+    (template.len() <= MAX_STRING_FACT).then_some(template)
 }

@@ -10,6 +10,7 @@ use super::contexts::Node;
 use super::{MAX_STRING_FACT, Scope, Sym, Walker};
 use crate::python::taint::Taint;
 use crate::python::{ExecContext, Import, Payload, QualName};
+use crate::via::Via;
 
 /// A call recorded during the walk, its context still to be resolved.
 pub(in crate::python) struct PendingCall {
@@ -21,7 +22,7 @@ pub(in crate::python) struct PendingCall {
     pub fixed: Option<ExecContext>,
     pub args: Vec<Sym>,
     pub keywords: Vec<(Arc<str>, Sym)>,
-    pub via: Option<Arc<str>>,
+    pub via: Option<Via>,
     /// Inside a `try` whose handlers only `pass` (see [`super::statements::silent_handlers`]).
     pub silenced: bool,
 }
@@ -56,14 +57,14 @@ pub(in crate::python) struct PendingString {
     pub offset: TextSize,
     pub node: Node,
     pub fixed: Option<ExecContext>,
-    pub via: Option<Arc<str>>,
+    pub via: Option<Via>,
 }
 
 /// A payload: where it was decoded, and what its own analysis found.
 pub(in crate::python) struct PendingPayload {
     pub offset: TextSize,
     pub node: Node,
-    pub chain: Arc<str>,
+    pub chain: Via,
     pub bytes: Arc<[u8]>,
     pub is_python: bool,
 }
@@ -146,7 +147,7 @@ impl Payload {
     pub(in crate::python) fn new(
         line: u32,
         column: u32,
-        chain: Arc<str>,
+        chain: Via,
         bytes: &Arc<[u8]>,
         is_python: bool,
     ) -> Self {

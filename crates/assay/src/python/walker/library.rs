@@ -10,6 +10,8 @@ use super::super::names::{self, Decoder};
 use super::super::taint;
 use super::super::{QualName, Segment};
 use super::{Sym, Walker};
+use crate::python::template::Hole;
+use crate::via::{Step, Via};
 
 impl<'a> Walker<'a, '_> {
     /// Evaluates what a call returns when the analysis can tell: constant
@@ -232,7 +234,13 @@ impl<'a> Walker<'a, '_> {
             && name == "str.format"
             && let Some(Const::Str(fmt)) = receiver.and_then(|r| r.konst.as_ref())
         {
-            result.template = Some(consts::brace_template(fmt).into());
+            // Which argument fills which field is not followed: each hole
+            // carries what the arguments carry together.
+            let filled = args
+                .iter()
+                .chain(keywords.iter().map(|(_, v)| v))
+                .fold(0, |t, a| t | a.taint);
+            result.template = Some(consts::brace_template(fmt, Hole { taint: filled }));
         }
         if name == "builtins.compile" {
             // `compile(S, ...)` is S until something runs it: `eval` and
@@ -245,12 +253,10 @@ impl<'a> Walker<'a, '_> {
         } else if names::is_code_exec(qual)
             && let Some(code) = arg(0).filter(|a| !a.analysed).and_then(Sym::text)
         {
-            let chain = arg(0).and_then(|a| a.chain.clone());
-            let value = self.nested(
-                &code,
-                chain.as_deref().unwrap_or("exec of a constant string"),
-                at,
-            );
+            let chain = arg(0)
+                .and_then(|a| a.chain.clone())
+                .unwrap_or_else(|| Via::of(Step::ExecString));
+            let value = self.nested(&code, &chain, at);
             // `eval("exec")`, `eval("__import__('base64')")`: obfuscators
             // look names up through `eval` of constant text.
             if name == "builtins.eval"
@@ -269,12 +275,12 @@ impl<'a> Walker<'a, '_> {
                     }
                     _ => code.to_string(),
                 };
-                let chain = if names::is_process(qual) {
-                    "code passed to a process"
+                let step = if names::is_process(qual) {
+                    Step::ProcessCode
                 } else {
-                    "code written to a file"
+                    Step::WrittenFile
                 };
-                self.planted(&code, chain, at);
+                self.planted(&code, step, at);
             }
         }
         result

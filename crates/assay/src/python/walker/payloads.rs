@@ -11,6 +11,7 @@ use super::super::names::Decoder;
 use super::super::{ExecContext, decode, taint};
 use super::contexts::{Node, context_of};
 use super::{MAX_LAYERS, PendingCall, PendingPayload, PendingString, Sym, Walker};
+use crate::via::{Step, Via};
 
 impl<'a> Walker<'a, '_> {
     /// `[sys.executable, "-c", CODE]`: the list is not constant as a whole
@@ -34,14 +35,14 @@ impl<'a> Walker<'a, '_> {
         else {
             return;
         };
-        self.planted(&code, "code passed to a process", at);
+        self.planted(&code, Step::ProcessCode, at);
     }
 
     /// Analyses text handed to an interpreter or written to a file when it
     /// reads as Python: it runs later, and is reported where it is planted.
-    pub(super) fn planted(&mut self, code: &str, chain: &str, at: TextSize) {
+    pub(super) fn planted(&mut self, code: &str, step: Step, at: TextSize) {
         if code.len() >= 24 && decode::looks_like_python(code) {
-            self.nested(code, chain, at);
+            self.nested(code, &Via::of(step), at);
         }
     }
 
@@ -63,9 +64,10 @@ impl<'a> Walker<'a, '_> {
         let Some(decoded) = decode::decode(decoder, &bytes) else {
             return result;
         };
-        let chain: Arc<str> = match &input.chain {
-            Some(outer) => format!("{outer} → {}", decoder.as_str()).into(),
-            None => decoder.as_str().into(),
+        let step = Step::Decoder { decoder };
+        let chain = match &input.chain {
+            Some(outer) => outer.then(step),
+            None => Via::of(step),
         };
         let text = String::from_utf8_lossy(&decoded).into_owned();
         let decoded: Arc<[u8]> = decoded.into();
@@ -95,7 +97,7 @@ impl<'a> Walker<'a, '_> {
     /// Analyses Python source found in a payload and merges its facts,
     /// attributed to the line that decodes or executes it.
     /// Returns the payload's value when it is one expression.
-    pub(super) fn nested(&mut self, code: &str, chain: &str, at: TextSize) -> Option<Sym> {
+    pub(super) fn nested(&mut self, code: &str, chain: &Via, at: TextSize) -> Option<Sym> {
         let at = self.frame.call_site.unwrap_or(at);
         if self.layer >= MAX_LAYERS {
             self.out
@@ -111,7 +113,6 @@ impl<'a> Walker<'a, '_> {
             .payloads
             .analyse(code, self.layer + 1, globals, &self.helpers)?;
         let contexts = walk.resolve(ExecContext::Import, ExecContext::Runtime);
-        let chain: Arc<str> = Arc::from(chain);
         let node = self.frame.node.clone();
         let placement = |inner_node: &Node, fixed: Option<ExecContext>| -> Option<ExecContext> {
             match fixed.unwrap_or_else(|| {
@@ -133,7 +134,7 @@ impl<'a> Walker<'a, '_> {
                 offset: at,
                 node: node.clone(),
                 fixed,
-                via: Some(join_chain(&chain, c.via.as_deref())),
+                via: Some(chain.followed_by(c.via.as_ref())),
                 silenced: c.silenced || self.frame.silenced,
                 ..c
             });
@@ -144,7 +145,7 @@ impl<'a> Walker<'a, '_> {
                 offset: at,
                 node: node.clone(),
                 fixed,
-                via: Some(join_chain(&chain, s.via.as_deref())),
+                via: Some(chain.followed_by(s.via.as_ref())),
                 value: s.value,
             });
         }
@@ -155,7 +156,7 @@ impl<'a> Walker<'a, '_> {
             self.out.payloads.push(PendingPayload {
                 offset: at,
                 node: node.clone(),
-                chain: join_chain(&chain, Some(&p.chain)),
+                chain: chain.followed_by(Some(&p.chain)),
                 ..p
             });
         }
@@ -170,12 +171,5 @@ impl<'a> Walker<'a, '_> {
             }
         }
         walk.value
-    }
-}
-
-fn join_chain(outer: &str, inner: Option<&str>) -> Arc<str> {
-    match inner {
-        Some(inner) => format!("{outer} → {inner}").into(),
-        None => outer.into(),
     }
 }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use super::super::QualName;
 use super::super::consts::Const;
 use super::super::taint::{self, Taint};
+use crate::python::Template;
+use crate::via::Via;
 
 /// What an expression evaluates to, as far as the walker can tell.
 #[derive(Debug, Clone, Default)]
@@ -22,10 +24,10 @@ pub(in crate::python) struct Sym {
     /// The object a method was looked up on (`"-".join` → `"-"`).
     pub(super) receiver: Option<Box<Sym>>,
     /// Encoding layers that produced `konst`, outermost first.
-    pub(super) chain: Option<Arc<str>>,
-    /// The text of an f-string whose holes are not constant, with `{}` for
-    /// each hole: enough to see a command line's shape.
-    pub(super) template: Option<Arc<str>>,
+    pub(super) chain: Option<Via>,
+    /// Text with parts that are not constant (an f-string, a
+    /// concatenation, a command list): enough to see a command line's shape.
+    pub(super) template: Option<Template>,
     /// The result of calling a local function (for return-taint summaries).
     pub(super) returned_by: Option<Arc<str>>,
     /// `konst` is Python source that was already analysed as a payload.
@@ -104,8 +106,11 @@ pub(in crate::python) fn value_of(
             }
         })
         .unwrap_or(0);
+    let text = sym.text();
     crate::python::Value {
-        text: sym.text().or_else(|| sym.template.clone()),
+        // A template only stands in for text that is not constant.
+        template: sym.template.clone().filter(|_| text.is_none()),
+        text,
         taint: (sym.taint | summary) & taint::SOURCES,
         params: taint::params_of(sym.taint),
         fields: taint::fields_of(sym.taint),

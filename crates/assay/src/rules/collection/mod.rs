@@ -107,9 +107,7 @@ pub(crate) fn is_sink(call: &Call) -> bool {
     if names::is_network(name) {
         let last = name.last_name();
         let fetch_only = matches!(last, Some("get" | "head" | "urlopen" | "urlretrieve"))
-            && call
-                .all_args()
-                .all(|a| a.text.as_deref().is_some_and(|t| !t.contains("{}")));
+            && call.all_args().all(|a| a.text.is_some());
         return name.as_str() != "webbrowser.open"
             && !fetch_only
             && !is_constructor(name)
@@ -402,27 +400,32 @@ pub(crate) fn walk_root(file: &FileAnalysis, call: &Call) -> Option<Root> {
             && same_function(file, call).any(|c| {
                 c.name.as_str() == "pathlib.Path.home"
                     || (c.name.as_str() == "os.path.expanduser"
-                        && c.args.first().and_then(|a| a.text.as_deref()) == Some("~"))
+                        && c.args.first().and_then(|a| a.printed()) == Some("~"))
             }))
         .then_some(Root::Home);
     }
     if let Some(root) = call
         .keyword("root_dir")
-        .and_then(|v| v.text.as_deref())
+        .and_then(|v| v.printed())
         .and_then(classify_root)
     {
         return Some(root);
     }
     let arg = arg?;
-    if let Some(root) = arg.text.as_deref().and_then(classify_root) {
+    if let Some(root) = arg.printed().and_then(classify_root) {
         return Some(root);
     }
     // `os.getenv("USERPROFILE")`, `os.environ["HOME"] + "/**"`.
+    // A template that starts with the variable (`f"{home}/**"`) is read
+    // as the home followed by its literal rest.
     let from_env = arg.has(taint::ENV)
-        && arg.text.as_deref().is_none_or(|t| {
-            t.strip_prefix("{}")
-                .is_some_and(|rest| classify_root(&format!("~{rest}")).is_some())
-        });
+        && match (&arg.text, &arg.template) {
+            (None, None) => true,
+            (None, Some(template)) => template
+                .after_leading_hole()
+                .is_some_and(|rest| classify_root(&format!("~{rest}")).is_some()),
+            (Some(_), _) => false,
+        };
     (from_env && names_home_variable(file, call)).then_some(Root::Home)
 }
 

@@ -70,13 +70,13 @@ impl Rule for ExecDecoded {
                 // the package is high; deserialising code that arrives at
                 // run time (Keras lambdas, cloudpickle) is medium.
                 if !call.context.is_automatic() {
-                    f.severity = if arg.text.is_some() {
+                    f.severity = if arg.printed().is_some() {
                         Severity::High
                     } else {
                         Severity::Medium
                     };
                 }
-                f.set_value(ValueKind::Decoded, arg.text.as_deref().map(preview));
+                f.set_value(ValueKind::Decoded, arg.printed().map(preview));
                 out.push(f);
             }
             for call in file.calls.iter().filter(|c| names::is_process(&c.name)) {
@@ -85,7 +85,7 @@ impl Rule for ExecDecoded {
                 let Some(command) = call
                     .all_args()
                     .filter(|a| a.has(taint::DECODED) && !a.has(taint::NETWORK))
-                    .filter_map(|a| a.text.as_deref())
+                    .filter_map(|a| a.printed())
                     .find(|t| !t.contains("{}"))
                 else {
                     continue;

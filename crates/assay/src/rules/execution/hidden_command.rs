@@ -94,10 +94,7 @@ fn no_window(call: &Call) -> bool {
         v.origin.as_ref().is_some_and(|o| {
             o.last_name()
                 .is_some_and(|n| n.ends_with("CREATE_NO_WINDOW") || n.ends_with("DETACHED_PROCESS"))
-        }) || v
-            .text
-            .as_deref()
-            .is_some_and(|t| t == "134217728" || t == "8")
+        }) || v.printed().is_some_and(|t| t == "134217728" || t == "8")
     })
 }
 

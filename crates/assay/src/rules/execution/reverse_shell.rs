@@ -5,6 +5,7 @@ use crate::python::{Call, QualName, names, taint};
 use crate::rules::{
     PackageFacts, Rule, RuleMeta, code_finding, declare_rule, shell_text, string_finding,
 };
+use crate::via::Via;
 
 declare_rule! {
     /// A reverse shell: a socket connected out, wired to a shell.
@@ -59,10 +60,10 @@ impl Rule for ReverseShell {
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
-            let mut scopes: BTreeMap<(Option<&str>, Option<&str>), Vec<&Call>> = BTreeMap::new();
+            let mut scopes: BTreeMap<(Option<&str>, Option<&Via>), Vec<&Call>> = BTreeMap::new();
             for call in &file.calls {
                 scopes
-                    .entry((call.function.as_deref(), call.via.as_deref()))
+                    .entry((call.function.as_deref(), call.via.as_ref()))
                     .or_default()
                     .push(call);
             }

@@ -100,7 +100,7 @@ fn sends(call: &Call) -> bool {
     ) && call.args.len() >= 2;
     let http_method = call
         .keyword("method")
-        .and_then(|m| m.text.as_deref())
+        .and_then(|m| m.printed())
         .is_some_and(|m| matches!(m.to_ascii_uppercase().as_str(), "POST" | "PUT" | "PATCH"));
     body || urllib_body
         || http_method

@@ -144,16 +144,14 @@ fn written_path(call: &Call) -> Option<String> {
             .args
             .get(1)
             .or_else(|| call.keyword("mode"))?
-            .text
-            .as_deref()?;
+            .printed()?;
         if !mode.contains(['w', 'a', 'x']) {
             return None;
         }
         return Some(
             call.args
                 .first()?
-                .text
-                .as_deref()
+                .printed()
                 .map_or_else(|| "a file".to_owned(), |p| format!("`{p}`")),
         );
     }

@@ -113,13 +113,13 @@ impl Rule for DestructiveDelete {
 /// The home, drive or system folder a delete call removes.
 fn deleted_root(file: &FileAnalysis, call: &Call) -> Option<Root> {
     let arg = call.args.first().or_else(|| call.keyword("path"))?;
-    if let Some(root) = arg.text.as_deref().and_then(classify_root) {
+    if let Some(root) = arg.printed().and_then(classify_root) {
         return Some(root);
     }
     // `shutil.rmtree(os.getenv("USERPROFILE"))`: the variable is read in the
     // same function.
     let from_env = arg.has(taint::ENV)
-        && arg.text.is_none()
+        && arg.printed().is_none()
         && arg
             .origin
             .as_ref()
@@ -147,7 +147,7 @@ enum How {
 /// target is not a constant (each entry the walk yields), and whether the
 /// walk is recursive.
 fn swept_root(file: &FileAnalysis, call: &Call) -> Option<(Root, bool)> {
-    if call.args.first().is_some_and(|a| a.text.is_some()) {
+    if call.args.first().is_some_and(|a| a.printed().is_some()) {
         return None;
     }
     same_function(file, call)

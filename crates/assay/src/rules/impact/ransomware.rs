@@ -205,7 +205,7 @@ fn destroys(call: &Call) -> bool {
     if !matches!(name.as_str(), "os.rename" | "os.replace" | "shutil.move") {
         return false;
     }
-    let text = |i: usize| call.args.get(i).and_then(|a| a.text.as_deref());
+    let text = |i: usize| call.args.get(i).and_then(|a| a.printed());
     text(0).is_none()
         && text(1).is_some_and(|t| {
             t.strip_prefix("{}")

@@ -151,7 +151,7 @@ fn plants_in(file: &FileAnalysis, context: ExecContext) -> bool {
             && c.args
                 .get(1)
                 .or_else(|| c.keyword("mode"))
-                .and_then(|m| m.text.as_deref())
+                .and_then(|m| m.printed())
                 .is_some_and(|m| m.contains(['w', 'a']));
         names_place && (writable_key || write_mode || names::is_process(&c.name))
     })
