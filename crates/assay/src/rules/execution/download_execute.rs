@@ -69,6 +69,7 @@ impl Rule for DownloadExecute {
     }
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
+        let mut web_shells = Vec::new();
         for file in facts.python {
             // Where each function downloads from: a download-and-run whose
             // source is a throwaway receiver (a bare IP, tunnel, paste site,
@@ -150,7 +151,7 @@ impl Rule for DownloadExecute {
                         ),
                     );
                     f.severity = severity;
-                    out.push(f);
+                    web_shells.push(f);
                 } else if names::is_process(&call.name)
                     && let Some(cmd) = shell_text(call).filter(|c| fetches_and_runs(c))
                 {
@@ -308,6 +309,7 @@ impl Rule for DownloadExecute {
                 }
             }
         }
+        out.append(&mut web_shells);
     }
 }
 
@@ -321,7 +323,7 @@ impl Rule for DownloadExecute {
 /// that way, by design.
 fn web_shell(call: &Call, runs_code: bool, runs_command: bool) -> Option<Severity> {
     let whole = |v: &crate::python::Value| {
-        v.has(taint::INBOUND) && v.text.as_deref().is_none_or(|t| t.trim() == "{}")
+        v.has(taint::INBOUND) && v.printed().is_none_or(|t| t.trim() == "{}")
     };
     let given = call.args.first().is_some_and(whole)
         || call
