@@ -654,33 +654,30 @@ fn site_packages(project: &Path) -> Option<PathBuf> {
         .find(|path| path.is_dir())
 }
 
-#[test]
-fn poetry_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
-    let work = tempfile::tempdir().expect("tempdir");
-    let marker = work.path().join("marker");
-    let server = IndexServer::start(&[
+/// An index with a clean project (front, depending on tidy) and an sdist
+/// whose `setup.py` would write `marker` when built.
+fn clean_and_evil_index(marker: &Path) -> IndexServer {
+    IndexServer::start(&[
         front().wheel(),
         tidy().wheel(),
         tidy().sdist(),
-        evil_sdist(&marker),
-    ]);
-    let cache = work.path().join("cache");
+        evil_sdist(marker),
+    ])
+}
 
-    let clean = work.path().join("clean");
-    std::fs::create_dir_all(&clean).expect("mkdir");
-    poetry_project(&clean, "front");
-    let output = assay_poetry(&clean, &server.index_url(), &cache, &[]);
-    let text = output_text(&output);
+/// The installer put front and its dependency tidy into `project`'s `.venv`.
+fn assert_front_installed(project: &Path, output: &Output) {
+    let text = output_text(output);
     assert!(output.status.success(), "{text}");
-    let site = site_packages(&clean).expect("poetry made the project's venv");
+    let site = site_packages(project).expect("the installer made the project's venv");
     assert!(site.join("front/__init__.py").is_file(), "{text}");
     assert!(site.join("tidy/__init__.py").is_file(), "{text}");
+}
 
-    let evil = work.path().join("evil");
-    std::fs::create_dir_all(&evil).expect("mkdir");
-    poetry_project(&evil, "evil");
-    let output = assay_poetry(&evil, &server.index_url(), &cache, &[]);
-    let text = output_text(&output);
+/// assay refused the evil sdist before any build: exit status 1, the file
+/// listed, no marker, nothing installed into `project`'s `.venv`.
+fn assert_evil_refused(project: &Path, output: &Output, marker: &Path) {
+    let text = output_text(output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
         text.contains("evil-1.0.tar.gz (evil): malicious (AY"),
@@ -688,9 +685,29 @@ fn poetry_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
     );
     assert!(!marker.exists(), "the build ran: {text}");
     assert!(
-        site_packages(&evil).is_none_or(|site| !site.join("evil").exists()),
+        site_packages(project).is_none_or(|site| !site.join("evil").exists()),
         "{text}"
     );
+}
+
+#[test]
+fn poetry_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let marker = work.path().join("marker");
+    let server = clean_and_evil_index(&marker);
+    let cache = work.path().join("cache");
+
+    let clean = work.path().join("clean");
+    std::fs::create_dir_all(&clean).expect("mkdir");
+    poetry_project(&clean, "front");
+    let output = assay_poetry(&clean, &server.index_url(), &cache, &[]);
+    assert_front_installed(&clean, &output);
+
+    let evil = work.path().join("evil");
+    std::fs::create_dir_all(&evil).expect("mkdir");
+    poetry_project(&evil, "evil");
+    let output = assay_poetry(&evil, &server.index_url(), &cache, &[]);
+    assert_evil_refused(&evil, &output, &marker);
 }
 
 #[test]
@@ -740,6 +757,17 @@ fn pdm_project(work: &Path, name: &str, requires: &str) -> PathBuf {
     dir
 }
 
+/// Makes `url` the project's `pypi` source (`[[tool.pdm.source]]`), which
+/// pdm takes over PDM_PYPI_URL.
+fn pdm_source(project: &Path, url: &str) {
+    let path = project.join("pyproject.toml");
+    let mut pyproject = std::fs::read_to_string(&path).expect("read pyproject.toml");
+    pyproject.push_str(&format!(
+        "\n[[tool.pdm.source]]\nname = \"pypi\"\nurl = \"{url}\"\n"
+    ));
+    std::fs::write(&path, pyproject).expect("write pyproject.toml");
+}
+
 /// `assay install --with pdm` (`pdm install`) in `project`.
 fn assay_pdm(project: &Path, index: &str, cache: &Path) -> Output {
     let home = project.join(".home");
@@ -762,35 +790,16 @@ fn assay_pdm(project: &Path, index: &str, cache: &Path) -> Output {
 fn pdm_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
     let work = tempfile::tempdir().expect("tempdir");
     let marker = work.path().join("marker");
-    let server = IndexServer::start(&[
-        front().wheel(),
-        tidy().wheel(),
-        tidy().sdist(),
-        evil_sdist(&marker),
-    ]);
+    let server = clean_and_evil_index(&marker);
     let cache = work.path().join("cache");
 
     let clean = pdm_project(work.path(), "clean", "front");
     let output = assay_pdm(&clean, &server.index_url(), &cache);
-    let text = output_text(&output);
-    assert!(output.status.success(), "{text}");
-    let site = site_packages(&clean).expect("pdm made the project's venv");
-    assert!(site.join("front/__init__.py").is_file(), "{text}");
-    assert!(site.join("tidy/__init__.py").is_file(), "{text}");
+    assert_front_installed(&clean, &output);
 
     let evil = pdm_project(work.path(), "evil", "evil");
     let output = assay_pdm(&evil, &server.index_url(), &cache);
-    let text = output_text(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(
-        text.contains("evil-1.0.tar.gz (evil): malicious (AY"),
-        "{text}"
-    );
-    assert!(!marker.exists(), "the build ran: {text}");
-    assert!(
-        site_packages(&evil).is_none_or(|site| !site.join("evil").exists()),
-        "{text}"
-    );
+    assert_evil_refused(&evil, &output, &marker);
 }
 
 /// A pdm source of the project's own is not replaced by PDM_PYPI_URL:
@@ -801,12 +810,7 @@ fn pdm_with_a_source_of_its_own_fails_instead_of_bypassing_the_proxy() {
     let work = tempfile::tempdir().expect("tempdir");
     let server = IndexServer::start(&[front().wheel(), tidy().wheel()]);
     let project = pdm_project(work.path(), "project", "front");
-    let mut pyproject =
-        std::fs::read_to_string(project.join("pyproject.toml")).expect("read pyproject.toml");
-    pyproject.push_str(
-        "\n[[tool.pdm.source]]\nname = \"pypi\"\nurl = \"http://index.example.invalid/simple\"\n",
-    );
-    std::fs::write(project.join("pyproject.toml"), pyproject).expect("write pyproject.toml");
+    pdm_source(&project, "http://index.example.invalid/simple");
     let output = assay_pdm(&project, &server.index_url(), &work.path().join("cache"));
     let text = output_text(&output);
     assert_ne!(output.status.code(), Some(0), "{text}");
@@ -840,12 +844,7 @@ fn assay_pipenv(project: &Path, index: &str, cache: &Path, packages: &[&str]) ->
 fn pipenv_installs_a_clean_package_and_is_refused_a_malicious_sdist() {
     let work = tempfile::tempdir().expect("tempdir");
     let marker = work.path().join("marker");
-    let server = IndexServer::start(&[
-        front().wheel(),
-        tidy().wheel(),
-        tidy().sdist(),
-        evil_sdist(&marker),
-    ]);
+    let server = clean_and_evil_index(&marker);
     let cache = work.path().join("cache");
 
     // No Pipfile: assay writes one with no source, so that the proxy's
@@ -853,12 +852,8 @@ fn pipenv_installs_a_clean_package_and_is_refused_a_malicious_sdist() {
     let clean = work.path().join("clean");
     std::fs::create_dir_all(&clean).expect("mkdir");
     let output = assay_pipenv(&clean, &server.index_url(), &cache, &["front"]);
-    let text = output_text(&output);
-    assert!(output.status.success(), "{text}");
-    assert!(text.contains("created"), "{text}");
-    let site = site_packages(&clean).expect("pipenv made the project's venv");
-    assert!(site.join("front/__init__.py").is_file(), "{text}");
-    assert!(site.join("tidy/__init__.py").is_file(), "{text}");
+    assert_front_installed(&clean, &output);
+    assert!(output_text(&output).contains("created"));
     let pipfile = std::fs::read_to_string(clean.join("Pipfile")).expect("Pipfile");
     assert!(pipfile.contains("front"), "{pipfile}");
     assert!(!pipfile.contains("127.0.0.1"), "{pipfile}");
@@ -868,18 +863,8 @@ fn pipenv_installs_a_clean_package_and_is_refused_a_malicious_sdist() {
     std::fs::create_dir_all(&evil).expect("mkdir");
     std::fs::write(evil.join("Pipfile"), "[packages]\nevil = \"*\"\n").expect("Pipfile");
     let output = assay_pipenv(&evil, &server.index_url(), &cache, &[]);
-    let text = output_text(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
-    assert!(
-        text.contains("evil-1.0.tar.gz (evil): malicious (AY"),
-        "{text}"
-    );
-    assert!(!text.contains("created"), "{text}");
-    assert!(!marker.exists(), "the build ran: {text}");
-    assert!(
-        site_packages(&evil).is_none_or(|site| !site.join("evil").exists()),
-        "{text}"
-    );
+    assert_evil_refused(&evil, &output, &marker);
+    assert!(!output_text(&output).contains("created"));
 }
 
 /// Both clients in front of a running `assay proxy`, configured the way
@@ -899,13 +884,7 @@ fn pdm_and_pipenv_install_through_a_running_proxy() {
     };
 
     let pdm = pdm_project(work.path(), "pdm", "front");
-    let mut pyproject =
-        std::fs::read_to_string(pdm.join("pyproject.toml")).expect("read pyproject.toml");
-    pyproject.push_str(&format!(
-        "\n[[tool.pdm.source]]\nname = \"pypi\"\nurl = \"{}\"\n",
-        proxy.index_url()
-    ));
-    std::fs::write(pdm.join("pyproject.toml"), pyproject).expect("write pyproject.toml");
+    pdm_source(&pdm, &proxy.index_url());
     let output = Command::new(installer_bin("ASSAY_TEST_PDM").join("pdm"))
         .arg("install")
         .current_dir(&pdm)
