@@ -6,6 +6,12 @@
 //!
 //!     cargo run -p assay-deps --example lock_files -- path/to/poetry.lock
 
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command-line development aid"
+)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
