@@ -150,12 +150,18 @@ fn an_unknown_platform_is_a_usage_error() {
 /// wheel for CPython 3.9, which the lock's `python-versions` excludes.
 #[test]
 fn a_poetry_lock_scans_the_wheel_the_installer_would_take() {
-    let (_, wheel) = tidy().wheel();
+    // Each wheel with its own bytes (a comment naming its tag), so that
+    // no two share a digest.
     let named = |tag: &str| {
-        (
-            format!("tidy-1.0-{tag}-manylinux_2_17_x86_64.whl"),
-            wheel.clone(),
-        )
+        let source = format!("# {tag}\ndef tidy(x):\n    return x.strip()\n");
+        let (_, bytes) = support::Dist {
+            name: "tidy",
+            version: "1.0",
+            requires: &[],
+            files: &[("tidy/__init__.py", source.as_str())],
+        }
+        .wheel();
+        (format!("tidy-1.0-{tag}-manylinux_2_17_x86_64.whl"), bytes)
     };
     let cp311 = named("cp311-cp311");
     let abi3 = named("cp38-abi3");
