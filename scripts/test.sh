@@ -35,8 +35,8 @@ installer_venv() { # name program requirement...
     local venv
     venv="$(cd "$target_dir" && pwd)/test-$1"
     if [[ ! -x "$venv/bin/$2" ]]; then
-        python3 -m venv "$venv"
-        "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary :all: "${@:3}"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary :all: "${@:3}" >&2
     fi
     echo "$venv/bin/$2"
 }
