@@ -14,31 +14,9 @@ chunk's files, as a user would run it.
 """
 
 import argparse
-import json
-import os
 import shlex
-import subprocess
-import sys
-import tempfile
-import time
 
-
-def run(binary, extra, files, out):
-    start = time.monotonic()
-    subprocess.run(
-        [binary, "scan", "--format", "json", "--fail-on", "never", "-q", "-o", out, *extra, *files],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    seconds = time.monotonic() - start
-    with open(out) as f:
-        artifacts = json.load(f)["artifacts"]
-    python = sum(a["stats"]["python_bytes"] for a in artifacts)
-    flagged = sum(
-        1 for a in artifacts if (a.get("verdict") or {}).get("label") in ("malicious", "suspicious")
-    )
-    return seconds, len(artifacts), python, flagged
+from interleaved import archives, interleave
 
 
 def main():
@@ -51,30 +29,19 @@ def main():
     parser.add_argument("--every", type=int, default=1, help="take every Nth file (a subset)")
     parser.add_argument("dir")
     args = parser.parse_args()
-    files = sorted(
-        os.path.join(args.dir, name)
-        for name in os.listdir(args.dir)
-        if os.path.isfile(os.path.join(args.dir, name))
-    )[:: args.every]
-    chunks = [files[i : i + args.chunk] for i in range(0, len(files), args.chunk)]
+    files = archives(args.dir, args.every)
+    chunks = -(-len(files) // args.chunk)
     configs = {"A": (args.a, shlex.split(args.a_args)), "B": (args.b, shlex.split(args.b_args))}
     totals = {k: [0.0, 0, 0, 0] for k in configs}
-    with tempfile.TemporaryDirectory() as work:
-        out = os.path.join(work, "report.json")
-        for i, chunk in enumerate(chunks):
-            order = ["A", "B"] if i % 2 == 0 else ["B", "A"]
-            line = [f"chunk {i + 1}/{len(chunks)}"]
-            for key in order:
-                binary, extra = configs[key]
-                seconds, count, python, flagged = run(binary, extra, chunk, out)
-                total = totals[key]
-                total[0] += seconds
-                total[1] += count
-                total[2] += python
-                total[3] += flagged
-                line.append(f"{key} {seconds:.1f}s")
-            print("  ".join(line), file=sys.stderr, flush=True)
-    print(f"files: {len(files)} in {len(chunks)} chunks of {args.chunk}; A = {args.a} {args.a_args}; B = {args.b} {args.b_args}")
+    for key, seconds, artifacts in interleave(files, args.chunk, configs):
+        total = totals[key]
+        total[0] += seconds
+        total[1] += len(artifacts)
+        total[2] += sum(a["stats"]["python_bytes"] for a in artifacts)
+        total[3] += sum(
+            1 for a in artifacts if (a.get("verdict") or {}).get("label") in ("malicious", "suspicious")
+        )
+    print(f"files: {len(files)} in {chunks} chunks of {args.chunk}; A = {args.a} {args.a_args}; B = {args.b} {args.b_args}")
     print("| config | artifacts | wall s | artifacts/s | Python MB/s | flagged |")
     print("|---|---:|---:|---:|---:|---:|")
     for key, (seconds, count, python, flagged) in totals.items():

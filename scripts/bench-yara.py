@@ -16,29 +16,14 @@ average before and after.
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
+
+from interleaved import archives, interleave
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def run(binary, extra, files, out):
-    start = time.monotonic()
-    subprocess.run(
-        [binary, "scan", "--format", "json", "--fail-on", "never", "-q", "-o", out, *extra, *files],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    seconds = time.monotonic() - start
-    with open(out) as f:
-        artifacts = json.load(f)["artifacts"]
-    matches = sum(1 for a in artifacts for finding in a["findings"] if finding["rule"] == "AY990")
-    return seconds, len(artifacts), matches
 
 
 def main():
@@ -50,14 +35,8 @@ def main():
     parser.add_argument("--every", type=int, default=1, help="take every Nth archive (by name)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many archives")
     args = parser.parse_args()
-    files = sorted(
-        os.path.join(args.dir, name)
-        for name in os.listdir(args.dir)
-        if os.path.isfile(os.path.join(args.dir, name)) and not name.startswith(".")
-    )[:: args.every]
-    if args.limit:
-        files = files[: args.limit]
-    chunks = [files[i : i + args.chunk] for i in range(0, len(files), args.chunk)]
+    files = archives(args.dir, args.every, args.limit)
+    chunks = -(-len(files) // args.chunk)
     counts = [int(c) for c in args.counts.split(",")]
     size = sum(os.path.getsize(f) for f in files)
     load_before = os.getloadavg()
@@ -71,22 +50,15 @@ def main():
                     subprocess.run([sys.executable, os.path.join(HERE, "synthetic-yara-rules.py"), str(count)],
                                    stdout=f, check=True)
                 extra += ["--yara", rules]
-            configs[count] = extra
+            configs[count] = (args.binary, extra)
         totals = {count: [0.0, 0, 0] for count in counts}
-        out = os.path.join(work, "report.json")
-        for i, chunk in enumerate(chunks):
-            order = counts[i % len(counts):] + counts[: i % len(counts)]
-            line = [f"chunk {i + 1}/{len(chunks)}"]
-            for count in order:
-                seconds, artifacts, matches = run(args.binary, configs[count], chunk, out)
-                total = totals[count]
-                total[0] += seconds
-                total[1] += artifacts
-                total[2] += matches
-                line.append(f"{count} rules {seconds:.1f}s")
-            print("  ".join(line), file=sys.stderr, flush=True)
+        for count, seconds, artifacts in interleave(files, args.chunk, configs):
+            total = totals[count]
+            total[0] += seconds
+            total[1] += len(artifacts)
+            total[2] += sum(1 for a in artifacts for finding in a["findings"] if finding["rule"] == "AY990")
     load_after = os.getloadavg()
-    print(f"archives: {len(files)} ({size / 1e6:.0f} MB) in {len(chunks)} chunks of {args.chunk}; binary {args.binary}")
+    print(f"archives: {len(files)} ({size / 1e6:.0f} MB) in {chunks} chunks of {args.chunk}; binary {args.binary}")
     print(f"load average before: {load_before[0]:.1f} {load_before[1]:.1f} {load_before[2]:.1f}; "
           f"after: {load_after[0]:.1f} {load_after[1]:.1f} {load_after[2]:.1f}")
     print("| user rules | artifacts | wall s | artifacts/s | time ÷ no rules | AY990 matches |")

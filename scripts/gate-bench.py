@@ -14,32 +14,14 @@ Usage: scripts/gate-bench.py ASSAY_BINARY WHEEL_DIR [FILES] [ROUNDS]
 
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url):
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer")
+from local_index import peak_rss_kib, project_of, start_index, start_proxy, stop
 
 
 def fetch(url):
@@ -47,30 +29,6 @@ def fetch(url):
     with urllib.request.urlopen(url, timeout=300) as r:
         body = r.read()
     return time.perf_counter() - start, len(body)
-
-
-def project_of(filename):
-    return filename.split("-")[0].lower().replace("_", "-").replace(".", "-")
-
-
-def start_proxy(assay, upstream, cache):
-    port = free_port()
-    proc = subprocess.Popen(
-        [assay, "proxy", "--listen", f"127.0.0.1:{port}", "--upstream", upstream,
-         "--cache-dir", cache],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "PIP_CONFIG_FILE": "/dev/null"},
-    )
-    wait_for(f"http://127.0.0.1:{port}/simple/")
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def peak_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():
@@ -88,15 +46,7 @@ def main():
         os.mkdir(packages)
         for name in chosen:
             shutil.copy(os.path.join(wheel_dir, name), packages)
-        port = free_port()
-        server = subprocess.Popen(
-            [os.path.join(ROOT, "target/test-venv/bin/pypi-server"), "run", "--port",
-             str(port), "--host", "127.0.0.1", "--disable-fallback", "--authenticate", ".",
-             "--passwords", ".", "--hash-algo", "sha256", "--log-stream", "none", packages],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        upstream = f"http://127.0.0.1:{port}"
-        wait_for(f"{upstream}/simple/")
+        server, upstream = start_index(packages)
         try:
             # Peak memory: 20 concurrent cold requests, different files.
             proxy, base = start_proxy(assay, upstream + "/simple/", os.path.join(work, "c1"))
@@ -120,11 +70,9 @@ def main():
                 directs.append(statistics.median(direct))
                 throughs.append(statistics.median(through))
                 overheads.append(throughs[-1] - directs[-1])
-            proxy.terminate()
-            proxy.wait()
+            stop(proxy)
         finally:
-            server.terminate()
-            server.wait()
+            stop(server)
         size = sum(os.path.getsize(os.path.join(packages, n)) for n in chosen)
         print(f"files: {len(chosen)} wheels, {size / 1e6:.1f} MB")
         print(f"cold, 20 concurrent requests (fetch + scan): {cold:.2f} s")

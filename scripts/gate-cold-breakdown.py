@@ -13,24 +13,17 @@ Usage: scripts/gate-cold-breakdown.py ASSAY_BINARY WHEEL_DIR
 (pypi-server comes from target/test-venv, as scripts/test.sh installs it).
 """
 
-import importlib.util
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, "target/test-venv/bin")
-
-_spec = importlib.util.spec_from_file_location("gate_bench", os.path.join(ROOT, "scripts/gate-bench.py"))
-gate_bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gate_bench)
+from local_index import project_of, start_index, start_proxy, stop
 
 
 def get(url):
@@ -39,49 +32,33 @@ def get(url):
     return time.perf_counter() - start, body
 
 
-def project(filename):
-    return filename.split("-")[0].lower().replace("_", "-").replace(".", "-")
-
-
 def main():
     assay, wheel_dir = sys.argv[1], sys.argv[2]
     names = sorted(n for n in os.listdir(wheel_dir) if n.endswith(".whl"))
     work = tempfile.mkdtemp(prefix="gate-breakdown-")
     children = []
     try:
-        port = gate_bench.free_port()
-        children.append(subprocess.Popen(
-            [os.path.join(VENV, "pypi-server"), "run", "--port", str(port), "--host", "127.0.0.1",
-             "--disable-fallback", "--authenticate", ".", "--passwords", ".", "--hash-algo", "sha256",
-             "--log-stream", "none", wheel_dir],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        upstream = f"http://127.0.0.1:{port}/simple/"
-        gate_bench.wait_for(upstream)
-        proxy_port = gate_bench.free_port()
-        env = {**os.environ, "XDG_CONFIG_HOME": os.path.join(work, "config")}
-        children.append(subprocess.Popen(
-            [assay, "proxy", "--index-url", upstream, "--listen", f"127.0.0.1:{proxy_port}",
-             "--cache-dir", os.path.join(work, "cache")],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        proxy = f"http://127.0.0.1:{proxy_port}/simple/"
-        gate_bench.wait_for(proxy)
-        for label, root in (("straight", upstream), ("proxy, cold", proxy), ("proxy, warm", proxy)):
+        server, upstream_root = start_index(wheel_dir)
+        children.append(server)
+        upstream = f"{upstream_root}/simple/"
+        proxy, proxy_root = start_proxy(assay, upstream, os.path.join(work, "cache"), work)
+        children.append(proxy)
+        proxy_index = f"{proxy_root}/simple/"
+        for label, root in (("straight", upstream), ("proxy, cold", proxy_index), ("proxy, warm", proxy_index)):
             pages = files = 0.0
             for name in names:
-                page_url = root + project(name) + "/"
+                page_url = root + project_of(name) + "/"
                 seconds, page = get(page_url)
                 pages += seconds
                 href = re.search(rb'href="([^"#]*' + re.escape(name.encode()) + rb')', page).group(1)
                 seconds, _ = get(urllib.parse.urljoin(page_url, href.decode()))
                 files += seconds
             print(f"{label}: {len(names)} pages {pages:.2f} s, {len(names)} files {files:.2f} s")
-        stats = urllib.request.urlopen(f"http://127.0.0.1:{proxy_port}/_assay/stats").read()
+        stats = urllib.request.urlopen(f"{proxy_root}/_assay/stats").read()
         print("proxy counters:", json.loads(stats))
         print("load average:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     finally:
-        for child in children:
-            child.terminate()
-            child.wait()
+        stop(*children)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -12,7 +12,6 @@ Usage: scripts/gate-concurrent.py ASSAY_BINARY WHEEL_DIR [CLIENTS] [COUNT]
 installs them).
 """
 
-import importlib.util
 import json
 import os
 import shutil
@@ -22,25 +21,7 @@ import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, "target/test-venv/bin")
-
-_spec = importlib.util.spec_from_file_location("gate_bench", os.path.join(ROOT, "scripts/gate-bench.py"))
-gate_bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gate_bench)
-
-ENV = {**os.environ, "PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
-            "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-    ENV.pop(var, None)
-
-
-def peak_rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+from local_index import ENV, VENV, peak_rss_kib, start_index, start_proxy, stop
 
 
 def main():
@@ -56,23 +37,11 @@ def main():
         os.mkdir(packages)
         for name in names:
             shutil.copy(os.path.join(wheel_dir, name), packages)
-        port = gate_bench.free_port()
-        children.append(subprocess.Popen(
-            [os.path.join(VENV, "pypi-server"), "run", "--port", str(port), "--host", "127.0.0.1",
-             "--disable-fallback", "--authenticate", ".", "--passwords", ".", "--hash-algo", "sha256",
-             "--log-stream", "none", packages],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        upstream = f"http://127.0.0.1:{port}/simple/"
-        gate_bench.wait_for(upstream)
-        proxy_port = gate_bench.free_port()
-        proxy = subprocess.Popen(
-            [assay, "proxy", "--index-url", upstream, "--listen", f"127.0.0.1:{proxy_port}",
-             "--cache-dir", os.path.join(work, "cache")],
-            env={**ENV, "XDG_CONFIG_HOME": os.path.join(work, "config")},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server, upstream = start_index(packages)
+        children.append(server)
+        proxy, proxy_root = start_proxy(assay, f"{upstream}/simple/", os.path.join(work, "cache"), work)
         children.append(proxy)
-        index = f"http://127.0.0.1:{proxy_port}/simple/"
-        gate_bench.wait_for(index)
+        index = f"{proxy_root}/simple/"
         start = time.perf_counter()
         installs = [
             subprocess.Popen(
@@ -89,16 +58,14 @@ def main():
                 failed += 1
                 print(f"an install failed ({install.returncode}): {err[-500:]}", file=sys.stderr)
         wall = time.perf_counter() - start
-        stats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{proxy_port}/_assay/stats").read())
+        stats = json.loads(urllib.request.urlopen(f"{proxy_root}/_assay/stats").read())
         print(f"{clients} concurrent pip installs of {len(names)} wheels through one proxy: "
               f"{wall:.1f} s, {failed} failed")
         print(f"proxy counters: {stats}")
-        print(f"proxy peak RSS (VmHWM): {peak_rss_mib(proxy.pid):.1f} MiB")
+        print(f"proxy peak RSS (VmHWM): {peak_rss_kib(proxy.pid) / 1024:.1f} MiB")
         print("load average:", " ".join(f"{x:.1f}" for x in os.getloadavg()))
     finally:
-        for child in children:
-            child.terminate()
-            child.wait()
+        stop(*children)
         shutil.rmtree(work, ignore_errors=True)
 
 

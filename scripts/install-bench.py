@@ -19,7 +19,6 @@ Usage: scripts/install-bench.py ASSAY_BINARY WHEEL_DIR [COUNT] [ROUNDS]
 installs them).
 """
 
-import importlib.util
 import os
 import shutil
 import statistics
@@ -28,18 +27,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VENV = os.path.join(ROOT, "target/test-venv/bin")
-
-_spec = importlib.util.spec_from_file_location(
-    "gate_bench", os.path.join(ROOT, "scripts/gate-bench.py"))
-gate_bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(gate_bench)
-
-ENV = {**os.environ, "PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-for var in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS",
-            "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-    ENV.pop(var, None)
+from local_index import ENV, VENV, project_of, start_index, stop
 
 
 def requirement(filename):
@@ -78,7 +66,7 @@ def main():
     step = max(1, len(pure) // count)
     chosen, projects = [], set()
     for name in pure[::step] + pure:
-        project = name.split("-")[0].lower().replace("_", "-").replace(".", "-")
+        project = project_of(name)
         if project not in projects:
             projects.add(project)
             chosen.append(name)
@@ -90,15 +78,8 @@ def main():
         os.mkdir(packages)
         for name in chosen:
             shutil.copy(os.path.join(wheel_dir, name), packages)
-        port = gate_bench.free_port()
-        server = subprocess.Popen(
-            [os.path.join(VENV, "pypi-server"), "run", "--port", str(port), "--host",
-             "127.0.0.1", "--disable-fallback", "--authenticate", ".", "--passwords", ".",
-             "--hash-algo", "sha256", "--log-stream", "none", packages],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        index = f"http://127.0.0.1:{port}/simple/"
-        gate_bench.wait_for(index)
+        server, root = start_index(packages)
+        index = f"{root}/simple/"
         specs = [requirement(n) for n in chosen]
         target = os.path.join(work, "target")
 
@@ -126,8 +107,7 @@ def main():
                 print(f"round {i + 1}: straight {direct[-1]:.2f} s, cold {cold[-1]:.2f} s, "
                       f"warm {warm[-1]:.2f} s", file=sys.stderr, flush=True)
         finally:
-            server.terminate()
-            server.wait()
+            stop(server)
         size = sum(os.path.getsize(os.path.join(packages, n)) for n in chosen)
         d, c, w = (statistics.median(x) for x in (direct, cold, warm))
         print(f"packages: {len(chosen)} pure-Python wheels, {size / 1e6:.1f} MB")

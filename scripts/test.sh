@@ -2,7 +2,8 @@
 # The test command: prepares the local package index server the index tests
 # publish to (pypiserver) and the installers the gate tests run through the
 # proxy (the venv's own pip, and uv), installed once into target/test-venv
-# (and poetry with its mirror plugin, into target/test-poetry)
+# (and poetry with its mirror plugin, pdm and pipenv, each into a venv of
+# its own: target/test-poetry, target/test-pdm, target/test-pipenv)
 # from the package index pip is configured for; then runs the whole suite.
 # The helper venv lives in cargo's target folder: $CARGO_TARGET_DIR when
 # set, else target/.
@@ -28,5 +29,19 @@ if [[ ! -x "$poetry_venv/bin/poetry" ]]; then
     "$poetry_venv/bin/pip" install --quiet --disable-pip-version-check "poetry==2.5.1" "poetry-plugin-pypi-mirror==0.6.5"
 fi
 export ASSAY_TEST_POETRY="$poetry_venv/bin/poetry"
+# pdm and pipenv, each in a venv of its own. pdm 2.29 fails with hishel 2
+# (its requirement has no upper bound), hence the pin.
+installer_venv() { # name program requirement...
+    local venv
+    venv="$(cd "$target_dir" && pwd)/test-$1"
+    if [[ ! -x "$venv/bin/$2" ]]; then
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary :all: "${@:3}" >&2
+    fi
+    echo "$venv/bin/$2"
+}
+ASSAY_TEST_PDM=$(installer_venv pdm pdm "pdm==2.29.4" "hishel==1.4.0")
+ASSAY_TEST_PIPENV=$(installer_venv pipenv pipenv "pipenv==2026.10.3")
+export ASSAY_TEST_PDM ASSAY_TEST_PIPENV
 
 cargo test --workspace --locked "$@"

@@ -23,12 +23,56 @@ pub enum Installer {
     Pip,
     /// `uv pip install …` (UV_DEFAULT_INDEX).
     Uv,
-    /// `pdm install …` (PDM_PYPI_URL).
+    /// `pdm install`, or `pdm add PACKAGE…` (PDM_PYPI_URL).
     Pdm,
+    /// `pipenv install [-r FILE] [PACKAGE…]` (PIPENV_PYPI_MIRROR).
+    Pipenv,
     /// `poetry install`, or `poetry add PACKAGE…` (POETRY_PYPI_MIRROR_URL:
     /// needs the poetry-plugin-pypi-mirror plugin; without it poetry
     /// fails rather than bypassing the proxy).
     Poetry,
+}
+
+impl Installer {
+    /// The program run.
+    fn program(self) -> &'static str {
+        match self {
+            Installer::Pip => "pip",
+            Installer::Uv => "uv",
+            Installer::Pdm => "pdm",
+            Installer::Pipenv => "pipenv",
+            Installer::Poetry => "poetry",
+        }
+    }
+
+    /// Installers that manage a project (its own sources in
+    /// `pyproject.toml` or the `Pipfile`, its own download cache): their
+    /// requests to any host but the proxy are refused, and they get a
+    /// fresh cache folder through this variable.
+    fn project_cache_variable(self) -> Option<&'static str> {
+        match self {
+            Installer::Pip | Installer::Uv => None,
+            Installer::Pdm => Some("PDM_CACHE_DIR"),
+            Installer::Pipenv => Some("PIPENV_CACHE_DIR"),
+            Installer::Poetry => Some("POETRY_CACHE_DIR"),
+        }
+    }
+
+    /// Why a project installer may never ask the proxy, for the hint.
+    fn bypass_hint(self) -> Option<&'static str> {
+        match self {
+            Installer::Pip | Installer::Uv => None,
+            Installer::Pdm => Some(
+                "pdm reads `[[tool.pdm.source]]` from pyproject.toml before PDM_PYPI_URL: a source named \"pypi\" replaces the proxy",
+            ),
+            Installer::Pipenv => Some(
+                "pipenv replaces only the default index of the Pipfile's `[[source]]` list by the proxy (PIPENV_PYPI_MIRROR); other sources are used as written",
+            ),
+            Installer::Poetry => Some(
+                "poetry reads its sources from pyproject.toml only. Install the mirror plugin (`poetry self add poetry-plugin-pypi-mirror`) so that assay can point poetry's default source at the proxy",
+            ),
+        }
+    }
 }
 
 /// `assay install`.
@@ -60,33 +104,31 @@ impl InstallArgs {
     /// The command line to run.
     fn command_line(&self) -> Result<Vec<OsString>> {
         let installer = self.installer.unwrap_or(Installer::Pip);
-        if installer == Installer::Poetry && !self.requirements.is_empty() {
+        if matches!(installer, Installer::Pdm | Installer::Poetry) && !self.requirements.is_empty()
+        {
+            let program = installer.program();
             bail!(
-                "poetry takes no requirements file: name packages (`poetry add`) or give a command after --"
+                "{program} takes no requirements file: name packages (`{program} add`) or give a command after --"
             );
         }
         if !self.command.is_empty() {
             if self.installer.is_none() {
                 return Ok(self.command.clone());
             }
-            let program = match installer {
-                Installer::Pip => "pip",
-                Installer::Uv => "uv",
-                Installer::Pdm => "pdm",
-                Installer::Poetry => "poetry",
-            };
-            let mut line = vec![OsString::from(program)];
+            let mut line = vec![OsString::from(installer.program())];
             line.extend(self.command.iter().cloned());
             return Ok(line);
         }
-        let installs_the_project = matches!(installer, Installer::Pdm | Installer::Poetry);
+        let installs_the_project = installer.project_cache_variable().is_some();
         if self.packages.is_empty() && self.requirements.is_empty() && !installs_the_project {
             bail!("nothing to install: name packages, pass -r FILE, or give a command after --");
         }
         let mut line: Vec<OsString> = match installer {
             Installer::Pip => vec!["pip".into(), "install".into()],
             Installer::Uv => vec!["uv".into(), "pip".into(), "install".into()],
-            Installer::Pdm => vec!["pdm".into(), "install".into()],
+            Installer::Pdm if self.packages.is_empty() => vec!["pdm".into(), "install".into()],
+            Installer::Pdm => vec!["pdm".into(), "add".into()],
+            Installer::Pipenv => vec!["pipenv".into(), "install".into()],
             Installer::Poetry if self.packages.is_empty() => {
                 vec!["poetry".into(), "install".into()]
             }
@@ -119,8 +161,12 @@ fn point_at_proxy(command: &mut Command, index_url: &str) {
         .env_remove("UV_EXTRA_INDEX_URL")
         .env_remove("UV_FIND_LINKS")
         .env("UV_NO_CACHE", "1");
-    // pdm.
+    // pdm: the default source (a `[[tool.pdm.source]]` named "pypi"
+    // overrides it).
     command.env("PDM_PYPI_URL", index_url);
+    // pipenv: replaces the default index among the Pipfile's sources
+    // (see `pipenv_reads_only_its_sources`).
+    command.env("PIPENV_PYPI_MIRROR", index_url);
     // poetry: its package sources come from pyproject.toml only; the
     // poetry-plugin-pypi-mirror plugin replaces the default source with
     // this URL (a source the project names itself is not replaced: see
@@ -156,14 +202,49 @@ fn trap_other_hosts(command: &mut Command, proxy_root: &str) {
     }
 }
 
-/// Keeps poetry's download cache, which serves files without asking the
-/// index, out of the run: a fresh folder, removed afterwards.
-fn fresh_poetry_cache(command: &mut Command) -> Result<tempfile::TempDir> {
+/// pipenv takes the index of pip's configuration (PIP_INDEX_URL, pip.conf)
+/// as the default source of a Pipfile, writes it into new Pipfiles and
+/// records it as the index of each package it adds: it would record the
+/// proxy's temporary address. Without pip's configuration its default
+/// source is the public index, which PIPENV_PYPI_MIRROR replaces by the
+/// proxy at every run without writing it into the Pipfile.
+fn pipenv_reads_only_its_sources(command: &mut Command) {
+    command
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("PIP_EXTRA_INDEX_URL")
+        .env(
+            "PIP_CONFIG_FILE",
+            if cfg!(windows) { "nul" } else { "/dev/null" },
+        );
+}
+
+/// pipenv writes the mirror (the proxy's temporary address) as the source
+/// of a Pipfile it creates. When no Pipfile is found here or above (and
+/// PIPENV_PIPFILE names none), an empty one is written first, with no
+/// `[[source]]`: pipenv's default index, which the mirror replaces.
+fn pipfile_for_pipenv() -> Result<Option<PathBuf>> {
+    if std::env::var_os("PIPENV_PIPFILE").is_some() {
+        return Ok(None);
+    }
+    let here = std::env::current_dir().context("cannot read the current folder")?;
+    if here.ancestors().any(|dir| dir.join("Pipfile").is_file()) {
+        return Ok(None);
+    }
+    let path = here.join("Pipfile");
+    std::fs::write(&path, "[packages]\n\n[dev-packages]\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Some(path))
+}
+
+/// Keeps a project installer's download cache, which serves files without
+/// asking the index, out of the run: a fresh folder in `variable`, removed
+/// afterwards.
+fn fresh_cache(command: &mut Command, variable: &str) -> Result<tempfile::TempDir> {
     let dir = tempfile::Builder::new()
-        .prefix("assay-poetry-cache")
+        .prefix("assay-installer-cache")
         .tempdir()
-        .context("cannot create a cache folder for poetry")?;
-    command.env("POETRY_CACHE_DIR", dir.path());
+        .context("cannot create a cache folder for the installer")?;
+    command.env(variable, dir.path());
     Ok(dir)
 }
 
@@ -184,12 +265,26 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let mut command = Command::new(&line[0]);
     command.args(&line[1..]);
     point_at_proxy(&mut command, &index_url);
-    let poetry = args.installer == Some(Installer::Poetry);
-    let _poetry_cache = if poetry {
-        trap_other_hosts(&mut command, &format!("http://{}", server.addr()));
-        Some(fresh_poetry_cache(&mut command)?)
-    } else {
-        None
+    if args.installer == Some(Installer::Pipenv) {
+        pipenv_reads_only_its_sources(&mut command);
+        if let Some(created) = pipfile_for_pipenv()? {
+            let _ = writeln!(
+                anstream::stderr().lock(),
+                "{} created {} with no [[source]]: pipenv's default index, which assay replaces by its proxy",
+                "note:".cyan().bold(),
+                created.display()
+            );
+        }
+    }
+    let project_installer = args
+        .installer
+        .filter(|i| i.project_cache_variable().is_some());
+    let _cache = match project_installer.and_then(Installer::project_cache_variable) {
+        Some(variable) => {
+            trap_other_hosts(&mut command, &format!("http://{}", server.addr()));
+            Some(fresh_cache(&mut command, variable)?)
+        }
+        None => None,
     };
     let status = command
         .status()
@@ -198,13 +293,17 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
     let blocked = gate.blocked();
     let mut err = anstream::stderr().lock();
     let asked = gate.stats();
-    if poetry && !status.success() && asked.page_requests == 0 && asked.file_requests == 0 {
+    if let Some(installer) = project_installer
+        && let Some(why) = installer.bypass_hint()
+        && !status.success()
+        && asked.page_requests == 0
+        && asked.file_requests == 0
+    {
         let _ = writeln!(
             err,
-            "{} poetry never asked the proxy for a package: it reads its sources from pyproject.toml only. \
-             Install the mirror plugin (`poetry self add poetry-plugin-pypi-mirror`) so that assay can point \
-             poetry's default source at the proxy; requests to any other host were refused",
-            "hint:".cyan().bold()
+            "{} {} never asked the proxy for a package: {why}; requests to any other host were refused",
+            "hint:".cyan().bold(),
+            installer.program(),
         );
     }
     if !blocked.is_empty() {
@@ -226,4 +325,69 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
         // Killed by a signal.
         None => ExitCode::from(1),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use crate::args::{Cli, Command};
+
+    /// The installer command `assay ARGS` would run, or its error.
+    fn line(args: &[&str]) -> Result<Vec<String>, String> {
+        let cli = Cli::try_parse_from(["assay"].iter().chain(args)).expect("parses");
+        let Command::Install(install) = cli.command else {
+            panic!("an install command");
+        };
+        install
+            .command_line()
+            .map(|line| {
+                line.iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect()
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn pdm_installs_the_project_or_adds_packages() {
+        assert_eq!(
+            line(&["install", "--with", "pdm"]),
+            Ok(vec!["pdm".into(), "install".into()])
+        );
+        assert_eq!(
+            line(&["install", "--with", "pdm", "requests"]),
+            Ok(vec!["pdm".into(), "add".into(), "requests".into()])
+        );
+        let error = line(&["install", "--with", "pdm", "-r", "requirements.txt"]).unwrap_err();
+        assert!(error.contains("pdm takes no requirements file"), "{error}");
+    }
+
+    #[test]
+    fn pipenv_installs_requirements_files_and_packages() {
+        assert_eq!(
+            line(&["install", "--with", "pipenv"]),
+            Ok(vec!["pipenv".into(), "install".into()])
+        );
+        assert_eq!(
+            line(&["install", "--with", "pipenv", "-r", "req.txt", "front"]),
+            Ok(vec![
+                "pipenv".into(),
+                "install".into(),
+                "-r".into(),
+                "req.txt".into(),
+                "front".into()
+            ])
+        );
+        assert_eq!(
+            line(&["install", "--with", "pipenv", "--", "sync", "--dev"]),
+            Ok(vec!["pipenv".into(), "sync".into(), "--dev".into()])
+        );
+    }
+
+    #[test]
+    fn pip_needs_something_to_install() {
+        let error = line(&["install"]).unwrap_err();
+        assert!(error.contains("nothing to install"), "{error}");
+    }
 }

@@ -595,33 +595,47 @@ fn poetry_project(dir: &Path, requires: &str) {
     .expect("write pyproject.toml");
 }
 
-/// `assay install --with poetry [-- ARGS]` in `project`, upstream `index`.
-fn assay_poetry(project: &Path, index: &str, cache: &Path, args: &[&str]) -> Output {
-    let home = project.join(".home");
+/// `assay install --with INSTALLER` in `project`, upstream `index`, with
+/// the folder holding the installer first on `PATH`; the caller adds the
+/// installer's arguments and environment.
+fn assay_install_in(
+    project: &Path,
+    installer: &str,
+    installer_bin: &Path,
+    index: &str,
+    cache: &Path,
+) -> Command {
     let mut command = assay();
     command
         .current_dir(project)
         .args([
             "install",
             "--with",
-            "poetry",
+            installer,
             "--index-url",
             index,
             "--cache-dir",
         ])
-        .arg(cache);
-    if !args.is_empty() {
-        command.arg("--").args(args);
-    }
-    command
+        .arg(cache)
         .env(
             "PATH",
             format!(
                 "{}:{}",
-                poetry_bin().display(),
+                installer_bin.display(),
                 std::env::var("PATH").unwrap_or_default()
             ),
-        )
+        );
+    command
+}
+
+/// `assay install --with poetry [-- ARGS]` in `project`, upstream `index`.
+fn assay_poetry(project: &Path, index: &str, cache: &Path, args: &[&str]) -> Output {
+    let home = project.join(".home");
+    let mut command = assay_install_in(project, "poetry", &poetry_bin(), index, cache);
+    if !args.is_empty() {
+        command.arg("--").args(args);
+    }
+    command
         .env("POETRY_CONFIG_DIR", home.join("config"))
         .env("POETRY_DATA_DIR", home.join("data"))
         .env("POETRY_VIRTUALENVS_IN_PROJECT", "true")
@@ -640,33 +654,30 @@ fn site_packages(project: &Path) -> Option<PathBuf> {
         .find(|path| path.is_dir())
 }
 
-#[test]
-fn poetry_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
-    let work = tempfile::tempdir().expect("tempdir");
-    let marker = work.path().join("marker");
-    let server = IndexServer::start(&[
+/// An index with a clean project (front, depending on tidy) and an sdist
+/// whose `setup.py` would write `marker` when built.
+fn clean_and_evil_index(marker: &Path) -> IndexServer {
+    IndexServer::start(&[
         front().wheel(),
         tidy().wheel(),
         tidy().sdist(),
-        evil_sdist(&marker),
-    ]);
-    let cache = work.path().join("cache");
+        evil_sdist(marker),
+    ])
+}
 
-    let clean = work.path().join("clean");
-    std::fs::create_dir_all(&clean).expect("mkdir");
-    poetry_project(&clean, "front");
-    let output = assay_poetry(&clean, &server.index_url(), &cache, &[]);
-    let text = output_text(&output);
+/// The installer put front and its dependency tidy into `project`'s `.venv`.
+fn assert_front_installed(project: &Path, output: &Output) {
+    let text = output_text(output);
     assert!(output.status.success(), "{text}");
-    let site = site_packages(&clean).expect("poetry made the project's venv");
+    let site = site_packages(project).expect("the installer made the project's venv");
     assert!(site.join("front/__init__.py").is_file(), "{text}");
     assert!(site.join("tidy/__init__.py").is_file(), "{text}");
+}
 
-    let evil = work.path().join("evil");
-    std::fs::create_dir_all(&evil).expect("mkdir");
-    poetry_project(&evil, "evil");
-    let output = assay_poetry(&evil, &server.index_url(), &cache, &[]);
-    let text = output_text(&output);
+/// assay refused the evil sdist before any build: exit status 1, the file
+/// listed, no marker, nothing installed into `project`'s `.venv`.
+fn assert_evil_refused(project: &Path, output: &Output, marker: &Path) {
+    let text = output_text(output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
         text.contains("evil-1.0.tar.gz (evil): malicious (AY"),
@@ -674,9 +685,29 @@ fn poetry_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
     );
     assert!(!marker.exists(), "the build ran: {text}");
     assert!(
-        site_packages(&evil).is_none_or(|site| !site.join("evil").exists()),
+        site_packages(project).is_none_or(|site| !site.join("evil").exists()),
         "{text}"
     );
+}
+
+#[test]
+fn poetry_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let marker = work.path().join("marker");
+    let server = clean_and_evil_index(&marker);
+    let cache = work.path().join("cache");
+
+    let clean = work.path().join("clean");
+    std::fs::create_dir_all(&clean).expect("mkdir");
+    poetry_project(&clean, "front");
+    let output = assay_poetry(&clean, &server.index_url(), &cache, &[]);
+    assert_front_installed(&clean, &output);
+
+    let evil = work.path().join("evil");
+    std::fs::create_dir_all(&evil).expect("mkdir");
+    poetry_project(&evil, "evil");
+    let output = assay_poetry(&evil, &server.index_url(), &cache, &[]);
+    assert_evil_refused(&evil, &output, &marker);
 }
 
 #[test]
@@ -700,4 +731,208 @@ fn poetry_without_the_mirror_plugin_fails_instead_of_bypassing_the_proxy() {
         site_packages(&project).is_none_or(|site| !site.join("front").exists()),
         "{text}"
     );
+}
+
+/// The `bin` folder of an installer scripts/test.sh installs into a venv
+/// of its own, named by `variable` (`ASSAY_TEST_PDM`, `ASSAY_TEST_PIPENV`).
+fn installer_bin(variable: &str) -> PathBuf {
+    let program = std::env::var_os(variable)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("run the tests with scripts/test.sh: it installs {variable}"));
+    program.parent().expect("bin folder").to_owned()
+}
+
+/// A project folder `name` under `work` with a pdm project (no package of
+/// its own) depending on `requires`.
+fn pdm_project(work: &Path, name: &str, requires: &str) -> PathBuf {
+    let dir = work.join(name);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"demo-app\"\nversion = \"0.1.0\"\nrequires-python = \">=3.8\"\ndependencies = [\"{requires}\"]\n\n[tool.pdm]\ndistribution = false\n"
+        ),
+    )
+    .expect("write pyproject.toml");
+    dir
+}
+
+/// Makes `url` the project's `pypi` source (`[[tool.pdm.source]]`), which
+/// pdm takes over PDM_PYPI_URL.
+fn pdm_source(project: &Path, url: &str) {
+    let path = project.join("pyproject.toml");
+    let mut pyproject = std::fs::read_to_string(&path).expect("read pyproject.toml");
+    pyproject.push_str(&format!(
+        "\n[[tool.pdm.source]]\nname = \"pypi\"\nurl = \"{url}\"\n"
+    ));
+    std::fs::write(&path, pyproject).expect("write pyproject.toml");
+}
+
+/// `assay install --with pdm` (`pdm install`) in `project`.
+fn assay_pdm(project: &Path, index: &str, cache: &Path) -> Output {
+    let home = project.join(".home");
+    assay_install_in(
+        project,
+        "pdm",
+        &installer_bin("ASSAY_TEST_PDM"),
+        index,
+        cache,
+    )
+    .env("PDM_CONFIG_FILE", home.join("config.toml"))
+    .env("PDM_CHECK_UPDATE", "false")
+    .env("PDM_USE_VENV", "true")
+    .env("XDG_STATE_HOME", home.join("state"))
+    .output()
+    .expect("run assay install --with pdm")
+}
+
+#[test]
+fn pdm_installs_a_clean_project_and_is_refused_a_malicious_sdist() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let marker = work.path().join("marker");
+    let server = clean_and_evil_index(&marker);
+    let cache = work.path().join("cache");
+
+    let clean = pdm_project(work.path(), "clean", "front");
+    let output = assay_pdm(&clean, &server.index_url(), &cache);
+    assert_front_installed(&clean, &output);
+
+    let evil = pdm_project(work.path(), "evil", "evil");
+    let output = assay_pdm(&evil, &server.index_url(), &cache);
+    assert_evil_refused(&evil, &output, &marker);
+}
+
+/// A pdm source of the project's own is not replaced by PDM_PYPI_URL:
+/// pdm is refused it (the installer's other hosts go to the proxy, which
+/// refuses them) rather than fetching unscanned files.
+#[test]
+fn pdm_with_a_source_of_its_own_fails_instead_of_bypassing_the_proxy() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let server = IndexServer::start(&[front().wheel(), tidy().wheel()]);
+    let project = pdm_project(work.path(), "project", "front");
+    pdm_source(&project, "http://index.example.invalid/simple");
+    let output = assay_pdm(&project, &server.index_url(), &work.path().join("cache"));
+    let text = output_text(&output);
+    assert_ne!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("pdm never asked the proxy"), "{text}");
+    assert!(
+        site_packages(&project).is_none_or(|site| !site.join("front").exists()),
+        "{text}"
+    );
+}
+
+/// `assay install --with pipenv [PACKAGE…]` in `project`.
+fn assay_pipenv(project: &Path, index: &str, cache: &Path, packages: &[&str]) -> Output {
+    assay_install_in(
+        project,
+        "pipenv",
+        &installer_bin("ASSAY_TEST_PIPENV"),
+        index,
+        cache,
+    )
+    .args(packages)
+    .env("PIPENV_VENV_IN_PROJECT", "1")
+    .env("PIPENV_IGNORE_VIRTUALENVS", "1")
+    .env("PIPENV_YES", "1")
+    .env("PIPENV_NOSPIN", "1")
+    .env("WORKON_HOME", project.join(".home/venvs"))
+    .output()
+    .expect("run assay install --with pipenv")
+}
+
+#[test]
+fn pipenv_installs_a_clean_package_and_is_refused_a_malicious_sdist() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let marker = work.path().join("marker");
+    let server = clean_and_evil_index(&marker);
+    let cache = work.path().join("cache");
+
+    // No Pipfile: assay writes one with no source, so that the proxy's
+    // temporary address is never written into it.
+    let clean = work.path().join("clean");
+    std::fs::create_dir_all(&clean).expect("mkdir");
+    let output = assay_pipenv(&clean, &server.index_url(), &cache, &["front"]);
+    assert_front_installed(&clean, &output);
+    assert!(output_text(&output).contains("with no [[source]]"));
+    let pipfile = std::fs::read_to_string(clean.join("Pipfile")).expect("Pipfile");
+    assert!(pipfile.contains("front"), "{pipfile}");
+    assert!(!pipfile.contains("127.0.0.1"), "{pipfile}");
+
+    // An existing Pipfile naming the package.
+    let evil = work.path().join("evil");
+    std::fs::create_dir_all(&evil).expect("mkdir");
+    std::fs::write(evil.join("Pipfile"), "[packages]\nevil = \"*\"\n").expect("Pipfile");
+    let output = assay_pipenv(&evil, &server.index_url(), &cache, &[]);
+    assert_evil_refused(&evil, &output, &marker);
+    assert!(!output_text(&output).contains("with no [[source]]"));
+}
+
+/// Both clients in front of a running `assay proxy`, configured the way
+/// docs/gate.md says: pdm's `pypi` source and the Pipfile's source are the
+/// proxy.
+#[test]
+fn pdm_and_pipenv_install_through_a_running_proxy() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let server = IndexServer::start(&[front().wheel(), tidy().wheel()]);
+    let proxy = Proxy::start(&server.index_url(), &[]);
+    let path = |bin: PathBuf| {
+        format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    };
+
+    let pdm = pdm_project(work.path(), "pdm", "front");
+    pdm_source(&pdm, &proxy.index_url());
+    let output = Command::new(installer_bin("ASSAY_TEST_PDM").join("pdm"))
+        .arg("install")
+        .current_dir(&pdm)
+        .env("PATH", path(installer_bin("ASSAY_TEST_PDM")))
+        .env("PDM_CONFIG_FILE", pdm.join(".home/config.toml"))
+        .env("PDM_CACHE_DIR", pdm.join(".home/cache"))
+        .env("PDM_CHECK_UPDATE", "false")
+        .env("XDG_STATE_HOME", pdm.join(".home/state"))
+        .output()
+        .expect("run pdm");
+    let text = output_text(&output);
+    assert!(output.status.success(), "{text}");
+    let site = site_packages(&pdm).expect("pdm made the project's venv");
+    assert!(site.join("tidy/__init__.py").is_file(), "{text}");
+
+    let pipenv = work.path().join("pipenv");
+    std::fs::create_dir_all(&pipenv).expect("mkdir");
+    std::fs::write(
+        pipenv.join("Pipfile"),
+        format!(
+            "[[source]]\nurl = \"{}\"\nverify_ssl = false\nname = \"gate\"\n\n[packages]\nfront = \"*\"\n",
+            proxy.index_url()
+        ),
+    )
+    .expect("Pipfile");
+    let output = Command::new(installer_bin("ASSAY_TEST_PIPENV").join("pipenv"))
+        .arg("install")
+        .current_dir(&pipenv)
+        .env("PATH", path(installer_bin("ASSAY_TEST_PIPENV")))
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("PIP_FIND_LINKS")
+        .env("PIPENV_CACHE_DIR", pipenv.join(".home/cache"))
+        .env("PIP_NO_CACHE_DIR", "1")
+        .env("PIPENV_VENV_IN_PROJECT", "1")
+        .env("PIPENV_IGNORE_VIRTUALENVS", "1")
+        .env("PIPENV_YES", "1")
+        .env("PIPENV_NOSPIN", "1")
+        .output()
+        .expect("run pipenv");
+    let text = output_text(&output);
+    assert!(output.status.success(), "{text}");
+    let site = site_packages(&pipenv).expect("pipenv made the project's venv");
+    assert!(site.join("front/__init__.py").is_file(), "{text}");
+    assert!(site.join("tidy/__init__.py").is_file(), "{text}");
+
+    // Each file was fetched and scanned once, though both clients asked.
+    let stats = proxy.stats();
+    assert_eq!(stats["scans"], 2, "{stats}");
+    assert_eq!(stats["blocked"], 0, "{stats}");
 }

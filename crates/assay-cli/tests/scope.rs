@@ -142,3 +142,69 @@ fn an_unknown_platform_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("aarch64-apple-darwin"), "{stderr}");
 }
+
+/// A poetry.lock names files without URLs; they are found on the index by
+/// name and digest. Of tidy's two Linux wheels (one for CPython 3.11, one
+/// abi3 for 3.8 and later) the installer takes the best one for Python
+/// 3.11, as for a lock with URLs; `--all-files` scans both, but not the
+/// wheel for CPython 3.9, which the lock's `python-versions` excludes.
+#[test]
+fn a_poetry_lock_scans_the_wheel_the_installer_would_take() {
+    // Each wheel with its own bytes (a comment naming its tag), so that
+    // no two share a digest.
+    let named = |tag: &str| {
+        let source = format!("# {tag}\ndef tidy(x):\n    return x.strip()\n");
+        let (_, bytes) = support::Dist {
+            name: "tidy",
+            version: "1.0",
+            requires: &[],
+            files: &[("tidy/__init__.py", source.as_str())],
+        }
+        .wheel();
+        (format!("tidy-1.0-{tag}-manylinux_2_17_x86_64.whl"), bytes)
+    };
+    let cp311 = named("cp311-cp311");
+    let abi3 = named("cp38-abi3");
+    let cp39 = named("cp39-cp39");
+    let sdist = tidy().sdist();
+    let index =
+        support::IndexServer::start(&[cp311.clone(), abi3.clone(), cp39.clone(), sdist.clone()]);
+    let files: Vec<String> = [&cp311, &abi3, &cp39, &sdist]
+        .iter()
+        .map(|(name, bytes)| {
+            format!(
+                "    {{file = \"{name}\", hash = \"sha256:{}\"}},",
+                sha256_hex(bytes)
+            )
+        })
+        .collect();
+    let lock = format!(
+        "[[package]]\nname = \"tidy\"\nversion = \"1.0\"\ndescription = \"\"\noptional = false\npython-versions = \">=3.8\"\ngroups = [\"main\"]\nfiles = [\n{}\n]\n\n[metadata]\nlock-version = \"2.1\"\npython-versions = \">=3.10\"\ncontent-hash = \"0\"\n",
+        files.join("\n")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "poetry.lock", &lock);
+    let scan = |extra: &[&str]| {
+        let cache = tempfile::tempdir().unwrap();
+        let output = assay(cache.path())
+            .args([
+                "--index-url",
+                &index.index_url(),
+                "--platform",
+                "x86_64-manylinux_2_28",
+            ])
+            .args(extra)
+            .arg(&path)
+            .output()
+            .unwrap();
+        let doc = report(&output, 0);
+        let mut found: Vec<String> = targets(&doc)
+            .iter()
+            .map(|t| t.rsplit('/').next().unwrap_or(t).to_owned())
+            .collect();
+        found.sort();
+        found
+    };
+    assert_eq!(scan(&[]), [cp311.0.clone(), sdist.0.clone()]);
+    assert_eq!(scan(&["--all-files"]), [cp311.0, abi3.0, sdist.0]);
+}

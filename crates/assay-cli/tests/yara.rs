@@ -8,7 +8,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use assay::report::json::Document;
+use assay::report::json::{Artifact, Document, Finding};
 use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
@@ -35,6 +35,15 @@ fn assay(dir: &Path) -> Command {
     command
 }
 
+/// The findings of user YARA rules (AY990) in `artifact`.
+fn yara_hits(artifact: &Artifact) -> Vec<&Finding> {
+    artifact
+        .findings
+        .iter()
+        .filter(|f| f.rule == "AY990")
+        .collect()
+}
+
 fn scan_json(dir: &Path, target: &Path, rules: &[&Path]) -> (Document, Option<i32>) {
     let mut command = assay(dir);
     command.args(["scan", "--format", "json"]);
@@ -52,11 +61,7 @@ fn a_rule_sees_the_payload_behind_encoding_layers() {
     let target = build(dir.path(), "AY990-pos-shell-in-decoded-payload");
     let (document, code) = scan_json(dir.path(), &target, &[&examples()]);
     let artifact = &document.artifacts[0];
-    let hit = artifact
-        .findings
-        .iter()
-        .find(|f| f.rule == "AY990")
-        .expect("an AY990 finding");
+    let hit = *yara_hits(artifact).first().expect("an AY990 finding");
     assert_eq!(hit.severity, "critical");
     assert!(
         hit.message.contains("`Python_Socket_Shell`"),
@@ -75,12 +80,7 @@ fn a_rule_sees_the_payload_behind_encoding_layers() {
 
     // The same package without the rules: no AY990.
     let (document, _) = scan_json(dir.path(), &target, &[]);
-    assert!(
-        document.artifacts[0]
-            .findings
-            .iter()
-            .all(|f| f.rule != "AY990")
-    );
+    assert!(yara_hits(&document.artifacts[0]).is_empty());
 }
 
 #[test]
@@ -89,11 +89,7 @@ fn matches_are_in_text_and_sarif_with_the_rules_severity() {
     let target = build(dir.path(), "AY990-pos-webhook-in-data-file");
     let (document, code) = scan_json(dir.path(), &target, &[&examples()]);
     let artifact = &document.artifacts[0];
-    let hit = artifact
-        .findings
-        .iter()
-        .find(|f| f.rule == "AY990")
-        .expect("an AY990 finding");
+    let hit = *yara_hits(artifact).first().expect("an AY990 finding");
     assert_eq!(hit.severity, "high");
     assert!(hit.location.path.ends_with("pkg/settings.json"));
     assert_eq!(hit.location.line, Some(1));
@@ -149,10 +145,8 @@ fn a_folder_of_rules_is_read_recursively_and_each_file_is_a_namespace() {
     std::fs::write(rules.join("team/b.yara"), rule("high")).unwrap();
     std::fs::write(rules.join("notes.txt"), "not a rule").unwrap();
     let (document, _) = scan_json(dir.path(), &target, &[&rules]);
-    let mut severities: Vec<&str> = document.artifacts[0]
-        .findings
+    let mut severities: Vec<&str> = yara_hits(&document.artifacts[0])
         .iter()
-        .filter(|f| f.rule == "AY990")
         .map(|f| f.severity.as_str())
         .collect();
     severities.sort();

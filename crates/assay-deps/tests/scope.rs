@@ -6,7 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use assay_deps::{InputKind, ParseOptions, Parsed, Platform, Scope, marker_environment};
+use assay_deps::pep508_rs::MarkerEnvironment;
+use assay_deps::{InputKind, Locked, ParseOptions, Parsed, Platform, Scope, marker_environment};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,6 +19,36 @@ fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// The marker environment of CPython `python` on `platform`.
+fn environment(platform: Platform, python: &str) -> MarkerEnvironment {
+    marker_environment(platform, python).expect("env")
+}
+
+/// Options selecting `scope` on `platform` with Python 3.12 (every
+/// platform when `None`, as `--all-files`).
+fn options(scope: Scope, platform: Option<Platform>) -> ParseOptions {
+    ParseOptions {
+        scope,
+        environment: platform.map(|p| environment(p, "3.12.4")),
+        ..ParseOptions::default()
+    }
+}
+
+/// The lock at `path`, parsed with `options`.
+fn lock_at(path: &Path, kind: InputKind, options: &ParseOptions) -> Locked {
+    match assay_deps::parse_input_with(path, kind, options).expect("parses") {
+        Parsed::Locked(l) => l,
+        Parsed::Unresolved(_) => panic!("a lock"),
+    }
+}
+
+/// The error a fixture gives with `scope`.
+fn scope_error(file: &str, kind: InputKind, scope: Scope) -> String {
+    assay_deps::parse_input_with(&fixture(file), kind, &options(scope, None))
+        .expect_err("a scope the input does not define")
+        .to_string()
+}
+
 /// The locked package names `scope` selects on `platform` (every
 /// platform when `None`), sorted, with the notes.
 fn locked(
@@ -26,19 +57,10 @@ fn locked(
     scope: Scope,
     platform: Option<Platform>,
 ) -> (Vec<String>, Vec<String>) {
-    let options = ParseOptions {
-        scope,
-        environment: platform.map(|p| marker_environment(p, "3.12.4").expect("env")),
-        ..ParseOptions::default()
-    };
-    match assay_deps::parse_input_with(&fixture(file), kind, &options).expect("parses") {
-        Parsed::Locked(l) => {
-            let mut out: Vec<String> = l.packages.iter().map(|p| p.name.to_string()).collect();
-            out.sort();
-            (out, l.notes.into_iter().map(|n| n.message).collect())
-        }
-        Parsed::Unresolved(_) => panic!("a lock"),
-    }
+    let l = lock_at(&fixture(file), kind, &options(scope, platform));
+    let mut out: Vec<String> = l.packages.iter().map(|p| p.name.to_string()).collect();
+    out.sort();
+    (out, l.notes.into_iter().map(|n| n.message).collect())
 }
 
 fn uv(scope: Scope, platform: Option<Platform>) -> Vec<String> {
@@ -138,29 +160,18 @@ fn uv_lock_no_default_groups_and_group() {
 
 #[test]
 fn uv_lock_unknown_extra_or_group_is_an_error() {
-    let options = ParseOptions {
-        scope: Scope {
-            extras: names(&["sock"]),
-            ..Scope::default()
-        },
-        ..ParseOptions::default()
+    let extra = Scope {
+        extras: names(&["sock"]),
+        ..Scope::default()
     };
-    let err = assay_deps::parse_input_with(&fixture("uv/uv.lock"), InputKind::UvLock, &options)
-        .expect_err("unknown extra");
-    assert!(err.to_string().contains("it defines: fast, socks"), "{err}");
-    let options = ParseOptions {
-        scope: Scope {
-            groups: names(&["lint"]),
-            ..Scope::default()
-        },
-        ..ParseOptions::default()
+    let err = scope_error("uv/uv.lock", InputKind::UvLock, extra);
+    assert!(err.contains("it defines: fast, socks"), "{err}");
+    let group = Scope {
+        groups: names(&["lint"]),
+        ..Scope::default()
     };
-    let err = assay_deps::parse_input_with(&fixture("uv/uv.lock"), InputKind::UvLock, &options)
-        .expect_err("unknown group");
-    assert!(
-        err.to_string().contains("no such dependency group"),
-        "{err}"
-    );
+    let err = scope_error("uv/uv.lock", InputKind::UvLock, group);
+    assert!(err.contains("no such dependency group"), "{err}");
 }
 
 #[test]
@@ -315,27 +326,20 @@ wheels = [{ url = "https://mirror.example/files/torch-2.0.0+cu118-cp312-none-any
     )
     .expect("write");
     let versions = |extra: &str| {
-        let options = ParseOptions {
-            scope: Scope {
-                extras: names(&[extra]),
-                ..Scope::default()
-            },
-            environment: Some(marker_environment(Platform::LinuxX86_64, "3.12.4").expect("env")),
-            ..ParseOptions::default()
+        let scope = Scope {
+            extras: names(&[extra]),
+            ..Scope::default()
         };
-        match assay_deps::parse_input_with(&path, InputKind::UvLock, &options).expect("parses") {
-            Parsed::Locked(l) => l
-                .packages
-                .iter()
-                .map(|p| {
-                    p.version
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>(),
-            Parsed::Unresolved(_) => panic!("a lock"),
-        }
+        lock_at(&path, InputKind::UvLock, &options(scope, LINUX))
+            .packages
+            .iter()
+            .map(|p| {
+                p.version
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
     };
     assert_eq!(versions("cu118"), ["2.0.0+cu118"]);
     assert_eq!(versions("cpu"), ["2.0.0"]);
@@ -412,17 +416,12 @@ fn pylock_extras_and_groups_are_selectable() {
 
 #[test]
 fn pylock_unknown_extra_is_an_error() {
-    let options = ParseOptions {
-        scope: Scope {
-            extras: names(&["rocm"]),
-            ..Scope::default()
-        },
-        ..ParseOptions::default()
+    let scope = Scope {
+        extras: names(&["rocm"]),
+        ..Scope::default()
     };
-    let err =
-        assay_deps::parse_input_with(&fixture("pylock/pylock.toml"), InputKind::PyLock, &options)
-            .expect_err("no such extra");
-    assert!(err.to_string().contains("it defines: cuda"), "{err}");
+    let err = scope_error("pylock/pylock.toml", InputKind::PyLock, scope);
+    assert!(err.contains("it defines: cuda"), "{err}");
 }
 
 #[test]
@@ -454,22 +453,12 @@ fn pipfile_lock_develop_is_the_dev_group() {
         ..Scope::default()
     };
     assert_eq!(pipfile(docs, LINUX), ["pytest", "requests", "sphinx"]);
-    let extra = ParseOptions {
-        scope: Scope {
-            extras: names(&["socks"]),
-            ..Scope::default()
-        },
-        ..ParseOptions::default()
+    let extra = Scope {
+        extras: names(&["socks"]),
+        ..Scope::default()
     };
-    assert!(
-        assay_deps::parse_input_with(
-            &fixture("pipenv/Pipfile.lock"),
-            InputKind::PipfileLock,
-            &extra
-        )
-        .is_err(),
-        "a Pipfile.lock has no extras"
-    );
+    let err = scope_error("pipenv/Pipfile.lock", InputKind::PipfileLock, extra);
+    assert!(err.contains("extra"), "a Pipfile.lock has no extras: {err}");
 }
 
 fn poetry1(scope: Scope, platform: Option<Platform>) -> Vec<String> {
@@ -510,12 +499,134 @@ fn poetry1_lock_alone_keeps_every_package_of_its_categories() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lock = dir.path().join("poetry.lock");
     std::fs::copy(fixture("poetry1/poetry.lock"), &lock).expect("copy");
-    let options = ParseOptions {
-        environment: Some(marker_environment(Platform::LinuxX86_64, "3.12.4").expect("env")),
-        ..ParseOptions::default()
+    let found = lock_at(
+        &lock,
+        InputKind::PoetryLock,
+        &options(Scope::default(), LINUX),
+    );
+    assert_eq!(found.packages.len(), 6);
+}
+
+/// The files of each package of the lock-version 1.1 fixture, sorted.
+fn poetry1_files(options: &ParseOptions) -> Vec<(String, Vec<String>)> {
+    let lock = lock_at(
+        &fixture("poetry1-files/poetry.lock"),
+        InputKind::PoetryLock,
+        options,
+    );
+    let mut out: Vec<(String, Vec<String>)> = lock
+        .packages
+        .iter()
+        .map(|p| {
+            let mut files: Vec<String> =
+                p.files.iter().filter_map(|f| f.filename.clone()).collect();
+            files.sort();
+            (p.name.to_string(), files)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Lock-version 1.1 lists files in `[metadata.files]` (names as written,
+/// `OldLib` for `oldlib`), with every digest.
+#[test]
+fn poetry1_lock_reads_files_from_metadata_files() {
+    let lock = lock_at(
+        &fixture("poetry1-files/poetry.lock"),
+        InputKind::PoetryLock,
+        &options(Scope::default(), None),
+    );
+    let oldlib = lock
+        .packages
+        .iter()
+        .find(|p| p.name.as_ref() == "oldlib")
+        .expect("oldlib");
+    assert_eq!(oldlib.files.len(), 2);
+    assert!(
+        oldlib.files.iter().all(|f| f.hashes.len() == 1),
+        "{oldlib:?}"
+    );
+}
+
+/// `[metadata] python-versions = ">=3.10,<3.12"`: wheels for 3.8, 3.9 and
+/// PyPy 3.8 are never installed from this lock and are left out, with a
+/// note; the sdist and the 3.10/3.11 wheels stay. `oldlib`, whose wheels
+/// are all for older Pythons, keeps them (none would leave nothing to scan).
+#[test]
+fn poetry_lock_python_versions_drop_wheels_for_other_pythons() {
+    let all_files = options(Scope::default(), None);
+    let found = poetry1_files(&all_files);
+    let numpy = &found.iter().find(|(n, _)| n == "numpy").expect("numpy").1;
+    assert_eq!(
+        numpy,
+        &[
+            "numpy-1.24.4-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "numpy-1.24.4-cp310-cp310-win_amd64.whl",
+            "numpy-1.24.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "numpy-1.24.4-cp311-cp311-win_amd64.whl",
+            "numpy-1.24.4.tar.gz",
+        ]
+    );
+    let oldlib = &found.iter().find(|(n, _)| n == "oldlib").expect("oldlib").1;
+    assert_eq!(oldlib.len(), 2, "{oldlib:?}");
+    let notes: Vec<String> = lock_at(
+        &fixture("poetry1-files/poetry.lock"),
+        InputKind::PoetryLock,
+        &all_files,
+    )
+    .notes
+    .into_iter()
+    .map(|n| n.message)
+    .collect();
+    let notes = notes.join("\n");
+    assert!(
+        notes.contains(
+            "5 wheels for Python versions outside the lock's python-versions (>=3.10,<3.12)"
+        ),
+        "{notes}"
+    );
+}
+
+/// The same lock with `python-versions = "*"` keeps every wheel.
+#[test]
+fn poetry_lock_any_python_keeps_every_wheel() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(fixture("poetry1-files/poetry.lock")).expect("read");
+    let any = text.replace(
+        "python-versions = \">=3.10,<3.12\"\ncontent-hash",
+        "python-versions = \"*\"\ncontent-hash",
+    );
+    assert_ne!(any, text, "the fixture's [metadata] python-versions");
+    let lock = dir.path().join("poetry.lock");
+    std::fs::write(&lock, any).expect("write");
+    let found = lock_at(
+        &lock,
+        InputKind::PoetryLock,
+        &options(Scope::default(), None),
+    );
+    let numpy = found
+        .packages
+        .iter()
+        .find(|p| p.name.as_ref() == "numpy")
+        .expect("numpy");
+    assert_eq!(numpy.files.len(), 10);
+}
+
+/// A direct dependency's `python = "<3.11"` (Poetry's syntax) holds on
+/// Python 3.10 and not on 3.11.
+#[test]
+fn poetry1_direct_dependency_python_constraint_is_a_marker() {
+    let on = |python: &str| -> Vec<String> {
+        let options = ParseOptions {
+            environment: Some(environment(Platform::LinuxX86_64, python)),
+            ..ParseOptions::default()
+        };
+        poetry1_files(&options)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
     };
-    match assay_deps::parse_input_with(&lock, InputKind::PoetryLock, &options).expect("parses") {
-        Parsed::Locked(l) => assert_eq!(l.packages.len(), 6),
-        Parsed::Unresolved(_) => panic!("a lock"),
-    }
+    assert_eq!(on("3.10.12"), ["numpy", "oldlib", "tomli"]);
+    assert_eq!(on("3.11.7"), ["numpy", "oldlib"]);
 }

@@ -427,32 +427,41 @@ impl<'f, 'a> Resolver<'f, 'a> {
             .iter()
             .filter_map(|f| f.filename.as_deref())
             .collect();
-        let mut any = false;
-        for file in release {
-            let by_name = names.contains(&file.filename.as_str());
-            let by_digest = digests.iter().any(|h| {
-                file.hashes
-                    .get(&h.algorithm)
-                    .is_some_and(|d| d.eq_ignore_ascii_case(&h.digest))
-            });
-            let default_choice = assay_index::select_files(
-                std::slice::from_ref(file),
-                version,
-                &self.tags,
-                Selection {
-                    all_files: self.all_files,
-                    include_yanked: true,
-                },
-            )
-            .len()
-                == 1;
-            // The lock's files (by name or digest), narrowed to what this
-            // platform would install (--all-files: all of them).
-            let wanted = (by_name || by_digest) && default_choice;
-            if !wanted {
-                continue;
-            }
-            any = true;
+        // The lock's files (by name or digest), narrowed to what this
+        // platform would install, chosen among them together as for a
+        // lock with URLs: the best wheel, not every compatible one
+        // (--all-files: all of them).
+        let locked_files: Vec<DistFile> = release
+            .into_iter()
+            .filter(|file| {
+                let by_name = names.contains(&file.filename.as_str());
+                let by_digest = digests.iter().any(|h| {
+                    file.hashes
+                        .get(&h.algorithm)
+                        .is_some_and(|d| d.eq_ignore_ascii_case(&h.digest))
+                });
+                by_name || by_digest
+            })
+            .cloned()
+            .collect();
+        let chosen = assay_index::select_files(
+            &locked_files,
+            version,
+            &self.tags,
+            Selection {
+                all_files: self.all_files,
+                include_yanked: true,
+            },
+        );
+        // A lock whose files none fits this platform: all are scanned
+        // rather than none.
+        let chosen: Vec<&DistFile> = if chosen.is_empty() {
+            locked_files.iter().collect()
+        } else {
+            chosen
+        };
+        let any = !chosen.is_empty();
+        for file in chosen {
             plan.push(Planned {
                 file: file.clone(),
                 index: index_of(&listing, file),

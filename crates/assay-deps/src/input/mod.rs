@@ -3,11 +3,13 @@
 mod locate;
 mod lock_graph;
 mod pipfile_lock;
+mod poetry_constraint;
 mod poetry_lock;
 mod pylock;
 pub(crate) mod pyproject;
 mod requirements;
 mod uv_lock;
+mod wheel_python;
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -1,4 +1,9 @@
-//! `poetry.lock`: `[[package]]` with `files = [{file, hash}]` (no URLs).
+//! `poetry.lock`: `[[package]]` with `files = [{file, hash}]` (no URLs;
+//! lock-version 1.x lists them in `[metadata.files]` instead).
+//!
+//! Poetry locks every file of a release, for every Python version; the
+//! lock's own `[metadata] python-versions` says which Pythons the project
+//! runs on, and wheels for the others are left out.
 
 use std::path::Path;
 
@@ -8,8 +13,10 @@ use crate::error::InputError;
 use crate::input::lock_graph::{Edge, marker_holds, reach};
 use crate::input::uv_lock::LineCursor;
 use crate::input::{LockEntry, lock_entries, lock_hash, parse_toml};
+use crate::input::{poetry_constraint, wheel_python};
 use crate::model::{Locked, LockedFile, LockedPackage, Note, Origin, Source};
 use crate::scope::{Scope, normalize};
+use pep440_rs::VersionSpecifiers;
 use pep508_rs::MarkerEnvironment;
 
 pub(crate) fn parse(
@@ -24,6 +31,8 @@ pub(crate) fn parse(
     let base = path.parent().unwrap_or(Path::new(""));
     let entries = lock_entries(path, &doc, "package", &mut cursor)?;
     let wanted = installed(path, &doc, &entries, scope, env, &mut out.notes)?;
+    let python = project_python(path, &doc, &mut out.notes);
+    let mut other_pythons = 0;
     let total = entries.len();
     for (entry, wanted) in entries.into_iter().zip(wanted) {
         if !wanted {
@@ -35,8 +44,11 @@ pub(crate) fn parse(
             version,
             line,
         } = entry;
-        let mut files = Vec::new();
-        if let Some(list) = table.get("files") {
+        let mut files: Vec<LockedFile> = Vec::new();
+        if let Some(list) = table
+            .get("files")
+            .or_else(|| files_in_metadata(&doc, name.as_ref()))
+        {
             let list = list
                 .as_array()
                 .ok_or_else(|| InputError::invalid(path, line, "`files` must be an array"))?;
@@ -54,6 +66,24 @@ pub(crate) fn parse(
                     url: None,
                     hashes,
                 });
+            }
+        }
+        if let Some((_, alternatives)) = &python {
+            let before = files.len();
+            let kept: Vec<LockedFile> = files
+                .iter()
+                .filter(|f| {
+                    f.filename
+                        .as_deref()
+                        .is_none_or(|name| wheel_python::admits(name, alternatives))
+                })
+                .cloned()
+                .collect();
+            // A package none of whose files fits keeps them all: scanning
+            // more is safe, scanning nothing is not.
+            if !kept.is_empty() {
+                other_pythons += before - kept.len();
+                files = kept;
             }
         }
         let src = table.get("source").and_then(Value::as_table);
@@ -96,6 +126,16 @@ pub(crate) fn parse(
             origin: Origin::new(path, line),
         });
     }
+    if let Some((written, _)) = python
+        && other_pythons > 0
+    {
+        out.notes.push(Note {
+            origin: Origin::new(path, 0),
+            message: format!(
+                "{other_pythons} wheels for Python versions outside the lock's python-versions ({written}) would never be installed: not scanned"
+            ),
+        });
+    }
     let left = total - out.packages.len();
     if left > 0 {
         out.notes.push(Note {
@@ -106,6 +146,44 @@ pub(crate) fn parse(
         });
     }
     Ok(out)
+}
+
+/// A package's files in a lock of version 1.x, which lists them in
+/// `[metadata.files]` by package name rather than in each `[[package]]`.
+fn files_in_metadata<'a>(doc: &'a Table, name: &str) -> Option<&'a Value> {
+    doc.get("metadata")?
+        .get("files")?
+        .as_table()?
+        .iter()
+        .find(|(key, _)| normalize(key) == name)
+        .map(|(_, files)| files)
+}
+
+/// The lock's `[metadata] python-versions`, as written and as PEP 440
+/// alternatives; `None` (with a note) when it does not parse, and when it
+/// allows every version.
+fn project_python(
+    path: &Path,
+    doc: &Table,
+    notes: &mut Vec<Note>,
+) -> Option<(String, Vec<VersionSpecifiers>)> {
+    let written = doc
+        .get("metadata")
+        .and_then(|m| m.get("python-versions"))
+        .and_then(Value::as_str)?;
+    match poetry_constraint::parse(written) {
+        Some(alternatives) if alternatives.iter().any(|a| a.iter().next().is_none()) => None,
+        Some(alternatives) => Some((written.to_owned(), alternatives)),
+        None => {
+            notes.push(Note {
+                origin: Origin::new(path, 0),
+                message: format!(
+                    "python-versions `{written}` in [metadata] is not a constraint Poetry writes: wheels for every Python version are scanned"
+                ),
+            });
+            None
+        }
+    }
 }
 
 /// The groups a package belongs to: `groups` (Poetry 2), else `category`
@@ -308,8 +386,9 @@ struct Direct {
 /// The direct dependencies the `pyproject.toml` beside the lock lists
 /// (`[tool.poetry.dependencies]`, `dev-dependencies`,
 /// `group.*.dependencies`), or `None` without one. A dependency's marker
-/// is its `markers`, and its `platform` as `sys_platform`; its `python`
-/// constraint (Poetry's syntax) is not read, so it holds.
+/// is its `markers`, its `platform` as `sys_platform` and its `python`
+/// constraint (Poetry's syntax) on `python_full_version`, all of which must
+/// hold.
 fn direct_dependencies_beside(lock: &Path) -> Option<Vec<Direct>> {
     let pyproject = lock.with_file_name("pyproject.toml");
     let doc = toml::from_str::<Table>(&crate::input::read_text(&pyproject).ok()?).ok()?;
@@ -341,10 +420,16 @@ fn direct_dependencies_beside(lock: &Path) -> Option<Vec<Direct>> {
             for spec in specs {
                 let text = |key: &str| spec.get(key).and_then(Value::as_str);
                 let platform = text("platform").map(|p| format!("sys_platform == '{p}'"));
-                let marker = match (text("markers"), platform) {
-                    (Some(m), Some(p)) => Some(format!("({m}) and {p}")),
-                    (m, p) => m.map(str::to_owned).or(p),
-                };
+                // `python = "<3.11"` (Poetry's syntax); one that does not
+                // parse holds, so that more is scanned rather than less.
+                let python = text("python")
+                    .and_then(poetry_constraint::python_marker)
+                    .and_then(|m| m.try_to_string());
+                let marker = [text("markers").map(str::to_owned), platform, python]
+                    .into_iter()
+                    .flatten()
+                    .map(|m| format!("({m})"))
+                    .reduce(|all, m| format!("{all} and {m}"));
                 out.push(Direct {
                     group: group.to_owned(),
                     name: normalize(name),
