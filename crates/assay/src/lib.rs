@@ -20,10 +20,12 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod scan;
+mod schedule;
 pub mod verdict;
 pub mod yara;
 
 pub use artifact::{Limits, Package};
 pub use finding::{Finding, Location, Severity};
 pub use scan::{ArtifactReport, Scanner};
+pub use schedule::WORKER_STACK_BYTES;
 pub use verdict::{Verdict, VerdictLabel};

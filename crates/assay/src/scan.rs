@@ -15,6 +15,7 @@ use crate::finding::{Finding, Severity};
 use std::collections::{HashMap, HashSet};
 
 use crate::python::{self, ExecContext, FileAnalysis, FileRole, names};
+use crate::schedule::{self, HeavyLane};
 use crate::rules::{self, FileInfo, FileKind, PackageFacts};
 use crate::verdict::{self, Verdict};
 
@@ -208,20 +209,33 @@ impl Scanner {
     /// soon as it is finished, with its position in `paths`. Nothing is
     /// kept: an artifact's contents and analysis are freed before its
     /// report is handed over, and what the sink keeps is its own choice.
+    /// At most one artifact per worker is in memory, and large artifacts
+    /// are scanned one at a time (see `schedule.rs`); the sink is called
+    /// from the artifact threads, in the order artifacts finish.
     pub fn scan_paths_into(&self, paths: &[PathBuf], sink: impl Fn(usize, ArtifactReport) + Sync) {
-        paths
-            .par_iter()
-            .enumerate()
-            .for_each(|(index, path)| sink(index, self.scan_path(path)));
+        schedule::each_path(paths, |path, lane| self.scan_path_in(path, Some(lane)), sink);
     }
 
     /// Scans one file or folder. Never panics.
     pub fn scan_path(&self, path: &Path) -> ArtifactReport {
+        self.scan_path_in(path, None)
+    }
+
+    /// Scans one file or folder, taking a place in `lane` while it is
+    /// large. Never panics.
+    fn scan_path_in(&self, path: &Path, lane: Option<&HeavyLane>) -> ArtifactReport {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            match artifact::open(path, &self.limits) {
-                Ok(package) => self.scan_package(&package),
-                Err(error) => ArtifactReport::unreadable(path, error.to_string()),
-            }
+            let place = lane.map(|lane| lane.before_reading(path));
+            let package = match artifact::open(path, &self.limits) {
+                Ok(package) => package,
+                Err(error) => return ArtifactReport::unreadable(path, error.to_string()),
+            };
+            let place = lane.zip(place).map(|(lane, p)| lane.after_reading(&package, p));
+            let report = self.scan_package(&package);
+            // The package is freed before the next large one may start.
+            drop(package);
+            drop(place);
+            report
         }));
         outcome.unwrap_or_else(|panic| ArtifactReport::unreadable(path, panic_message(&panic)))
     }
