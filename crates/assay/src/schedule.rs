@@ -138,7 +138,7 @@ mod tests {
     fn package(bytes: usize) -> Package {
         let file = PackageFile {
             path: "pkg/data.bin".to_owned(),
-            data: vec![0; bytes],
+            data: vec![0; bytes].into(),
             mode: None,
         };
         Package::from_files(PathBuf::from("pkg"), vec![file])
