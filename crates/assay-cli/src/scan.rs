@@ -13,15 +13,11 @@ use assay_pipeline::{Outcome, ScanOptions, Target, config};
 use crate::progress::Progress;
 use crate::sink::Sink;
 
-/// Stack size of each worker thread: the analysis recurses on deeply
-/// nested Python.
-const WORKER_STACK_BYTES: usize = 64 << 20;
-
 /// Scans every path, prints the report and returns the exit status earned.
 pub fn run(args: &ScanArgs) -> Result<Status> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.map_or(0, |n| n.get()))
-        .stack_size(WORKER_STACK_BYTES)
+        .stack_size(assay::WORKER_STACK_BYTES)
         .build_global()
         .context("cannot start the worker threads")?;
     let loaded = crate::proxy::load_config(args.config.as_deref())?;

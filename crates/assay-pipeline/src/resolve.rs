@@ -643,6 +643,6 @@ fn file_list(package: &assay::artifact::Package) -> Vec<(&str, &[u8])> {
     package
         .files
         .iter()
-        .map(|f| (f.path.as_str(), f.data.as_slice()))
+        .map(|f| (f.path.as_str(), &f.data[..]))
         .collect()
 }

@@ -312,7 +312,7 @@ fn open_and_scan<T: Default>(
 
 /// The path and bytes of a wheel's `METADATA`.
 fn metadata_of(package: &artifact::Package) -> Option<(String, Vec<u8>)> {
-    served_metadata::wheel_metadata(package).map(|f| (f.path.clone(), f.data.clone()))
+    served_metadata::wheel_metadata(package).map(|f| (f.path.clone(), f.data.to_vec()))
 }
 
 fn scan_download(

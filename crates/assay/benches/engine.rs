@@ -52,7 +52,7 @@ fn package(files: &[(String, Vec<u8>)]) -> Package {
         .iter()
         .map(|(p, d)| PackageFile {
             path: p.clone(),
-            data: d.clone(),
+            data: d.clone().into(),
             mode: None,
         })
         .collect();

@@ -120,7 +120,7 @@ fn main() {
             .iter()
             .map(|(path, data)| PackageFile {
                 path: path.clone(),
-                data: data.clone(),
+                data: data.clone().into(),
                 mode: None,
             })
             .collect(),
@@ -172,7 +172,10 @@ fn collect(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
                 if assay::rules::FileKind::detect(&file.path, &file.data)
                     == assay::rules::FileKind::Python
                 {
-                    out.push((format!("{}!{}", path.display(), file.path), file.data));
+                    out.push((
+                        format!("{}!{}", path.display(), file.path),
+                        file.data.into_vec(),
+                    ));
                 }
             }
         }

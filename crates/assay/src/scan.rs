@@ -4,11 +4,14 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::artifact::{self, ArtifactKind, ContainerFormat, Limits, Package};
+use crate::artifact::{
+    self, ArtifactKind, ContainerFormat, FileData, Limits, Package, PackageFile,
+};
 use crate::carriers::{self, Carriers};
 use crate::environment::{self, EnvironmentError, InstalledOrigin};
 use crate::finding::{Finding, Severity};
@@ -16,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::python::{self, ExecContext, FileAnalysis, FileRole, names};
 use crate::rules::{self, FileInfo, FileKind, PackageFacts};
+use crate::schedule::{self, HeavyLane};
 use crate::verdict::{self, Verdict};
 
 /// What assay found in one artifact.
@@ -208,56 +212,109 @@ impl Scanner {
     /// soon as it is finished, with its position in `paths`. Nothing is
     /// kept: an artifact's contents and analysis are freed before its
     /// report is handed over, and what the sink keeps is its own choice.
+    /// At most one artifact per worker is in memory, and large artifacts
+    /// are scanned one at a time (see `schedule.rs`); the sink is called
+    /// from the artifact threads, in the order artifacts finish.
     pub fn scan_paths_into(&self, paths: &[PathBuf], sink: impl Fn(usize, ArtifactReport) + Sync) {
-        paths
-            .par_iter()
-            .enumerate()
-            .for_each(|(index, path)| sink(index, self.scan_path(path)));
+        schedule::each_path(
+            paths,
+            |path, lane| self.scan_path_in(path, Some(lane)),
+            sink,
+        );
     }
 
     /// Scans one file or folder. Never panics.
     pub fn scan_path(&self, path: &Path) -> ArtifactReport {
+        self.scan_path_in(path, None)
+    }
+
+    /// Scans one file or folder, taking a place in `lane` while it is
+    /// large. Never panics.
+    fn scan_path_in(&self, path: &Path, lane: Option<&HeavyLane>) -> ArtifactReport {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            match artifact::open(path, &self.limits) {
-                Ok(package) => self.scan_package(&package),
-                Err(error) => ArtifactReport::unreadable(path, error.to_string()),
-            }
+            let place = lane.map(|lane| lane.before_reading(path));
+            let package = match artifact::open(path, &self.limits) {
+                Ok(package) => package,
+                Err(error) => return ArtifactReport::unreadable(path, error.to_string()),
+            };
+            let place = lane
+                .zip(place)
+                .map(|(lane, p)| lane.after_reading(&package, p));
+            // The package is freed before the next large one may start.
+            let report = self.scan_owned_package(package);
+            drop(place);
+            report
         }));
         outcome.unwrap_or_else(|panic| ArtifactReport::unreadable(path, panic_message(&panic)))
     }
 
     /// Analyses a package already in memory.
     pub fn scan_package(&self, package: &Package) -> ArtifactReport {
-        let pure_wheel = is_pure_wheel(package);
-        let inventory: Vec<FileInfo> = package
-            .files
-            .iter()
-            .map(|f| FileInfo {
-                path: f.path.clone(),
-                size: f.data.len() as u64,
-                kind: FileKind::detect(&f.path, &f.data),
-            })
-            .collect();
-        let roles = python::Roles::of(package);
-        let installs = roles.installing_runs_code();
-        let budget = &self.limits.analysis;
-        let carriers = Carriers::of(package);
-        let mut analyses: Vec<FileAnalysis> = package
+        let known = Known::of(package);
+        let analyses = package
             .files
             .par_iter()
-            .zip(inventory.par_iter())
+            .zip(known.inventory.par_iter())
+            .filter_map(|(file, info)| self.first_analysis(&known, file, info))
+            .collect();
+        self.finish(package, known, analyses)
+    }
+
+    /// [`Scanner::scan_package`] on a package the scan owns: as each Python
+    /// file is analysed, its bytes are shared with its analysis, which
+    /// holds the very same bytes as its source text, so that each source
+    /// is in memory once. The report is the same.
+    pub fn scan_owned_package(&self, mut package: Package) -> ArtifactReport {
+        let known = Known::of(&package);
+        let analyses = package
+            .files
+            .par_iter_mut()
+            .zip(known.inventory.par_iter())
             .filter_map(|(file, info)| {
-                let role = roles.role(&file.path, info.kind, &file.data)?;
-                Some(analyze_guarded(
-                    &file.path,
-                    &file.data,
-                    role,
-                    &[],
-                    installs,
-                    budget,
-                ))
+                let analysis = self.first_analysis(&known, file, info)?;
+                if *analysis.source.as_bytes() == *file.data {
+                    file.data = FileData::Shared(Arc::clone(&analysis.source));
+                }
+                Some(analysis)
             })
             .collect();
+        self.finish(&package, known, analyses)
+    }
+
+    /// The analysis of one file in the role it has, when it is Python.
+    fn first_analysis(
+        &self,
+        known: &Known,
+        file: &PackageFile,
+        info: &FileInfo,
+    ) -> Option<FileAnalysis> {
+        let role = known.roles.role(&file.path, info.kind, &file.data)?;
+        Some(analyze_guarded(
+            &file.path,
+            &file.data,
+            role,
+            &[],
+            known.installs,
+            &self.limits.analysis,
+        ))
+    }
+
+    /// Everything after the first analysis of each Python file: files
+    /// analysed again or in another role, YARA, flows, rules, the verdict.
+    fn finish(
+        &self,
+        package: &Package,
+        known: Known,
+        mut analyses: Vec<FileAnalysis>,
+    ) -> ArtifactReport {
+        let Known {
+            pure_wheel,
+            inventory,
+            roles,
+            installs,
+            carriers,
+        } = known;
+        let budget = &self.limits.analysis;
         // Bytecode without its source is analysed as the source it was.
         let paths: HashSet<&str> = package.files.iter().map(|f| f.path.as_str()).collect();
         analyses.extend(carriers::recovered::analyses(&carriers, &roles, &paths));
@@ -394,7 +451,7 @@ impl Scanner {
             errors,
             installed: None,
             provenance: None,
-            flows: Some(std::sync::Arc::new(flows)),
+            flows: Some(Arc::new(flows)),
             suppressed: Vec::new(),
         }
     }
@@ -480,6 +537,39 @@ fn analyze_guarded(
         }],
         ..FileAnalysis::default()
     })
+}
+
+/// What is known of a package before its Python is analysed.
+struct Known {
+    pure_wheel: bool,
+    /// Every file's path, size and kind (from its bytes).
+    inventory: Vec<FileInfo>,
+    roles: python::Roles,
+    /// Whether installing the package runs its code.
+    installs: bool,
+    carriers: Carriers,
+}
+
+impl Known {
+    fn of(package: &Package) -> Known {
+        let inventory = package
+            .files
+            .iter()
+            .map(|f| FileInfo {
+                path: f.path.clone(),
+                size: f.data.len() as u64,
+                kind: FileKind::detect(&f.path, &f.data),
+            })
+            .collect();
+        let roles = python::Roles::of(package);
+        Known {
+            pure_wheel: is_pure_wheel(package),
+            inventory,
+            installs: roles.installing_runs_code(),
+            roles,
+            carriers: Carriers::of(package),
+        }
+    }
 }
 
 /// Files of the package that install-time code imports (role

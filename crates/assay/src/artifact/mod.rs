@@ -165,9 +165,73 @@ impl Package {
 pub struct PackageFile {
     /// Path inside the artifact, `/`-separated, as written in the archive.
     pub path: String,
-    pub data: Vec<u8>,
+    pub data: FileData,
     /// Unix mode bits from the archive, when it has them.
     pub mode: Option<u32>,
+}
+
+/// The bytes of one package file: as read, or the very same bytes shared
+/// with the Python analysis that holds them as its source text (a scan
+/// that owns its package keeps one copy of each source, not two).
+#[derive(Debug, Clone)]
+pub enum FileData {
+    Read(Vec<u8>),
+    Shared(std::sync::Arc<str>),
+}
+
+impl FileData {
+    /// The bytes as a vector of their own.
+    pub fn into_vec(self) -> Vec<u8> {
+        match self {
+            FileData::Read(bytes) => bytes,
+            FileData::Shared(text) => text.as_bytes().to_vec(),
+        }
+    }
+}
+
+impl std::ops::Deref for FileData {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileData::Read(bytes) => bytes,
+            FileData::Shared(text) => text.as_bytes(),
+        }
+    }
+}
+
+impl AsRef<[u8]> for FileData {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl From<Vec<u8>> for FileData {
+    fn from(bytes: Vec<u8>) -> Self {
+        FileData::Read(bytes)
+    }
+}
+
+impl<T: AsRef<[u8]> + ?Sized> PartialEq<T> for FileData {
+    fn eq(&self, other: &T) -> bool {
+        **self == *other.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileData;
+
+    #[test]
+    fn file_data_is_its_bytes_however_held() {
+        let read = FileData::from(b"x = 1\n".to_vec());
+        let shared = FileData::Shared("x = 1\n".into());
+        assert_eq!(read, shared);
+        assert_eq!(shared, b"x = 1\n");
+        assert_ne!(shared, b"x = 2\n");
+        assert_eq!((read.len(), &shared[..2]), (6, &b"x "[..]));
+        assert_eq!(shared.into_vec(), b"x = 1\n".to_vec());
+    }
 }
 
 /// Something about one archive entry that a scanner must report.

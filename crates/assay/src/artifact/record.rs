@@ -223,7 +223,7 @@ mod tests {
     fn file(path: &str, data: &[u8]) -> PackageFile {
         PackageFile {
             path: path.to_owned(),
-            data: data.to_vec(),
+            data: data.to_vec().into(),
             mode: None,
         }
     }

@@ -402,7 +402,7 @@ impl<'a> Reader<'a> {
         }
         self.files.push(PackageFile {
             path: listed.display.clone(),
-            data,
+            data: data.into(),
             mode: mode(&listed.path),
         });
     }

@@ -143,7 +143,16 @@ impl Spec {
                 assay::yara::YaraRules::compile(&[root.join(rules)]).expect("rules compile");
             scanner = scanner.yara(std::sync::Arc::new(rules));
         }
-        scanner.scan_package(&package)
+        let report = scanner.scan_package(&package);
+        // A scan that owns its package shares each source with its
+        // analysis; the report must be the same.
+        let owned = scanner.scan_owned_package(package);
+        assert_eq!(
+            serde_json::to_string(&owned).unwrap(),
+            serde_json::to_string(&report).unwrap(),
+            "the owned scan's report differs"
+        );
+        report
     }
 
     fn sdist_tar(&self) -> Vec<u8> {
