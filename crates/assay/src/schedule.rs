@@ -134,6 +134,7 @@ pub(crate) fn each_path<R>(
 mod tests {
     use super::*;
     use crate::artifact::PackageFile;
+    use std::sync::Mutex;
 
     fn package(bytes: usize) -> Package {
         let file = PackageFile {
