@@ -375,7 +375,13 @@ impl<'a> Package<'a> {
             }
         };
         let symbolic = |v: &Value| v.params != 0 || v.fields != 0;
+        // Each callee name resolved once per file.
+        let mut resolved: HashMap<&QualName, Option<(usize, usize)>> = HashMap::default();
         for (call, kind) in file.calls.iter().zip(&self.kinds[i]) {
+            // Cheapest test first: most calls pass no parameter or field.
+            if !call.all_args().any(symbolic) {
+                continue;
+            }
             let Some(caller) = self.function_of(i, &call.function) else {
                 continue;
             };
@@ -395,10 +401,10 @@ impl<'a> Package<'a> {
                 links.direct.push((caller, sink, values));
                 continue;
             }
-            if !call.all_args().any(symbolic) {
-                continue;
-            }
-            if let Some(target) = self.resolve_call(i, &call.name) {
+            let target = *resolved
+                .entry(&call.name)
+                .or_insert_with(|| self.resolve_call(i, &call.name));
+            if let Some(target) = target {
                 call_edge(
                     caller,
                     target,
@@ -410,9 +416,6 @@ impl<'a> Package<'a> {
             }
         }
         for call in &file.local_calls {
-            let Some(caller) = self.function_of(i, &call.function) else {
-                continue;
-            };
             let carries = call
                 .args
                 .iter()
@@ -421,6 +424,9 @@ impl<'a> Package<'a> {
             if !carries {
                 continue;
             }
+            let Some(caller) = self.function_of(i, &call.function) else {
+                continue;
+            };
             let Some(target) = self.resolve_local(i, &call.callee, call.bound) else {
                 continue;
             };
@@ -612,28 +618,31 @@ impl<'a> Package<'a> {
             let Some(caller) = self.function_of(i, &call.function) else {
                 continue;
             };
-            if self.resolve_call(i, &call.name).is_some() {
+            // The rare part first: an argument that is a credential.
+            let args = self.credentials(Some(caller), &call.args, &call.keywords, &mut fields);
+            if args.is_empty() {
                 continue;
             }
             let (module, is_package) = self.module(i);
             let callee = modules::absolute(&call.name, module, is_package);
-            if callee.has_unknown_receiver() || callee.is_in("builtins") || is_library(&callee) {
+            if callee.has_unknown_receiver()
+                || callee.is_in("builtins")
+                || is_library(&callee)
+                || modules::resolve(&callee, |m, n| self.lookup(m, n)).is_some()
+            {
                 continue;
             }
-            let args = self.credentials(Some(caller), &call.args, &call.keywords, &mut fields);
-            if !args.is_empty() {
-                handoffs.push(Handoff {
-                    callee,
-                    args,
-                    at: Step {
-                        path: file.path.as_str().into(),
-                        line: call.line,
-                        what: format!("`{}` calls `{}`", self.funcs[caller].info.name, call.name)
-                            .into(),
-                    },
-                    context: call.context,
-                });
-            }
+            handoffs.push(Handoff {
+                callee,
+                args,
+                at: Step {
+                    path: file.path.as_str().into(),
+                    line: call.line,
+                    what: format!("`{}` calls `{}`", self.funcs[caller].info.name, call.name)
+                        .into(),
+                },
+                context: call.context,
+            });
         }
         handoffs
     }
