@@ -370,9 +370,8 @@ impl Scanner {
             Some(rules) => rules.scan_package(package, &analyses),
             None => Default::default(),
         };
-        let flows = crate::flows::PackageFlows::of(&analyses, package.metadata.as_ref());
-        let facts = PackageFacts {
-            flows: Some(&flows),
+        let mut facts = PackageFacts {
+            flows: None,
             kind: package.kind,
             file_name: package.source.file_name().and_then(|n| n.to_str()),
             pure_wheel,
@@ -383,7 +382,19 @@ impl Scanner {
             carriers: &carriers,
             yara: &yara,
         };
-        let mut findings = rules::check_all(&facts);
+        // The flows across the package are built while the rules that do
+        // not read them run; then the rules that do.
+        let (flows, before) = rayon::join(
+            || crate::flows::PackageFlows::of(&analyses, package.metadata.as_ref()),
+            || rules::check_selected(&facts, |rule| !rule.reads_flows()),
+        );
+        facts.flows = Some(&flows);
+        let after = rules::check_selected(&facts, |rule| rule.reads_flows());
+        let mut findings: Vec<_> = before
+            .into_iter()
+            .zip(after)
+            .flat_map(|(a, b)| a.or(b).unwrap_or_default())
+            .collect();
         // Tests, docs and examples run only when someone runs them: what
         // they do at run time is at most worth a look.
         let scripts: HashSet<&str> = analyses

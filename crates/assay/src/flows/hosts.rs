@@ -100,14 +100,19 @@ pub struct Hosts {
 }
 
 impl Hosts {
-    pub(super) fn of(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) -> Hosts {
+    /// `kinds` holds each call's sink kind, by file then call.
+    pub(super) fn of(
+        python: &[FileAnalysis],
+        kinds: &[Vec<Option<super::SinkKind>>],
+        metadata: Option<&CoreMetadata>,
+    ) -> Hosts {
         let mut hosts = Hosts::default();
         if let Some(m) = metadata {
             hosts.own.extend(metadata_domains(m));
         }
-        for file in python {
-            for call in &file.calls {
-                if super::sinks::kind(call).is_some()
+        for (file, kinds) in python.iter().zip(kinds) {
+            for (call, kind) in file.calls.iter().zip(kinds) {
+                if kind.is_some()
                     && let Some(host) =
                         super::sinks::destination(call).and_then(super::sinks::host_of)
                 {

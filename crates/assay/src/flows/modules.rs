@@ -43,10 +43,10 @@ pub(super) fn absolute(callee: &QualName, module: &str, is_package: bool) -> Qua
 /// a module and a name inside it, longest module first; `Class(...)` is
 /// its `__init__`, `Class().method` a bound method. Returns what `find`
 /// found with the number of leading parameters the call does not pass.
-pub(super) fn resolve<'a, T>(
+pub(super) fn resolve<T>(
     callee: &QualName,
-    find: impl Fn(&str, &str) -> Option<&'a T>,
-) -> Option<(&'a T, usize)> {
+    find: impl Fn(&str, &str) -> Option<T>,
+) -> Option<(T, usize)> {
     // Each name with whether it is called; an unknown receiver, an item or
     // a relative import names no function of a module.
     let mut parts: Vec<(&str, bool)> = Vec::new();
@@ -64,11 +64,12 @@ pub(super) fn resolve<'a, T>(
         if rest.last().is_some_and(|(_, called)| *called) {
             continue;
         }
-        let name = join(rest);
+        let mut name = join(rest);
         if let Some(found) = find(&module, &name) {
             return Some((found, usize::from(bound)));
         }
-        if let Some(found) = find(&module, &format!("{name}.__init__")) {
+        name.push_str(".__init__");
+        if let Some(found) = find(&module, &name) {
             return Some((found, 1));
         }
     }

@@ -92,25 +92,37 @@ fn uploads_file(call: &Call, kind: SinkKind) -> bool {
 
 /// In each function of `file`: credential files copied or archived and an
 /// upload of a file to a host that is not the user's choice nor the
-/// package's own.
-pub(super) fn leaks(file: &FileAnalysis, hosts: &Hosts, out: &mut Vec<Leak>) {
+/// package's own. `kinds` holds each call's sink kind.
+pub(super) fn leaks(
+    file: &FileAnalysis,
+    kinds: &[Option<SinkKind>],
+    hosts: &Hosts,
+    out: &mut Vec<Leak>,
+) {
     let path: Arc<str> = file.path.as_str().into();
-    let mut functions: std::collections::BTreeMap<&Option<Arc<str>>, Vec<&Call>> =
-        std::collections::BTreeMap::new();
-    for call in &file.calls {
-        functions.entry(&call.function).or_default().push(call);
+    let mut functions: std::collections::BTreeMap<
+        &Option<Arc<str>>,
+        Vec<(&Call, Option<SinkKind>)>,
+    > = std::collections::BTreeMap::new();
+    for (call, kind) in file.calls.iter().zip(kinds) {
+        functions
+            .entry(&call.function)
+            .or_default()
+            .push((call, *kind));
     }
     for calls in functions.values() {
-        let named = calls
-            .iter()
-            .flat_map(|c| c.all_args())
-            .find_map(|v| v.printed().and_then(credential_location));
-        let Some(what) = named else { continue };
-        let Some(stage) = calls.iter().find(|c| stages(c)) else {
+        // The stage first: few functions copy or archive files, and
+        // every text of the others need not be searched.
+        let Some((stage, _)) = calls.iter().find(|(c, _)| stages(c)) else {
             continue;
         };
-        for call in calls.iter() {
-            let Some(kind) = sinks::kind(call) else {
+        let named = calls
+            .iter()
+            .flat_map(|(c, _)| c.all_args())
+            .find_map(|v| v.printed().and_then(credential_location));
+        let Some(what) = named else { continue };
+        for &(call, kind) in calls.iter() {
+            let Some(kind) = kind else {
                 continue;
             };
             if !uploads_file(call, kind) {

@@ -1,6 +1,7 @@
 //! Per-package summaries: which parameter of each function reaches which
 //! sink, propagated bottom-up over the package's call graph.
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::Arc;
 
@@ -45,47 +46,222 @@ type ClassKey = (Arc<str>, Arc<str>);
 type FieldSinks = HashMap<(ClassKey, u8), Vec<(Arc<Sink>, Vec<Step>)>>;
 
 pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) -> PackageFlows {
-    let files: Vec<(usize, &FileAnalysis)> = python
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.role != Some(FileRole::Script))
+    // Each call's sink kind, classified once: every pass below reads it.
+    let kinds: Vec<Vec<Option<SinkKind>>> = python
+        .par_iter()
+        .map(|f| f.calls.iter().map(sinks::kind).collect())
         .collect();
-    let hosts = Hosts::of(python, metadata);
-    let file_modules: HashMap<usize, (Arc<str>, bool)> = files
+    let hosts = Hosts::of(python, &kinds, metadata);
+    // Scripts define nothing other code imports.
+    let file_modules: Vec<Option<(Arc<str>, bool)>> = python
         .iter()
-        .map(|&(i, f)| {
-            let module: Arc<str> = modules::module_of(&f.path).into();
-            (i, (module, f.path.ends_with("__init__.py")))
+        .map(|f| {
+            (f.role != Some(FileRole::Script)).then(|| {
+                let module: Arc<str> = modules::module_of(&f.path).into();
+                (module, f.path.ends_with("__init__.py"))
+            })
         })
         .collect();
-    let mut funcs: Vec<Func<'_>> = Vec::new();
-    // Keyed by borrowed names: a look-up allocates nothing.
-    let mut index: HashMap<(&str, &str), usize> = HashMap::default();
-    for &(i, f) in &files {
-        let module = &file_modules[&i].0;
-        for info in &f.functions {
-            index.entry((&**module, &*info.name)).or_insert(funcs.len());
-            funcs.push(Func {
-                file: i,
-                module: module.clone(),
-                info,
-            });
+    let package = Package::new(python, &file_modules, &kinds, &hosts);
+
+    // Direct sinks, edges and stores, gathered file by file in parallel
+    // and applied in file order.
+    let gathered: Vec<Links> = package
+        .files
+        .par_iter()
+        .map(|&(i, file)| package.links(i, file))
+        .collect();
+    let mut flows: Vec<Vec<Flow>> = vec![Vec::new(); package.funcs.len()];
+    let mut field_sinks: FieldSinks = HashMap::default();
+    let mut edges: Vec<Edge> = Vec::new();
+    let mut stores: Vec<Store> = Vec::new();
+    for links in gathered {
+        for (caller, sink, values) in links.direct {
+            for (params, fields) in values {
+                for p in taint::indexes(u32::from(params)) {
+                    push_flow(
+                        &mut flows[caller],
+                        Flow {
+                            param: p,
+                            sink: sink.clone(),
+                            chain: Vec::new(),
+                        },
+                    );
+                }
+                if let Some(class) = &package.funcs[caller].info.class {
+                    for k in taint::indexes(u32::from(fields)) {
+                        field_sinks
+                            .entry((
+                                (package.funcs[caller].module.clone(), class.clone()),
+                                k as u8,
+                            ))
+                            .or_default()
+                            .push((sink.clone(), Vec::new()));
+                    }
+                }
+            }
+        }
+        edges.extend(links.edges);
+        stores.extend(links.stores);
+    }
+    propagate(
+        &package.funcs,
+        &edges,
+        &stores,
+        &mut flows,
+        &mut field_sinks,
+    );
+
+    // Credentials reaching a send to a foreign host.
+    let found: Vec<Vec<super::Leak>> = package
+        .files
+        .par_iter()
+        .map(|&(i, file)| package.leaks(i, file, &flows))
+        .collect();
+    let mut leaks: Vec<super::Leak> = found.into_iter().flatten().take(MAX_HANDOFFS).collect();
+    let staged: Vec<Vec<super::Leak>> = package
+        .files
+        .par_iter()
+        .map(|&(i, file)| {
+            let mut out = Vec::new();
+            super::staging::leaks(file, &kinds[i], &hosts, &mut out);
+            out
+        })
+        .collect();
+    for file_leaks in staged {
+        if leaks.len() < MAX_HANDOFFS {
+            leaks.extend(file_leaks);
         }
     }
-    // Definitions by name, and the modules the package defines, for
-    // re-exports (`pkg.send` defined in `pkg.util`).
-    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (i, f) in funcs.iter().enumerate() {
-        by_name.entry(&f.info.name).or_default().push(i);
+
+    // Credentials handed to code outside the package.
+    let found: Vec<Vec<Handoff>> = package
+        .files
+        .par_iter()
+        .map(|&(i, file)| package.handoffs(i, file))
+        .collect();
+    let handoffs: Vec<Handoff> = found.into_iter().flatten().take(MAX_HANDOFFS).collect();
+
+    let mut modules_defined: Vec<Arc<str>> = file_modules
+        .iter()
+        .flatten()
+        .filter_map(|(m, _)| m.split('.').next().filter(|s| !s.is_empty()).map(Arc::from))
+        .collect();
+    modules_defined.sort();
+    modules_defined.dedup();
+    PackageFlows {
+        summaries: package
+            .funcs
+            .iter()
+            .zip(flows)
+            .filter(|(_, flows)| !flows.is_empty())
+            .map(|(f, flows)| Summary {
+                module: f.module.clone(),
+                name: f.info.name.clone(),
+                params: f.info.params.clone(),
+                path: python[f.file].path.as_str().into(),
+                line: f.info.line,
+                flows,
+            })
+            .collect(),
+        handoffs,
+        leaks,
+        modules: modules_defined,
     }
-    let known_modules: HashSet<&str> = file_modules.values().map(|(m, _)| &**m).collect();
-    let lookup = |module: &str, name: &str| -> Option<usize> {
-        if !known_modules.contains(module) {
+}
+
+/// What one file adds to the call graph: its direct sinks (the calling
+/// function, the sink, what each data argument carries), its edges and
+/// its stores into `self`.
+#[derive(Default)]
+struct Links {
+    direct: Vec<(usize, Arc<Sink>, Vec<(u16, u8)>)>,
+    edges: Vec<Edge>,
+    stores: Vec<Store>,
+}
+
+/// The package's functions and how the names its code calls resolve to
+/// them; read-only, shared by the passes over its files.
+struct Package<'a> {
+    python: &'a [FileAnalysis],
+    /// The files that define functions (not scripts), with their index.
+    files: Vec<(usize, &'a FileAnalysis)>,
+    /// Each file's module and whether it is an `__init__`.
+    modules: &'a [Option<(Arc<str>, bool)>],
+    /// Each call's sink kind, by file then call.
+    kinds: &'a [Vec<Option<SinkKind>>],
+    hosts: &'a Hosts,
+    funcs: Vec<Func<'a>>,
+    /// Keyed by borrowed names: a look-up allocates nothing.
+    index: HashMap<(&'a str, &'a str), usize>,
+    /// Definitions by name, for re-exports (`pkg.send` defined in
+    /// `pkg.util`).
+    by_name: HashMap<&'a str, Vec<usize>>,
+    known_modules: HashSet<&'a str>,
+}
+
+impl<'a> Package<'a> {
+    fn new(
+        python: &'a [FileAnalysis],
+        modules: &'a [Option<(Arc<str>, bool)>],
+        kinds: &'a [Vec<Option<SinkKind>>],
+        hosts: &'a Hosts,
+    ) -> Self {
+        let files: Vec<(usize, &FileAnalysis)> = python
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.role != Some(FileRole::Script))
+            .collect();
+        let mut funcs: Vec<Func<'a>> = Vec::new();
+        let mut index: HashMap<(&str, &str), usize> = HashMap::default();
+        for &(i, f) in &files {
+            let Some((module, _)) = &modules[i] else {
+                continue;
+            };
+            for info in &f.functions {
+                index.entry((&**module, &*info.name)).or_insert(funcs.len());
+                funcs.push(Func {
+                    file: i,
+                    module: module.clone(),
+                    info,
+                });
+            }
+        }
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, f) in funcs.iter().enumerate() {
+            by_name.entry(&f.info.name).or_default().push(i);
+        }
+        let known_modules: HashSet<&str> = modules.iter().flatten().map(|(m, _)| &**m).collect();
+        Package {
+            python,
+            files,
+            modules,
+            kinds,
+            hosts,
+            funcs,
+            index,
+            by_name,
+            known_modules,
+        }
+    }
+
+    /// The module of a (non-script) file, and whether it is a package.
+    fn module(&self, file: usize) -> (&'a Arc<str>, bool) {
+        let (module, is_package) = self.modules[file]
+            .as_ref()
+            .expect("a file that defines functions has a module");
+        (module, *is_package)
+    }
+
+    /// The function `name` in `module`, or the one definition of `name`
+    /// under it (re-exported).
+    fn lookup(&self, module: &str, name: &str) -> Option<usize> {
+        if !self.known_modules.contains(module) {
             return None;
         }
-        index.get(&(module, name)).copied().or_else(|| {
-            let mut found = by_name.get(name)?.iter().copied().filter(|&i| {
-                funcs[i]
+        self.index.get(&(module, name)).copied().or_else(|| {
+            let mut found = self.by_name.get(name)?.iter().copied().filter(|&i| {
+                self.funcs[i]
                     .module
                     .strip_prefix(module)
                     .is_some_and(|r| r.starts_with('.'))
@@ -93,27 +269,85 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             let first = found.next()?;
             found.next().is_none().then_some(first)
         })
-    };
-    let function_of = |file: usize, name: &Option<Arc<str>>| -> Option<usize> {
+    }
+
+    /// The package function `name` is, in `file`'s module.
+    fn function_of(&self, file: usize, name: &Option<Arc<str>>) -> Option<usize> {
         let name = name.as_ref()?;
-        index.get(&(&*file_modules[&file].0, &**name)).copied()
-    };
-    let ids: Vec<usize> = (0..funcs.len()).collect();
-    // A package function a call names, with the parameters it skips.
-    let resolve_call = |file: usize, name: &QualName| -> Option<(usize, usize)> {
-        let (module, is_package) = &file_modules[&file];
-        let absolute = modules::absolute(name, module, *is_package);
-        modules::resolve(&absolute, |m, n| lookup(m, n).map(|i| &ids[i]))
-            .map(|(i, skip)| (*i, skip))
-    };
+        self.index.get(&(&**self.module(file).0, &**name)).copied()
+    }
 
-    let mut flows: Vec<Vec<Flow>> = vec![Vec::new(); funcs.len()];
+    /// A package function a call names, with the parameters it skips.
+    fn resolve_call(&self, file: usize, name: &QualName) -> Option<(usize, usize)> {
+        let (module, is_package) = self.module(file);
+        let absolute = modules::absolute(name, module, is_package);
+        modules::resolve(&absolute, |m, n| self.lookup(m, n))
+    }
 
-    // Direct sinks, edges and stores.
-    let mut field_sinks: FieldSinks = HashMap::default();
-    let mut edges: Vec<Edge> = Vec::new();
-    let mut stores: Vec<Store> = Vec::new();
-    for &(i, file) in &files {
+    /// A call of a local name (`helper`, `Class`, `Class.method`), with
+    /// the parameters it skips.
+    fn resolve_local(&self, file: usize, callee: &str, bound: bool) -> Option<(usize, usize)> {
+        let module = self.module(file).0;
+        match self.lookup(module, callee) {
+            Some(c) => Some((c, usize::from(bound && self.funcs[c].info.class.is_some()))),
+            None => self
+                .lookup(module, &format!("{callee}.__init__"))
+                .map(|c| (c, 1)),
+        }
+    }
+
+    /// The fields of a function's class, each with whether it holds a
+    /// credential (named as one, or stored from a parameter named as one).
+    fn fields_of(&self, f: usize) -> Vec<(Arc<str>, bool)> {
+        let func = &self.funcs[f];
+        class_fields(
+            func.info.class.as_deref(),
+            &self.python[func.file].fields,
+            |method| {
+                self.index
+                    .get(&(&*func.module, method))
+                    .map(|&m| self.funcs[m].info.params.clone())
+            },
+        )
+    }
+
+    /// The credentials among `args` and `keywords` of a call made by
+    /// `caller`; the class fields are built (once per function, in
+    /// `fields`) only when an argument carries a field.
+    fn credentials(
+        &self,
+        caller: Option<usize>,
+        args: &[Value],
+        keywords: &[(Arc<str>, Value)],
+        fields: &mut HashMap<usize, Vec<(Arc<str>, bool)>>,
+    ) -> Vec<(ArgSlot, Arc<str>)> {
+        let no_fields: &[(Arc<str>, bool)] = &[];
+        let (params, fields): (&[Arc<str>], &[(Arc<str>, bool)]) = match caller {
+            Some(c) => {
+                let carries_field = args
+                    .iter()
+                    .chain(keywords.iter().map(|(_, v)| v))
+                    .any(|v| v.fields != 0);
+                let fields: &[(Arc<str>, bool)] = if carries_field {
+                    fields.entry(c).or_insert_with(|| self.fields_of(c))
+                } else {
+                    no_fields
+                };
+                (&self.funcs[c].info.params, fields)
+            }
+            None => (&[], no_fields),
+        };
+        slots(args, keywords)
+            .filter_map(|(slot, v)| Some((slot, super::credential_of(v, params, fields)?)))
+            .collect()
+    }
+
+    /// File `i`'s direct sinks, call-graph edges and stores into `self`.
+    /// Only what can carry a parameter or field is kept: an edge whose
+    /// arguments carry none, or a store of no parameter, propagates
+    /// nothing.
+    fn links(&self, i: usize, file: &FileAnalysis) -> Links {
+        let mut links = Links::default();
         let path: Arc<str> = file.path.as_str().into();
         let step = |line: u32, what: String| Step {
             path: path.clone(),
@@ -121,98 +355,100 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             what: what.into(),
         };
         // The call-graph edge of a call from `caller` to a package function.
-        let call_edge = |caller: usize,
-                         (callee, skip): (usize, usize),
-                         line: u32,
-                         named: &dyn std::fmt::Display,
-                         args: &[Value],
-                         keywords: &[(Arc<str>, Value)]| {
-            let at = step(
-                line,
-                format!("`{}` calls `{named}`", funcs[caller].info.name),
-            );
-            edge(caller, callee, skip, &funcs, args, keywords, at)
+        let mut call_edge = |caller: usize,
+                             target: (usize, usize),
+                             line: u32,
+                             named: &dyn std::fmt::Display,
+                             args: &[Value],
+                             keywords: &[(Arc<str>, Value)]| {
+            let mapped = edge_args(target, &self.funcs, args, keywords);
+            if !mapped.is_empty() {
+                links.edges.push(Edge {
+                    caller,
+                    callee: target.0,
+                    args: mapped,
+                    at: step(
+                        line,
+                        format!("`{}` calls `{named}`", self.funcs[caller].info.name),
+                    ),
+                });
+            }
         };
-        for call in &file.calls {
-            let caller = function_of(i, &call.function);
-            if let Some(kind) = sinks::kind(call) {
-                let symbolic = sinks::data_args(call, kind)
-                    .iter()
-                    .any(|(_, v)| v.params != 0 || v.fields != 0);
-                if !symbolic || caller.is_none() {
+        let symbolic = |v: &Value| v.params != 0 || v.fields != 0;
+        // Each callee name resolved once per file.
+        let mut resolved: HashMap<&QualName, Option<(usize, usize)>> = HashMap::default();
+        for (call, kind) in file.calls.iter().zip(&self.kinds[i]) {
+            // Cheapest test first: most calls pass no parameter or field.
+            if !call.all_args().any(symbolic) {
+                continue;
+            }
+            let Some(caller) = self.function_of(i, &call.function) else {
+                continue;
+            };
+            if let Some(kind) = *kind {
+                let data = sinks::data_args(call, kind);
+                if !data.iter().any(|(_, v)| symbolic(v)) {
                     continue;
                 }
                 let sink = Arc::new(sink_of(
                     call,
                     kind,
                     file,
-                    &hosts,
+                    self.hosts,
                     step(call.line, format!("`{}`", call.name)),
                 ));
-                for (_, value) in sinks::data_args(call, kind) {
-                    if let Some(caller) = caller {
-                        for p in taint::indexes(u32::from(value.params)) {
-                            push_flow(
-                                &mut flows[caller],
-                                Flow {
-                                    param: p,
-                                    sink: sink.clone(),
-                                    chain: Vec::new(),
-                                },
-                            );
-                        }
-                        if let Some(class) = &funcs[caller].info.class {
-                            for k in taint::indexes(u32::from(value.fields)) {
-                                field_sinks
-                                    .entry(((funcs[caller].module.clone(), class.clone()), k as u8))
-                                    .or_default()
-                                    .push((sink.clone(), Vec::new()));
-                            }
-                        }
-                    }
-                }
+                let values = data.iter().map(|(_, v)| (v.params, v.fields)).collect();
+                links.direct.push((caller, sink, values));
                 continue;
             }
-            if let (Some(caller), Some(target)) = (caller, resolve_call(i, &call.name)) {
-                edges.push(call_edge(
+            let target = *resolved
+                .entry(&call.name)
+                .or_insert_with(|| self.resolve_call(i, &call.name));
+            if let Some(target) = target {
+                call_edge(
                     caller,
                     target,
                     call.line,
                     &call.name,
                     &call.args,
                     &call.keywords,
-                ));
+                );
             }
         }
         for call in &file.local_calls {
-            let Some(caller) = function_of(i, &call.function) else {
+            let carries = call
+                .args
+                .iter()
+                .chain(call.keywords.iter().map(|(_, v)| v))
+                .any(symbolic);
+            if !carries {
+                continue;
+            }
+            let Some(caller) = self.function_of(i, &call.function) else {
                 continue;
             };
-            let module = &file_modules[&i].0;
-            let target = match (
-                lookup(module, &call.callee),
-                lookup(module, &format!("{}.__init__", call.callee)),
-            ) {
-                (Some(c), _) => (c, usize::from(call.bound && funcs[c].info.class.is_some())),
-                (None, Some(c)) => (c, 1),
-                _ => continue,
+            let Some(target) = self.resolve_local(i, &call.callee, call.bound) else {
+                continue;
             };
-            edges.push(call_edge(
+            call_edge(
                 caller,
                 target,
                 call.line,
                 &call.callee,
                 &call.args,
                 &call.keywords,
-            ));
+            );
         }
         for store in &file.fields {
-            let Some(method) = function_of(i, &Some(store.function.clone())) else {
+            if store.value.params == 0 {
+                continue;
+            }
+            let Some(method) = self.function_of(i, &Some(store.function.clone())) else {
                 continue;
             };
-            stores.push(Store {
+            links.stores.push(Store {
                 method,
-                class: (file_modules[&i].0.clone(), store.class.clone()),
+                class: (self.module(i).0.clone(), store.class.clone()),
                 index: store.index,
                 params: store.value.params,
                 at: step(
@@ -221,12 +457,212 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                 ),
             });
         }
+        links
     }
 
-    // Bottom-up to a fixed point.
+    /// File `i`'s calls that hand a credential to a send to a foreign
+    /// host, directly or through package functions (at most
+    /// [`MAX_HANDOFFS`]).
+    fn leaks(&self, i: usize, file: &FileAnalysis, flows: &[Vec<Flow>]) -> Vec<super::Leak> {
+        let mut leaks = Vec::new();
+        let path: Arc<str> = file.path.as_str().into();
+        // The most exposed context of any call in each function, built
+        // when first needed.
+        let mut contexts: Option<HashMap<&Option<Arc<str>>, ExecContext>> = None;
+        let mut fields = HashMap::default();
+        let sites = file
+            .calls
+            .iter()
+            .map(|c| {
+                let name = Some(&c.name);
+                (
+                    &c.function,
+                    c.name.as_str(),
+                    name,
+                    c.line,
+                    &c.args,
+                    &c.keywords,
+                )
+            })
+            .chain(
+                file.local_calls
+                    .iter()
+                    .map(|c| (&c.function, &*c.callee, None, c.line, &c.args, &c.keywords)),
+            );
+        for (function, name, qual, line, args, keywords) in sites {
+            let local = qual.is_none();
+            if leaks.len() >= MAX_HANDOFFS {
+                break;
+            }
+            let carries = args.iter().chain(keywords.iter().map(|(_, v)| v)).any(|v| {
+                v.params != 0
+                    || v.fields != 0
+                    || v.has(taint::SECRET | taint::PROMPTED | taint::USER_FILES)
+            });
+            if !carries {
+                continue;
+            }
+            let caller = self.function_of(i, function);
+            let credentials = self.credentials(caller, args, keywords, &mut fields);
+            if credentials.is_empty() {
+                continue;
+            }
+            let contexts = contexts.get_or_insert_with(|| {
+                let mut contexts: HashMap<&Option<Arc<str>>, ExecContext> = HashMap::default();
+                for c in &file.calls {
+                    let entry = contexts.entry(&c.function).or_insert(c.context);
+                    *entry = (*entry).max(c.context);
+                }
+                contexts
+            });
+            let context = contexts
+                .get(function)
+                .copied()
+                .unwrap_or(ExecContext::Runtime);
+            let at = Step {
+                path: path.clone(),
+                line,
+                what: format!(
+                    "`{}` calls `{name}`",
+                    function.as_deref().unwrap_or("<module>")
+                )
+                .into(),
+            };
+            if !local
+                && let Some(at_call) = file
+                    .calls
+                    .iter()
+                    .position(|c| c.line == line && Some(&c.name) == qual)
+                && let Some(kind @ SinkKind::Send) = self.kinds[i][at_call]
+            {
+                let call = &file.calls[at_call];
+                let sink = sink_of(call, kind, file, self.hosts, at.clone());
+                if sink.is_hostile_send() {
+                    let data: Vec<ArgSlot> = sinks::data_args(call, kind)
+                        .into_iter()
+                        .map(|(s, _)| s)
+                        .collect();
+                    if let Some((_, credential)) =
+                        credentials.iter().find(|(s, _)| data.contains(s))
+                    {
+                        leaks.push(super::Leak {
+                            credential: credential.clone(),
+                            sink: Arc::new(sink),
+                            chain: Vec::new(),
+                            context,
+                            across: None,
+                        });
+                    }
+                }
+                continue;
+            }
+            let resolved = if local {
+                let module = self.module(i).0;
+                match (
+                    self.lookup(module, name),
+                    self.lookup(module, &format!("{name}.__init__")),
+                ) {
+                    (Some(c), _) => Some((
+                        c,
+                        usize::from(self.funcs[c].info.class.is_some() && name.contains('.')),
+                    )),
+                    (None, Some(c)) => Some((c, 1)),
+                    _ => None,
+                }
+            } else {
+                qual.and_then(|qual| self.resolve_call(i, qual))
+            };
+            let Some((callee, skip)) = resolved else {
+                continue;
+            };
+            for (slot, credential) in &credentials {
+                let Some(j) = param_index(slot, skip, &self.funcs[callee].info.params) else {
+                    continue;
+                };
+                if let Some(flow) = flows[callee]
+                    .iter()
+                    .find(|f| f.param == j && f.sink.is_hostile_send())
+                {
+                    let mut chain = vec![at.clone()];
+                    chain.extend(flow.chain.iter().cloned());
+                    leaks.push(super::Leak {
+                        credential: credential.clone(),
+                        sink: flow.sink.clone(),
+                        chain,
+                        context,
+                        across: None,
+                    });
+                    break;
+                }
+            }
+        }
+        leaks
+    }
+
+    /// File `i`'s calls that hand credentials to a function the package
+    /// does not define (at most [`MAX_HANDOFFS`]).
+    fn handoffs(&self, i: usize, file: &FileAnalysis) -> Vec<Handoff> {
+        let mut handoffs = Vec::new();
+        let mut fields = HashMap::default();
+        for (call, kind) in file.calls.iter().zip(&self.kinds[i]) {
+            if handoffs.len() >= MAX_HANDOFFS
+                || !call.all_args().any(|v| {
+                    v.params != 0
+                        || v.fields != 0
+                        || v.has(taint::SECRET | taint::PROMPTED | taint::USER_FILES)
+                })
+                || kind.is_some()
+            {
+                continue;
+            }
+            let Some(caller) = self.function_of(i, &call.function) else {
+                continue;
+            };
+            // The rare part first: an argument that is a credential.
+            let args = self.credentials(Some(caller), &call.args, &call.keywords, &mut fields);
+            if args.is_empty() {
+                continue;
+            }
+            let (module, is_package) = self.module(i);
+            let callee = modules::absolute(&call.name, module, is_package);
+            if callee.has_unknown_receiver()
+                || callee.is_in("builtins")
+                || is_library(&callee)
+                || modules::resolve(&callee, |m, n| self.lookup(m, n)).is_some()
+            {
+                continue;
+            }
+            handoffs.push(Handoff {
+                callee,
+                args,
+                at: Step {
+                    path: file.path.as_str().into(),
+                    line: call.line,
+                    what: format!("`{}` calls `{}`", self.funcs[caller].info.name, call.name)
+                        .into(),
+                },
+                context: call.context,
+            });
+        }
+        handoffs
+    }
+}
+
+/// Bottom-up to a fixed point: each function's flows through the
+/// functions it calls and the fields its class stores.
+fn propagate(
+    funcs: &[Func<'_>],
+    edges: &[Edge],
+    stores: &[Store],
+    flows: &mut [Vec<Flow>],
+    field_sinks: &mut FieldSinks,
+) {
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
-        for e in &edges {
+        for e in edges {
+            if flows[e.callee].is_empty() {
+                continue;
+            }
             let callee_flows = flows[e.callee].clone();
             for &(j, params, fields) in &e.args {
                 for flow in callee_flows.iter().filter(|f| f.param == j) {
@@ -258,7 +694,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                 }
             }
         }
-        for s in &stores {
+        for s in stores {
             let Some(sinks) = field_sinks.get(&(s.class.clone(), s.index)) else {
                 continue;
             };
@@ -280,234 +716,6 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
         if !changed {
             break;
         }
-    }
-
-    // The fields of a function's class, each with whether it holds a
-    // credential (named as one, or stored from a parameter named as one).
-    let fields_of = |f: usize| -> Vec<(Arc<str>, bool)> {
-        let func = &funcs[f];
-        class_fields(
-            func.info.class.as_deref(),
-            &python[func.file].fields,
-            |method| {
-                index
-                    .get(&(&*func.module, method))
-                    .map(|&m| funcs[m].info.params.clone())
-            },
-        )
-    };
-
-    // Credentials reaching a send to a foreign host.
-    let mut leaks: Vec<super::Leak> = Vec::new();
-    for &(i, file) in &files {
-        let path: Arc<str> = file.path.as_str().into();
-        // The most exposed context of any call in each function.
-        let mut contexts: HashMap<&Option<Arc<str>>, ExecContext> = HashMap::default();
-        for c in &file.calls {
-            let entry = contexts.entry(&c.function).or_insert(c.context);
-            *entry = (*entry).max(c.context);
-        }
-        let sites = file
-            .calls
-            .iter()
-            .map(|c| {
-                let name = Some(&c.name);
-                (
-                    &c.function,
-                    c.name.as_str(),
-                    name,
-                    c.line,
-                    &c.args,
-                    &c.keywords,
-                )
-            })
-            .chain(
-                file.local_calls
-                    .iter()
-                    .map(|c| (&c.function, &*c.callee, None, c.line, &c.args, &c.keywords)),
-            );
-        for (function, name, qual, line, args, keywords) in sites {
-            let local = qual.is_none();
-            if leaks.len() >= MAX_HANDOFFS {
-                break;
-            }
-            let carries = slots(args, keywords).any(|(_, v)| {
-                v.params != 0
-                    || v.fields != 0
-                    || v.has(taint::SECRET | taint::PROMPTED | taint::USER_FILES)
-            });
-            if !carries {
-                continue;
-            }
-            let caller = function_of(i, function);
-            let (params, fields) = match caller {
-                Some(c) => (funcs[c].info.params.clone(), fields_of(c)),
-                None => (Vec::new(), Vec::new()),
-            };
-            let credentials: Vec<(ArgSlot, Arc<str>)> = slots(args, keywords)
-                .filter_map(|(slot, v)| Some((slot, super::credential_of(v, &params, &fields)?)))
-                .collect();
-            if credentials.is_empty() {
-                continue;
-            }
-            let context = contexts
-                .get(function)
-                .copied()
-                .unwrap_or(ExecContext::Runtime);
-            let at = Step {
-                path: path.clone(),
-                line,
-                what: format!(
-                    "`{}` calls `{name}`",
-                    function.as_deref().unwrap_or("<module>")
-                )
-                .into(),
-            };
-            if !local
-                && let Some(call) = file
-                    .calls
-                    .iter()
-                    .find(|c| c.line == line && Some(&c.name) == qual)
-                && let Some(kind @ SinkKind::Send) = sinks::kind(call)
-            {
-                let sink = sink_of(call, kind, file, &hosts, at.clone());
-                if sink.is_hostile_send() {
-                    let data: Vec<ArgSlot> = sinks::data_args(call, kind)
-                        .into_iter()
-                        .map(|(s, _)| s)
-                        .collect();
-                    if let Some((_, credential)) =
-                        credentials.iter().find(|(s, _)| data.contains(s))
-                    {
-                        leaks.push(super::Leak {
-                            credential: credential.clone(),
-                            sink: Arc::new(sink),
-                            chain: Vec::new(),
-                            context,
-                            across: None,
-                        });
-                    }
-                }
-                continue;
-            }
-            let resolved = if local {
-                let module = &file_modules[&i].0;
-                match (
-                    lookup(module, name),
-                    lookup(module, &format!("{name}.__init__")),
-                ) {
-                    (Some(c), _) => Some((
-                        c,
-                        usize::from(funcs[c].info.class.is_some() && name.contains('.')),
-                    )),
-                    (None, Some(c)) => Some((c, 1)),
-                    _ => None,
-                }
-            } else {
-                qual.and_then(|qual| resolve_call(i, qual))
-            };
-            let Some((callee, skip)) = resolved else {
-                continue;
-            };
-            for (slot, credential) in &credentials {
-                let Some(j) = param_index(slot, skip, &funcs[callee].info.params) else {
-                    continue;
-                };
-                if let Some(flow) = flows[callee]
-                    .iter()
-                    .find(|f| f.param == j && f.sink.is_hostile_send())
-                {
-                    let mut chain = vec![at.clone()];
-                    chain.extend(flow.chain.iter().cloned());
-                    leaks.push(super::Leak {
-                        credential: credential.clone(),
-                        sink: flow.sink.clone(),
-                        chain,
-                        context,
-                        across: None,
-                    });
-                    break;
-                }
-            }
-        }
-    }
-
-    for &(_, file) in &files {
-        if leaks.len() < MAX_HANDOFFS {
-            super::staging::leaks(file, &hosts, &mut leaks);
-        }
-    }
-
-    // Credentials handed to code outside the package.
-    let mut handoffs = Vec::new();
-    for &(i, file) in &files {
-        for call in &file.calls {
-            if handoffs.len() >= MAX_HANDOFFS
-                || !call.all_args().any(|v| {
-                    v.params != 0
-                        || v.fields != 0
-                        || v.has(taint::SECRET | taint::PROMPTED | taint::USER_FILES)
-                })
-                || sinks::kind(call).is_some()
-                || resolve_call(i, &call.name).is_some()
-            {
-                continue;
-            }
-            let Some(caller) = function_of(i, &call.function) else {
-                continue;
-            };
-            let (module, is_package) = &file_modules[&i];
-            let callee = modules::absolute(&call.name, module, *is_package);
-            if callee.has_unknown_receiver() || callee.is_in("builtins") || is_library(&callee) {
-                continue;
-            }
-            let fields = fields_of(caller);
-            let args: Vec<(ArgSlot, Arc<str>)> = slots(&call.args, &call.keywords)
-                .filter_map(|(slot, v)| {
-                    Some((
-                        slot,
-                        super::credential_of(v, &funcs[caller].info.params, &fields)?,
-                    ))
-                })
-                .collect();
-            if !args.is_empty() {
-                handoffs.push(Handoff {
-                    callee,
-                    args,
-                    at: Step {
-                        path: file.path.as_str().into(),
-                        line: call.line,
-                        what: format!("`{}` calls `{}`", funcs[caller].info.name, call.name).into(),
-                    },
-                    context: call.context,
-                });
-            }
-        }
-    }
-
-    let mut modules_defined: Vec<Arc<str>> = file_modules
-        .values()
-        .filter_map(|(m, _)| m.split('.').next().filter(|s| !s.is_empty()).map(Arc::from))
-        .collect();
-    modules_defined.sort();
-    modules_defined.dedup();
-    PackageFlows {
-        summaries: funcs
-            .iter()
-            .zip(flows)
-            .filter(|(_, flows)| !flows.is_empty())
-            .map(|(f, flows)| Summary {
-                module: f.module.clone(),
-                name: f.info.name.clone(),
-                params: f.info.params.clone(),
-                path: python[f.file].path.as_str().into(),
-                line: f.info.line,
-                flows,
-            })
-            .collect(),
-        handoffs,
-        leaks,
-        modules: modules_defined,
     }
 }
 
@@ -550,15 +758,14 @@ fn push_flow(flows: &mut Vec<Flow>, flow: Flow) -> bool {
     true
 }
 
-fn edge(
-    caller: usize,
-    callee: usize,
-    skip: usize,
+/// The callee parameter each argument carrying a parameter or field of
+/// the caller binds, with what it carries.
+fn edge_args(
+    (callee, skip): (usize, usize),
     funcs: &[Func<'_>],
     args: &[Value],
     keywords: &[(Arc<str>, Value)],
-    at: Step,
-) -> Edge {
+) -> Vec<(usize, u16, u8)> {
     let params = &funcs[callee].info.params;
     let mut mapped = Vec::new();
     for (slot, v) in slots(args, keywords) {
@@ -574,12 +781,7 @@ fn edge(
         };
         mapped.push((j, v.params, v.fields));
     }
-    Edge {
-        caller,
-        callee,
-        args: mapped,
-        at,
-    }
+    mapped
 }
 
 /// The callee parameter an argument slot binds.

@@ -241,6 +241,13 @@ fn is_pe(data: &[u8]) -> bool {
 pub trait Rule: Send + Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>);
+
+    /// Whether the rule reads [`PackageFacts::flows`]. The others run
+    /// while a scan builds the flows ([`check_selected`]); a rule that
+    /// reads them without saying so would find none there.
+    fn reads_flows(&self) -> bool {
+        false
+    }
 }
 
 /// Declares a rule's unit struct and its [`RuleMeta`], taking the doc
@@ -334,6 +341,26 @@ pub fn check_all(facts: &PackageFacts<'_>) -> Vec<Finding> {
             let mut out = Vec::new();
             rule.check(facts, &mut out);
             out
+        })
+        .collect()
+}
+
+/// The findings of the rules `select` picks, each at its rule's place in
+/// [`RULES`] (`None` for the rules left out), so that two selections
+/// merge into the order [`check_all`] gives.
+pub fn check_selected(
+    facts: &PackageFacts<'_>,
+    select: impl Fn(&dyn Rule) -> bool + Sync,
+) -> Vec<Option<Vec<Finding>>> {
+    use rayon::prelude::*;
+    RULES
+        .par_iter()
+        .map(|rule| {
+            select(*rule).then(|| {
+                let mut out = Vec::new();
+                rule.check(facts, &mut out);
+                out
+            })
         })
         .collect()
 }

@@ -59,6 +59,10 @@ impl Rule for CredentialFlow {
         &Self::META
     }
 
+    fn reads_flows(&self) -> bool {
+        true
+    }
+
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         let Some(flows) = facts.flows else { return };
         for leak in &flows.leaks {

@@ -48,6 +48,10 @@ impl Rule for HiddenRelay {
         &Self::META
     }
 
+    fn reads_flows(&self) -> bool {
+        true
+    }
+
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         let Some(flows) = facts.flows else { return };
         for summary in &flows.summaries {
