@@ -100,10 +100,10 @@ pub(super) fn leaks(
     out: &mut Vec<Leak>,
 ) {
     let path: Arc<str> = file.path.as_str().into();
-    let mut functions: std::collections::BTreeMap<
-        &Option<Arc<str>>,
-        Vec<(&Call, Option<SinkKind>)>,
-    > = std::collections::BTreeMap::new();
+    // The calls of each function, with their sink kinds.
+    type CallsOf<'c> = Vec<(&'c Call, Option<SinkKind>)>;
+    let mut functions: std::collections::BTreeMap<&Option<Arc<str>>, CallsOf<'_>> =
+        std::collections::BTreeMap::new();
     for (call, kind) in file.calls.iter().zip(kinds) {
         functions
             .entry(&call.function)

@@ -170,12 +170,18 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     }
 }
 
-/// What one file adds to the call graph: its direct sinks (the calling
-/// function, the sink, what each data argument carries), its edges and
+/// A direct sink: the calling function, the sink, and what each data
+/// argument carries (parameter bits, field bits).
+type DirectSink = (usize, Arc<Sink>, Vec<(u16, u8)>);
+
+/// A class's fields: each name, and whether it holds a credential.
+type Fields = [(Arc<str>, bool)];
+
+/// What one file adds to the call graph: its direct sinks, its edges and
 /// its stores into `self`.
 #[derive(Default)]
 struct Links {
-    direct: Vec<(usize, Arc<Sink>, Vec<(u16, u8)>)>,
+    direct: Vec<DirectSink>,
     edges: Vec<Edge>,
     stores: Vec<Store>,
 }
@@ -321,8 +327,8 @@ impl<'a> Package<'a> {
         keywords: &[(Arc<str>, Value)],
         fields: &mut HashMap<usize, Vec<(Arc<str>, bool)>>,
     ) -> Vec<(ArgSlot, Arc<str>)> {
-        let no_fields: &[(Arc<str>, bool)] = &[];
-        let (params, fields): (&[Arc<str>], &[(Arc<str>, bool)]) = match caller {
+        let no_fields: &Fields = &[];
+        let (params, fields): (&[Arc<str>], &Fields) = match caller {
             Some(c) => {
                 let carries_field = args
                     .iter()
