@@ -174,9 +174,10 @@ pub fn foreign_to_package(
     metadata: Option<&CoreMetadata>,
 ) -> Option<&'static str> {
     foreign_endpoint(url, host, source).or_else(|| {
+        app_hosting_suffix(host)?;
         let domain = registered_domain(host);
         let named = metadata.is_some_and(|m| metadata_domains(m).any(|d| d == domain));
-        (app_hosting_suffix(host).is_some() && !named).then_some(APP_HOST)
+        (!named).then_some(APP_HOST)
     })
 }
 
