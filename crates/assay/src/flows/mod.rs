@@ -221,6 +221,12 @@ pub(crate) fn credential_of(
     if value.has(taint::SECRET) {
         return Some("credentials read from the machine".into());
     }
+    if value.has(taint::ENV_SECRET) {
+        return Some("credentials held in environment variables".into());
+    }
+    if value.has(taint::LABELLED_SECRET) {
+        return Some("text that labels what it holds as a credential".into());
+    }
     if value.has(taint::PROMPTED) {
         return Some("a credential the user typed at a prompt".into());
     }

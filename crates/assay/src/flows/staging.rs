@@ -5,48 +5,8 @@ use std::sync::Arc;
 
 use super::hosts::Hosts;
 use super::{Leak, Sink, SinkKind, Step, sinks};
+use crate::python::names::credential_location;
 use crate::python::{Call, FileAnalysis, names};
-
-/// Folders and files that hold credentials or sessions, as path segments
-/// (`/`-normalised, lower case): SSH keys, cloud and cluster credentials,
-/// package-index and git tokens, shell history, messenger session stores,
-/// wallets and browser profiles.
-const CREDENTIAL_LOCATIONS: &[(&str, &str)] = &[
-    (".ssh", "SSH keys"),
-    (".aws", "AWS credentials"),
-    (".kube", "Kubernetes credentials"),
-    (".azure", "Azure credentials"),
-    (".config/gcloud", "Google Cloud credentials"),
-    (".docker", "Docker registry credentials"),
-    (".pypirc", "package-index tokens"),
-    (".npmrc", "npm tokens"),
-    (".git-credentials", "git credentials"),
-    (".config/gh", "GitHub CLI tokens"),
-    (".netrc", "netrc passwords"),
-    (".bash_history", "shell history"),
-    (".zsh_history", "shell history"),
-    ("telegram desktop/tdata", "Telegram sessions"),
-    ("discord/local storage", "Discord tokens"),
-    (".electrum", "wallet files"),
-    (".bitcoin", "wallet files"),
-    ("exodus/exodus.wallet", "wallet files"),
-    ("google/chrome/user data", "browser profiles"),
-    (".mozilla/firefox", "browser profiles"),
-];
-
-/// The credential location a text names as a path segment, if any.
-pub(super) fn credential_location(text: &str) -> Option<&'static str> {
-    let lower = text.replace('\\', "/").to_ascii_lowercase();
-    CREDENTIAL_LOCATIONS.iter().find_map(|(fragment, what)| {
-        lower.match_indices(fragment).find_map(|(at, _)| {
-            let before = lower[..at].chars().next_back();
-            let after = lower[at + fragment.len()..].chars().next();
-            let starts = before.is_none_or(|c| matches!(c, '/' | '~' | '{' | '}'));
-            let ends = after.is_none_or(|c| matches!(c, '/' | '"' | '\'' | ' ' | '}'));
-            (starts && ends).then_some(*what)
-        })
-    })
-}
 
 /// Calls that copy or archive files.
 fn stages(call: &Call) -> bool {

@@ -503,7 +503,9 @@ impl<'a> Package<'a> {
             let carries = args.iter().chain(keywords.iter().map(|(_, v)| v)).any(|v| {
                 v.params != 0
                     || v.fields != 0
-                    || v.has(taint::SECRET | taint::PROMPTED | taint::USER_FILES)
+                    || v.has(
+                        taint::SECRET | taint::PROMPTED | taint::USER_FILES | taint::CARRIED_SECRET,
+                    )
             });
             if !carries {
                 continue;

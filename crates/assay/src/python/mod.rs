@@ -155,6 +155,13 @@ pub struct FunctionInfo {
     /// `cls` included for methods.
     pub params: Vec<Arc<str>>,
     pub line: u32,
+    /// What each decorator names, outermost first (`atexit.register`,
+    /// `functools.lru_cache()`), where the walker knows it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decorators: Vec<QualName>,
+    /// The docstring.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docstring: Option<Arc<str>>,
 }
 
 /// A call of a function or class defined in the same file (which
@@ -521,11 +528,13 @@ pub fn analyze_within(
     analysis.functions = walk
         .functions
         .iter()
-        .map(|(name, class, params, offset)| FunctionInfo {
-            name: name.clone(),
-            class: class.clone(),
-            params: params.clone(),
-            line: lines.position(*offset).0,
+        .map(|f| FunctionInfo {
+            name: f.name.clone(),
+            class: f.class.clone(),
+            params: f.params.clone(),
+            line: lines.position(f.offset).0,
+            decorators: f.decorators.clone(),
+            docstring: f.docstring.clone(),
         })
         .collect();
     analysis.local_calls = walk

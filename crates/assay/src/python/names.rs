@@ -477,6 +477,106 @@ pub fn is_credential_name(name: &str) -> bool {
         || is_wallet_secret_name(name)
 }
 
+/// Environment variables that hold a credential: any name
+/// [`is_credential_name`] accepts, access key ids, and tokens
+/// (`AWS_SECRET_ACCESS_KEY`, `AWS_ACCESS_KEY_ID`, `HF_TOKEN`,
+/// `DISCORD_BOT_TOKEN`, `DB_PASSWORD`).
+pub fn is_credential_variable(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    is_credential_name(name)
+        || folded.ends_with("accesskeyid")
+        || (folded.ends_with("token") && !folded.ends_with("nexttoken"))
+}
+
+/// Folders and files that hold credentials or sessions, as path segments
+/// (`/`-normalised, lower case): SSH keys, cloud and cluster credentials,
+/// package-index and git tokens, shell history, messenger session stores,
+/// wallets and browser profiles.
+const CREDENTIAL_LOCATIONS: &[(&str, &str)] = &[
+    (".ssh", "SSH keys"),
+    (".aws", "AWS credentials"),
+    (".kube", "Kubernetes credentials"),
+    (".azure", "Azure credentials"),
+    (".config/gcloud", "Google Cloud credentials"),
+    (".docker", "Docker registry credentials"),
+    (".pypirc", "package-index tokens"),
+    (".npmrc", "npm tokens"),
+    (".git-credentials", "git credentials"),
+    (".config/gh", "GitHub CLI tokens"),
+    (".netrc", "netrc passwords"),
+    (".bash_history", "shell history"),
+    (".zsh_history", "shell history"),
+    ("telegram desktop/tdata", "Telegram sessions"),
+    ("discord/local storage", "Discord tokens"),
+    (".electrum", "wallet files"),
+    (".bitcoin", "wallet files"),
+    ("exodus/exodus.wallet", "wallet files"),
+    ("google/chrome/user data", "browser profiles"),
+    (".mozilla/firefox", "browser profiles"),
+];
+
+/// The credential location a text names as a path segment, if any.
+pub fn credential_location(text: &str) -> Option<&'static str> {
+    let lower = text.replace('\\', "/").to_ascii_lowercase();
+    CREDENTIAL_LOCATIONS.iter().find_map(|(fragment, what)| {
+        lower.match_indices(fragment).find_map(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let after = lower[at + fragment.len()..].chars().next();
+            let starts = before.is_none_or(|c| matches!(c, '/' | '~' | '{' | '}'));
+            let ends = after.is_none_or(|c| matches!(c, '/' | '"' | '\'' | ' ' | '}'));
+            (starts && ends).then_some(*what)
+        })
+    })
+}
+
+/// File names that hold secrets by what they are called, as a walk or a
+/// glob picks them: dotenv files, SSH private keys, package-registry, git
+/// and database credentials, netrc, wallet and browser password stores
+/// (`.env`, `*.env`, `.env.production`, `id_rsa`, `.npmrc`, `wallet.dat`).
+pub fn is_credential_file_name(text: &str) -> bool {
+    let name = text
+        .trim()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('*')
+        .to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        ".env"
+            | ".envrc"
+            | "id_rsa"
+            | "id_dsa"
+            | "id_ecdsa"
+            | "id_ed25519"
+            | ".npmrc"
+            | ".pypirc"
+            | ".git-credentials"
+            | ".netrc"
+            | "_netrc"
+            | ".pgpass"
+            | "wallet.dat"
+            | "login data"
+            | "logins.json"
+            | "key4.db"
+    ) || (name.starts_with(".env.") && name.len() > ".env.".len())
+        || (name.starts_with(".env") && name.len() == ".env".len() + 1)
+}
+
+/// Calls that read a file through the path they are given or called on
+/// (`open(p)`, `p.read_text()`, `Path(p).read_bytes()`).
+pub fn reads_file(qual: &QualName) -> bool {
+    matches!(
+        qual.as_str(),
+        "builtins.open" | "io.open" | "codecs.open" | "aiofiles.open"
+    ) || matches!(qual.last_name(), Some("read_text" | "read_bytes"))
+        || (qual.last_name() == Some("open") && qual.segments().len() > 1)
+}
+
 /// Calls whose result is derived from a secret without revealing it: a
 /// hash, an HMAC, a signature (`hashlib.sha256`, `hmac.new`,
 /// `account.sign_transaction`, a local `sign()`).

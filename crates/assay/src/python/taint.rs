@@ -1,7 +1,7 @@
 //! Taint labels: where a value came from.
 //!
 //! A [`Taint`] is a bitset. The low sixteen bits are *sources* (data read
-//! from somewhere that matters; ten are in use); the bits above are
+//! from somewhere that matters; fourteen are in use); the bits above are
 //! *symbolic*: while a
 //! function body is walked, its parameter `i` carries [`param`]`(i)` and an
 //! attribute of `self` it reads carries [`field`]`(k)`, so a sink reached by
@@ -42,6 +42,22 @@ pub const USER_FILES: Taint = 1 << 9;
 /// the server chooses it. Not [`NETWORK`]: a server is asked, it does
 /// not fetch.
 pub const INBOUND: Taint = 1 << 10;
+/// An environment variable named as a credential (`AWS_SECRET_ACCESS_KEY`,
+/// `GITHUB_TOKEN`, `OPENAI_API_KEY`): a key the user gave to their own
+/// tools. Also [`ENV`]. Not [`SECRET`]: SDKs read such variables and send
+/// them to their own service all the time; only where they go tells.
+pub const ENV_SECRET: Taint = 1 << 11;
+/// The path of a file picked by a credential file name (a walk that keeps
+/// `.env`, `id_rsa`, `.npmrc`): what is read through it is [`SECRET`].
+pub const CREDENTIAL_PATH: Taint = 1 << 12;
+/// Text that labels an unknown part as a credential (`f"Token: {t}\nPass:
+/// {p}"`): whatever fills it, the code says it is one.
+pub const LABELLED_SECRET: Taint = 1 << 13;
+
+/// Credentials known by their name, not by where they were read: an
+/// environment variable named for one, text labelled as one. They count
+/// when they go where the package's own service is not.
+pub const CARRIED_SECRET: Taint = ENV_SECRET | LABELLED_SECRET;
 
 /// Every source label.
 pub const SOURCES: Taint = 0xffff;

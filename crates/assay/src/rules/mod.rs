@@ -286,6 +286,7 @@ pub static RULES: &[&dyn Rule] = &[
     &execution::exec_decoded::ExecDecoded,
     &execution::download_execute::DownloadExecute,
     &execution::hidden_command::HiddenCommand,
+    &execution::agent_tool_poisoning::AgentToolPoisoning,
     &execution::pickle_code_execution::PickleCodeExecution,
     &execution::bundled_native_loaded::BundledNativeLoaded,
     &credentials::cloud_credentials::CloudCredentials,

@@ -60,6 +60,12 @@ impl<'a> Walker<'a, '_> {
                 });
             }
             let mut taint = args.iter().fold(0, |t, a| t | a.taint);
+            // What the function returns, when its body was walked already
+            // (the rest is added to reported values by `value_of`): a
+            // path it picked is read as what it is.
+            if let Some(returned) = self.out.returns.get(local) {
+                taint |= returned & taint::SOURCES;
+            }
             if names::derives_from_secret(&QualName::dotted(local)) {
                 taint &= !taint::SECRET;
             }
@@ -169,6 +175,21 @@ impl<'a> Walker<'a, '_> {
             self.fold_call(&name, &callee, &args, &keywords, at)
         };
         if self.fact() {
+            // `Thread(target=os.system, args=(cmd,))`,
+            // `pool.submit(subprocess.run, cmd)`: the library function is
+            // called, with those arguments, where the work is started.
+            if let Some((target, given)) = started_elsewhere(&name, &args, &keywords) {
+                self.out.calls.push(PendingCall {
+                    name: target,
+                    offset: at,
+                    node: self.frame.node.clone(),
+                    fixed: None,
+                    args: given,
+                    keywords: Vec::new(),
+                    via: None,
+                    silenced: self.frame.silenced,
+                });
+            }
             self.out.calls.push(PendingCall {
                 name: name.clone(),
                 offset: at,
@@ -387,4 +408,62 @@ fn is_config_reader(name: &QualName) -> bool {
         && name
             .method_of_result()
             .is_some_and(|(_, method)| matches!(method, "read" | "read_file"))
+}
+
+/// A library function a call starts on another thread, process or
+/// executor, with the arguments it is given: `threading.Thread(target=F,
+/// args=(…))`, `multiprocessing.Process(target=F, …)`, `threading.Timer(t,
+/// F, args)`, `executor.submit(F, *args)`, `loop.run_in_executor(None, F,
+/// *args)`, `asyncio.to_thread(F, *args)`, `_thread.start_new_thread(F,
+/// args)`. Local functions passed so are edges already.
+fn started_elsewhere(
+    name: &QualName,
+    args: &[Sym],
+    keywords: &[(Arc<str>, Sym)],
+) -> Option<(QualName, Vec<Sym>)> {
+    let keyword = |k: &str| keywords.iter().find(|(n, _)| &**n == k).map(|(_, v)| v);
+    // A tuple of arguments, item by item when it is constant.
+    let spread = |given: Option<&Sym>| -> Vec<Sym> {
+        match given {
+            Some(Sym {
+                konst: Some(super::super::consts::Const::Seq(items)),
+                ..
+            }) => items.iter().cloned().map(Sym::constant).collect(),
+            Some(other) => vec![other.clone()],
+            None => Vec::new(),
+        }
+    };
+    let (target, given) = match name.as_str() {
+        "threading.Thread" | "multiprocessing.Process" | "threading.Timer" => {
+            let target = keyword("target")
+                .or_else(|| keyword("function"))
+                .or_else(|| {
+                    (name.as_str() == "threading.Timer")
+                        .then(|| args.get(1))
+                        .flatten()
+                })?;
+            let given = keyword("args").or_else(|| {
+                (name.as_str() == "threading.Timer")
+                    .then(|| args.get(2))
+                    .flatten()
+            });
+            (target, spread(given))
+        }
+        "_thread.start_new_thread" | "thread.start_new_thread" => {
+            (args.first()?, spread(args.get(1)))
+        }
+        "asyncio.to_thread" => (args.first()?, args[1..].to_vec()),
+        _ => match name.last_name() {
+            Some("submit") if name.segments().len() > 1 => (args.first()?, args[1..].to_vec()),
+            Some("run_in_executor") => (args.get(1)?, args.get(2..).unwrap_or_default().to_vec()),
+            Some("apply_async") => (args.first()?, spread(args.get(1))),
+            _ => return None,
+        },
+    };
+    if target.local.is_some() {
+        return None;
+    }
+    let qual = target.qual.clone()?;
+    (names::is_process(&qual) || names::is_code_exec(&qual) || names::is_network(&qual))
+        .then_some((qual, given))
 }

@@ -64,8 +64,8 @@ impl Walk {
         let methods = |class: &str| -> Vec<Arc<str>> {
             self.functions
                 .iter()
-                .filter(|f| f.1.as_deref() == Some(class))
-                .map(|f| f.0.clone())
+                .filter(|f| f.class.as_deref() == Some(class))
+                .map(|f| f.name.clone())
                 .collect()
         };
         let edges: Vec<(Node, Arc<str>)> = self

@@ -270,6 +270,7 @@ impl<'a> Walker<'a, '_> {
             self.assign(&generator.target, Sym::tainted(iter.taint));
             for cond in &generator.ifs {
                 self.expr(cond);
+                self.select_credential_paths(cond);
             }
         }
         for part in parts.into_iter().flatten() {
@@ -338,6 +339,9 @@ impl<'a> Walker<'a, '_> {
         });
         let text: Arc<str> = text.into();
         self.record_string(&text, f.start());
+        if template.as_ref().is_some_and(Template::labels_a_credential) {
+            taint |= taint::LABELLED_SECRET;
+        }
         Sym {
             template,
             konst: all_const.then_some(Const::Str(text)),
@@ -407,7 +411,7 @@ impl<'a> Walker<'a, '_> {
     }
 
     pub(super) fn binop(&mut self, left: Sym, op: ast::Operator, right: Sym) -> Sym {
-        let taint = left.taint | right.taint;
+        let mut taint = left.taint | right.taint;
         // Charged before it is built: past the budget nothing is copied.
         let konst = match (&left.konst, &right.konst) {
             (Some(l), Some(r)) if self.afford_fold(l, op, r) => consts::binop(l, op, r),
@@ -417,6 +421,9 @@ impl<'a> Walker<'a, '_> {
             Some(_) => None,
             None => string_template(&left, op, &right),
         };
+        if template.as_ref().is_some_and(Template::labels_a_credential) {
+            taint |= taint::LABELLED_SECRET;
+        }
         Sym {
             konst,
             taint,
@@ -462,9 +469,14 @@ impl<'a> Walker<'a, '_> {
             });
             match q.as_str() {
                 "os.environ" => {
+                    let named_secret = if names::is_credential_variable(key) {
+                        taint::ENV_SECRET
+                    } else {
+                        0
+                    };
                     return Sym {
                         qual: Some(q.item()),
-                        taint: taint::ENV,
+                        taint: taint::ENV | named_secret,
                         ..Sym::default()
                     };
                 }

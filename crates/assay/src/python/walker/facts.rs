@@ -27,8 +27,19 @@ pub(in crate::python) struct PendingCall {
     pub silenced: bool,
 }
 
-/// A function defined: name, class, parameter names, where.
-pub(in crate::python) type PendingFunction = (Arc<str>, Option<Arc<str>>, Vec<Arc<str>>, TextSize);
+/// A function defined.
+pub(in crate::python) struct PendingFunction {
+    pub name: Arc<str>,
+    pub class: Option<Arc<str>>,
+    /// Parameter names in order.
+    pub params: Vec<Arc<str>>,
+    pub offset: TextSize,
+    /// What each decorator names, outermost first (`atexit.register`,
+    /// `mcp.server.fastmcp.FastMCP().tool()`), where it is known.
+    pub decorators: Vec<QualName>,
+    /// The docstring: its first statement, when that is a string.
+    pub docstring: Option<Arc<str>>,
+}
 
 /// A call of a local function, for flow summaries.
 pub(in crate::python) struct PendingLocalCall {

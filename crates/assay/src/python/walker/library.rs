@@ -10,7 +10,7 @@ use super::super::names::{self, Decoder};
 use super::super::taint;
 use super::super::{QualName, Segment};
 use super::{Sym, Walker};
-use crate::python::template::Hole;
+use crate::python::template::{Hole, Part, Template};
 use crate::via::{Step, Via};
 
 impl<'a> Walker<'a, '_> {
@@ -127,6 +127,22 @@ impl<'a> Walker<'a, '_> {
             "builtins.globals" | "builtins.locals" | "builtins.vars" if args.is_empty() => {
                 return Sym::qual(qual.called());
             }
+            // `os.getenv("API_URL", "https://…")`: unless the user set the
+            // variable, the value is the default, and what is done with it
+            // is done with the default (a hidden endpoint kept as one).
+            "os.getenv" | "os.environ.get" => {
+                let default = arg(1).or_else(|| {
+                    keywords
+                        .iter()
+                        .find(|(k, _)| &**k == "default")
+                        .map(|(_, v)| v)
+                });
+                if let Some(default) = default {
+                    result.konst = default.konst.clone();
+                    result.template = default.template.clone();
+                    result.chain = default.chain.clone();
+                }
+            }
             "builtins.open" | "io.open" | "codecs.open" | "str.open" | "str.read_text"
             | "str.read_bytes" => {
                 let path = if name.starts_with("str.") {
@@ -142,6 +158,16 @@ impl<'a> Walker<'a, '_> {
         }
         if names::is_env_read(qual) {
             result.taint |= taint::ENV;
+        }
+        // `os.getenv("AWS_SECRET_ACCESS_KEY")`: a credential, by its name.
+        if matches!(
+            name,
+            "os.getenv" | "os.environ.get" | "os.environ.pop" | "os.environ.setdefault"
+        ) && arg(0)
+            .and_then(Sym::str)
+            .is_some_and(names::is_credential_variable)
+        {
+            result.taint |= taint::ENV_SECRET;
         }
         if let Some(r) = receiver {
             result.taint |= r.taint;
@@ -180,6 +206,34 @@ impl<'a> Walker<'a, '_> {
         }
         if names::is_secret_read(qual) {
             result.taint |= taint::SECRET;
+        }
+        // A file picked by a credential file name, read; a file read from
+        // a credential location (`os.path.join(home, ".ssh", name)`,
+        // `Path.home() / ".pypirc"`).
+        if names::reads_file(qual) {
+            let path = if qual.is_attribute("read_text")
+                || qual.is_attribute("read_bytes")
+                || qual.is_attribute("open") && receiver.is_some()
+            {
+                receiver
+            } else {
+                arg(0)
+            };
+            let located = path
+                .and_then(Sym::printed)
+                .is_some_and(|p| names::credential_location(&p).is_some());
+            if located || result.taint & taint::CREDENTIAL_PATH != 0 {
+                result.taint |= taint::SECRET;
+            }
+        }
+        // `glob.glob("**/.env", recursive=True)`, `home.rglob("id_rsa")`.
+        if matches!(qual.last_name(), Some("glob" | "iglob" | "rglob"))
+            && args
+                .first()
+                .and_then(Sym::text)
+                .is_some_and(|pattern| names::is_credential_file_name(&pattern))
+        {
+            result.taint |= taint::CREDENTIAL_PATH;
         }
         // The entries of the user's own folders.
         if names::is_listing(qual)
@@ -230,6 +284,25 @@ impl<'a> Walker<'a, '_> {
                 .and_then(|r| r.chain.clone())
                 .or_else(|| args.iter().find_map(|a| a.chain.clone()));
         }
+        // `os.path.join(home, ".ssh", name)`: the path's shape, with a hole
+        // for each part not known.
+        if result.konst.is_none()
+            && matches!(name, "os.path.join" | "posixpath.join" | "ntpath.join")
+            && !args.is_empty()
+        {
+            let mut parts = Vec::with_capacity(2 * args.len());
+            for (i, a) in args.iter().enumerate() {
+                if i > 0 {
+                    parts.push(Part::Literal(Arc::from("/")));
+                }
+                match (a.text(), &a.template) {
+                    (Some(text), _) => parts.push(Part::Literal(text)),
+                    (None, Some(t)) => parts.extend(t.parts().iter().cloned()),
+                    (None, None) => parts.push(Part::Hole(Hole { taint: a.taint })),
+                }
+            }
+            result.template = Some(Template::new(parts));
+        }
         if result.konst.is_none()
             && name == "str.format"
             && let Some(Const::Str(fmt)) = receiver.and_then(|r| r.konst.as_ref())
@@ -240,7 +313,11 @@ impl<'a> Walker<'a, '_> {
                 .iter()
                 .chain(keywords.iter().map(|(_, v)| v))
                 .fold(0, |t, a| t | a.taint);
-            result.template = Some(consts::brace_template(fmt, Hole { taint: filled }));
+            let template = consts::brace_template(fmt, Hole { taint: filled });
+            if template.labels_a_credential() {
+                result.taint |= taint::LABELLED_SECRET;
+            }
+            result.template = Some(template);
         }
         if name == "builtins.compile" {
             // `compile(S, ...)` is S until something runs it: `eval` and

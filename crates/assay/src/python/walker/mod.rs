@@ -9,6 +9,7 @@ mod expressions;
 mod facts;
 mod library;
 mod payloads;
+mod selection;
 mod statements;
 mod unrolling;
 mod values;
@@ -26,7 +27,8 @@ pub(super) use self::facts::Walk;
 use self::facts::{PendingCall, PendingPayload, PendingString};
 pub(super) use self::values::{Sym, value_of};
 use super::budget::Budget;
-use super::{AnalysisNote, FileRole};
+use super::taint::Taint;
+use super::{AnalysisNote, FileRole, QualName};
 
 /// Deepest expression or statement nesting the walker follows; deeper code
 /// is left unanalysed and noted.
@@ -54,6 +56,7 @@ struct Deferred<'a> {
     def: &'a ast::StmtFunctionDef,
     enclosing: Option<Scope>,
     class: Option<Arc<str>>,
+    decorators: Vec<QualName>,
 }
 
 pub(super) type Scope = rustc_hash::FxHashMap<Arc<str>, Sym>;
@@ -128,6 +131,12 @@ pub(super) struct Walker<'a, 'p> {
     scope_copies_exhausted: bool,
     /// Top-level names a payload binds (reported back in `Walk::bindings`).
     bound: Vec<Arc<str>>,
+    /// One log per conditional statement being walked (innermost last):
+    /// for each name bound in one of its branches, by scope, the taint of
+    /// every tainted value it was given and the last such value. The
+    /// walker runs branches one after another, so without it the last
+    /// branch's value would stand for all of them ([`Walker::branches`]).
+    branch_taints: Vec<rustc_hash::FxHashMap<(usize, Arc<str>), (Taint, Sym)>>,
     /// The file's analysis budget ([`budget`]).
     budget: Rc<Budget>,
     out: Walk,
@@ -161,6 +170,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             scope_copy_budget: MAX_SCOPE_COPIES,
             scope_copies_exhausted: false,
             bound: Vec::new(),
+            branch_taints: Vec::new(),
             budget,
             out: Walk::default(),
             payloads,

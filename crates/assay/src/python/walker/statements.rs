@@ -12,6 +12,7 @@ use super::super::names;
 use super::super::{ExecContext, FileRole, taint};
 use super::calls::{Helper, helper_return, is_specialisable};
 use super::contexts::{EVERY_METHOD, MAIN_NODE, is_backend_hook, is_command_class, is_main_guard};
+use super::facts::PendingFunction;
 use super::{Deferred, Frame, MAX_DEPTH, Scope, Sym, Walker};
 
 impl<'a> Walker<'a, '_> {
@@ -139,7 +140,17 @@ impl<'a> Walker<'a, '_> {
                     self.within(frame, |walker| walker.suite(&s.body));
                 } else {
                     self.expr(&s.test);
-                    self.suite(&s.body);
+                    self.select_credential_paths(&s.test);
+                    self.branches(|walker| {
+                        walker.suite(&s.body);
+                        for clause in &s.elif_else_clauses {
+                            if let Some(test) = &clause.test {
+                                walker.expr(test);
+                            }
+                            walker.suite(&clause.body);
+                        }
+                    });
+                    return;
                 }
                 for clause in &s.elif_else_clauses {
                     if let Some(test) = &clause.test {
@@ -175,25 +186,29 @@ impl<'a> Walker<'a, '_> {
                     silenced: self.frame.silenced || silent_handlers(&s.handlers),
                     ..self.frame.clone()
                 };
-                self.within(frame, |walker| walker.suite(&s.body));
-                for handler in &s.handlers {
-                    let ast::ExceptHandler::ExceptHandler(h) = handler;
-                    if let Some(t) = &h.type_ {
-                        self.expr(t);
+                self.branches(|walker| {
+                    walker.within(frame, |walker| walker.suite(&s.body));
+                    for handler in &s.handlers {
+                        let ast::ExceptHandler::ExceptHandler(h) = handler;
+                        if let Some(t) = &h.type_ {
+                            walker.expr(t);
+                        }
+                        walker.suite(&h.body);
                     }
-                    self.suite(&h.body);
-                }
-                self.suite(&s.orelse);
+                    walker.suite(&s.orelse);
+                });
                 self.suite(&s.finalbody);
             }
             Stmt::Match(s) => {
                 self.expr(&s.subject);
-                for case in &s.cases {
-                    if let Some(guard) = &case.guard {
-                        self.expr(guard);
+                self.branches(|walker| {
+                    for case in &s.cases {
+                        if let Some(guard) = &case.guard {
+                            walker.expr(guard);
+                        }
+                        walker.suite(&case.body);
                     }
-                    self.suite(&case.body);
-                }
+                });
             }
             Stmt::Raise(s) => {
                 for e in [&s.exc, &s.cause].into_iter().flatten() {
@@ -230,11 +245,13 @@ impl<'a> Walker<'a, '_> {
             }
             _ => Arc::from(def.name.as_str()),
         };
+        let mut decorators = Vec::new();
         for decorator in &def.decorator_list {
             let d = self.expr(&decorator.expression);
             if d.qual_str() == Some("atexit.register") {
                 self.out.edges.push((self.frame.node.clone(), name.clone()));
             }
+            decorators.extend(d.qual);
         }
         let params = &def.parameters;
         for p in params
@@ -292,6 +309,7 @@ impl<'a> Walker<'a, '_> {
             def,
             enclosing,
             class,
+            decorators,
         });
     }
 
@@ -302,18 +320,27 @@ impl<'a> Walker<'a, '_> {
             sym.taint &= !taint::SYMBOLIC;
         }
         let params = &d.def.parameters;
-        self.out.functions.push((
-            d.name.clone(),
-            d.class.clone(),
-            params
+        let docstring = match d.def.body.first() {
+            Some(Stmt::Expr(e)) => e
+                .value
+                .as_string_literal_expr()
+                .map(|s| Arc::from(s.value.to_str())),
+            _ => None,
+        };
+        self.out.functions.push(PendingFunction {
+            name: d.name.clone(),
+            class: d.class.clone(),
+            params: params
                 .posonlyargs
                 .iter()
                 .chain(&params.args)
                 .chain(&params.kwonlyargs)
                 .map(|p| Arc::from(p.parameter.name.as_str()))
                 .collect(),
-            d.def.start(),
-        ));
+            offset: d.def.start(),
+            decorators: d.decorators,
+            docstring,
+        });
         let all = params
             .posonlyargs
             .iter()
@@ -423,7 +450,7 @@ impl<'a> Walker<'a, '_> {
                     let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
                     let value =
                         self.field_store(base.id.as_str(), attr.attr.as_str(), value, attr.start());
-                    self.scopes[0].insert(Arc::from(key.as_str()), value);
+                    self.store(0, Arc::from(key.as_str()), value);
                 } else {
                     self.expr(&attr.value);
                 }
@@ -529,8 +556,53 @@ impl<'a> Walker<'a, '_> {
         if self.layer > 0 && self.scopes.len() == 1 {
             self.bound.push(Arc::from(name));
         }
-        if let Some(scope) = self.scopes.last_mut() {
-            scope.insert(Arc::from(name), sym);
+        if let Some(innermost) = self.scopes.len().checked_sub(1) {
+            self.store(innermost, Arc::from(name), sym);
+        }
+    }
+
+    /// Binds `name` in scope `index`, noting its taint for the conditional
+    /// statements being walked.
+    fn store(&mut self, index: usize, name: Arc<str>, sym: Sym) {
+        if let Some(log) = self.branch_taints.last_mut()
+            && sym.taint != 0
+        {
+            let entry = log.entry((index, name.clone())).or_default();
+            entry.0 |= sym.taint;
+            entry.1 = sym.clone();
+        }
+        self.scopes[index].insert(name, sym);
+    }
+
+    /// Walks the branches of a conditional statement (`if`/`elif`/`else`,
+    /// `try`/`except`/`else`, `match`) one after another, then gives each
+    /// name bound in any of them the taint of every branch: only one runs,
+    /// and which one is not known, so `key = os.environ.get("K")` in the
+    /// `if` is not forgotten because the `else` binds `key = "empty"`.
+    /// When the last value lacks some of that taint, the last tainted
+    /// value stands for the name: the constant `"empty"` is not what a
+    /// send of `key` sends.
+    fn branches(&mut self, walk: impl FnOnce(&mut Self)) {
+        self.branch_taints.push(Default::default());
+        walk(self);
+        let log = self.branch_taints.pop().unwrap_or_default();
+        for ((index, name), (taint, tainted)) in log {
+            if let Some(sym) = self
+                .scopes
+                .get_mut(index)
+                .and_then(|scope| scope.get_mut(&name))
+                && sym.taint & taint != taint
+            {
+                *sym = Sym {
+                    taint: sym.taint | taint,
+                    ..tainted.clone()
+                };
+            }
+            if let Some(outer) = self.branch_taints.last_mut() {
+                let entry = outer.entry((index, name)).or_default();
+                entry.0 |= taint;
+                entry.1 = tainted;
+            }
         }
     }
 

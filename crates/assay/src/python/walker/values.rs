@@ -65,6 +65,13 @@ impl Sym {
         self.konst.as_ref().and_then(Const::as_text)
     }
 
+    /// The value as text: a constant, or a template with `{}` for each
+    /// unknown part.
+    pub(super) fn printed(&self) -> Option<Arc<str>> {
+        self.text()
+            .or_else(|| self.template.as_ref().map(|t| Arc::from(t.printed())))
+    }
+
     pub(super) fn str(&self) -> Option<&str> {
         match &self.konst {
             Some(Const::Str(s)) => Some(s),

@@ -118,7 +118,11 @@ impl Rule for CloudCredentials {
             for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
                 let file_secret = call.all_args().any(|a| a.has(taint::SECRET));
                 let metadata = call.all_args().any(|a| a.has(taint::METADATA));
-                if file_secret || metadata {
+                if !(file_secret || metadata) {
+                    if let Some(f) = env_credentials_sent(file, call, facts) {
+                        out.push(f);
+                    }
+                } else {
                     let target = call
                         .arg_texts()
                         .find(|t| t.contains("://") || t.contains('.'))
@@ -161,4 +165,41 @@ impl Rule for CloudCredentials {
             }
         }
     }
+}
+
+/// Credentials held in environment variables named for them
+/// (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`), or text that labels its
+/// unknown parts as credentials (`f"Token: {t}"`), sent to a host that is
+/// not the package's own: critical in any context. SDKs read the same variables
+/// and send them to their own service, so a host the package names in its
+/// metadata or calls from several places is left alone.
+fn env_credentials_sent(
+    file: &crate::python::FileAnalysis,
+    call: &crate::python::Call,
+    facts: &PackageFacts<'_>,
+) -> Option<Finding> {
+    let env = call.all_args().any(|a| a.has(taint::ENV_SECRET));
+    if !env && !call.all_args().any(|a| a.has(taint::LABELLED_SECRET)) {
+        return None;
+    }
+    let what = if env {
+        "credentials held in environment variables"
+    } else {
+        "text that labels what it holds as a credential"
+    };
+    let target = call.arg_texts().find(|t| t.contains("://"))?;
+    let why = hosts::foreign_to_package(
+        target,
+        sinks::host_of(target)?,
+        &file.source,
+        facts.metadata,
+    )?;
+    let mut f = code_finding(
+        &CloudCredentials::META,
+        file,
+        call,
+        format!("sends {what} to {target} ({why}) with `{}`", call.name),
+    );
+    f.severity = Severity::Critical;
+    Some(f)
 }

@@ -308,9 +308,67 @@ impl Rule for DownloadExecute {
                     );
                 }
             }
+            // A program the package carries as a constant, written out
+            // and started by code that runs by itself: a dropper that needs
+            // no network (`open(APPDATA + "\\x.pyw", "w").write(CODE)` then
+            // `os.startfile(APPDATA + "\\x.pyw")` on import).
+            if let Some(calls) = functions.get(&(true, None))
+                && let Some((run, path)) = dropped_and_started(calls)
+            {
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    run,
+                    format!(
+                        "writes a program the package carries to {path} and starts it with `{}` {}",
+                        run.name,
+                        run.context.describe()
+                    ),
+                );
+                f.severity = Severity::Critical;
+                f.decoded = shell_text(run);
+                out.push(f);
+            }
         }
         out.append(&mut web_shells);
     }
+}
+
+/// In code that runs by itself: a constant written to a program file
+/// (`.py`, `.pyw`, `.exe`, `.bat`, `.vbs`, …) and a process started on
+/// that file, with the process call and the path.
+fn dropped_and_started<'c>(calls: &[&'c Call]) -> Option<(&'c Call, &'c str)> {
+    let writes_constant = calls.iter().any(|c| {
+        (c.name.is_attribute("write")
+            || c.name.is_attribute("write_text")
+            || c.name.is_attribute("write_bytes"))
+            && c.args
+                .first()
+                .is_some_and(|a| a.text.is_some() && !a.has(taint::NETWORK))
+    });
+    if !writes_constant {
+        return None;
+    }
+    let programs: Vec<&str> = calls
+        .iter()
+        .filter(|c| {
+            (c.name.last_name_ends_with("open") && !names::is_process(&c.name))
+                || c.name.is_attribute("write_text")
+        })
+        .flat_map(|c| c.arg_texts())
+        .filter(|t| is_program_file(t))
+        .collect();
+    calls
+        .iter()
+        .filter(|c| names::is_process(&c.name))
+        .find_map(|c| {
+            let text = shell_text(c)?;
+            let path = programs.iter().find(|p| {
+                let file = p.rsplit(['/', '\\']).next().unwrap_or(p);
+                !file.contains("{}") && text.contains(file)
+            })?;
+            Some((*c, *path))
+        })
 }
 
 /// A call that hides what it does: its command or code was decoded first,

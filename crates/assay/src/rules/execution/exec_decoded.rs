@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity, ValueKind};
-use crate::python::{names, taint};
+use crate::python::{FileAnalysis, names, taint};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, preview};
 
 declare_rule! {
@@ -56,6 +56,7 @@ impl Rule for ExecDecoded {
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
+            let hidden_names = hides_exec_names(file);
             for call in file.calls.iter().filter(|c| names::is_code_exec(&c.name)) {
                 let Some(arg) = call.all_args().find(|a| a.has(taint::DECODED)) else {
                     continue;
@@ -69,12 +70,21 @@ impl Rule for ExecDecoded {
                 // Outside automatic contexts, executing a payload shipped in
                 // the package is high; deserialising code that arrives at
                 // run time (Keras lambdas, cloudpickle) is medium.
+                // A file that spells `exec` only by computing it (`eval("".join(
+                // chr(i) for i in [101, 120, 101, 99]))`) hides what runs
+                // from its reader: its payload is no framework's data.
                 if !call.context.is_automatic() {
-                    f.severity = if arg.printed().is_some() {
+                    f.severity = if arg.printed().is_some() || hidden_names {
                         Severity::High
                     } else {
                         Severity::Medium
                     };
+                }
+                if hidden_names {
+                    f.message = format!(
+                        "`{}` runs code that was decoded first, under a name the file computes",
+                        call.name
+                    );
                 }
                 f.set_value(ValueKind::Decoded, arg.printed().map(preview));
                 out.push(f);
@@ -103,4 +113,17 @@ impl Rule for ExecDecoded {
             }
         }
     }
+}
+
+/// The file computes the name of a code-running builtin (`exec`, `eval`,
+/// `compile`, `__import__`) that it never writes as a string: the name
+/// is among its evaluated constants but not quoted in its source.
+fn hides_exec_names(file: &FileAnalysis) -> bool {
+    const NAMES: &[&str] = &["exec", "eval", "compile", "__import__"];
+    file.strings.iter().any(|s| {
+        NAMES.contains(&&*s.value)
+            && s.via.is_none()
+            && !file.source.contains(&format!("\"{}\"", s.value))
+            && !file.source.contains(&format!("'{}'", s.value))
+    })
 }

@@ -1,3 +1,4 @@
+pub mod agent_tool_poisoning;
 pub mod bundled_native_loaded;
 pub mod download_execute;
 pub mod exec_decoded;

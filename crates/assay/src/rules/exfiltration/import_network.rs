@@ -1,8 +1,9 @@
 use crate::finding::{Finding, Severity};
+use crate::flows::{hosts, sinks};
 use crate::python::{Call, ExecContext, QualName, names};
 use crate::rules::helpers::endpoints;
 use crate::rules::helpers::network::is_constructor;
-use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule};
+use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, program_name};
 
 declare_rule! {
     /// Network traffic when the package is imported.
@@ -82,8 +83,75 @@ impl Rule for ImportNetwork {
                 f.severity = severity;
                 out.push(f);
             }
+            for call in file.calls.iter().filter(|c| c.context.is_automatic()) {
+                let Some(url) = opened_in_browser(call) else {
+                    continue;
+                };
+                let foreign = sinks::host_of(url).and_then(|host| {
+                    hosts::foreign_to_package(url, host, &file.source, facts.metadata)
+                });
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    call,
+                    format!(
+                        "`{}` opens {url}{} in the user's browser {}",
+                        call.name,
+                        foreign.map(|why| format!(" ({why})")).unwrap_or_default(),
+                        call.context.describe()
+                    ),
+                );
+                // A page pushed at whoever installs or imports the package:
+                // on a site the package has nothing to do with, it is the
+                // lure of a phishing or scam campaign.
+                f.severity = if foreign.is_some() {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                out.push(f);
+            }
         }
     }
+}
+
+/// The URL a call opens in the user's web browser: `webbrowser.open(url)`,
+/// or a command that hands a URL to the desktop (`start URL`, `xdg-open
+/// URL`, `open URL`, `explorer URL`).
+fn opened_in_browser(call: &Call) -> Option<&str> {
+    let url = || call.arg_texts().find(|t| t.contains("://"));
+    if call.name.is_in("webbrowser") || call.name.is_from_call_of("webbrowser.get") {
+        return matches!(
+            call.name.last_name(),
+            Some("open" | "open_new" | "open_new_tab")
+        )
+        .then(url)
+        .flatten();
+    }
+    if !names::is_process(&call.name) {
+        return None;
+    }
+    let command = call.args.first()?.printed()?;
+    let mut words = command.split_whitespace().map(program_name);
+    let mut program = words.next()?;
+    if program.eq_ignore_ascii_case("cmd") {
+        program = words.find(|w| w.eq_ignore_ascii_case("start"))?;
+    }
+    let opener = [
+        "start",
+        "xdg-open",
+        "open",
+        "explorer",
+        "sensible-browser",
+        "x-www-browser",
+    ]
+    .iter()
+    .any(|o| program.eq_ignore_ascii_case(o));
+    let url = command
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']))
+        .find(|w| w.starts_with("http://") || w.starts_with("https://"))?;
+    opener.then_some(url)
 }
 
 /// The call carries data out: an HTTP method with a body, a body argument,

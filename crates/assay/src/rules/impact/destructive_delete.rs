@@ -147,7 +147,9 @@ enum How {
 /// target is not a constant (each entry the walk yields), and whether the
 /// walk is recursive.
 fn swept_root(file: &FileAnalysis, call: &Call) -> Option<(Root, bool)> {
-    if call.args.first().is_some_and(|a| a.printed().is_some()) {
+    // A constant target is not an entry of a walk (a template is: its
+    // holes are the entries, `~/{}`).
+    if call.args.first().is_some_and(|a| a.text.is_some()) {
         return None;
     }
     same_function(file, call)

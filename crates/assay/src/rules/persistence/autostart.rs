@@ -3,7 +3,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{ExecContext, FileAnalysis, names};
+use crate::python::{ExecContext, FileAnalysis, names, taint};
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule, string_finding};
 
 declare_rule! {
@@ -122,6 +122,17 @@ impl Rule for Autostart {
                         Severity::Critical
                     }
                     (ExecContext::Import, true) => Severity::Medium,
+                    // Code fetched from the network and planted there runs
+                    // at every logon, whoever asked for it first.
+                    (ExecContext::Runtime, true)
+                        if plants_in(file, s.context) && writes_downloaded(file, s.context) =>
+                    {
+                        f.message = format!(
+                            "plants code fetched from the network in {what} {}",
+                            s.context.describe()
+                        );
+                        Severity::High
+                    }
                     _ => Severity::Low,
                 };
                 out.push(f);
@@ -154,6 +165,15 @@ fn plants_in(file: &FileAnalysis, context: ExecContext) -> bool {
                 .and_then(|m| m.printed())
                 .is_some_and(|m| m.contains(['w', 'a']));
         names_place && (writable_key || write_mode || names::is_process(&c.name))
+    })
+}
+
+/// Does a call in this context write what was read from the network
+/// (`f.write(requests.get(url).content)`)?
+fn writes_downloaded(file: &FileAnalysis, context: ExecContext) -> bool {
+    file.calls.iter().filter(|c| c.context == context).any(|c| {
+        (c.name.is_attribute("write") || names::is_file_write(&c.name))
+            && c.all_args().any(|a| a.has(taint::NETWORK))
     })
 }
 
