@@ -366,6 +366,22 @@ pub(super) fn fold_call(
                     .collect(),
             )
         }
+        // `zip(b"\xc0…", b"\xb2…")`: item tuples, as obfuscators pair a
+        // cipher text with its key (`chr(a ^ b) for a, b in zip(…)`).
+        "builtins.zip" if (2..=4).contains(&args.len()) => {
+            let columns: Vec<Vec<Const>> = (0..args.len())
+                .map(|i| items_of(arg(i)?))
+                .collect::<Option<_>>()?;
+            let rows = columns.iter().map(Vec::len).min().unwrap_or(0);
+            if rows > 4096 {
+                return None;
+            }
+            Const::Seq(
+                (0..rows)
+                    .map(|r| Const::Seq(columns.iter().map(|c| c[r].clone()).collect()))
+                    .collect(),
+            )
+        }
         "builtins.bytes" | "builtins.bytearray" => match arg(0)? {
             Const::Seq(items) => Const::Bytes(
                 items
@@ -569,6 +585,21 @@ fn brace_format(
     }
     out.push_str(rest);
     Some(out)
+}
+
+/// The items iterating a constant yields: characters of a string, byte
+/// values of bytes, the items of a sequence.
+pub(super) fn items_of(value: &Const) -> Option<Vec<Const>> {
+    match value {
+        Const::Str(s) => Some(
+            s.chars()
+                .map(|c| Const::Str(c.to_string().into()))
+                .collect(),
+        ),
+        Const::Bytes(b) => Some(b.iter().map(|&x| Const::Int(i64::from(x))).collect()),
+        Const::Seq(items) => Some(items.to_vec()),
+        Const::Int(_) => None,
+    }
 }
 
 #[cfg(test)]

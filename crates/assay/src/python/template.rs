@@ -143,6 +143,42 @@ impl Serialize for Template {
     }
 }
 
+/// Text that ends with a label naming a credential and a `:` or `=`
+/// (`"User: x\nToken: "`, `"&password="`, `"Seed phrase : "`).
+fn is_credential_label(text: &str) -> bool {
+    const LABELS: &[&str] = &[
+        "token",
+        "pass",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "api key",
+        "apikey",
+        "api_key",
+        "cookie",
+        "cookies",
+        "seed",
+        "seed phrase",
+        "mnemonic",
+        "private key",
+        "private_key",
+        "privkey",
+    ];
+    let Some(rest) = text.trim_end().strip_suffix([':', '=']) else {
+        return false;
+    };
+    let rest = rest.trim_end().to_ascii_lowercase();
+    LABELS.iter().any(|label| {
+        rest.strip_suffix(label).is_some_and(|before| {
+            before
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_ascii_alphanumeric())
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,40 +217,4 @@ mod tests {
         assert_eq!(a.followed_by(&b).printed(), "echo {} | base64 -d");
         assert_eq!(a.followed_by(&b).parts().len(), 3);
     }
-}
-
-/// Text that ends with a label naming a credential and a `:` or `=`
-/// (`"User: x\nToken: "`, `"&password="`, `"Seed phrase : "`).
-fn is_credential_label(text: &str) -> bool {
-    const LABELS: &[&str] = &[
-        "token",
-        "pass",
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "api key",
-        "apikey",
-        "api_key",
-        "cookie",
-        "cookies",
-        "seed",
-        "seed phrase",
-        "mnemonic",
-        "private key",
-        "private_key",
-        "privkey",
-    ];
-    let Some(rest) = text.trim_end().strip_suffix([':', '=']) else {
-        return false;
-    };
-    let rest = rest.trim_end().to_ascii_lowercase();
-    LABELS.iter().any(|label| {
-        rest.strip_suffix(label).is_some_and(|before| {
-            before
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_ascii_alphanumeric())
-        })
-    })
 }

@@ -898,3 +898,23 @@ def grab(name):
             .has(taint::SECRET)
     );
 }
+
+#[test]
+fn names_xored_from_zipped_bytes_fold() {
+    let a = model(
+        r#"import os
+s = "".join(chr(a ^ b) for b, a in zip(b"\xc01;\x14\xbe\xf5B\x9a", b"\xb2TJa\xdb\x866\xe9"))
+os.system(s)
+t = ""
+for c in b"id":
+    t += chr(c)
+os.popen(t)
+"#,
+        FileRole::Module,
+    );
+    assert_eq!(
+        call(&a, "os.system").args[0].text.as_deref(),
+        Some("requests")
+    );
+    assert_eq!(call(&a, "os.popen").args[0].text.as_deref(), Some("id"));
+}

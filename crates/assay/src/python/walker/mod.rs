@@ -61,6 +61,10 @@ struct Deferred<'a> {
 
 pub(super) type Scope = rustc_hash::FxHashMap<Arc<str>, Sym>;
 
+/// What the branches of one conditional statement bound: by (scope, name),
+/// the taint of every tainted value and the last such value.
+type BranchLog = rustc_hash::FxHashMap<(usize, Arc<str>), (Taint, Sym)>;
+
 /// Decodes and analyses nested payloads for the walker (implemented by the
 /// analysis driver so that a payload is analysed like a file).
 pub(super) trait PayloadSink {
@@ -136,7 +140,7 @@ pub(super) struct Walker<'a, 'p> {
     /// every tainted value it was given and the last such value. The
     /// walker runs branches one after another, so without it the last
     /// branch's value would stand for all of them ([`Walker::branches`]).
-    branch_taints: Vec<rustc_hash::FxHashMap<(usize, Arc<str>), (Taint, Sym)>>,
+    branch_taints: Vec<BranchLog>,
     /// The file's analysis budget ([`budget`]).
     budget: Rc<Budget>,
     out: Walk,

@@ -69,15 +69,15 @@ impl<'a> Walker<'a, '_> {
                 };
                 if let Expr::Attribute(attr) = &*call.func {
                     match attr.attr.as_str() {
-                        "startswith" | "endswith" | "__contains__" | "match" | "fullmatch" => {
-                            if self.names_credential_file(first) {
-                                out.extend(name_of(&attr.value));
-                            }
+                        "startswith" | "endswith" | "__contains__" | "match" | "fullmatch"
+                            if self.names_credential_file(first) =>
+                        {
+                            out.extend(name_of(&attr.value));
                         }
-                        "fnmatch" | "fnmatchcase" => {
-                            if rest.first().is_some_and(|p| self.names_credential_file(p)) {
-                                out.extend(name_of(first));
-                            }
+                        "fnmatch" | "fnmatchcase"
+                            if rest.first().is_some_and(|p| self.names_credential_file(p)) =>
+                        {
+                            out.extend(name_of(first));
                         }
                         _ => {}
                     }

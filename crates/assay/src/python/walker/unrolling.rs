@@ -37,6 +37,9 @@ impl<'a> Walker<'a, '_> {
                 .chars()
                 .map(|c| Const::Str(c.to_string().into()))
                 .collect(),
+            Const::Bytes(bytes) if bytes.len() <= MAX_ITEMS => {
+                bytes.iter().map(|&b| Const::Int(i64::from(b))).collect()
+            }
             _ => return None,
         };
         if !self.spend_unrolling(items.len()) {
@@ -112,6 +115,9 @@ impl<'a> Walker<'a, '_> {
                 .chars()
                 .map(|c| Const::Str(c.to_string().into()))
                 .collect(),
+            Some(Const::Bytes(bytes)) if bytes.len() <= MAX_STEPS => {
+                bytes.iter().map(|&b| Const::Int(i64::from(b))).collect()
+            }
             _ => return false,
         };
         if items.is_empty()
