@@ -18,6 +18,10 @@ fuzz_target!(|data: &[u8]| {
         .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && data.get(i + 1) != Some(&b'\n')))
         .count();
     for value in &meta.requires_dist {
-        assert!(value.line >= 1 && value.line <= breaks + 1, "line {}", value.line);
+        assert!(
+            value.line >= 1 && value.line <= breaks + 1,
+            "line {}",
+            value.line
+        );
     }
 });

@@ -357,7 +357,13 @@ const BINARY_OPS: &[&str] = &[
 const NB_SUBSCR: u32 = 26;
 
 /// What LOAD_COMMON_CONSTANT's argument names (3.14).
-const COMMON_CONSTANTS: &[&str] = &["AssertionError", "NotImplementedError", "tuple", "all", "any"];
+const COMMON_CONSTANTS: &[&str] = &[
+    "AssertionError",
+    "NotImplementedError",
+    "tuple",
+    "all",
+    "any",
+];
 
 /// A value on the simulated stack.
 #[derive(Debug, Clone)]
