@@ -47,7 +47,32 @@ pub(crate) fn parse_pep508(text: &str) -> Result<pep508_rs::Requirement, String>
             "requirement longer than {MAX_REQUIREMENT_LEN} bytes"
         ));
     }
+    if let Some(name) = name_the_parser_panics_on(text) {
+        return Err(format!(
+            "`{name}`: a name must end with a letter or digit, not `.`, `-` or `_`"
+        ));
+    }
     pep508_rs::Requirement::from_str(text).map_err(|e| first_line(&e.to_string()))
+}
+
+/// A package or extra name that ends in `.`, `-` or `_` and is followed by
+/// more text (`requests1.=>31`, `pkg[sec-]`). Such a name is invalid, but
+/// pep508_rs 0.9.2 accepts it while reading and then panics (an `expect`)
+/// building the name, so it is refused before the parser sees it.
+fn name_the_parser_panics_on(text: &str) -> Option<&str> {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let leading_name = |s: &str| -> usize { s.find(|c| !name_char(c)).unwrap_or(s.len()) };
+    let rest = text.trim_start();
+    let end = leading_name(rest);
+    let mut names = vec![&rest[..end]];
+    if let Some(extras) = rest[end..].trim_start().strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or(extras);
+        names.extend(extras.split(',').map(|e| {
+            let e = e.trim_start();
+            &e[..leading_name(e)]
+        }));
+    }
+    names.into_iter().find(|n| n.ends_with(['.', '-', '_']))
 }
 
 fn first_line(text: &str) -> String {
@@ -168,6 +193,27 @@ fn read_small(path: &Path) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `requirements`, `setup_py` and `lockfiles` fuzz
+    /// targets (session 9): pep508_rs panicked on these instead of
+    /// returning an error, so a hostile requirements file, `setup.cfg` or
+    /// `pyproject.toml` stopped the whole run.
+    #[test]
+    fn pep508_panic_on_a_name_ending_in_punctuation_is_an_error() {
+        for text in [
+            "requests1.=>31",
+            "m--   six",
+            "requfgx-\u{1}\u{11}http:s>=1",
+            "pkg_ ; python_version >= '3'",
+            "pkg[sec-]",
+            "pkg[a, b_] >= 1",
+        ] {
+            assert!(parse_pep508(text).is_err(), "{text}");
+        }
+        for text in ["requests.compat>=1", "a-b_c.d", "pkg[sec-x, y] >= 1", "  six"] {
+            assert!(parse_pep508(text).is_ok(), "{text}");
+        }
+    }
 
     #[test]
     fn direct_references_keep_the_url_out_of_pep508() {
