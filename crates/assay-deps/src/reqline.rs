@@ -30,7 +30,8 @@ pub(crate) fn url_source(url: &str, base_dir: &Path) -> Source {
     if is_vcs(url) {
         return Source::Vcs(url.to_string());
     }
-    if url.len() >= 5 && url[..5].eq_ignore_ascii_case("file:") {
+    // `get`: byte 5 may fall inside a character (`@\u{fffd}x`).
+    if url.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("file:")) {
         let rest = &url[5..];
         let rest = rest.strip_prefix("//localhost").unwrap_or(rest);
         let rest = rest.strip_prefix("//").unwrap_or(rest);
@@ -213,6 +214,16 @@ mod tests {
         for text in ["requests.compat>=1", "a-b_c.d", "pkg[sec-x, y] >= 1", "  six"] {
             assert!(parse_pep508(text).is_ok(), "{text}");
         }
+    }
+
+    /// Found by the `setup_py` fuzz target (session 9): a URL whose fifth
+    /// byte falls inside a character was sliced there and panicked.
+    #[test]
+    fn url_source_slicing_inside_a_character_does_not_panic() {
+        let base = Path::new("/tmp");
+        assert!(matches!(url_source("@\u{fffd}x", base), Source::Url(_)));
+        assert!(matches!(url_source("fil\u{e9}:x", base), Source::Url(_)));
+        assert!(matches!(url_source("FILE:/x", base), Source::LocalPath(_)));
     }
 
     #[test]
