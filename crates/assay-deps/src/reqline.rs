@@ -53,7 +53,9 @@ pub(crate) fn parse_pep508(text: &str) -> Result<pep508_rs::Requirement, String>
             "`{name}`: a name must end with a letter or digit, not `.`, `-` or `_`"
         ));
     }
-    pep508_rs::Requirement::from_str(text).map_err(|e| first_line(&e.to_string()))
+    // The message alone: pep508_rs's full `Display` underlines the span and
+    // panics when the span ends inside a character (`s[ixJ \u{ac71}ts]`).
+    pep508_rs::Requirement::from_str(text).map_err(|e| first_line(&e.message.to_string()))
 }
 
 /// A package or extra name that ends in `.`, `-` or `_` and is followed by
@@ -214,6 +216,14 @@ mod tests {
         for text in ["requests.compat>=1", "a-b_c.d", "pkg[sec-x, y] >= 1", "  six"] {
             assert!(parse_pep508(text).is_ok(), "{text}");
         }
+    }
+
+    /// Found by the `setup_py` fuzz target (session 9): pep508_rs's error
+    /// `Display` panicked on a span ending inside a character.
+    #[test]
+    fn pep508_error_display_inside_a_character_does_not_panic() {
+        let error = parse_pep508("s[ixJ \u{ac71}ts_req\u{fffd}uire]").unwrap_err();
+        assert!(!error.is_empty());
     }
 
     /// Found by the `setup_py` fuzz target (session 9): a URL whose fifth
