@@ -31,7 +31,10 @@ pub(crate) fn url_source(url: &str, base_dir: &Path) -> Source {
         return Source::Vcs(url.to_string());
     }
     // `get`: byte 5 may fall inside a character (`@\u{fffd}x`).
-    if url.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("file:")) {
+    if url
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("file:"))
+    {
         let rest = &url[5..];
         let rest = rest.strip_prefix("//localhost").unwrap_or(rest);
         let rest = rest.strip_prefix("//").unwrap_or(rest);
@@ -213,7 +216,12 @@ mod tests {
         ] {
             assert!(parse_pep508(text).is_err(), "{text}");
         }
-        for text in ["requests.compat>=1", "a-b_c.d", "pkg[sec-x, y] >= 1", "  six"] {
+        for text in [
+            "requests.compat>=1",
+            "a-b_c.d",
+            "pkg[sec-x, y] >= 1",
+            "  six",
+        ] {
             assert!(parse_pep508(text).is_ok(), "{text}");
         }
     }
