@@ -1,6 +1,7 @@
-"""Writes a few tiny valid archives as seeds for the open_and_scan target.
+"""Writes a few tiny valid inputs as seeds for the fuzz targets.
 
-Usage: python3 make_seeds.py corpus/open_and_scan
+Usage: python3 make_seeds.py corpus/open_and_scan      # archives (also for archive_listing)
+       python3 make_seeds.py --metadata corpus/core_metadata
 """
 
 import base64
@@ -29,12 +30,31 @@ def tar_bytes(mode, extra=(), format=tarfile.DEFAULT_FORMAT):
     return out.getvalue()
 
 
-def zip_bytes(files):
+def zip_bytes(files, method=zipfile.ZIP_DEFLATED, zip64=False):
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(out, "w", method) as z:
         for name, data in files:
-            z.writestr(name, data)
+            with z.open(name, "w", force_zip64=zip64) as member:
+                member.write(data)
     return out.getvalue()
+
+
+METADATA = [
+    PKG_INFO,
+    b"Metadata-Version: 2.4\r\nName: demo\r\nVersion: 2.0\r\nDynamic: Requires-Dist\r\n"
+    b"Requires-Dist: requests>=2; extra == 'http'\r\nRequires-Dist: six\r\n"
+    b"Project-URL: Home, http://127.0.0.1/\r\nClassifier: Programming Language :: Python\r\n"
+    b"Provides-Extra: http\r\nDescription: first line\r\n        |second line\r\n\r\n",
+    b"\xef\xbb\xbfMetadata-Version: 1.0\rName: demo\rName: again\rSummary: folded\r\tsummary\r"
+    b"junk line\rRequires-Dist: six\r\rBody\rRequires-Dist: hidden\r",
+    b"Metadata-Version: 2.1\nName: x\nVersion: 1\nDescription-Content-Type: text/markdown\n\n"
+    b"# Title\n\nBody \xff\xfe not utf-8\n",
+]
+
+
+def metadata_seeds(target):
+    for i, data in enumerate(METADATA):
+        (target / f"metadata-{i}").write_bytes(data)
 
 
 def record_line(path, data):
@@ -74,10 +94,18 @@ def main(target):
         "sdist.zip": zip_bytes([("demo-1.0/PKG-INFO", PKG_INFO), ("demo-1.0/setup.py", SETUP)]),
         "wheel.whl": zip_bytes(wheel_files + [("demo-1.0.dist-info/RECORD", record.encode())]),
         "egg.egg": zip_bytes([("EGG-INFO/PKG-INFO", PKG_INFO), ("demo/__init__.py", CODE)]),
+        "stored.zip": zip_bytes([("demo-1.0/PKG-INFO", PKG_INFO)], zipfile.ZIP_STORED),
+        "zip64.whl": zip_bytes(wheel_files, zip64=True),
+        "stub.zip": b"#!/bin/sh\nexit 0\n" + zip_bytes([("demo/__init__.py", CODE)]),
     }
     for name, data in seeds.items():
         (target / name).write_bytes(data)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "corpus/open_and_scan")
+    if sys.argv[1:2] == ["--metadata"]:
+        folder = Path(sys.argv[2] if len(sys.argv) > 2 else "corpus/core_metadata")
+        folder.mkdir(parents=True, exist_ok=True)
+        metadata_seeds(folder)
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "corpus/open_and_scan")

@@ -3,28 +3,22 @@
 
 #![no_main]
 
+#[path = "../common/limits.rs"]
+mod limits;
+
 use assay::Scanner;
-use assay::artifact::{ArtifactError, Limits, open_bytes};
+use assay::artifact::{ArtifactError, open_bytes};
 use libfuzzer_sys::fuzz_target;
 
 /// The file name picks sdist / wheel / egg; the container is always
 /// detected from the bytes.
 const NAMES: [&str; 4] = ["x.tar.gz", "x.zip", "x-1.0-py3-none-any.whl", "x.egg"];
 
-/// Small limits, so bombs trip quickly and runs stay fast.
-const LIMITS: Limits = Limits {
-    max_total_bytes: 8 * 1024 * 1024,
-    max_file_bytes: 1024 * 1024,
-    max_entries: 1000,
-    max_ratio: 100,
-    ratio_floor_bytes: 1024 * 1024,
-    max_hashed_bytes: 16 * 1024 * 1024,
-};
-
 fuzz_target!(|data: &[u8]| {
-    let scanner = Scanner::new().limits(LIMITS);
+    let limits = limits::small_limits();
+    let scanner = Scanner::new().limits(limits);
     for name in NAMES {
-        match open_bytes(name, data.to_vec(), &LIMITS) {
+        match open_bytes(name, data.to_vec(), &limits) {
             Ok(package) => {
                 let _ = scanner.scan_package(&package);
             }

@@ -8,6 +8,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = assay_deps::deps_from_sdist(&[("demo-1.0/setup.py", data)]);
     let _ = assay_deps::deps_from_sdist(&[
         ("demo-1.0/setup.cfg", data),
-        ("demo-1.0/setup.py", b"from setuptools import setup\nsetup()\n"),
+        (
+            "demo-1.0/setup.py",
+            b"from setuptools import setup\nsetup()\n",
+        ),
     ]);
 });

@@ -30,7 +30,11 @@ pub(crate) fn url_source(url: &str, base_dir: &Path) -> Source {
     if is_vcs(url) {
         return Source::Vcs(url.to_string());
     }
-    if url.len() >= 5 && url[..5].eq_ignore_ascii_case("file:") {
+    // `get`: byte 5 may fall inside a character (`@\u{fffd}x`).
+    if url
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("file:"))
+    {
         let rest = &url[5..];
         let rest = rest.strip_prefix("//localhost").unwrap_or(rest);
         let rest = rest.strip_prefix("//").unwrap_or(rest);
@@ -47,7 +51,34 @@ pub(crate) fn parse_pep508(text: &str) -> Result<pep508_rs::Requirement, String>
             "requirement longer than {MAX_REQUIREMENT_LEN} bytes"
         ));
     }
-    pep508_rs::Requirement::from_str(text).map_err(|e| first_line(&e.to_string()))
+    if let Some(name) = name_the_parser_panics_on(text) {
+        return Err(format!(
+            "`{name}`: a name must end with a letter or digit, not `.`, `-` or `_`"
+        ));
+    }
+    // The message alone: pep508_rs's full `Display` underlines the span and
+    // panics when the span ends inside a character (`s[ixJ \u{ac71}ts]`).
+    pep508_rs::Requirement::from_str(text).map_err(|e| first_line(&e.message.to_string()))
+}
+
+/// A package or extra name that ends in `.`, `-` or `_` and is followed by
+/// more text (`requests1.=>31`, `pkg[sec-]`). Such a name is invalid, but
+/// pep508_rs 0.9.2 accepts it while reading and then panics (an `expect`)
+/// building the name, so it is refused before the parser sees it.
+fn name_the_parser_panics_on(text: &str) -> Option<&str> {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let leading_name = |s: &str| -> usize { s.find(|c| !name_char(c)).unwrap_or(s.len()) };
+    let rest = text.trim_start();
+    let end = leading_name(rest);
+    let mut names = vec![&rest[..end]];
+    if let Some(extras) = rest[end..].trim_start().strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or(extras);
+        names.extend(extras.split(',').map(|e| {
+            let e = e.trim_start();
+            &e[..leading_name(e)]
+        }));
+    }
+    names.into_iter().find(|n| n.ends_with(['.', '-', '_']))
 }
 
 fn first_line(text: &str) -> String {
@@ -168,6 +199,50 @@ fn read_small(path: &Path) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `requirements`, `setup_py` and `lockfiles` fuzz
+    /// targets (session 9): pep508_rs panicked on these instead of
+    /// returning an error, so a hostile requirements file, `setup.cfg` or
+    /// `pyproject.toml` stopped the whole run.
+    #[test]
+    fn pep508_panic_on_a_name_ending_in_punctuation_is_an_error() {
+        for text in [
+            "requests1.=>31",
+            "m--   six",
+            "requfgx-\u{1}\u{11}http:s>=1",
+            "pkg_ ; python_version >= '3'",
+            "pkg[sec-]",
+            "pkg[a, b_] >= 1",
+        ] {
+            assert!(parse_pep508(text).is_err(), "{text}");
+        }
+        for text in [
+            "requests.compat>=1",
+            "a-b_c.d",
+            "pkg[sec-x, y] >= 1",
+            "  six",
+        ] {
+            assert!(parse_pep508(text).is_ok(), "{text}");
+        }
+    }
+
+    /// Found by the `setup_py` fuzz target (session 9): pep508_rs's error
+    /// `Display` panicked on a span ending inside a character.
+    #[test]
+    fn pep508_error_display_inside_a_character_does_not_panic() {
+        let error = parse_pep508("s[ixJ \u{ac71}ts_req\u{fffd}uire]").unwrap_err();
+        assert!(!error.is_empty());
+    }
+
+    /// Found by the `setup_py` fuzz target (session 9): a URL whose fifth
+    /// byte falls inside a character was sliced there and panicked.
+    #[test]
+    fn url_source_slicing_inside_a_character_does_not_panic() {
+        let base = Path::new("/tmp");
+        assert!(matches!(url_source("@\u{fffd}x", base), Source::Url(_)));
+        assert!(matches!(url_source("fil\u{e9}:x", base), Source::Url(_)));
+        assert!(matches!(url_source("FILE:/x", base), Source::LocalPath(_)));
+    }
 
     #[test]
     fn direct_references_keep_the_url_out_of_pep508() {

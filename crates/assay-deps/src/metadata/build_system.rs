@@ -5,7 +5,6 @@
 //! (`setuptools>=40.8.0`) is what runs.
 
 use std::path::Path;
-use std::str::FromStr;
 
 use crate::model::{Origin, Requirement, Source};
 
@@ -36,7 +35,7 @@ pub fn build_requires(pyproject: Option<&str>, origin: &Origin) -> (Vec<Requirem
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     for spec in specs {
-        match pep508_rs::Requirement::from_str(&spec) {
+        match crate::reqline::parse_pep508(&spec) {
             Ok(req)
                 if req
                     .version_or_url

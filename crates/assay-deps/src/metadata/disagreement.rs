@@ -81,8 +81,7 @@ pub fn metadata_disagreement(served: &[u8], inside: &[u8]) -> Vec<String> {
 fn requirement_counts(requires: &[NumberedValue]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for NumberedValue { value, .. } in requires {
-        let normal = value
-            .parse::<pep508_rs::Requirement>()
+        let normal = crate::reqline::parse_pep508(value)
             .map_or_else(|_| value.trim().to_owned(), |r| r.to_string());
         *counts.entry(normal).or_insert(0) += 1;
     }

@@ -73,10 +73,12 @@ fn guess_version(layout: Layout, code: &Code) -> (u8, u8) {
         Layout::Py30 => (3, 7),
         Layout::Py38 => (3, 10),
         Layout::Py311 => {
-            // RESUME opens every code object: 151 in 3.11 and 3.12, 149 in
-            // 3.13. 3.12 ends modules with RETURN_CONST (121).
+            // RESUME opens every module: 151 in 3.11 and 3.12, 149 in 3.13,
+            // 128 in 3.14. 3.12 ends modules with RETURN_CONST (121).
             let first = code.bytecode.first().copied();
-            if first == Some(149) {
+            if first == Some(128) {
+                (3, 14)
+            } else if first == Some(149) {
                 (3, 13)
             } else if code.bytecode.chunks(2).any(|w| w[0] == 121) {
                 (3, 12)
@@ -102,12 +104,22 @@ struct Ops {
     global_null: NullAt,
     /// 3.12+: LOAD_ATTR's low bit marks a method load.
     attr_method_bit: bool,
+    /// 3.14: CALL_FUNCTION_EX has no argument and always finds a
+    /// keyword-arguments slot (NULL when there are none).
+    call_ex_kwargs_slot: bool,
     load_const: Option<u8>,
     load_name: Option<u8>,
     load_global: Option<u8>,
     load_fast: Option<u8>,
     load_fast_check: Option<u8>,
     load_fast_load_fast: Option<u8>,
+    /// 3.14: LOAD_FAST and LOAD_FAST_LOAD_FAST without a new reference.
+    load_fast_borrow: Option<u8>,
+    load_fast_borrow_load_fast_borrow: Option<u8>,
+    /// 3.14: an integer from 0 to 255 in the argument, not in `co_consts`.
+    load_small_int: Option<u8>,
+    /// 3.14: `AssertionError`, `NotImplementedError`, `tuple`, `all`, `any`.
+    load_common_constant: Option<u8>,
     load_attr: Option<u8>,
     load_method: Option<u8>,
     import_name: Option<u8>,
@@ -142,6 +154,8 @@ struct Ops {
     compare_op: Option<u8>,
     resume: Option<u8>,
     nop: Option<u8>,
+    /// 3.14: marks the branch not taken; does nothing.
+    not_taken: Option<u8>,
     precall: Option<u8>,
     dup_top: Option<u8>,
     list_extend: Option<u8>,
@@ -281,7 +295,54 @@ impl Ops {
                 nop: Some(30),
                 ..Ops::default()
             },
-            // 3.14 and later: constants and names only.
+            // Numbers from CPython 3.14's `opcode.opmap` (`Lib/_opcode_metadata.py`).
+            (3, 14) => Ops {
+                known: true,
+                wordcode: true,
+                have_argument: 43,
+                extended_arg: 69,
+                caches: true,
+                global_null: NullAt::After,
+                attr_method_bit: true,
+                call_ex_kwargs_slot: true,
+                load_const: Some(82),
+                load_small_int: Some(94),
+                load_common_constant: Some(81),
+                load_name: Some(93),
+                load_global: Some(92),
+                load_fast: Some(84),
+                load_fast_borrow: Some(86),
+                load_fast_check: Some(88),
+                load_fast_load_fast: Some(89),
+                load_fast_borrow_load_fast_borrow: Some(87),
+                load_attr: Some(80),
+                import_name: Some(73),
+                import_from: Some(72),
+                store_name: Some(116),
+                store_global: Some(115),
+                store_fast: Some(112),
+                store_attr: Some(110),
+                call: Some(52),
+                call_function_ex: Some(4),
+                call_kw: Some(55),
+                push_null: Some(33),
+                make_function: Some(23),
+                set_function_attribute: Some(108),
+                build_list: Some(46),
+                build_tuple: Some(51),
+                // Subscripts are BINARY_OP 26 (`NB_SUBSCR`).
+                binary_op: Some(44),
+                pop_top: Some(31),
+                return_value: Some(35),
+                load_build_class: Some(21),
+                compare_op: Some(56),
+                list_extend: Some(79),
+                resume: Some(128),
+                nop: Some(27),
+                not_taken: Some(28),
+                ..Ops::default()
+            },
+            // Later versions: constants and names only.
             _ => Ops::default(),
         }
     }
@@ -290,6 +351,18 @@ impl Ops {
 const BINARY_OPS: &[&str] = &[
     "+", "&", "//", "<<", "@", "*", "%", "|", "**", ">>", "-", "/", "^", "+", "&", "//", "<<", "@",
     "*", "%", "|", "**", ">>", "-", "/", "^",
+];
+
+/// BINARY_OP's argument for a subscript (`x[k]`, 3.14).
+const NB_SUBSCR: u32 = 26;
+
+/// What LOAD_COMMON_CONSTANT's argument names (3.14).
+const COMMON_CONSTANTS: &[&str] = &[
+    "AssertionError",
+    "NotImplementedError",
+    "tuple",
+    "all",
+    "any",
 ];
 
 /// A value on the simulated stack.
@@ -511,9 +584,19 @@ impl Renderer {
                 if null && ops.global_null == NullAt::After {
                     stack.push(Item::Null);
                 }
-            } else if is(op, ops.load_fast) || is(op, ops.load_fast_check) {
+            } else if is(op, ops.load_small_int) {
+                stack.push(Item::Expr(arg.to_string(), false));
+            } else if is(op, ops.load_common_constant) {
+                let constant = COMMON_CONSTANTS.get(arg as usize).copied().unwrap_or("_");
+                stack.push(Item::Expr(constant.to_owned(), false));
+            } else if is(op, ops.load_fast)
+                || is(op, ops.load_fast_check)
+                || is(op, ops.load_fast_borrow)
+            {
                 stack.push(Item::Expr(local(arg), false));
-            } else if is(op, ops.load_fast_load_fast) {
+            } else if is(op, ops.load_fast_load_fast)
+                || is(op, ops.load_fast_borrow_load_fast_borrow)
+            {
                 stack.push(Item::Expr(local(arg >> 4), false));
                 stack.push(Item::Expr(local(arg & 15), false));
             } else if is(op, ops.load_attr) || is(op, ops.load_method) {
@@ -627,7 +710,11 @@ impl Renderer {
                 let callee = pop(&mut stack);
                 stack.push(self.call(callee, args, &names));
             } else if is(op, ops.call_function_ex) {
-                let kwargs = (arg & 1 == 1).then(|| pop(&mut stack));
+                let kwargs = if ops.call_ex_kwargs_slot {
+                    Some(pop(&mut stack)).filter(|k| !matches!(k, Item::Null))
+                } else {
+                    (arg & 1 == 1).then(|| pop(&mut stack))
+                };
                 let args = pop(&mut stack);
                 let mut callee = pop(&mut stack);
                 if matches!(callee, Item::Null) {
@@ -678,6 +765,13 @@ impl Renderer {
                     format!("({})", items.join(", "))
                 };
                 stack.push(Item::Expr(cut(text), false));
+            } else if is(op, ops.binary_subscr) || (is(op, ops.binary_op) && arg == NB_SUBSCR) {
+                let key = pop(&mut stack);
+                let owner = pop(&mut stack);
+                stack.push(Item::Expr(
+                    cut(format!("{}[{}]", owner.text(), key.text())),
+                    false,
+                ));
             } else if is(op, ops.binary_add) || is(op, ops.binary_op) {
                 let right = pop(&mut stack);
                 let left = pop(&mut stack);
@@ -690,13 +784,6 @@ impl Renderer {
                 let call =
                     matches!(left, Item::Expr(_, true)) || matches!(right, Item::Expr(_, true));
                 stack.push(Item::Expr(cut(text), call));
-            } else if is(op, ops.binary_subscr) {
-                let key = pop(&mut stack);
-                let owner = pop(&mut stack);
-                stack.push(Item::Expr(
-                    cut(format!("{}[{}]", owner.text(), key.text())),
-                    false,
-                ));
             } else if is(op, ops.pop_top) || is(op, ops.print_expr) {
                 match pop(&mut stack) {
                     Item::Expr(text, true) => {
@@ -762,7 +849,11 @@ impl Renderer {
                     Item::ClassBody(code) => stack.push(Item::Class(code)),
                     other => stack.push(other),
                 }
-            } else if is(op, ops.resume) || is(op, ops.nop) || is(op, ops.precall) {
+            } else if is(op, ops.resume)
+                || is(op, ops.nop)
+                || is(op, ops.not_taken)
+                || is(op, ops.precall)
+            {
             } else {
                 // An opcode the renderer does not follow: keep the calls
                 // waiting on the stack as statements, then start afresh.
@@ -921,4 +1012,96 @@ fn py_bytes(bytes: &[u8]) -> String {
     }
     out.push('\'');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{Layout, Ops, Renderer};
+    use crate::carriers::marshal::{Code, Obj};
+
+    /// Writes one 3.14 module made of `ops` (opcode, argument, cache
+    /// entries after it) back as Python.
+    fn render_314(ops: &[(u8, u8, usize)], names: &[&str], consts: Vec<Obj>) -> String {
+        let mut bytecode = vec![128, 0];
+        for &(op, arg, caches) in ops {
+            bytecode.extend([op, arg]);
+            bytecode.extend(std::iter::repeat_n(0, caches * 2));
+        }
+        let code = Arc::new(Code {
+            name: "<module>".into(),
+            first_line: 1,
+            argcount: 0,
+            bytecode: bytecode.into(),
+            consts,
+            names: names.iter().map(|&n| n.into()).collect(),
+            locals: Vec::new(),
+        });
+        let mut out = String::new();
+        Renderer::new(Ops::for_version(3, 14), Layout::Py311).module(&code, &mut out);
+        out
+    }
+
+    const LOAD_NAME: u8 = 93;
+    const LOAD_ATTR: u8 = 80;
+    const LOAD_SMALL_INT: u8 = 94;
+    const PUSH_NULL: u8 = 33;
+    const BINARY_OP: u8 = 44;
+    const CALL: u8 = 52;
+    const CALL_FUNCTION_EX: u8 = 4;
+    const POP_TOP: u8 = 31;
+
+    #[test]
+    fn python_3_14_subscript_is_binary_op_26() {
+        // exec(data[0])
+        let source = render_314(
+            &[
+                (LOAD_NAME, 0, 0),
+                (PUSH_NULL, 0, 0),
+                (LOAD_NAME, 1, 0),
+                (LOAD_SMALL_INT, 0, 0),
+                (BINARY_OP, 26, 5),
+                (CALL, 1, 3),
+                (POP_TOP, 0, 0),
+            ],
+            &["exec", "data"],
+            Vec::new(),
+        );
+        assert!(source.contains("exec(data[0])"), "{source}");
+    }
+
+    #[test]
+    fn python_3_14_call_function_ex_takes_a_null_keyword_slot() {
+        // subprocess.call(*args)
+        let source = render_314(
+            &[
+                (LOAD_NAME, 0, 0),
+                (LOAD_ATTR, 1 << 1, 9),
+                (PUSH_NULL, 0, 0),
+                (LOAD_NAME, 2, 0),
+                (PUSH_NULL, 0, 0),
+                (CALL_FUNCTION_EX, 0, 0),
+                (POP_TOP, 0, 0),
+            ],
+            &["subprocess", "call", "args"],
+            Vec::new(),
+        );
+        assert!(source.contains("subprocess.call(*args)\n"), "{source}");
+        // With keywords: subprocess.call(*args, **kw)
+        let source = render_314(
+            &[
+                (LOAD_NAME, 0, 0),
+                (LOAD_ATTR, 1 << 1, 9),
+                (PUSH_NULL, 0, 0),
+                (LOAD_NAME, 2, 0),
+                (LOAD_NAME, 3, 0),
+                (CALL_FUNCTION_EX, 0, 0),
+                (POP_TOP, 0, 0),
+            ],
+            &["subprocess", "call", "args", "kw"],
+            Vec::new(),
+        );
+        assert!(source.contains("subprocess.call(*args, **kw)"), "{source}");
+    }
 }

@@ -26,7 +26,7 @@ declare_rule! {
     /// is bytecode only tests, docs or examples load; loaded by code a
     /// user calls, medium; imported or loaded while the package installs,
     /// at start-up or on import, high — medium when assay could recover
-    /// the code (CPython 2.7 and 3.6–3.13), because then what it does was
+    /// the code (CPython 2.7 and 3.6–3.14), because then what it does was
     /// analysed like source and is judged by the other rules.
     ///
     /// ## Example
