@@ -482,7 +482,7 @@ fn pip_is_asked_when_its_files_are_not_where_the_disk_reading_looks() {
     let python = installed_python(
         &fake,
         "py",
-        "site.index-url='http://127.0.0.1:5/from-site-file'",
+        "global.index-url='http://127.0.0.1:5/from-site-file'",
     );
     fake.write(
         "py/lib/python3.11/site-packages/pip/_internal/models/index.py",
