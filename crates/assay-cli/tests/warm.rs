@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use support::{
-    Dist, IndexServer, STEALER, artifact, assay, assert_verdicts, report, server, sha256_hex,
-    tidy, write,
+    Dist, IndexServer, STEALER, artifact, assay, assert_verdicts, report, server, sha256_hex, tidy,
+    write,
 };
 
 /// `util 1.0` as its author published it...

@@ -123,7 +123,8 @@ pub(crate) fn index_url(py: &Path, env: &Environment) -> Result<Sourced<String>,
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let base = default_from_source(&text)
         .ok_or_else(|| format!("no default index found in {}", file.display()))?;
-    let simple = simple_url(&base).ok_or_else(|| format!("pip's default index {base:?} is not a URL"))?;
+    let simple =
+        simple_url(&base).ok_or_else(|| format!("pip's default index {base:?} is not a URL"))?;
     Ok(Sourced {
         value: simple,
         source: Source::PipDefault(file),

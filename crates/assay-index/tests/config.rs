@@ -444,7 +444,9 @@ fn installed_python(fake: &Fake, prefix: &str, config_list: &str) -> PathBuf {
 
 #[cfg(target_os = "linux")]
 fn pip_source(root: &str) -> String {
-    format!("PyPI = PackageIndex(\n    \"{root}\", file_storage_domain=\"files.mirror.example\"\n)\n")
+    format!(
+        "PyPI = PackageIndex(\n    \"{root}\", file_storage_domain=\"files.mirror.example\"\n)\n"
+    )
 }
 
 #[cfg(target_os = "linux")]
@@ -458,7 +460,10 @@ fn the_local_pips_default_is_read_from_disk_without_running_the_interpreter() {
     let cfg = IndexConfig::from_local_pip_in(&IndexOverrides::default(), &fake.env, &python)
         .expect("config");
     assert_eq!(cfg.index_url.value.url, "https://mirror.example/simple");
-    assert_eq!(cfg.index_url.source, Source::PipDefault(fake.path(index_py)));
+    assert_eq!(
+        cfg.index_url.source,
+        Source::PipDefault(fake.path(index_py))
+    );
     assert!(!ran.exists(), "the interpreter was run");
 
     // A virtualenv of that interpreter, with its own pip: sys.prefix is
@@ -471,7 +476,10 @@ fn the_local_pips_default_is_read_from_disk_without_running_the_interpreter() {
     let venv_python = fake.path("venv/bin/python3");
     let cfg = IndexConfig::from_local_pip_in(&IndexOverrides::default(), &fake.env, &venv_python)
         .expect("config");
-    assert_eq!(cfg.index_url.value.url, "https://venv-mirror.example/simple");
+    assert_eq!(
+        cfg.index_url.value.url,
+        "https://venv-mirror.example/simple"
+    );
     assert!(!ran.exists(), "the interpreter was run");
 }
 
