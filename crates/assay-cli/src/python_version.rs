@@ -4,7 +4,7 @@
 //! interpreter's link points to). Only when none of those answers is the
 //! interpreter asked, in isolated mode.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Used when no `python3` is found.
 const FALLBACK: &str = "3.12.0";
@@ -15,56 +15,13 @@ pub fn python_version(flag: Option<&str>) -> String {
     if let Some(version) = flag {
         return version.to_owned();
     }
-    let Some(python) = find_on_path("python3", None) else {
+    let env = assay_index::Environment::from_process();
+    let Some(python) = assay_index::local_python::python3(&env) else {
         return FALLBACK.to_owned();
     };
-    let python = through_pyenv(&python).unwrap_or(python);
     version_from_disk(&python)
         .or_else(|| ask(&python))
         .unwrap_or_else(|| FALLBACK.to_owned())
-}
-
-/// The first executable `name` on `PATH`, after `after` when given.
-fn find_on_path(name: &str, after: Option<&Path>) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
-    if let Some(after) = after
-        && let Some(at) = dirs.iter().position(|d| d == after)
-    {
-        dirs.drain(..=at);
-    }
-    dirs.into_iter()
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
-}
-
-/// The interpreter a pyenv shim would run: the version named by
-/// `PYENV_VERSION`, else the nearest `.python-version`, else pyenv's
-/// global `version` file; `system` means the next `python3` on `PATH`.
-fn through_pyenv(python: &Path) -> Option<PathBuf> {
-    let shims = python.parent()?;
-    let root = shims.parent()?;
-    if shims.file_name()? != "shims" || !root.join("versions").is_dir() {
-        return None;
-    }
-    let chosen = std::env::var("PYENV_VERSION")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .or_else(nearest_version_file)
-        .or_else(|| std::fs::read_to_string(root.join("version")).ok())?;
-    let name = chosen.split([':', '\n', ' ']).next()?.trim().to_owned();
-    if name == "system" || name.is_empty() {
-        return find_on_path("python3", Some(shims));
-    }
-    let candidate = root.join("versions").join(&name).join("bin/python3");
-    candidate.is_file().then_some(candidate)
-}
-
-/// The content of the nearest `.python-version` from the working folder up.
-fn nearest_version_file() -> Option<String> {
-    let cwd = std::env::current_dir().ok()?;
-    cwd.ancestors()
-        .find_map(|dir| std::fs::read_to_string(dir.join(".python-version")).ok())
 }
 
 /// The version as the files around the interpreter say: a virtualenv's

@@ -547,16 +547,16 @@ impl IndexConfig {
         Self::resolve(&overrides, &Environment::default(), None)
     }
 
-    /// Like [`IndexConfig::discover`], but when nothing is configured asks
-    /// the local `python3 -m pip` which index it would use (without running
-    /// any package code): `pip config list`, else pip's built-in default read
-    /// from pip's own `models/index.py`.
+    /// Like [`IndexConfig::discover`], but when nothing is configured
+    /// takes the index the local `python3`'s pip would use (without running
+    /// any package code): pip's built-in default read from pip's own
+    /// `models/index.py` when the interpreter's files say it (nothing is
+    /// run), else what `python3 -I -m pip config list` reports, else that
+    /// default. A pyenv shim is followed to the interpreter it would start.
     pub fn from_local_pip(overrides: &IndexOverrides) -> Result<IndexConfig, ConfigError> {
-        Self::from_local_pip_in(
-            overrides,
-            &Environment::from_process(),
-            Path::new("python3"),
-        )
+        let env = Environment::from_process();
+        let python = crate::local_python::python3(&env).unwrap_or_else(|| "python3".into());
+        Self::from_local_pip_in(overrides, &env, &python)
     }
 
     /// [`IndexConfig::from_local_pip`] with an explicit environment and
@@ -570,8 +570,11 @@ impl IndexConfig {
             Err(ConfigError::NoIndex { .. }) => {}
             other => return other,
         }
-        let fallback = crate::local_pip::index_url(python, env)
-            .map_err(|why| ConfigError::NoIndex { why: Some(why) })?;
+        let fallback = match crate::local_pip::from_disk(python) {
+            Some(found) => found,
+            None => crate::local_pip::index_url(python, env)
+                .map_err(|why| ConfigError::NoIndex { why: Some(why) })?,
+        };
         Self::resolve(overrides, env, Some(fallback))
     }
 

@@ -7,6 +7,7 @@
 //!   and digest verification; parallel downloads.
 //! - [`cache`]: a content-addressed download cache and scan-result store.
 //! - [`select`]: which files of a release to scan on this platform.
+//! - [`local_python`]: the `python3` the user would run, through pyenv shims.
 //!
 //! This crate never runs package code: archives are fetched into memory and
 //! handed to the caller.
@@ -48,6 +49,7 @@ pub mod dist;
 mod html;
 mod in_flight;
 mod local_pip;
+pub mod local_python;
 mod netrc;
 pub mod select;
 pub mod simple;

@@ -1,6 +1,13 @@
-//! Asking the user's own pip which index it uses, without running any
-//! package code: `python3 -I -m pip config list`, else pip's built-in
-//! default read from pip's source file `_internal/models/index.py`.
+//! Which index the user's own pip uses, without running any package code.
+//!
+//! - [`from_disk`]: read without running anything, when the interpreter is
+//!   a standard Linux install or virtualenv whose pip is in its own
+//!   `site-packages` and has no site configuration file: pip's built-in
+//!   default, from pip's source file `_internal/models/index.py`. Every
+//!   other file `pip config list` reads has been read before this is asked
+//!   (`crate::config`), so the answer is the one pip would give.
+//! - [`index_url`]: otherwise pip is asked, `python3 -I -m pip config
+//!   list`, else its built-in default read from the same source file.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,7 +24,83 @@ fn python(python: &Path, env: &Environment) -> Command {
     cmd
 }
 
-/// The index URL the local pip would use.
+/// The index URL the local pip of the interpreter `python` would use,
+/// read from disk; `None` when something is not where a standard install
+/// keeps it (then pip is asked, [`index_url`]). Called only when no pip
+/// configuration file that [`crate::config`] reads names an index.
+pub(crate) fn from_disk(python: &Path) -> Option<Sourced<String>> {
+    // pip's file locations elsewhere are not the ones crate::config reads.
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let prefix = sys_prefix(python)?;
+    // pip's site configuration file: pip reads it, crate::config does not.
+    if std::fs::symlink_metadata(prefix.join("pip.conf")).is_ok() {
+        return None;
+    }
+    let file = site_packages(&prefix, python)?
+        .join("pip")
+        .join("_internal")
+        .join("models")
+        .join("index.py");
+    let text = std::fs::read_to_string(&file).ok()?;
+    let value = simple_url(&default_from_source(&text)?)?;
+    Some(Sourced {
+        value,
+        source: Source::PipDefault(file),
+    })
+}
+
+/// `sys.prefix` of the interpreter `python`, as Python computes it: the
+/// virtualenv's folder (where `pyvenv.cfg` is), else the folder above the
+/// real executable's `bin/` when it holds the standard library.
+fn sys_prefix(python: &Path) -> Option<PathBuf> {
+    let venv = python.parent()?.parent()?;
+    if venv.join("pyvenv.cfg").is_file() {
+        return Some(venv.to_owned());
+    }
+    let real = std::fs::canonicalize(python).ok()?;
+    let prefix = real.parent()?.parent()?.to_owned();
+    let library = prefix.join("lib").join(python_dir(&prefix, &real)?);
+    library.join("os.py").is_file().then_some(prefix)
+}
+
+/// `PREFIX/lib/python3.X/site-packages`.
+fn site_packages(prefix: &Path, python: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(python).ok()?;
+    Some(
+        prefix
+            .join("lib")
+            .join(python_dir(prefix, &real)?)
+            .join("site-packages"),
+    )
+}
+
+/// The `python3.X` folder of `PREFIX/lib`: the one named after the real
+/// executable (`python3.11`), else the only one there.
+fn python_dir(prefix: &Path, real: &Path) -> Option<String> {
+    let lib = prefix.join("lib");
+    if let Some(name) = real.file_name().and_then(|n| n.to_str())
+        && name.starts_with("python3.")
+        && lib.join(name).is_dir()
+    {
+        return Some(name.to_owned());
+    }
+    let mut found = std::fs::read_dir(&lib).ok()?.filter_map(|entry| {
+        let name = entry.ok()?.file_name().into_string().ok()?;
+        name.starts_with("python3.").then_some(name)
+    });
+    let only = found.next()?;
+    found.next().is_none().then_some(only)
+}
+
+/// The simple API under pip's index root (`https://host/` →
+/// `https://host/simple`).
+fn simple_url(base: &str) -> Option<String> {
+    url::join(&url::with_trailing_slash(base), "simple")
+}
+
+/// The index URL the local pip would use, asking it.
 pub(crate) fn index_url(py: &Path, env: &Environment) -> Result<Sourced<String>, String> {
     let listing = run_with_deadline(python(py, env).args(["-m", "pip", "config", "list"]), LIMIT)
         .map_err(|e| format!("asked the local pip: {e}"))?;
@@ -40,8 +123,8 @@ pub(crate) fn index_url(py: &Path, env: &Environment) -> Result<Sourced<String>,
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let base = default_from_source(&text)
         .ok_or_else(|| format!("no default index found in {}", file.display()))?;
-    let simple = url::join(&url::with_trailing_slash(&base), "simple")
-        .ok_or_else(|| format!("pip's default index {base:?} is not a URL"))?;
+    let simple =
+        simple_url(&base).ok_or_else(|| format!("pip's default index {base:?} is not a URL"))?;
     Ok(Sourced {
         value: simple,
         source: Source::PipDefault(file),

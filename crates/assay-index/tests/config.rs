@@ -419,3 +419,103 @@ fn local_pip_fallback() {
     assert!(matches!(err, ConfigError::NoIndex { why: Some(_) }));
     assert!(err.to_string().contains("--index-url URL"), "{err}");
 }
+
+/// A Linux interpreter install at `prefix` (`bin/python3` → `python3.11`,
+/// the standard library's `os.py`), whose `python3.11` only answers `pip
+/// config list` with `config_list` and leaves the file `ran` behind, so a
+/// test sees whether it was run.
+#[cfg(target_os = "linux")]
+fn installed_python(fake: &Fake, prefix: &str, config_list: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let ran = fake.path("ran");
+    let exe = fake.write(
+        &format!("{prefix}/bin/python3.11"),
+        &format!(
+            "#!/bin/sh\ntouch '{}'\ncase \"$*\" in\n  *'config list'*) printf '%s\\n' \"{config_list}\" ;;\n  *) exit 3 ;;\nesac\n",
+            ran.display()
+        ),
+    );
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::os::unix::fs::symlink("python3.11", fake.path(&format!("{prefix}/bin/python3")))
+        .expect("link");
+    fake.write(&format!("{prefix}/lib/python3.11/os.py"), "");
+    fake.path(&format!("{prefix}/bin/python3"))
+}
+
+#[cfg(target_os = "linux")]
+fn pip_source(root: &str) -> String {
+    format!(
+        "PyPI = PackageIndex(\n    \"{root}\", file_storage_domain=\"files.mirror.example\"\n)\n"
+    )
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_local_pips_default_is_read_from_disk_without_running_the_interpreter() {
+    let fake = Fake::new();
+    let python = installed_python(&fake, "py", "global.timeout='3'");
+    let index_py = "py/lib/python3.11/site-packages/pip/_internal/models/index.py";
+    fake.write(index_py, &pip_source("https://mirror.example/"));
+    let ran = fake.path("ran");
+    let cfg = IndexConfig::from_local_pip_in(&IndexOverrides::default(), &fake.env, &python)
+        .expect("config");
+    assert_eq!(cfg.index_url.value.url, "https://mirror.example/simple");
+    assert_eq!(
+        cfg.index_url.source,
+        Source::PipDefault(fake.path(index_py))
+    );
+    assert!(!ran.exists(), "the interpreter was run");
+
+    // A virtualenv of that interpreter, with its own pip: sys.prefix is
+    // the virtualenv's folder.
+    fake.write("venv/pyvenv.cfg", "home = py/bin\nversion_info = 3.11.7\n");
+    std::fs::create_dir_all(fake.path("venv/bin")).expect("mkdir");
+    std::os::unix::fs::symlink(&python, fake.path("venv/bin/python3")).expect("link");
+    let venv_index_py = "venv/lib/python3.11/site-packages/pip/_internal/models/index.py";
+    fake.write(venv_index_py, &pip_source("https://venv-mirror.example/"));
+    let venv_python = fake.path("venv/bin/python3");
+    let cfg = IndexConfig::from_local_pip_in(&IndexOverrides::default(), &fake.env, &venv_python)
+        .expect("config");
+    assert_eq!(
+        cfg.index_url.value.url,
+        "https://venv-mirror.example/simple"
+    );
+    assert!(!ran.exists(), "the interpreter was run");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn pip_is_asked_when_its_files_are_not_where_the_disk_reading_looks() {
+    let fake = Fake::new();
+    let python = installed_python(
+        &fake,
+        "py",
+        "global.index-url='http://127.0.0.1:5/from-site-file'",
+    );
+    fake.write(
+        "py/lib/python3.11/site-packages/pip/_internal/models/index.py",
+        &pip_source("https://mirror.example/"),
+    );
+    // pip's site configuration file, which only pip reads: pip is asked.
+    fake.write("py/pip.conf", &index("http://127.0.0.1:5/from-site-file"));
+    let ran = fake.path("ran");
+    let cfg = IndexConfig::from_local_pip_in(&IndexOverrides::default(), &fake.env, &python)
+        .expect("config");
+    assert_eq!(cfg.index_url.value.url, "http://127.0.0.1:5/from-site-file");
+    assert!(ran.exists(), "pip was not asked");
+
+    // A virtualenv without pip of its own (pip may come from elsewhere).
+    std::fs::remove_file(&ran).expect("rm");
+    fake.write("venv/pyvenv.cfg", "home = py/bin\n");
+    std::fs::create_dir_all(fake.path("venv/lib/python3.11/site-packages")).expect("mkdir");
+    std::fs::create_dir_all(fake.path("venv/bin")).expect("mkdir");
+    std::os::unix::fs::symlink(&python, fake.path("venv/bin/python3")).expect("link");
+    let cfg = IndexConfig::from_local_pip_in(
+        &IndexOverrides::default(),
+        &fake.env,
+        &fake.path("venv/bin/python3"),
+    )
+    .expect("config");
+    assert_eq!(cfg.index_url.value.url, "http://127.0.0.1:5/from-site-file");
+    assert!(ran.exists(), "pip was not asked");
+}
