@@ -122,7 +122,8 @@ impl Template {
 
     /// The printed text after a leading hole (`/.ssh` of `f"{home}/.ssh"`).
     pub fn after_leading_hole(&self) -> Option<&str> {
-        self.starts_with_hole().then(|| &self.0.printed[HOLE.len()..])
+        self.starts_with_hole()
+            .then(|| &self.0.printed[HOLE.len()..])
     }
 
     /// This template followed by `other`.
