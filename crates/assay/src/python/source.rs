@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(text.lines().nth(1), Some("name = 'été'"));
         assert_eq!(note, Some(Some("latin-1".to_owned())));
         let (text, note) = decode("x = 'é'".as_bytes());
-        assert_eq!(text, "x = 'é'");
+        assert_eq!(&*text, "x = 'é'");
         assert!(note.is_none());
     }
 
