@@ -447,6 +447,9 @@ impl Scanner {
             python_files: analyses.len(),
             python_bytes: analyses.iter().map(|a| a.source.len() as u64).sum(),
         };
+        // A large package's analyses take a while to free (every fact is
+        // its own allocation): all cores free them, not the last one alone.
+        analyses.into_par_iter().for_each(drop);
         let meta = package.metadata.as_ref();
         ArtifactReport {
             target: package.source.clone(),

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use aho_corasick::AhoCorasick;
+
 use crate::artifact::Package;
 use crate::python::{Call, ExecContext, FileAnalysis, FileRole, QualName};
 
@@ -66,30 +68,30 @@ pub fn executed(package: &Package, python: &[FileAnalysis]) -> Vec<(String, File
     if candidates.is_empty() {
         return Vec::new();
     }
+    let mut bases: Option<Bases> = None;
     let mut found: HashMap<String, ExecContext> = HashMap::new();
     for py in python {
         let executors: Vec<&Call> = py.calls.iter().filter(|c| is_executor(&c.name)).collect();
         if executors.is_empty() {
             continue;
         }
+        let bases = bases.get_or_insert_with(|| Bases::of(&candidates));
         let readers: Vec<&Call> = py.calls.iter().filter(|c| is_reader(&c.name)).collect();
         for exec in &executors {
-            // The file read last before the exec, in the same function, is
-            // the one whose text it runs: a setup script that reads its
-            // README, then its module to `eval` a version string, runs the
-            // module's text, not the README.
             let last_read = readers
                 .iter()
                 .filter(|r| r.line <= exec.line && r.function == exec.function)
                 .max_by_key(|r| r.line);
-            for (path, base) in &candidates {
-                let names = |c: &Call| super::names_file(py, c, base);
-                // A read whose path text is known reads that path only.
-                let reads = |r: &Call| match r.arg_texts().next() {
-                    Some(text) => text.contains(base),
-                    None => names(r),
+            let mut named = bases.named_by(py, exec);
+            if let Some(read) = last_read {
+                let read = match read.arg_texts().next() {
+                    Some(text) => bases.found_in([text]),
+                    None => bases.named_by(py, read),
                 };
-                if names(exec) || last_read.is_some_and(|r| reads(r)) {
+                named.iter_mut().zip(read).for_each(|(n, r)| *n |= r);
+            }
+            for (base, _) in named.iter().enumerate().filter(|(_, n)| **n) {
+                for path in &bases.paths[base] {
                     let entry = found.entry((*path).to_owned()).or_insert(exec.context);
                     *entry = (*entry).max(exec.context);
                 }
@@ -100,4 +102,90 @@ pub fn executed(package: &Package, python: &[FileAnalysis]) -> Vec<(String, File
         .into_iter()
         .map(|(path, context)| (path, role_for(context)))
         .collect()
+}
+
+/// The candidate files' base names, each once, searched for together: a
+/// package of many data files and many `exec` calls is one pass over each
+/// text, not one per file.
+struct Bases<'p> {
+    searcher: AhoCorasick,
+    /// The paths of the files of each base name, by pattern index.
+    paths: Vec<Vec<&'p str>>,
+}
+
+impl<'p> Bases<'p> {
+    fn of(candidates: &[(&'p str, &'p str)]) -> Self {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut names: Vec<&str> = Vec::new();
+        let mut paths: Vec<Vec<&str>> = Vec::new();
+        for (path, base) in candidates {
+            let at = *index.entry(base).or_insert_with(|| {
+                names.push(base);
+                paths.push(Vec::new());
+                names.len() - 1
+            });
+            paths[at].push(path);
+        }
+        // Building fails only past the searcher's size limits (billions of
+        // states, far more bytes of names than an archive may list): then
+        // no name is searched for rather than the scan failing.
+        let searcher = AhoCorasick::new(&names).unwrap_or_else(|_| {
+            paths.clear();
+            AhoCorasick::new([""; 0]).expect("an empty searcher")
+        });
+        Bases { searcher, paths }
+    }
+
+    /// Which base names occur in any of `texts`.
+    fn found_in<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> Vec<bool> {
+        let mut found = vec![false; self.paths.len()];
+        for text in texts {
+            for m in self.searcher.find_overlapping_iter(text) {
+                found[m.pattern().as_usize()] = true;
+            }
+        }
+        found
+    }
+
+    /// Which base names `call` of `py` names, as [`super::names_file`]
+    /// tells for one.
+    fn named_by(&self, py: &FileAnalysis, call: &Call) -> Vec<bool> {
+        let lines = call.line..=call.line.saturating_add(2);
+        let near = py.strings.iter().filter(|s| lines.contains(&s.line));
+        let mut named = self.found_in(call.arg_texts().chain(near.map(|s| &*s.value)));
+        if super::builds_path(call) {
+            let anywhere = self.found_in(py.strings.iter().map(|s| &*s.value));
+            named.iter_mut().zip(anywhere).for_each(|(n, a)| *n |= a);
+        }
+        named
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_base_name_in_a_text_is_found_overlapping_ones_too() {
+        let candidates = [
+            ("pkg/payload.dat", "payload.dat"),
+            ("pkg/load.dat", "load.dat"),
+            ("other/load.dat", "load.dat"),
+            ("pkg/theme.bin", "theme.bin"),
+        ];
+        let bases = Bases::of(&candidates);
+        assert_eq!(
+            bases.paths,
+            [
+                vec!["pkg/payload.dat"],
+                vec!["pkg/load.dat", "other/load.dat"],
+                vec!["pkg/theme.bin"]
+            ]
+        );
+        assert_eq!(bases.found_in(["run payload.dat"]), [true, true, false]);
+        assert_eq!(
+            bases.found_in(["load.da", "x theme.bin"]),
+            [false, false, true]
+        );
+    }
 }

@@ -38,14 +38,18 @@ pub fn names_file(py: &FileAnalysis, call: &Call, base: &str) -> bool {
     if spelled(true) {
         return true;
     }
-    let built_path = call.all_args().any(|a| {
+    builds_path(call) && spelled(false)
+}
+
+/// Whether an argument of `call` is a path built at run time.
+fn builds_path(call: &Call) -> bool {
+    call.all_args().any(|a| {
         a.origin.as_ref().is_some_and(|o| {
             o.is_in("os.path")
                 || o.is_in("pathlib")
                 || o.as_str().starts_with("importlib.resources")
         })
-    });
-    built_path && spelled(false)
+    })
 }
 
 /// Everything the carriers found in one package.

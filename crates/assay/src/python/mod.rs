@@ -417,9 +417,9 @@ pub fn analyze_within(
     };
     let code = match role {
         FileRole::Pth => match source::pth_code(&text) {
-            Some(code) => code,
+            Some(code) => Arc::from(code),
             None => {
-                analysis.source = text.into();
+                analysis.source = text;
                 return analysis;
             }
         },
@@ -427,13 +427,7 @@ pub fn analyze_within(
     };
     let lines = LineIndex::new(&code);
     let mut driver = Driver::new(*limits);
-    let (mut walk, parse_error) = driver.walk_source(
-        &code,
-        role,
-        0,
-        walker::Scope::default(),
-        &walker::Helpers::default(),
-    );
+    let (mut walk, parse_error) = driver.walk_file(&code, role);
     if !installs && role.top_level_context() != ExecContext::Install {
         walk.forced
             .retain(|_, context| *context != ExecContext::Install);
@@ -590,7 +584,7 @@ pub fn analyze_within(
     }
     analysis.notes.extend(walk.notes);
     analysis.notes.extend(budget.notes());
-    analysis.source = code.into();
+    analysis.source = code;
     analysis
 }
 
@@ -602,6 +596,11 @@ struct Driver {
     budget: Rc<Budget>,
     /// Where the file's own source stopped being parsed, for the budget.
     unparsed_from: Option<usize>,
+    /// The file's own source while its tokens are not counted yet: a
+    /// source no longer than the tokens left cannot run past them (a
+    /// token takes at least a byte), so it is counted only when a payload
+    /// is about to be parsed after it (most files have none).
+    uncounted: Option<Arc<str>>,
 }
 
 /// Most bytes of decoded payloads analysed for one file.
@@ -613,7 +612,18 @@ impl Driver {
             payload_bytes: 0,
             budget: Rc::new(Budget::new(limits)),
             unparsed_from: None,
+            uncounted: None,
         }
+    }
+
+    /// [`Driver::walk_source`] for the file's own source.
+    fn walk_file(&mut self, code: &Arc<str>, role: FileRole) -> (walker::Walk, Option<String>) {
+        let (globals, helpers) = (walker::Scope::default(), walker::Helpers::default());
+        if code.len() > self.budget.tokens_left() {
+            return self.walk_source(code, role, 0, globals, &helpers);
+        }
+        self.uncounted = Some(Arc::clone(code));
+        self.parse_and_walk(code, role, 0, globals, &helpers)
     }
 
     /// Parses `code` and walks it; returns the walk and the first syntax
@@ -626,6 +636,10 @@ impl Driver {
         globals: walker::Scope,
         helpers: &walker::Helpers<'_>,
     ) -> (walker::Walk, Option<String>) {
+        if let Some(file) = self.uncounted.take() {
+            let count = source::count_tokens(&file, usize::MAX);
+            self.budget.parsed(count.tokens, false, None);
+        }
         // The parsed tree costs about a hundred bytes a token: past the
         // budget, the source is cut where a top-level statement starts.
         let count = source::count_tokens(code, self.budget.tokens_left());
@@ -644,6 +658,18 @@ impl Driver {
                 code
             }
         };
+        self.parse_and_walk(code, role, layer, globals, helpers)
+    }
+
+    /// Parses `code`, within the token budget already, and walks it.
+    fn parse_and_walk(
+        &mut self,
+        code: &str,
+        role: FileRole,
+        layer: u8,
+        globals: walker::Scope,
+        helpers: &walker::Helpers<'_>,
+    ) -> (walker::Walk, Option<String>) {
         if source::too_deep(code) {
             let mut walk = walker::Walk::default();
             walk.notes.push(AnalysisNote::TooDeepToParse {

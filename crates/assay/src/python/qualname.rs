@@ -27,20 +27,26 @@ pub enum Segment {
 }
 
 /// A qualified name (`os.system`, `socket.socket().connect`, `?.encrypt`).
+/// One shared allocation: the walker clones names with every value it
+/// copies, so a clone is one reference count and a value one pointer.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct QualName {
-    segments: Arc<[Segment]>,
+pub struct QualName(Arc<Parts>);
+
+/// What a [`QualName`] shares between its clones.
+#[derive(PartialEq, Eq, Hash)]
+struct Parts {
+    segments: Box<[Segment]>,
     /// The rendering of `segments`, kept for table lookups and printing.
-    text: Arc<str>,
+    text: Box<str>,
 }
 
 impl QualName {
     fn from_segments(segments: Vec<Segment>) -> QualName {
-        let text = render(&segments).into();
-        QualName {
-            segments: segments.into(),
+        let text = render(&segments).into_boxed_str();
+        QualName(Arc::new(Parts {
+            segments: segments.into_boxed_slice(),
             text,
-        }
+        }))
     }
 
     /// A dotted module or attribute path (`os.path`); leading dots make it
@@ -75,8 +81,8 @@ impl QualName {
     }
 
     fn extended(&self, segment: Segment) -> QualName {
-        let mut segments = Vec::with_capacity(self.segments.len() + 1);
-        segments.extend(self.segments.iter().cloned());
+        let mut segments = Vec::with_capacity(self.0.segments.len() + 1);
+        segments.extend(self.0.segments.iter().cloned());
         segments.push(segment);
         QualName::from_segments(segments)
     }
@@ -97,28 +103,28 @@ impl QualName {
     }
 
     pub fn segments(&self) -> &[Segment] {
-        &self.segments
+        &self.0.segments
     }
 
     /// The name as code spells it (`socket.socket().connect`), for looking
     /// up known APIs.
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.0.text
     }
 
     /// The first segment is an object the model cannot name (`?.encrypt`).
     pub fn has_unknown_receiver(&self) -> bool {
-        matches!(self.segments.first(), Some(Segment::Unknown))
+        matches!(self.0.segments.first(), Some(Segment::Unknown))
     }
 
     /// The name starts with a relative import.
     pub fn is_relative(&self) -> bool {
-        matches!(self.segments.first(), Some(Segment::Relative(_)))
+        matches!(self.0.segments.first(), Some(Segment::Relative(_)))
     }
 
     /// The first segment, when it is a name (`builtins` of `builtins.exec`).
     pub fn root(&self) -> Option<&str> {
-        match self.segments.first() {
+        match self.0.segments.first() {
             Some(Segment::Name(n)) => Some(n),
             _ => None,
         }
@@ -127,7 +133,7 @@ impl QualName {
     /// The top-level module a name starts with: its first name, unless
     /// that is called or indexed (`os` of `os.path.join`).
     pub fn top_module(&self) -> Option<&str> {
-        match &*self.segments {
+        match &*self.0.segments {
             [Segment::Name(n)] | [Segment::Name(n), Segment::Name(_), ..] => Some(n),
             _ => None,
         }
@@ -136,7 +142,7 @@ impl QualName {
     /// Something inside the dotted module `module` (`os.path.join` is in
     /// `os` and `os.path`, `os` is in neither).
     pub fn is_in(&self, module: &str) -> bool {
-        let mut segments = self.segments.iter();
+        let mut segments = self.0.segments.iter();
         module
             .split('.')
             .all(|m| matches!(segments.next(), Some(Segment::Name(n)) if &**n == m))
@@ -146,7 +152,7 @@ impl QualName {
     /// The last segment, when it is a name (`encrypt` of `?.encrypt`;
     /// `None` for `socket.socket()`).
     pub fn last_name(&self) -> Option<&str> {
-        match self.segments.last() {
+        match self.0.segments.last() {
             Some(Segment::Name(n)) => Some(n),
             _ => None,
         }
@@ -154,13 +160,13 @@ impl QualName {
 
     /// A method or attribute `attr` of something (`f.write` for `write`).
     pub fn is_attribute(&self, attr: &str) -> bool {
-        self.segments.len() > 1 && self.last_name() == Some(attr)
+        self.0.segments.len() > 1 && self.last_name() == Some(attr)
     }
 
     /// Something reached from the result of calling the dotted `path`
     /// (`zipimport.zipimporter().load_module` from `zipimport.zipimporter`).
     pub fn is_from_call_of(&self, path: &str) -> bool {
-        let mut segments = self.segments.iter();
+        let mut segments = self.0.segments.iter();
         path.split('.')
             .all(|m| matches!(segments.next(), Some(Segment::Name(n)) if &**n == m))
             && segments.next() == Some(&Segment::Called)
@@ -181,6 +187,7 @@ impl QualName {
     /// `user32.GetDC()`).
     pub fn final_name(&self) -> Option<&str> {
         let named = self
+            .0
             .segments
             .iter()
             .rev()
@@ -198,7 +205,7 @@ impl QualName {
 
     /// Every name segment, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.segments.iter().filter_map(|s| match s {
+        self.0.segments.iter().filter_map(|s| match s {
             Segment::Name(n) => Some(&**n),
             _ => None,
         })
@@ -207,7 +214,7 @@ impl QualName {
     /// A method of what a call returned: the name called, and the method
     /// (`socket.socket().connect` → (`socket.socket`, `connect`)).
     pub fn method_of_result(&self) -> Option<(QualName, &str)> {
-        match &*self.segments {
+        match &*self.0.segments {
             [called @ .., Segment::Called, Segment::Name(method)] if !called.is_empty() => {
                 Some((QualName::from_segments(called.to_vec()), method))
             }
@@ -218,7 +225,7 @@ impl QualName {
     /// The name a call result was produced by (`os.getenv` of
     /// `os.getenv()`), when this is a call result.
     pub fn result_of(&self) -> Option<QualName> {
-        match &*self.segments {
+        match &*self.0.segments {
             [called @ .., Segment::Called] if !called.is_empty() => {
                 Some(QualName::from_segments(called.to_vec()))
             }
@@ -230,7 +237,7 @@ impl QualName {
     /// `pkg.cli.main`): the last segment is a name, and nothing in the name
     /// is called or unknown.
     pub fn module_and_function(&self) -> Option<(String, &str)> {
-        let [prefix @ .., Segment::Name(function)] = &*self.segments else {
+        let [prefix @ .., Segment::Name(function)] = &*self.0.segments else {
             return None;
         };
         if prefix.is_empty()
@@ -251,7 +258,7 @@ impl QualName {
     /// What this names without its last segment (`os.path` of
     /// `os.path.join`).
     pub fn parent(&self) -> Option<QualName> {
-        match &*self.segments {
+        match &*self.0.segments {
             [] | [_] => None,
             [parent @ .., _] => Some(QualName::from_segments(parent.to_vec())),
         }
@@ -261,14 +268,14 @@ impl QualName {
     /// in `pkg.api` (a module, whose package is `pkg`) → `pkg.core.Checker`.
     /// `is_package` says `module` is an `__init__`, its own package.
     pub fn resolved_in(&self, module: &[&str], is_package: bool) -> QualName {
-        let Some(&Segment::Relative(level)) = self.segments.first() else {
+        let Some(&Segment::Relative(level)) = self.0.segments.first() else {
             return self.clone();
         };
         let level = usize::try_from(level).unwrap_or(usize::MAX);
         let up = if is_package { level - 1 } else { level };
         let base = &module[..module.len().saturating_sub(up)];
         let mut segments: Vec<Segment> = base.iter().map(|n| Segment::Name((*n).into())).collect();
-        segments.extend(self.segments[1..].iter().cloned());
+        segments.extend(self.0.segments[1..].iter().cloned());
         QualName::from_segments(segments)
     }
 }
@@ -306,31 +313,31 @@ fn render(segments: &[Segment]) -> String {
 /// Compares with a name as code spells it (`name == "os.system"`).
 impl PartialEq<str> for QualName {
     fn eq(&self, other: &str) -> bool {
-        *self.text == *other
+        *self.0.text == *other
     }
 }
 
 impl PartialEq<&str> for QualName {
     fn eq(&self, other: &&str) -> bool {
-        *self.text == **other
+        *self.0.text == **other
     }
 }
 
 impl fmt::Display for QualName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.0.text)
     }
 }
 
 impl fmt::Debug for QualName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", self.text)
+        write!(f, "{:?}", self.0.text)
     }
 }
 
 impl serde::Serialize for QualName {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
+        serializer.serialize_str(&self.0.text)
     }
 }
 

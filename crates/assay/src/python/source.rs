@@ -1,17 +1,19 @@
 //! Turning a file's bytes into source text the parser can read.
 
-/// Decodes Python source bytes. UTF-8 (with or without BOM) as is; anything
+/// Decodes Python source bytes, into the shared text the analysis keeps.
+/// UTF-8 (with or without BOM) as is; anything
 /// else (a PEP 263 `coding:` cookie for latin-1/cp1252, or plain junk) is
 /// decoded byte-for-byte as latin-1, which keeps every line where it was.
 /// Returns the text and, when it was read as latin-1, the coding the source
 /// declares (`Some(None)` for none).
-pub fn decode(data: &[u8]) -> (String, Option<Option<String>>) {
+pub fn decode(data: &[u8]) -> (std::sync::Arc<str>, Option<Option<String>>) {
     let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
     match std::str::from_utf8(data) {
-        Ok(text) => (text.to_owned(), None),
+        Ok(text) => (text.into(), None),
         Err(_) => {
             let declared = coding_cookie(data);
-            (data.iter().map(|&b| b as char).collect(), Some(declared))
+            let text: String = data.iter().map(|&b| b as char).collect();
+            (text.into(), Some(declared))
         }
     }
 }
@@ -279,7 +281,7 @@ mod tests {
         assert_eq!(text.lines().nth(1), Some("name = 'été'"));
         assert_eq!(note, Some(Some("latin-1".to_owned())));
         let (text, note) = decode("x = 'é'".as_bytes());
-        assert_eq!(text, "x = 'é'");
+        assert_eq!(&*text, "x = 'é'");
         assert!(note.is_none());
     }
 

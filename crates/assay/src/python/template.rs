@@ -31,12 +31,26 @@ pub struct Hole {
     pub taint: Taint,
 }
 
-/// Literal parts and holes, adjacent literals merged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Template {
-    parts: Arc<[Part]>,
+/// Literal parts and holes, adjacent literals merged. One shared
+/// allocation: the walker clones templates with every value it copies.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Template(Arc<Parts>);
+
+/// What a [`Template`] shares between its clones.
+#[derive(PartialEq, Eq)]
+struct Parts {
+    parts: Box<[Part]>,
     /// The printed form, made once: templates are read as text often.
-    printed: Arc<str>,
+    printed: Box<str>,
+}
+
+impl std::fmt::Debug for Template {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Template")
+            .field("parts", &self.0.parts)
+            .field("printed", &self.0.printed)
+            .finish()
+    }
 }
 
 /// How a hole prints.
@@ -63,10 +77,10 @@ impl Template {
                 Part::Hole(_) => printed.push_str(HOLE),
             }
         }
-        Template {
-            parts: merged.into(),
-            printed: printed.into(),
-        }
+        Template(Arc::new(Parts {
+            parts: merged.into_boxed_slice(),
+            printed: printed.into_boxed_str(),
+        }))
     }
 
     /// The parts, in order.
@@ -80,13 +94,13 @@ impl Template {
     }
 
     pub fn parts(&self) -> &[Part] {
-        &self.parts
+        &self.0.parts
     }
 
     /// The template as text, `{}` for each hole (`curl {} | sh`): for
     /// checks that read text, and for reports.
     pub fn printed(&self) -> &str {
-        &self.printed
+        &self.0.printed
     }
 
     /// Whether some part is unknown.
@@ -96,7 +110,7 @@ impl Template {
 
     /// The holes, in order.
     pub fn holes(&self) -> impl Iterator<Item = &Hole> {
-        self.parts.iter().filter_map(|p| match p {
+        self.0.parts.iter().filter_map(|p| match p {
             Part::Hole(hole) => Some(hole),
             Part::Literal(_) => None,
         })
@@ -104,7 +118,7 @@ impl Template {
 
     /// The text before the first hole (all of it when there is none).
     pub fn literal_prefix(&self) -> &str {
-        match self.parts.first() {
+        match self.0.parts.first() {
             Some(Part::Literal(text)) => text,
             _ => "",
         }
@@ -112,34 +126,35 @@ impl Template {
 
     /// Whether the template starts with a hole (`f"{home}/.ssh"`).
     pub fn starts_with_hole(&self) -> bool {
-        matches!(self.parts.first(), Some(Part::Hole(_)))
+        matches!(self.0.parts.first(), Some(Part::Hole(_)))
     }
 
     /// The printed text after a leading hole (`/.ssh` of `f"{home}/.ssh"`).
     pub fn after_leading_hole(&self) -> Option<&str> {
-        self.starts_with_hole().then(|| &self.printed[HOLE.len()..])
+        self.starts_with_hole()
+            .then(|| &self.0.printed[HOLE.len()..])
     }
 
     /// This template followed by `other`.
     pub fn followed_by(&self, other: &Template) -> Template {
-        Template::new(self.parts.iter().chain(other.parts.iter()).cloned())
+        Template::new(self.0.parts.iter().chain(other.0.parts.iter()).cloned())
     }
 
     /// The printed length, for budgets.
     pub fn len(&self) -> usize {
-        self.printed.len()
+        self.0.printed.len()
     }
 
     /// Whether it prints as nothing.
     pub fn is_empty(&self) -> bool {
-        self.printed.is_empty()
+        self.0.printed.is_empty()
     }
 }
 
 impl Serialize for Template {
     /// Its printed form.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.printed)
+        serializer.serialize_str(&self.0.printed)
     }
 }
 

@@ -611,6 +611,26 @@ fn the_token_cut_keeps_whole_statements() {
     assert!(a.calls.iter().all(|c| c.name != "builtins.exec"));
 }
 
+/// A file that fits the token budget is counted only when a payload is
+/// parsed after it, and then exactly: the payload gets what the file left.
+#[test]
+fn a_payload_gets_the_tokens_its_file_left() {
+    // The file: 12 tokens in 46 bytes; its payload: 167 tokens.
+    let code = "import os\nexec('x=1\\n' * 40 + 'os.system(1)\\n')\n";
+    let limits = |tokens| AnalysisLimits {
+        max_parse_tokens: tokens,
+        ..AnalysisLimits::default()
+    };
+    assert_eq!(source::count_tokens(code, usize::MAX).tokens, 12);
+    let roomy = model_within(code, &limits(12 + 167));
+    call(&roomy, "os.system");
+    let over = |n: &AnalysisNote| matches!(n, AnalysisNote::TokenBudget { .. });
+    assert!(!roomy.notes.iter().any(over), "{:?}", roomy.notes);
+    let tight = model_within(code, &limits(12 + 166));
+    budget_note(&tight, "tokens");
+    assert!(tight.calls.iter().all(|c| c.name != "os.system"));
+}
+
 /// Past the budget of walked nodes, the rest is not walked; what came
 /// before is kept.
 #[test]
