@@ -43,3 +43,5 @@ pub use scope::Scope;
 /// Re-exported so callers use the same PEP 440 / PEP 508 types.
 pub use pep440_rs;
 pub use pep508_rs;
+/// PEP 508 parsing that refuses what makes `pep508_rs` panic.
+pub use reqline::parse_pep508;

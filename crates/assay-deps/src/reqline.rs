@@ -45,7 +45,7 @@ pub(crate) fn url_source(url: &str, base_dir: &Path) -> Source {
 }
 
 /// Parses a PEP 508 string with no URL part.
-pub(crate) fn parse_pep508(text: &str) -> Result<pep508_rs::Requirement, String> {
+pub fn parse_pep508(text: &str) -> Result<pep508_rs::Requirement, String> {
     if text.len() > MAX_REQUIREMENT_LEN {
         return Err(format!(
             "requirement longer than {MAX_REQUIREMENT_LEN} bytes"

@@ -2,7 +2,6 @@
 //! input, or a requirement on an index.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use assay_deps::{InputKind, Parsed, Requirement, Source};
 
@@ -68,11 +67,9 @@ fn reads_as_requirements(path: &Path) -> bool {
 
 /// A requirement given as text (`requests>=2`), from `origin`.
 pub fn parse_requirement(text: &str, origin: &str) -> Result<Requirement, SetupError> {
-    let req = assay_deps::pep508_rs::Requirement::from_str(text).map_err(|e| {
-        SetupError::Requirement {
-            text: text.to_owned(),
-            detail: e.to_string(),
-        }
+    let req = assay_deps::parse_pep508(text).map_err(|detail| SetupError::Requirement {
+        text: text.to_owned(),
+        detail,
     })?;
     Ok(Requirement {
         req,
@@ -84,6 +81,11 @@ pub fn parse_requirement(text: &str, origin: &str) -> Result<Requirement, SetupE
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_requirement_name_ending_in_punctuation_is_an_error_not_a_panic() {
+        assert!(super::parse_requirement("requests1.=>31", "command line").is_err());
+    }
+
     use super::*;
 
     #[test]
