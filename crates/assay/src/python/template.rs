@@ -87,8 +87,8 @@ impl Template {
     /// A hole right after a label that names a credential (`"Token: {}"`,
     /// `"pass={}"`, `"Seed phrase: {}"`): the text says what fills it.
     pub fn labels_a_credential(&self) -> bool {
-        self.parts.windows(2).any(|pair| match pair {
-            [Part::Literal(label), Part::Hole(_)] => is_credential_label(label),
+        self.parts().windows(2).any(|pair| match pair {
+            [Part::Literal(label), Part::Hole(_)] => is_credential_label(&label[..]),
             _ => false,
         })
     }
