@@ -181,6 +181,15 @@ pub fn foreign_to_package(
     })
 }
 
+/// [`foreign_to_package`] for a URL, whose host is read from it.
+pub fn foreign_url(
+    url: &str,
+    source: &str,
+    metadata: Option<&CoreMetadata>,
+) -> Option<&'static str> {
+    foreign_to_package(url, super::sinks::host_of(url)?, source, metadata)
+}
+
 /// The registrable part of a host name: its last two labels, three when
 /// the second-level label is a short public suffix part (`co.uk`) or the
 /// host is a site of an app-hosting platform (`x.onrender.com`).

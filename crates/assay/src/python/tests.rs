@@ -7,6 +7,13 @@ fn model(code: &str, role: FileRole) -> FileAnalysis {
     analyze("t.py", code.as_bytes(), role)
 }
 
+/// The value given as keyword `key` to the call `name`.
+fn sent<'a>(a: &'a FileAnalysis, name: &str, key: &str) -> &'a Value {
+    call(a, name)
+        .keyword(key)
+        .unwrap_or_else(|| panic!("no `{key}=` in the call of {name}"))
+}
+
 fn call<'a>(a: &'a FileAnalysis, name: &str) -> &'a Call {
     a.calls.iter().find(|c| c.name == name).unwrap_or_else(|| {
         panic!(
@@ -129,12 +136,7 @@ fn taint_flows_through_names_and_methods() {
     );
     let post = call(&a, "requests.post");
     assert!(post.keyword("data").unwrap().has(taint::SECRET));
-    assert!(
-        call(&a, "requests.get")
-            .keyword("params")
-            .unwrap()
-            .has(taint::ENV)
-    );
+    assert!(sent(&a, "requests.get", "params").has(taint::ENV));
 }
 
 #[test]
@@ -754,16 +756,11 @@ fn a_name_bound_in_any_branch_keeps_that_branch_s_taint() {
          requests.get('https://h.example/' + plain)\n",
         FileRole::Module,
     );
-    let key = &call(&a, "requests.post").keyword("data").unwrap();
+    let key = &sent(&a, "requests.post", "data");
     assert!(key.has(taint::ENV_SECRET));
     // The tainted value stands for the name, not the `else` constant.
     assert_eq!(key.text, None);
-    assert!(
-        call(&a, "requests.put")
-            .keyword("data")
-            .unwrap()
-            .has(taint::SECRET)
-    );
+    assert!(sent(&a, "requests.put", "data").has(taint::SECRET));
     assert_eq!(call(&a, "requests.get").args[0].taint, 0);
 }
 
@@ -775,19 +772,9 @@ fn environment_variables_named_as_credentials_are_env_secrets() {
          requests.get('u', params=os.environ.get('HTTP_PROXY'))\n",
         FileRole::Module,
     );
-    assert!(
-        call(&a, "requests.post")
-            .keyword("data")
-            .unwrap()
-            .has(taint::ENV_SECRET)
-    );
-    assert!(
-        call(&a, "requests.put")
-            .keyword("data")
-            .unwrap()
-            .has(taint::ENV_SECRET)
-    );
-    let proxy = call(&a, "requests.get").keyword("params").unwrap();
+    assert!(sent(&a, "requests.post", "data").has(taint::ENV_SECRET));
+    assert!(sent(&a, "requests.put", "data").has(taint::ENV_SECRET));
+    let proxy = sent(&a, "requests.get", "params");
     assert!(proxy.has(taint::ENV) && !proxy.has(taint::ENV_SECRET));
 }
 
@@ -829,24 +816,9 @@ def logs(root):
 "#,
         FileRole::Module,
     );
-    assert!(
-        call(&a, "requests.post")
-            .keyword("json")
-            .unwrap()
-            .has(taint::SECRET)
-    );
-    assert!(
-        call(&a, "requests.put")
-            .keyword("data")
-            .unwrap()
-            .has(taint::SECRET)
-    );
-    assert!(
-        !call(&a, "requests.patch")
-            .keyword("data")
-            .unwrap()
-            .has(taint::SECRET)
-    );
+    assert!(sent(&a, "requests.post", "json").has(taint::SECRET));
+    assert!(sent(&a, "requests.put", "data").has(taint::SECRET));
+    assert!(!sent(&a, "requests.patch", "data").has(taint::SECRET));
     assert!(names::is_credential_file_name("**/*.env"));
     assert!(names::is_credential_file_name(".env.production"));
     assert!(!names::is_credential_file_name(".envelope"));
@@ -899,24 +871,9 @@ def grab(name):
 "#,
         FileRole::Module,
     );
-    assert!(
-        call(&a, "requests.post")
-            .keyword("data")
-            .unwrap()
-            .has(taint::SECRET)
-    );
-    assert!(
-        call(&a, "requests.put")
-            .keyword("data")
-            .unwrap()
-            .has(taint::SECRET)
-    );
-    assert!(
-        !call(&a, "requests.patch")
-            .keyword("data")
-            .unwrap()
-            .has(taint::SECRET)
-    );
+    assert!(sent(&a, "requests.post", "data").has(taint::SECRET));
+    assert!(sent(&a, "requests.put", "data").has(taint::SECRET));
+    assert!(!sent(&a, "requests.patch", "data").has(taint::SECRET));
 }
 
 #[test]

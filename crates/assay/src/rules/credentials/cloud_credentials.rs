@@ -134,9 +134,7 @@ impl Rule for CloudCredentials {
                     };
                     // Where no user's credentials belong, whoever calls
                     // it: a hidden or throwaway host, the author's chat.
-                    let foreign = sinks::host_of(target).and_then(|host| {
-                        hosts::foreign_to_package(target, host, &file.source, facts.metadata)
-                    });
+                    let foreign = hosts::foreign_url(target, &file.source, facts.metadata);
                     let mut f = code_finding(
                         &Self::META,
                         file,
@@ -188,12 +186,7 @@ fn env_credentials_sent(
         "text that labels what it holds as a credential"
     };
     let target = call.arg_texts().find(|t| t.contains("://"))?;
-    let why = hosts::foreign_to_package(
-        target,
-        sinks::host_of(target)?,
-        &file.source,
-        facts.metadata,
-    )?;
+    let why = hosts::foreign_url(target, &file.source, facts.metadata)?;
     let mut f = code_finding(
         &CloudCredentials::META,
         file,

@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity};
-use crate::flows::{hosts, sinks};
+use crate::flows::hosts;
 use crate::python::{ExecContext, names, taint};
 use crate::rules::helpers::endpoints;
 use crate::rules::helpers::network::is_constructor;
@@ -97,11 +97,7 @@ impl Rule for HostData {
                     .is_some_and(|(kind, _)| kind == endpoints::Kind::Collector)
                     && sends & taint::HOST_INFO != 0;
                 let foreign = receiver.is_some()
-                    || sinks::host_of(target)
-                        .and_then(|host| {
-                            hosts::foreign_to_package(target, host, &file.source, facts.metadata)
-                        })
-                        .is_some();
+                    || hosts::foreign_url(target, &file.source, facts.metadata).is_some();
                 f.severity = match (call.context, victim) {
                     // The whole environment holds the user's tokens and
                     // keys: sent where no service of theirs lives, it is

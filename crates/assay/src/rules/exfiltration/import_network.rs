@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity};
-use crate::flows::{hosts, sinks};
+use crate::flows::hosts;
 use crate::python::{Call, ExecContext, QualName, names};
 use crate::rules::helpers::endpoints;
 use crate::rules::helpers::network::is_constructor;
@@ -87,9 +87,7 @@ impl Rule for ImportNetwork {
                 let Some(url) = opened_in_browser(call) else {
                     continue;
                 };
-                let foreign = sinks::host_of(url).and_then(|host| {
-                    hosts::foreign_to_package(url, host, &file.source, facts.metadata)
-                });
+                let foreign = hosts::foreign_url(url, &file.source, facts.metadata);
                 let mut f = code_finding(
                     &Self::META,
                     file,
