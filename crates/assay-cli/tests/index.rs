@@ -10,8 +10,8 @@ use assert_cmd::prelude::*;
 use serde_json::Value;
 use support::proxy::FaultProxy;
 use support::{
-    Dist, IndexServer, STEALER, app, artifact, assay, assert_verdicts, helper, json, report,
-    server, sha256_hex, targets, tidy, write,
+    IndexServer, app, artifact, assay, assert_verdicts, helper, json, report, server, sha256_hex,
+    targets, tidy, util, util_tampered, write,
 };
 
 #[test]
@@ -266,25 +266,6 @@ fn a_warm_cache_needs_no_server() {
 // Lockfiles written by the tests against the local server: uv.lock names
 // URLs and digests, poetry.lock file names and digests, Pipfile.lock only
 // digests (those two are matched on the index).
-
-/// `util 1.0` as its author published it...
-fn util() -> Dist<'static> {
-    Dist {
-        name: "util",
-        version: "1.0",
-        requires: &[],
-        files: &[("util/__init__.py", "def add(a, b):\n    return a + b\n")],
-    }
-}
-
-/// ...and as the index serves it now, under the same file name: replaced
-/// by a credential stealer after the lockfile was written.
-fn util_tampered() -> Dist<'static> {
-    Dist {
-        files: &[("util/__init__.py", STEALER)],
-        ..util()
-    }
-}
 
 /// tidy (sdist and wheel), app (wheel, requires helper and tidy), helper
 /// (wheel, malicious) and the tampered util wheel.

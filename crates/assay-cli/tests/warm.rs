@@ -11,27 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use support::{
-    Dist, IndexServer, STEALER, artifact, assay, assert_verdicts, report, server, sha256_hex, tidy,
-    write,
+    IndexServer, artifact, assay, assert_verdicts, report, server, sha256_hex, tidy, util,
+    util_tampered, write,
 };
-
-/// `util 1.0` as its author published it...
-fn util() -> Dist<'static> {
-    Dist {
-        name: "util",
-        version: "1.0",
-        requires: &[],
-        files: &[("util/__init__.py", "def add(a, b):\n    return a + b\n")],
-    }
-}
-
-/// ...and a credential stealer under the same file name.
-fn util_tampered() -> Dist<'static> {
-    Dist {
-        files: &[("util/__init__.py", STEALER)],
-        ..util()
-    }
-}
 
 /// A `pylock.toml` naming each `(filename, url, sha256)` as a wheel of
 /// its own package.

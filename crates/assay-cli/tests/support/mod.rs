@@ -237,6 +237,25 @@ pub fn tidy() -> Dist<'static> {
     }
 }
 
+/// `util 1.0` as its author published it...
+pub fn util() -> Dist<'static> {
+    Dist {
+        name: "util",
+        version: "1.0",
+        requires: &[],
+        files: &[("util/__init__.py", "def add(a, b):\n    return a + b\n")],
+    }
+}
+
+/// ...and as an index may serve it later, under the same file name: a
+/// credential stealer (a lockfile's digest must catch the swap).
+pub fn util_tampered() -> Dist<'static> {
+    Dist {
+        files: &[("util/__init__.py", STEALER)],
+        ..util()
+    }
+}
+
 pub fn app() -> Dist<'static> {
     Dist {
         name: "app",
