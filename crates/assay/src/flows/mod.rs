@@ -227,6 +227,9 @@ pub(crate) fn credential_of(
     if value.has(taint::LABELLED_SECRET) {
         return Some("text that labels what it holds as a credential".into());
     }
+    if value.has(taint::TOOL_TOKEN) {
+        return Some("a token printed by a credential command".into());
+    }
     if value.has(taint::PROMPTED) {
         return Some("a credential the user typed at a prompt".into());
     }

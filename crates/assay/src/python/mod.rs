@@ -185,6 +185,28 @@ pub struct LocalCall {
     pub silenced: bool,
 }
 
+/// A `while` loop: the lines it spans, and the function it sits in
+/// (`None` at top level). The calls of a loop's body are the file's calls
+/// whose line falls in the span, in the same function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhileLoop {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<Arc<str>>,
+    pub line: u32,
+    pub end_line: u32,
+    /// The last name of each callee in the body, as spelled (`sendto`,
+    /// `sleep`, `?` for `f()()`), sorted; `None` when the body is nested too
+    /// deep to look through.
+    pub callees: Option<Vec<Arc<str>>>,
+}
+
+impl WhileLoop {
+    /// Whether a fact at `line` of `function` sits in this loop.
+    pub fn holds(&self, function: Option<&str>, line: u32) -> bool {
+        self.function.as_deref() == function && (self.line..=self.end_line).contains(&line)
+    }
+}
+
 /// `self.NAME = value` in a method: which field bit the class gives the
 /// attribute, and what the stored value carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -299,6 +321,8 @@ pub struct FileAnalysis {
     pub local_calls: Vec<LocalCall>,
     /// Attributes of `self` stored from symbolic values.
     pub fields: Vec<FieldStore>,
+    /// The file's `while` loops, by line.
+    pub loops: Vec<WhileLoop>,
     /// The first syntax error, when the file does not parse cleanly
     /// (`line N: message`). The facts then come from ruff's error recovery
     /// plus a text-level pass.
@@ -548,6 +572,20 @@ pub fn analyze_within(
             silenced: c.silenced,
         })
         .collect();
+    let mut loops: Vec<WhileLoop> = walk
+        .loops
+        .iter()
+        .map(|l| WhileLoop {
+            function: l.node.clone(),
+            line: lines.position(l.start).0,
+            end_line: lines.position(l.end).0,
+            callees: l.callees.clone(),
+        })
+        .collect();
+    // A function walked again for a call site repeats its loops.
+    loops.sort_unstable_by_key(|l| (l.line, l.end_line));
+    loops.dedup_by_key(|l| (l.line, l.end_line));
+    analysis.loops = loops;
     analysis.fields = walk
         .field_stores
         .iter()

@@ -343,18 +343,84 @@ pub fn is_env_read(name: &QualName) -> bool {
     )
 }
 
+/// The module the walker gives a web handler's `request` parameter (a
+/// Django or Starlette view's): not a name Python code can spell.
+pub const HANDLER_REQUEST: &str = "<handler>";
+
+/// Decorators that make a function a web route: a framework's `route`,
+/// `get`, `post`, … (`fastapi.FastAPI().post()`, `flask.Blueprint().route()`,
+/// `bottle.get()`), Django REST framework's `api_view()`, and Django's
+/// view decorators (`csrf_exempt`, `require_POST`). Every parameter of a
+/// route but its `request` is a value the client chooses.
+pub fn is_route_decorator(qual: &QualName) -> bool {
+    const FRAMEWORKS: &[&str] = &[
+        "flask",
+        "fastapi",
+        "starlette",
+        "quart",
+        "sanic",
+        "bottle",
+        "litestar",
+        "aiohttp",
+        "falcon",
+        "django",
+        "rest_framework",
+        "ninja",
+    ];
+    const VERBS: &[&str] = &[
+        "route",
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "api_route",
+        "websocket",
+        "head",
+        "options",
+    ];
+    let Some(root) = qual.names().next() else {
+        return false;
+    };
+    if !FRAMEWORKS.contains(&root) {
+        return false;
+    }
+    let verb = match qual.segments() {
+        [.., Segment::Name(verb), Segment::Called] => Some(&**verb),
+        _ => None,
+    };
+    verb.is_some_and(|v| VERBS.contains(&v))
+        || matches!(
+            qual.as_str(),
+            "rest_framework.decorators.api_view()"
+                | "django.views.decorators.csrf.csrf_exempt"
+                | "django.views.decorators.http.require_POST"
+                | "django.views.decorators.http.require_GET"
+                | "django.views.decorators.http.require_safe"
+                | "django.views.decorators.http.require_http_methods()"
+        )
+}
+
 /// The parts of an incoming web request a client chooses, read through a
-/// framework's request object (`flask.request.args`, `bottle.request.forms`).
+/// framework's request object (`flask.request.args`, `bottle.request.forms`)
+/// or a view's `request` parameter (`request.GET`, `request.query_params`).
 pub fn is_inbound_request(qual: &QualName) -> bool {
     let mut names = qual.names();
     let (Some(framework), Some("request"), Some(part)) = (names.next(), names.next(), names.next())
     else {
         return false;
     };
-    matches!(framework, "flask" | "quart" | "bottle")
+    matches!(framework, "flask" | "quart" | "bottle" | HANDLER_REQUEST)
         && matches!(
             part,
             "args"
+                | "GET"
+                | "POST"
+                | "FILES"
+                | "COOKIES"
+                | "META"
+                | "query_params"
+                | "path_params"
                 | "form"
                 | "forms"
                 | "values"
@@ -531,6 +597,64 @@ pub fn credential_location(text: &str) -> Option<&'static str> {
             (starts && ends).then_some(*what)
         })
     })
+}
+
+/// Commands that print a credential (`gh auth token`, `git credential
+/// fill`, `security find-generic-password -w`, `aws configure get
+/// aws_secret_access_key`), by their words, spaces collapsed.
+const TOKEN_COMMANDS: &[(&str, &str)] = &[
+    ("gh auth token", "GitHub CLI tokens"),
+    ("git credential fill", "git credentials"),
+    ("aws configure get aws_", "AWS credentials"),
+    ("aws configure export-credentials", "AWS credentials"),
+    ("gcloud auth print-access-token", "Google Cloud tokens"),
+    ("gcloud auth print-identity-token", "Google Cloud tokens"),
+    ("az account get-access-token", "Azure tokens"),
+    ("security find-generic-password", "keychain passwords"),
+    ("security find-internet-password", "keychain passwords"),
+    ("security dump-keychain", "keychain passwords"),
+    ("kubectl config view --raw", "Kubernetes credentials"),
+];
+
+/// Places where a CI runner or a container keeps its secrets.
+const CI_SECRETS: &[(&str, &str)] = &[
+    ("/var/run/secrets/", "container secrets"),
+    ("/run/secrets/", "container secrets"),
+    ("/proc/self/environ", "the process environment"),
+    ("/proc/1/environ", "the container's environment"),
+    ("/tekton/", "the CI pipeline's scripts and credentials"),
+];
+
+/// What secrets a command line reads or prints, if any: a command that
+/// prints a token, or one that names a credential location (`cat
+/// ~/.ssh/id_rsa`, `tar czf x.tgz ~/.aws`) or a place where a CI runner or
+/// a container keeps its secrets (`/var/run/secrets/…`,
+/// `/proc/self/environ`, Tekton's `/tekton/…`).
+pub fn secret_command(cmd: &str) -> Option<&'static str> {
+    let lower = cmd.to_ascii_lowercase();
+    token_command(cmd)
+        .or_else(|| {
+            CI_SECRETS
+                .iter()
+                .find(|(place, _)| lower.contains(place))
+                .map(|(_, what)| *what)
+        })
+        .or_else(|| credential_location(cmd))
+}
+
+/// What a command that prints a credential prints, if it is one (`gh auth
+/// token`, `git credential fill`), by its words, quotes and extra spaces
+/// aside.
+pub fn token_command(cmd: &str) -> Option<&'static str> {
+    let words: Vec<String> = cmd
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']).to_ascii_lowercase())
+        .collect();
+    let line = words.join(" ");
+    TOKEN_COMMANDS
+        .iter()
+        .find(|(needle, _)| line.contains(needle))
+        .map(|(_, what)| *what)
 }
 
 /// File names that hold secrets by what they are called, as a walk or a
@@ -882,6 +1006,36 @@ pub fn capture(qual: &QualName) -> Option<Capture> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn commands_that_read_or_print_secrets() {
+        assert_eq!(
+            secret_command("cat ~/.ssh/id_rsa > LICENSE"),
+            Some("SSH keys")
+        );
+        assert_eq!(
+            secret_command("cat /var/run/secrets/kubernetes.io/serviceaccount/token"),
+            Some("container secrets")
+        );
+        assert_eq!(
+            secret_command("cat /tekton/scripts/* >> out"),
+            Some("the CI pipeline's scripts and credentials")
+        );
+        assert_eq!(
+            secret_command("tar czf b.tgz ~/.aws"),
+            Some("AWS credentials")
+        );
+        assert_eq!(secret_command("make -C build install"), None);
+        assert_eq!(secret_command("cat /proc/cpuinfo"), None);
+        assert_eq!(secret_command("ssh-keygen -t ed25519"), None);
+        assert_eq!(secret_command("gh  auth token"), Some("GitHub CLI tokens"));
+        assert_eq!(
+            secret_command("security find-generic-password -s 'Chrome Safe Storage' -w"),
+            Some("keychain passwords")
+        );
+        assert_eq!(secret_command("aws configure get region"), None);
+        assert_eq!(secret_command("gh auth status"), None);
+    }
 
     #[test]
     fn credential_targets() {

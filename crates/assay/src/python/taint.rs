@@ -53,11 +53,15 @@ pub const CREDENTIAL_PATH: Taint = 1 << 12;
 /// Text that labels an unknown part as a credential (`f"Token: {t}\nPass:
 /// {p}"`): whatever fills it, the code says it is one.
 pub const LABELLED_SECRET: Taint = 1 << 13;
+/// What a command that prints a credential printed (`gh auth token`,
+/// `security find-generic-password -w`): a tool's own token, which tools
+/// built on it send to that tool's service.
+pub const TOOL_TOKEN: Taint = 1 << 14;
 
 /// Credentials known by their name, not by where they were read: an
-/// environment variable named for one, text labelled as one. They count
-/// when they go where the package's own service is not.
-pub const CARRIED_SECRET: Taint = ENV_SECRET | LABELLED_SECRET;
+/// environment variable named for one, text labelled as one, a tool's
+/// token. They count when they go where the package's own service is not.
+pub const CARRIED_SECRET: Taint = ENV_SECRET | LABELLED_SECRET | TOOL_TOKEN;
 
 /// Every source label.
 pub const SOURCES: Taint = 0xffff;

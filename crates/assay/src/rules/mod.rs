@@ -319,6 +319,7 @@ pub static RULES: &[&dyn Rule] = &[
     &impact::ransomware::Ransomware,
     &impact::crypto_miner::CryptoMiner,
     &impact::clipboard_wallet_swap::ClipboardWalletSwap,
+    &impact::network_flood::NetworkFlood,
     &metadata::filename_mismatch::FilenameMismatch,
     &metadata::confusion_marker::ConfusionMarker,
     &user::yara_match::YaraMatch,

@@ -52,6 +52,15 @@ pub(in crate::python) struct PendingLocalCall {
     pub silenced: bool,
 }
 
+/// A `while` loop: the function it is in, its span, and what its body
+/// calls (see [`super::loops::callees`]).
+pub(in crate::python) struct PendingLoop {
+    pub node: Node,
+    pub start: TextSize,
+    pub end: TextSize,
+    pub callees: Option<Vec<Arc<str>>>,
+}
+
 /// A store into an attribute of `self`, for flow summaries.
 pub(in crate::python) struct PendingFieldStore {
     pub class: Arc<str>,
@@ -97,6 +106,8 @@ pub(in crate::python) struct Walk {
     pub local_calls: Vec<PendingLocalCall>,
     /// `self.NAME = value` stores of symbolic values.
     pub field_stores: Vec<PendingFieldStore>,
+    /// `while` loops of the file's own text.
+    pub loops: Vec<PendingLoop>,
     /// The field bit of each `(class, attribute)`, in order of first store.
     pub field_index: rustc_hash::FxHashMap<(Arc<str>, Arc<str>), u8>,
     /// Fields given a bit so far, per class.

@@ -207,6 +207,16 @@ impl<'a> Walker<'a, '_> {
         if names::is_secret_read(qual) {
             result.taint |= taint::SECRET;
         }
+        // What `gh auth token` or `cat ~/.ssh/id_rsa` prints.
+        if names::is_process(qual)
+            && let Some(cmd) = arg(0).and_then(Sym::printed)
+        {
+            if names::token_command(&cmd).is_some() {
+                result.taint |= taint::TOOL_TOKEN;
+            } else if names::secret_command(&cmd).is_some() {
+                result.taint |= taint::SECRET;
+            }
+        }
         // A file picked by a credential file name, read; a file read from
         // a credential location (`os.path.join(home, ".ssh", name)`,
         // `Path.home() / ".pypirc"`).

@@ -8,6 +8,7 @@ mod contexts;
 mod expressions;
 mod facts;
 mod library;
+mod loops;
 mod payloads;
 mod selection;
 mod statements;

@@ -12,7 +12,7 @@ use super::super::names;
 use super::super::{ExecContext, FileRole, taint};
 use super::calls::{Helper, helper_return, is_specialisable};
 use super::contexts::{EVERY_METHOD, MAIN_NODE, is_backend_hook, is_command_class, is_main_guard};
-use super::facts::PendingFunction;
+use super::facts::{PendingFunction, PendingLoop};
 use super::{Deferred, Frame, MAX_DEPTH, Scope, Sym, Walker};
 
 impl<'a> Walker<'a, '_> {
@@ -168,6 +168,16 @@ impl<'a> Walker<'a, '_> {
                 self.suite(&s.orelse);
             }
             Stmt::While(s) => {
+                // Loops of decoded payloads or of a walk at a call site
+                // have no span of their own in the file.
+                if self.frame.call_site.is_none() && self.fact() {
+                    self.out.loops.push(PendingLoop {
+                        node: self.frame.node.clone(),
+                        start: s.start(),
+                        end: s.end(),
+                        callees: super::loops::callees(&s.body),
+                    });
+                }
                 self.expr(&s.test);
                 self.suite(&s.body);
                 self.suite(&s.orelse);
@@ -327,6 +337,7 @@ impl<'a> Walker<'a, '_> {
                 .map(|s| Arc::from(s.value.to_str())),
             _ => None,
         };
+        let route = d.decorators.iter().any(names::is_route_decorator);
         self.out.functions.push(PendingFunction {
             name: d.name.clone(),
             class: d.class.clone(),
@@ -347,19 +358,29 @@ impl<'a> Walker<'a, '_> {
             .chain(&params.args)
             .chain(&params.kwonlyargs);
         for (i, p) in all.enumerate() {
+            let name = p.parameter.name.as_str();
+            let first = i == usize::from(d.class.is_some());
             let sym = match (&d.class, i) {
                 (Some(class), 0) => Sym {
                     instance_of: Some(class.clone()),
                     ..Sym::default()
                 },
+                // A view's request object: what it holds, the client chose.
+                _ if name == "request" && (route || first) => Sym {
+                    qual: Some(QualName::dotted(names::HANDLER_REQUEST).attribute("request")),
+                    taint: taint::param(i),
+                    ..Sym::default()
+                },
+                // A route's other parameters are parts of the request.
+                _ if route => Sym::tainted(taint::INBOUND | taint::param(i)),
                 // A wallet's private key or recovery phrase handed in by
                 // the caller is a secret wherever it goes next.
-                _ if names::is_wallet_secret_name(p.parameter.name.as_str()) => {
+                _ if names::is_wallet_secret_name(name) => {
                     Sym::tainted(taint::SECRET | taint::param(i))
                 }
                 _ => Sym::tainted(taint::param(i)),
             };
-            scope.insert(Arc::from(p.parameter.name.as_str()), sym);
+            scope.insert(Arc::from(name), sym);
         }
         for p in [&params.vararg, &params.kwarg].into_iter().flatten() {
             scope.insert(Arc::from(p.name.as_str()), Sym::default());

@@ -176,14 +176,15 @@ fn env_credentials_sent(
     call: &crate::python::Call,
     facts: &PackageFacts<'_>,
 ) -> Option<Finding> {
-    let env = call.all_args().any(|a| a.has(taint::ENV_SECRET));
-    if !env && !call.all_args().any(|a| a.has(taint::LABELLED_SECRET)) {
-        return None;
-    }
-    let what = if env {
+    let carries = |bit| call.all_args().any(|a| a.has(bit));
+    let what = if carries(taint::ENV_SECRET) {
         "credentials held in environment variables"
-    } else {
+    } else if carries(taint::TOOL_TOKEN) {
+        "a token printed by a credential command"
+    } else if carries(taint::LABELLED_SECRET) {
         "text that labels what it holds as a credential"
+    } else {
+        return None;
     };
     let target = call.arg_texts().find(|t| t.contains("://"))?;
     let why = hosts::foreign_url(target, &file.source, facts.metadata)?;

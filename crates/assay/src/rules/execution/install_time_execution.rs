@@ -26,8 +26,11 @@ declare_rule! {
     /// is critical, and so is a download together with running a process
     /// (other than a build tool) or executing code, or a shell command that
     /// fetches or decodes (`curl … | sh`, `powershell -enc`); a network
-    /// call alone, a download with file writes, or a discovery command
-    /// (`whoami`, `systeminfo`, `net user`) is high; other process
+    /// call alone, a download with file writes, a discovery command
+    /// (`whoami`, `systeminfo`, `net user`), a command that reads secrets
+    /// (`cat ~/.ssh/id_rsa`, a CI runner's `/var/run/secrets/…` or
+    /// `/tekton/…`, `gh auth token`) or one that opens a desktop program
+    /// (`calc.exe`, the usual proof of concept) is high; other process
     /// spawns are low (build tools) or medium; plain file writes low, high
     /// when they target shell start-up files, `.pth` files, autostart
     /// folders and the like. Writing a `.pth` file the package also ships

@@ -1,13 +1,14 @@
 //! The capabilities of one install-time or startup-time file (processes,
 //! connections, file writes), shared by the install-time and `.pth` rules.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
 use crate::python::{Call, ExecContext, FileAnalysis, names, taint};
 use crate::rules::helpers::commands::{
     installed_packages, is_build_tool, is_discovery, is_hostile_command, is_sensitive_path,
-    network_tool,
+    network_tool, opens_desktop_program,
 };
 use crate::rules::helpers::taint_words::describe_taint;
 use crate::rules::{RuleMeta, code_finding, shell_text};
@@ -60,25 +61,35 @@ pub(crate) fn check_file(
                 scope.1.push("runs a process");
             }
             let installs = command.as_deref().and_then(installed_packages);
-            let (severity, why) = match command.as_deref() {
+            let secrets = command.as_deref().and_then(names::secret_command);
+            let (severity, why): (Severity, Cow<'static, str>) = match command.as_deref() {
                 Some(cmd) if is_hostile_command(cmd) => (
                     Severity::Critical,
-                    "a command that fetches, decodes or hides",
+                    "a command that fetches, decodes or hides".into(),
+                ),
+                // Copied into the built files or the logs, or sent on.
+                Some(_) if let Some(what) = secrets => (
+                    Severity::High,
+                    format!("a command that reads {what}").into(),
                 ),
                 Some(cmd) if network_tool(cmd).is_some() => {
-                    (Severity::High, "a command that contacts the network")
+                    (Severity::High, "a command that contacts the network".into())
                 }
+                Some(cmd) if opens_desktop_program(cmd) => (
+                    Severity::High,
+                    "a desktop program (the usual proof that a package ran code)".into(),
+                ),
                 Some(cmd) if is_discovery(cmd) => (
                     Severity::High,
-                    "a discovery command (who and where the machine is)",
+                    "a discovery command (who and where the machine is)".into(),
                 ),
                 Some(_) if installs.is_some() => (
                     Severity::High,
-                    "`pip install` of packages the metadata does not declare",
+                    "`pip install` of packages the metadata does not declare".into(),
                 ),
-                Some(cmd) if is_build_tool(cmd) => (Severity::Low, "a build tool"),
-                Some(_) => (Severity::Medium, "a process"),
-                None => (Severity::Medium, "a command built at run time"),
+                Some(cmd) if is_build_tool(cmd) => (Severity::Low, "a build tool".into()),
+                Some(_) => (Severity::Medium, "a process".into()),
+                None => (Severity::Medium, "a command built at run time".into()),
             };
             let mut f = code_finding(meta, file, call, format!("`{name}` runs {why} {when}"));
             f.severity = severity;

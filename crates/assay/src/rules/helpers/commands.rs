@@ -59,6 +59,38 @@ pub(crate) fn is_discovery(cmd: &str) -> bool {
         || lower.contains("/etc/shadow")
 }
 
+/// Commands that open a desktop program nobody builds with (`calc.exe`,
+/// `gnome-calculator`, `open -a Calculator`, `notepad`): the stock proof
+/// that a package ran code on the victim's machine.
+pub(crate) fn opens_desktop_program(cmd: &str) -> bool {
+    const PROGRAMS: &[&str] = &[
+        "calc",
+        "gnome-calculator",
+        "kcalc",
+        "xcalc",
+        "galculator",
+        "notepad",
+        "mspaint",
+        "gedit",
+    ];
+    let lower = cmd.to_ascii_lowercase();
+    lower.contains("-a calculator")
+        || lower
+            .split(['|', '&', ';'])
+            .filter_map(|part| {
+                let mut words = part.split_whitespace();
+                let first = words.next()?;
+                // `start calc`, `cmd /c calc`
+                let program = if matches!(first, "start" | "cmd" | "cmd.exe") {
+                    words.find(|w| !w.starts_with('/') && *w != "\"\"")?
+                } else {
+                    first
+                };
+                Some(crate::rules::program_name(program))
+            })
+            .any(|program| PROGRAMS.contains(&program))
+}
+
 /// `… | sh`, `…|bash`: output piped into a shell (not `{node|short}`).
 /// The network client a command runs (`dig`, `nslookup`, `ping`, `nc`,
 /// `ssh`, …), in any part of a pipeline or `&&` chain.
@@ -224,6 +256,19 @@ mod tests {
         assert!(is_build_tool("git describe --tags"));
         assert!(!is_build_tool("python /tmp/x.py"));
         assert!(is_build_tool("python setup.py build_ext"));
+    }
+
+    #[test]
+    fn desktop_programs_opened_as_proof() {
+        assert!(opens_desktop_program("calc.exe"));
+        assert!(opens_desktop_program("C:\\Windows\\System32\\calc.exe"));
+        assert!(opens_desktop_program("start calc"));
+        assert!(opens_desktop_program("cmd /c notepad.exe"));
+        assert!(opens_desktop_program("open -a Calculator"));
+        assert!(opens_desktop_program("gnome-calculator &"));
+        assert!(!opens_desktop_program("python calc_version.py"));
+        assert!(!opens_desktop_program("make calculator"));
+        assert!(!opens_desktop_program("git describe --tags"));
     }
 
     #[test]

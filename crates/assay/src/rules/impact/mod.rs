@@ -1,9 +1,11 @@
 //! Impact: what a package does to the machine itself — destroying files,
-//! holding them for ransom, mining on its CPU, redirecting payments.
+//! holding them for ransom, mining on its CPU, redirecting payments,
+//! flooding other hosts from it.
 
 pub mod clipboard_wallet_swap;
 pub mod crypto_miner;
 pub mod destructive_delete;
+pub mod network_flood;
 pub mod ransomware;
 
 use crate::python::QualName;
