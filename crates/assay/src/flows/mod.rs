@@ -228,7 +228,7 @@ pub(crate) fn credential_of(
         return Some("text that labels what it holds as a credential".into());
     }
     if value.has(taint::TOOL_TOKEN) {
-        return Some("a token printed by a credential command".into());
+        return Some("a token a tool or SDK holds for the user".into());
     }
     if value.has(taint::PROMPTED) {
         return Some("a credential the user typed at a prompt".into());

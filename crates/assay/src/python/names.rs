@@ -438,6 +438,43 @@ pub fn is_inbound_request(qual: &QualName) -> bool {
         )
 }
 
+/// Keys and tokens an SDK holds for the user, read from it: module-level
+/// keys (`openai.api_key`, `stripe.api_key`), a client's credentials
+/// (`boto3.client("s3")._request_signer._credentials`), and token getters
+/// (`huggingface_hub.get_token()`, `HfFolder.get_token()`, an Azure
+/// credential's `get_token(…)`). The SDK sends them to its own service;
+/// elsewhere they are stolen.
+pub fn is_sdk_token(qual: &QualName) -> bool {
+    const MODULE_KEYS: &[&str] = &[
+        "openai.api_key",
+        "anthropic.api_key",
+        "stripe.api_key",
+        "cohere.api_key",
+        "replicate.api_token",
+        "sendgrid.api_key",
+        "mistralai.api_key",
+        "groq.api_key",
+        "google.generativeai.api_key",
+    ];
+    const GETTERS: &[&str] = &[
+        "huggingface_hub.get_token",
+        "huggingface_hub.HfFolder.get_token",
+        "huggingface_hub.HfApi().token",
+    ];
+    let name = qual.as_str();
+    if MODULE_KEYS.contains(&name) || GETTERS.contains(&name) {
+        return true;
+    }
+    let mut names = qual.names();
+    let root = names.next();
+    let last = qual.last_name();
+    // `azure.identity.DefaultAzureCredential().get_token`
+    (root == Some("azure") && name.starts_with("azure.identity.") && last == Some("get_token"))
+        // `boto3.client("s3")._request_signer._credentials`
+        || (matches!(root, Some("boto3" | "botocore"))
+            && matches!(last, Some("_credentials" | "_frozen_credentials")))
+}
+
 /// Calls whose result is a secret: credentials resolved by a cloud SDK
 /// (whatever file, variable or metadata endpoint they came from), entries
 /// of the OS keychain, DPAPI-decrypted blobs (browser passwords and cookie
@@ -1006,6 +1043,19 @@ pub fn capture(qual: &QualName) -> Option<Capture> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_an_sdk_holds() {
+        assert!(is_sdk_token(&QualName::dotted("openai.api_key")));
+        assert!(is_sdk_token(&QualName::dotted("huggingface_hub.get_token")));
+        assert!(is_sdk_token(
+            &QualName::dotted("azure.identity.DefaultAzureCredential")
+                .called()
+                .attribute("get_token")
+        ));
+        assert!(!is_sdk_token(&QualName::dotted("openai.api_base")));
+        assert!(!is_sdk_token(&QualName::dotted("mylib.get_token")));
+    }
 
     #[test]
     fn commands_that_read_or_print_secrets() {

@@ -53,9 +53,11 @@ pub const CREDENTIAL_PATH: Taint = 1 << 12;
 /// Text that labels an unknown part as a credential (`f"Token: {t}\nPass:
 /// {p}"`): whatever fills it, the code says it is one.
 pub const LABELLED_SECRET: Taint = 1 << 13;
-/// What a command that prints a credential printed (`gh auth token`,
-/// `security find-generic-password -w`): a tool's own token, which tools
-/// built on it send to that tool's service.
+/// A token a tool or an SDK holds for the user: what a command that prints
+/// a credential printed (`gh auth token`, `security find-generic-password
+/// -w`), or a key read from an SDK (`openai.api_key`,
+/// `huggingface_hub.get_token()`). Tools built on it send it to that
+/// tool's service.
 pub const TOOL_TOKEN: Taint = 1 << 14;
 
 /// Credentials known by their name, not by where they were read: an

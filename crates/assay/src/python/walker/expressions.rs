@@ -195,6 +195,8 @@ impl<'a> Walker<'a, '_> {
                 taint::ENV | taint::ENV_ALL
             } else if names::is_inbound_request(&qual) {
                 taint::INBOUND
+            } else if names::is_sdk_token(&qual) {
+                taint::TOOL_TOKEN
             } else {
                 0
             };

@@ -207,6 +207,9 @@ impl<'a> Walker<'a, '_> {
         if names::is_secret_read(qual) {
             result.taint |= taint::SECRET;
         }
+        if names::is_sdk_token(qual) {
+            result.taint |= taint::TOOL_TOKEN;
+        }
         // What `gh auth token` or `cat ~/.ssh/id_rsa` prints.
         if names::is_process(qual)
             && let Some(cmd) = arg(0).and_then(Sym::printed)

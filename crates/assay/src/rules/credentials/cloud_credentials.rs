@@ -180,7 +180,7 @@ fn env_credentials_sent(
     let what = if carries(taint::ENV_SECRET) {
         "credentials held in environment variables"
     } else if carries(taint::TOOL_TOKEN) {
-        "a token printed by a credential command"
+        "a token a tool or SDK holds for the user"
     } else if carries(taint::LABELLED_SECRET) {
         "text that labels what it holds as a credential"
     } else {
