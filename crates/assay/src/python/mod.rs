@@ -194,10 +194,19 @@ pub struct WhileLoop {
     pub function: Option<Arc<str>>,
     pub line: u32,
     pub end_line: u32,
-    /// The last name of each callee in the body, as spelled (`sendto`,
+    /// Each callee in the body, by its last name as spelled (`sendto`,
     /// `sleep`, `?` for `f()()`), sorted; `None` when the body is nested too
     /// deep to look through.
-    pub callees: Option<Vec<Arc<str>>>,
+    pub callees: Option<Vec<LoopCallee>>,
+}
+
+/// A call in a loop's body: the last name it spells, and whether a
+/// statement of its own discards the result (`sock.sendto(data, addr)`,
+/// not `n = sock.send(buf)`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LoopCallee {
+    pub name: Arc<str>,
+    pub discarded: bool,
 }
 
 impl WhileLoop {

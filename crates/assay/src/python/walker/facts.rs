@@ -58,7 +58,7 @@ pub(in crate::python) struct PendingLoop {
     pub node: Node,
     pub start: TextSize,
     pub end: TextSize,
-    pub callees: Option<Vec<Arc<str>>>,
+    pub callees: Option<Vec<crate::python::LoopCallee>>,
 }
 
 /// A store into an attribute of `self`, for flow summaries.

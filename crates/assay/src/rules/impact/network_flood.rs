@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, FileAnalysis, WhileLoop};
+use crate::python::{Call, FileAnalysis, LoopCallee, WhileLoop};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule};
 
 declare_rule! {
@@ -12,9 +12,10 @@ declare_rule! {
     /// other calls only build the payload, keep the socket or report
     /// progress (`random`, `os.urandom`, `time.time()`, `print`,
     /// `socket.socket()`, `connect`, `close`). A loop that waits (`sleep`),
-    /// reads (`recv`, `read`, a queue's `get`), or calls anything else
-    /// (the package's own functions, a callback) is not a flood: that is a
-    /// client streaming data, a relay or a heartbeat.
+    /// reads (`recv`, `read`, a queue's `get`), calls anything else (the
+    /// package's own functions, a callback) or keeps what a send returns
+    /// (a buffer sent until drained) is not a flood: that is a client
+    /// streaming data, a relay or a heartbeat.
     ///
     /// ## Why it matters
     /// Denial-of-service tools ("UDP flood", "booter" scripts, Discord
@@ -75,13 +76,16 @@ impl Rule for NetworkFlood {
 }
 
 /// The socket send of a loop that only floods, if it is one: the body
-/// calls nothing but sends and what [`FLOOD_WORK`] lists.
+/// calls nothing but sends and what [`FLOOD_WORK`] lists, and throws away
+/// what a send returns (a loop that keeps it is sending a buffer until it
+/// is drained: `n = sock.send(buf); buf = buf[n:]`).
 fn flood_send<'f>(file: &'f FileAnalysis, lp: &WhileLoop) -> Option<&'f Call> {
     let callees = lp.callees.as_ref()?;
-    if !callees
+    let sends = |c: &&LoopCallee| SENDS.contains(&&*c.name);
+    let only_floods = callees
         .iter()
-        .all(|c| SENDS.contains(&&**c) || FLOOD_WORK.contains(&&**c))
-    {
+        .all(|c| sends(&c) || FLOOD_WORK.contains(&&*c.name));
+    if !only_floods || !callees.iter().filter(sends).all(|c| c.discarded) {
         return None;
     }
     file.calls
