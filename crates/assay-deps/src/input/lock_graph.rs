@@ -35,7 +35,7 @@ pub(crate) fn marker_holds_with(
     let (Some(marker), Some(env)) = (marker, env) else {
         return true;
     };
-    crate::pep508_guard::parse_marker(marker).map_or(true, |tree| tree.evaluate(env, extras))
+    crate::pep508_guard::parse_marker(marker).is_none_or(|tree| tree.evaluate(env, extras))
 }
 
 /// The packages reached from `starts` (package, extra or `None` for its

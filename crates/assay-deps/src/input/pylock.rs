@@ -93,7 +93,7 @@ fn membership(text: &str) -> Option<(bool, &'static str, &str)> {
 fn holds(marker: Option<&str>, env: Option<&MarkerEnvironment>, active: &[ExtraName]) -> bool {
     marker.is_none_or(|m| {
         crate::pep508_guard::parse_marker(m)
-            .map_or(true, |tree| tree.evaluate_optional_environment(env, active))
+            .is_none_or(|tree| tree.evaluate_optional_environment(env, active))
     })
 }
 
