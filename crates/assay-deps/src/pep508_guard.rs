@@ -1,8 +1,8 @@
 //! Inputs on which pep508_rs 0.9.2 panics instead of returning an error,
-//! found before the parser sees them. A hostile requirements file,
-//! lockfile or metadata file must give an error, not stop the run.
-//!
-//! Neither changes what a requirement or marker that parses means.
+//! refused or made harmless before the parser sees them. A hostile
+//! requirements file, lockfile or metadata file must give an error, not
+//! stop the run. Neither step changes what a requirement or marker that
+//! parses means.
 
 use std::borrow::Cow;
 use std::str::FromStr;
