@@ -2,6 +2,7 @@
 
 Usage: python3 make_seeds.py corpus/open_and_scan      # archives (also for archive_listing)
        python3 make_seeds.py --metadata corpus/core_metadata
+       python3 make_seeds.py --deps corpus     # requirements, setup_py, lockfiles, simple_page
 """
 
 import base64
@@ -50,6 +51,55 @@ METADATA = [
     b"Metadata-Version: 2.1\nName: x\nVersion: 1\nDescription-Content-Type: text/markdown\n\n"
     b"# Title\n\nBody \xff\xfe not utf-8\n",
 ]
+
+
+REQUIREMENTS = [
+    b"requests>=2.31\nsix==1.16.0 --hash=sha256:" + b"0" * 64 + b"\n",
+    b"-r other.txt\n-c constraints.txt\n--index-url http://127.0.0.1:1/simple\n"
+    b"flask[async] >= 2 ; python_version >= '3.8'  # comment\n"
+    b"demo @ http://127.0.0.1:1/demo-1.0.tar.gz\n-e ./local\nurllib3 \\\n  ==2.0\n",
+]
+
+SETUP_PY = [
+    b"from setuptools import setup\nsetup(name='demo', install_requires=['six', 'requests>=2'],\n"
+    b"      extras_require={'http': ['urllib3; python_version < \"3\"']})\n",
+    b"import setuptools\nREQS = ['six']\nsetuptools.setup(install_requires=REQS + ['idna'],\n"
+    b"    setup_requires=['wheel'], dependency_links=['http://127.0.0.1:1/x.tar.gz'])\n",
+]
+
+SETUP_CFG = [
+    b"[metadata]\nname = demo\n\n[options]\ninstall_requires =\n    six\n    requests>=2\n"
+    b"setup_requires = wheel\n\n[options.extras_require]\nhttp = urllib3[socks]; extra == 'x'\n",
+]
+
+SIMPLE_PAGES = [
+    b'{"meta": {"api-version": "1.1"}, "name": "demo", "versions": ["1.0"], "files": ['
+    b'{"filename": "demo-1.0.tar.gz", "url": "demo-1.0.tar.gz", "hashes": {"sha256": "'
+    + b"0" * 64 + b'"}, "requires-python": ">=3.8", "yanked": "bad", "core-metadata": '
+    b'{"sha256": "' + b"1" * 64 + b'"}, "size": 10, "upload-time": "2024-01-01T00:00:00Z"}]}',
+    b"<!DOCTYPE html><html><head><meta name=\"pypi:repository-version\" content=\"1.1\">"
+    b"</head><body><a href=\"../../files/demo-1.0-py3-none-any.whl#sha256=" + b"0" * 64
+    + b"\" data-requires-python=\"&gt;=3.8\" data-dist-info-metadata=\"sha256=" + b"1" * 64
+    + b"\" data-yanked=\"\">demo-1.0-py3-none-any.whl</a><br/></body></html>",
+]
+
+
+def deps_seeds(root):
+    """Seeds for the dependency targets: hand-written requirements,
+    setup.py/setup.cfg and project pages, and the lockfiles and pyproject
+    files of the assay-deps test fixtures."""
+    fixtures = Path(__file__).resolve().parent.parent / "crates/assay-deps/tests/fixtures/scope"
+    seeds = {
+        "requirements": REQUIREMENTS,
+        "setup_py": SETUP_PY + SETUP_CFG,
+        "simple_page": SIMPLE_PAGES,
+        "lockfiles": [path.read_bytes() for path in sorted(fixtures.rglob("*")) if path.is_file()],
+    }
+    for target, inputs in seeds.items():
+        folder = Path(root) / target
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, data in enumerate(inputs):
+            (folder / f"seed-{i}").write_bytes(data)
 
 
 def metadata_seeds(target):
@@ -107,5 +157,7 @@ if __name__ == "__main__":
         folder = Path(sys.argv[2] if len(sys.argv) > 2 else "corpus/core_metadata")
         folder.mkdir(parents=True, exist_ok=True)
         metadata_seeds(folder)
+    elif sys.argv[1:2] == ["--deps"]:
+        deps_seeds(sys.argv[2] if len(sys.argv) > 2 else "corpus")
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else "corpus/open_and_scan")

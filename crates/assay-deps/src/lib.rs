@@ -20,6 +20,7 @@ mod excerpt;
 pub mod input;
 pub mod metadata;
 pub mod model;
+mod pep508_guard;
 mod reqline;
 pub mod resolve;
 pub mod scope;

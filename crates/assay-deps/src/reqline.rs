@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::model::{Origin, Requirement, Source};
+use crate::pep508_guard;
 
 /// Longest requirement string accepted.
 const MAX_REQUIREMENT_LEN: usize = 8 * 1024;
@@ -51,34 +52,16 @@ pub fn parse_pep508(text: &str) -> Result<pep508_rs::Requirement, String> {
             "requirement longer than {MAX_REQUIREMENT_LEN} bytes"
         ));
     }
-    if let Some(name) = name_the_parser_panics_on(text) {
+    if let Some(name) = pep508_guard::name_the_parser_panics_on(text) {
         return Err(format!(
             "`{name}`: a name must end with a letter or digit, not `.`, `-` or `_`"
         ));
     }
-    // The message alone: pep508_rs's full `Display` underlines the span and
-    // panics when the span ends inside a character (`s[ixJ \u{ac71}ts]`).
-    pep508_rs::Requirement::from_str(text).map_err(|e| first_line(&e.message.to_string()))
-}
-
-/// A package or extra name that ends in `.`, `-` or `_` and is followed by
-/// more text (`requests1.=>31`, `pkg[sec-]`). Such a name is invalid, but
-/// pep508_rs 0.9.2 accepts it while reading and then panics (an `expect`)
-/// building the name, so it is refused before the parser sees it.
-fn name_the_parser_panics_on(text: &str) -> Option<&str> {
-    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
-    let leading_name = |s: &str| -> usize { s.find(|c| !name_char(c)).unwrap_or(s.len()) };
-    let rest = text.trim_start();
-    let end = leading_name(rest);
-    let mut names = vec![&rest[..end]];
-    if let Some(extras) = rest[end..].trim_start().strip_prefix('[') {
-        let extras = extras.split(']').next().unwrap_or(extras);
-        names.extend(extras.split(',').map(|e| {
-            let e = e.trim_start();
-            &e[..leading_name(e)]
-        }));
-    }
-    names.into_iter().find(|n| n.ends_with(['.', '-', '_']))
+    // The marker in ASCII: pep508_rs's marker parser can slice inside a
+    // character. The message alone: its full `Display` underlines the span
+    // and panics when the span ends inside a character (`s[ixJ \u{ac71}ts]`).
+    let text = pep508_guard::ascii_marker_of_requirement(text);
+    pep508_rs::Requirement::from_str(&text).map_err(|e| first_line(&e.message.to_string()))
 }
 
 fn first_line(text: &str) -> String {

@@ -186,8 +186,9 @@ fn parse_tag(html: &str, mut i: usize) -> (String, BTreeMap<String, String>, usi
         }
         if !attr_name.is_empty() {
             attrs.entry(attr_name).or_insert(value);
-        } else if i < b.len() && b[i] != b'>' {
-            i += 1;
+        } else if i == an_start && i < b.len() && b[i] != b'>' {
+            // Nothing read: step over one character, never into one.
+            i += html[i..].chars().next().map_or(1, char::len_utf8);
         }
     }
 }
@@ -270,6 +271,20 @@ mod tests {
             Some("https://mirror.example/base/")
         );
         assert_eq!(doc.meta["pypi:repository-version"], "1.1");
+    }
+
+    /// Found by the `simple_page` fuzz target (session 10): after a value
+    /// with no attribute name (`<aef="…"`), the parser stepped one byte
+    /// into the next character and sliced the page there.
+    #[test]
+    fn nameless_attribute_value_before_a_multibyte_character_does_not_panic() {
+        let doc = parse("<body><aef=\"x\"\u{4cd}euir=1><a href=\"\u{4cd}x\" =\"y\"\u{e9}>t</a>");
+        assert_eq!(doc.anchors.len(), 1);
+        assert_eq!(doc.anchors[0].attrs["href"], "\u{4cd}x");
+        assert_eq!(
+            doc.anchors[0].attrs.get("\u{e9}").map(String::as_str),
+            Some("")
+        );
     }
 
     #[test]

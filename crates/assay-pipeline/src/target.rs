@@ -86,6 +86,18 @@ mod tests {
         assert!(super::parse_requirement("requests1.=>31", "command line").is_err());
     }
 
+    /// pep508_rs 0.9.2 panics formatting an error whose span ends inside a
+    /// character, and parsing a marker word that ends inside one.
+    #[test]
+    fn a_requirement_pep508_rs_panics_on_is_an_error() {
+        for text in ["demo[a \u{e9}]", "six ; python_version >= '3' \u{e9}"] {
+            assert!(
+                super::parse_requirement(text, "command line").is_err(),
+                "{text}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -3,9 +3,8 @@
 //! holds in the target environment and the extras and groups in scope.
 
 use std::collections::{HashSet, VecDeque};
-use std::str::FromStr;
 
-use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree};
+use pep508_rs::{ExtraName, MarkerEnvironment};
 
 /// One dependency edge of a lock.
 #[derive(Clone, Debug)]
@@ -36,7 +35,7 @@ pub(crate) fn marker_holds_with(
     let (Some(marker), Some(env)) = (marker, env) else {
         return true;
     };
-    MarkerTree::from_str(marker).map_or(true, |tree| tree.evaluate(env, extras))
+    crate::pep508_guard::parse_marker(marker).is_none_or(|tree| tree.evaluate(env, extras))
 }
 
 /// The packages reached from `starts` (package, extra or `None` for its

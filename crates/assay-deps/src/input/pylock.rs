@@ -10,9 +10,8 @@
 //! group are kept.
 
 use std::path::Path;
-use std::str::FromStr;
 
-use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree};
+use pep508_rs::{ExtraName, MarkerEnvironment};
 use toml::{Table, Value};
 
 use crate::error::InputError;
@@ -93,7 +92,8 @@ fn membership(text: &str) -> Option<(bool, &'static str, &str)> {
 /// that cannot be parsed holds.
 fn holds(marker: Option<&str>, env: Option<&MarkerEnvironment>, active: &[ExtraName]) -> bool {
     marker.is_none_or(|m| {
-        MarkerTree::from_str(m).map_or(true, |tree| tree.evaluate_optional_environment(env, active))
+        crate::pep508_guard::parse_marker(m)
+            .is_none_or(|tree| tree.evaluate_optional_environment(env, active))
     })
 }
 
