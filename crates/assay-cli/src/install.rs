@@ -248,9 +248,26 @@ fn fresh_cache(command: &mut Command, variable: &str) -> Result<tempfile::TempDi
     Ok(dir)
 }
 
+/// Blocked files and upstream failures as `assay proxy` logs them; of the
+/// files served, only those an ignore entry let through (the installer
+/// reports the rest).
 fn log_install_event(event: Event<'_>) {
     match event {
-        Event::Served { .. } => {}
+        Event::Served {
+            project,
+            filename,
+            suppressed,
+            ..
+        } => {
+            if suppressed > 0 {
+                let _ = writeln!(
+                    anstream::stderr().lock(),
+                    "{} {filename} ({project}): {}",
+                    "allowed".yellow().bold(),
+                    crate::proxy::suppressed_findings(suppressed)
+                );
+            }
+        }
         other => crate::proxy::log_event(other),
     }
 }
