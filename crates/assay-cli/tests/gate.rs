@@ -81,6 +81,14 @@ fn pth_wheel(marker: &Path) -> (String, Vec<u8>) {
 /// `assay` with no index, proxy or pip setting from the environment.
 fn assay() -> Command {
     let mut cmd = Command::cargo_bin("assay").expect("binary");
+    without_index_settings(&mut cmd);
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Removes the index, proxy and pip settings of the environment from
+/// `cmd`, and points pip's configuration file at nothing.
+fn without_index_settings(cmd: &mut Command) -> &mut Command {
     for var in [
         "PIP_INDEX_URL",
         "PIP_EXTRA_INDEX_URL",
@@ -103,8 +111,6 @@ fn assay() -> Command {
     }
     cmd.env("PIP_CONFIG_FILE", "/dev/null")
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env("NO_COLOR", "1");
-    cmd
 }
 
 /// A running `assay proxy`, its log collected.
@@ -1187,4 +1193,55 @@ fn pdm_and_pipenv_install_through_a_running_proxy() {
     let stats = proxy.stats();
     assert_eq!(stats["scans"], 2, "{stats}");
     assert_eq!(stats["blocked"], 0, "{stats}");
+}
+
+#[test]
+fn the_pre_commit_hook_scans_a_changed_requirements_file_and_fails_on_malware() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let server = IndexServer::start(&[tidy().wheel(), pth_wheel(&work.path().join("marker"))]);
+    let project = work.path().join("project");
+    std::fs::create_dir(&project).expect("project folder");
+    let git = |args: &[&str]| {
+        let output = Command::new("git")
+            .current_dir(&project)
+            .args(args)
+            .output()
+            .expect("run git");
+        assert!(output.status.success(), "{}", output_text(&output));
+    };
+    git(&["init", "-q"]);
+    // This repository's .pre-commit-hooks.yaml, as a user's config names it.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let assay_bin = assert_cmd::cargo::cargo_bin("assay");
+    let on_path = format!(
+        "{}:{}",
+        assay_bin.parent().expect("bin folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let commit = |requirements: &str| {
+        std::fs::write(project.join("requirements.txt"), requirements).expect("write");
+        git(&["add", "requirements.txt"]);
+        let mut command = Command::new(installer_bin("ASSAY_TEST_PRE_COMMIT").join("pre-commit"));
+        without_index_settings(&mut command)
+            .current_dir(&project)
+            .arg("try-repo")
+            .arg(&repo)
+            .args(["assay-system", "--files", "requirements.txt"])
+            .env("PRE_COMMIT_HOME", work.path().join("pre-commit"))
+            .env("XDG_CACHE_HOME", work.path().join("cache"))
+            .env("XDG_CONFIG_HOME", work.path().join("config"))
+            .env("PIP_INDEX_URL", server.index_url())
+            .env("PATH", &on_path)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pre-commit")
+    };
+    let clean = commit("tidy==1.0\n");
+    assert!(clean.status.success(), "{}", output_text(&clean));
+    assert!(output_text(&clean).contains("Passed"));
+    let evil = commit("pthpkg==1.0\n");
+    let text = output_text(&evil);
+    assert!(!evil.status.success(), "{text}");
+    assert!(text.contains("- exit code: 1"), "{text}");
+    assert!(text.contains("pthpkg"), "{text}");
 }
