@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Builds the `assay` wheel with maturin (`bindings = "bin"`, pyproject.toml
-# at the repo root) and checks it: it is tagged manylinux_2_17 (glibc 2.17
-# and later: every x86-64 Linux distribution still supported, as for ruff
-# and uv), its binary asks for no glibc symbol newer than 2.17 and needs no
-# shared library the manylinux policy does not allow (`readelf`), and pip,
-# pipx and uvx each install it (from the file, no index) and give a
-# working `assay` command.
+# at the repo root) and checks it: it is tagged manylinux, its binary asks
+# for no glibc symbol newer than the tag allows and needs no shared library
+# the manylinux policy does not allow (`readelf`), and pip, pipx and uvx
+# each install it (from the file, no index) and give a working `assay`.
 #
-# The binary is linked against glibc 2.17 with zig (`maturin --zig`), so
-# the build machine's own glibc does not decide the tag. maturin, zig
-# (the `ziglang` package), pipx and uv are installed once, pinned, into
-# $CARGO_TARGET_DIR/wheel-tools (default target/) from the package index
-# pip is configured for. The wheel is built with the release profile
-# unless ASSAY_WHEEL_PROFILE says otherwise (CI uses `dev`: the same code,
-# without the long optimised build).
+# ASSAY_WHEEL_GLIBC picks the glibc the binary is linked against:
+#   host (default)  the host toolchain; the tag follows the build machine's
+#                   glibc (manylinux_2_34 on glibc 2.36);
+#   2.17, 2.28, ... zig links against that glibc's symbols (`maturin
+#                   --zig`), whatever the build machine's: 2.17 gives
+#                   manylinux_2_17, as ruff and uv ship (docs/integrations.md).
+#
+# maturin, zig (the `ziglang` package), pipx and uv are installed once,
+# pinned, into $CARGO_TARGET_DIR/wheel-tools (default target/) from the
+# package index pip is configured for. The wheel is built with the release
+# profile unless ASSAY_WHEEL_PROFILE says otherwise (CI uses `dev`: the same
+# code, without the long optimised build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,18 +32,28 @@ fi
 export PATH="$tools/bin:$PATH"
 
 profile="${ASSAY_WHEEL_PROFILE:-release}"
+glibc="${ASSAY_WHEEL_GLIBC:-host}"
+if [[ "$glibc" == host ]]; then
+    # maturin's audit picks the oldest tag the binary's glibc symbols allow.
+    link=()
+    tag="manylinux_*"
+else
+    link=(--zig --compatibility "manylinux_${glibc/./_}")
+    tag="manylinux_${glibc/./_}_x86_64"
+fi
 out="$(cd "$target_dir" && pwd)/wheels"
 rm -rf "$out"
-# --zig links against glibc 2.17's symbols whatever the build machine's
-# glibc; `--auditwheel check` fails the build, rather than bundling a copy,
-# if the binary needs a shared library outside the policy. pyproject.toml
-# turns on `static-lzma` (liblzma built in; docs/integrations.md).
-"$tools/bin/maturin" build --locked --profile "$profile" --zig --compatibility manylinux_2_17 \
-    --auditwheel check --out "$out"
+# --zig links against the chosen glibc's symbols whatever the build
+# machine's glibc; `--auditwheel check` fails the build, rather than
+# bundling a copy, if the binary needs a shared library outside the
+# policy. pyproject.toml turns on `static-lzma` (liblzma built in;
+# docs/integrations.md).
+"$tools/bin/maturin" build --locked --profile "$profile" "${link[@]}" --auditwheel check --out "$out"
 wheel="$(ls "$out"/assay_scanner-*.whl)"
+# shellcheck disable=SC2254 # $tag is a pattern
 case "$(basename "$wheel")" in
-*-manylinux_2_17_x86_64*) ;;
-*) echo "not a manylinux_2_17 wheel: $wheel" >&2; exit 1 ;;
+*-$tag*) ;;
+*) echo "not a $tag wheel: $wheel" >&2; exit 1 ;;
 esac
 
 check="$(mktemp -d)"
@@ -56,10 +69,10 @@ for lib in $needed; do
     *) echo "the binary needs $lib, which manylinux does not allow" >&2; exit 1 ;;
     esac
 done
-# The newest glibc symbol version the binary asks for: at most 2.17.
+# The newest glibc symbol version the binary asks for: at most the target's.
 newest="$(readelf --dyn-syms --wide "$check/assay" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)"
-if [[ "$(printf '%s\n2.17\n' "$newest" | sort -V | tail -1)" != "2.17" ]]; then
-    echo "the binary needs glibc $newest, newer than manylinux_2_17 allows" >&2
+if [[ "$glibc" != host && "$(printf '%s\n%s\n' "$newest" "$glibc" | sort -V | tail -1)" != "$glibc" ]]; then
+    echo "the binary needs glibc $newest, newer than $tag allows" >&2
     exit 1
 fi
 
