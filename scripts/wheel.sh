@@ -23,10 +23,10 @@ cd "$(dirname "$0")/.."
 target_dir="${CARGO_TARGET_DIR:-target}"
 mkdir -p "$target_dir"
 tools="$(cd "$target_dir" && pwd)/wheel-tools"
-if [[ ! -x "$tools/bin/maturin" || ! -x "$tools/bin/python-zig" || ! -x "$tools/bin/pipx" || ! -x "$tools/bin/uvx" ]]; then
+if [[ ! -x "$tools/bin/maturin" || ! -x "$tools/bin/pipx" || ! -x "$tools/bin/uvx" ]]; then
     [[ -x "$tools/bin/pip" ]] || python3 -m venv "$tools"
     "$tools/bin/pip" install --quiet --disable-pip-version-check \
-        "maturin==1.16.0" "ziglang==0.17.0" "pipx==1.18.4" "uv==0.9.30"
+        "maturin==1.16.0" "pipx==1.18.4" "uv==0.9.30"
 fi
 # maturin finds zig as `python3 -m ziglang` of the first python3 on PATH.
 export PATH="$tools/bin:$PATH"
@@ -40,6 +40,9 @@ if [[ "$glibc" == host ]]; then
 else
     link=(--zig --compatibility "manylinux_${glibc/./_}")
     tag="manylinux_${glibc/./_}_x86_64"
+    if [[ ! -x "$tools/bin/python-zig" ]]; then
+        "$tools/bin/pip" install --quiet --disable-pip-version-check "ziglang==0.17.0"
+    fi
 fi
 out="$(cd "$target_dir" && pwd)/wheels"
 rm -rf "$out"
