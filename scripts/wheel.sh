@@ -55,7 +55,7 @@ rm -rf "$out"
 wheel="$(ls "$out"/assay_scanner-*.whl)"
 # shellcheck disable=SC2254 # $tag is a pattern
 case "$(basename "$wheel")" in
-*-$tag*) ;;
+*[-.]$tag*) ;;
 *) echo "not a $tag wheel: $wheel" >&2; exit 1 ;;
 esac
 
