@@ -2,8 +2,9 @@
 # The test command: prepares the local package index server the index tests
 # publish to (pypiserver) and the installers the gate tests run through the
 # proxy (the venv's own pip, and uv), installed once into target/test-venv
-# (and poetry with its mirror plugin, pdm and pipenv, each into a venv of
-# its own: target/test-poetry, target/test-pdm, target/test-pipenv)
+# (and poetry with its mirror plugin, pdm, pipenv and pre-commit, each
+# into a venv of its own: target/test-poetry, target/test-pdm,
+# target/test-pipenv, target/test-pre-commit)
 # from the package index pip is configured for; then runs the whole suite.
 # The helper venv lives in cargo's target folder: $CARGO_TARGET_DIR when
 # set, else target/.
@@ -42,6 +43,8 @@ installer_venv() { # name program requirement...
 }
 ASSAY_TEST_PDM=$(installer_venv pdm pdm "pdm==2.29.4" "hishel==1.4.0")
 ASSAY_TEST_PIPENV=$(installer_venv pipenv pipenv "pipenv==2026.10.3")
-export ASSAY_TEST_PDM ASSAY_TEST_PIPENV
+# pre-commit runs the repository's .pre-commit-hooks.yaml.
+ASSAY_TEST_PRE_COMMIT=$(installer_venv pre-commit pre-commit "pre-commit==4.7.0")
+export ASSAY_TEST_PDM ASSAY_TEST_PIPENV ASSAY_TEST_PRE_COMMIT
 
 cargo test --workspace --locked "$@"

@@ -248,9 +248,26 @@ fn fresh_cache(command: &mut Command, variable: &str) -> Result<tempfile::TempDi
     Ok(dir)
 }
 
+/// Blocked files and upstream failures as `assay proxy` logs them; of the
+/// files served, only those an ignore entry let through (the installer
+/// reports the rest).
 fn log_install_event(event: Event<'_>) {
     match event {
-        Event::Served { .. } => {}
+        Event::Served {
+            project,
+            filename,
+            suppressed,
+            ..
+        } => {
+            if suppressed > 0 {
+                let _ = writeln!(
+                    anstream::stderr().lock(),
+                    "{} {filename} ({project}): {}",
+                    "allowed".yellow().bold(),
+                    crate::proxy::suppressed_findings(suppressed)
+                );
+            }
+        }
         other => crate::proxy::log_event(other),
     }
 }
@@ -331,6 +348,7 @@ pub fn run(args: &InstallArgs) -> Result<ExitCode> {
 mod tests {
     use clap::Parser as _;
 
+    use super::point_at_proxy;
     use crate::args::{Cli, Command};
 
     /// The installer command `assay ARGS` would run, or its error.
@@ -383,6 +401,42 @@ mod tests {
             line(&["install", "--with", "pipenv", "--", "sync", "--dev"]),
             Ok(vec!["pipenv".into(), "sync".into(), "--dev".into()])
         );
+    }
+
+    #[test]
+    fn every_installer_is_pointed_at_the_proxy_with_its_cache_off() {
+        let url = "http://127.0.0.1:1/simple/";
+        let mut command = std::process::Command::new("true");
+        point_at_proxy(&mut command, url);
+        let env: std::collections::HashMap<String, Option<String>> = command
+            .get_envs()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.map(|v| v.to_string_lossy().into_owned()),
+                )
+            })
+            .collect();
+        let set = |var: &str| env.get(var).cloned().flatten();
+        for var in [
+            "PIP_INDEX_URL",
+            "UV_DEFAULT_INDEX",
+            "UV_INDEX_URL",
+            "PDM_PYPI_URL",
+            "PIPENV_PYPI_MIRROR",
+            "POETRY_PYPI_MIRROR_URL",
+        ] {
+            assert_eq!(set(var).as_deref(), Some(url), "{var}");
+        }
+        // Caches off, other indexes and link folders emptied or removed.
+        assert_eq!(set("PIP_NO_CACHE_DIR").as_deref(), Some("1"));
+        assert_eq!(set("UV_NO_CACHE").as_deref(), Some("1"));
+        assert_eq!(set("PIP_EXTRA_INDEX_URL").as_deref(), Some(""));
+        assert_eq!(set("PIP_FIND_LINKS").as_deref(), Some(""));
+        for var in ["UV_INDEX", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS"] {
+            assert_eq!(env.get(var), Some(&None), "{var} is removed");
+        }
+        assert!(set("NO_PROXY").is_some_and(|v| v.contains("127.0.0.1")));
     }
 
     #[test]

@@ -349,6 +349,26 @@ mod tests {
     }
 
     #[test]
+    fn resolution_shows_how_many_projects_were_looked_up_and_the_current_name() {
+        let progress = Progress::to(None);
+        progress.stage(Stage::Resolving);
+        let spinner = lock(&progress.spinner).clone().expect("a spinner");
+        assert_eq!(spinner.message(), "resolving");
+        progress.looking_up(1, "requests");
+        assert_eq!(
+            spinner.message(),
+            "resolving: 1 project looked up · looking up requests"
+        );
+        progress.reading(120, "urllib3-2.0-py3-none-any.whl");
+        assert_eq!(
+            spinner.message(),
+            "resolving: 120 projects looked up · reading the dependencies in urllib3-2.0-py3-none-any.whl"
+        );
+        progress.resolved();
+        assert!(lock(&progress.spinner).is_none());
+    }
+
+    #[test]
     fn nothing_is_drawn_without_a_terminal() {
         let progress = Progress::to(None);
         assert!(!progress.is_drawn());

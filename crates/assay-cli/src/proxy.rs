@@ -131,10 +131,17 @@ pub fn log_event(event: Event<'_>) {
             filename,
             sha256,
             label,
+            suppressed,
+            ..
         } => writeln!(
             err,
-            "served  {filename} ({}, sha256 {sha256})",
-            label.map_or("unreadable", |l| l.as_str())
+            "served  {filename} ({}, sha256 {sha256}{})",
+            label.map_or("unreadable", |l| l.as_str()),
+            if suppressed == 0 {
+                String::new()
+            } else {
+                format!("; {}", suppressed_findings(suppressed))
+            }
         ),
         Event::Blocked(b) => writeln!(
             err,
@@ -152,6 +159,12 @@ pub fn log_event(event: Event<'_>) {
             failure.message
         ),
     };
+}
+
+/// "1 finding suppressed by the policy", for the log.
+pub fn suppressed_findings(count: usize) -> String {
+    let noun = if count == 1 { "finding" } else { "findings" };
+    format!("{count} {noun} suppressed by the policy")
 }
 
 /// `assay proxy`: serves until killed.

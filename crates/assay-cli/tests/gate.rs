@@ -81,6 +81,14 @@ fn pth_wheel(marker: &Path) -> (String, Vec<u8>) {
 /// `assay` with no index, proxy or pip setting from the environment.
 fn assay() -> Command {
     let mut cmd = Command::cargo_bin("assay").expect("binary");
+    without_index_settings(&mut cmd);
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Removes the index, proxy and pip settings of the environment from
+/// `cmd`, and points pip's configuration file at nothing.
+fn without_index_settings(cmd: &mut Command) -> &mut Command {
     for var in [
         "PIP_INDEX_URL",
         "PIP_EXTRA_INDEX_URL",
@@ -103,8 +111,6 @@ fn assay() -> Command {
     }
     cmd.env("PIP_CONFIG_FILE", "/dev/null")
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env("NO_COLOR", "1");
-    cmd
 }
 
 /// A running `assay proxy`, its log collected.
@@ -117,10 +123,15 @@ struct Proxy {
 
 impl Proxy {
     fn start(upstream: &str, extra: &[&str]) -> Proxy {
+        Proxy::start_with_timeout(upstream, "2", extra)
+    }
+
+    /// A proxy whose upstream requests time out after `timeout` seconds.
+    fn start_with_timeout(upstream: &str, timeout: &str, extra: &[&str]) -> Proxy {
         let cache = tempfile::tempdir().expect("tempdir");
         let mut child = assay()
             .args(["proxy", "--listen", "127.0.0.1:0", "--upstream", upstream])
-            .args(["--retries", "0", "--timeout", "2", "--cache-dir"])
+            .args(["--retries", "0", "--timeout", timeout, "--cache-dir"])
             .arg(cache.path())
             .args(extra)
             .stdin(Stdio::null())
@@ -135,7 +146,7 @@ impl Proxy {
             .find_map(|w| w.strip_suffix("/simple/"))
             .unwrap_or_else(|| panic!("no URL in {first:?}"))
             .to_owned();
-        let log = Arc::new(Mutex::new(String::new()));
+        let log = Arc::new(Mutex::new(format!("{first}\n")));
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
@@ -230,6 +241,11 @@ fn output_text(output: &Output) -> String {
 }
 
 fn pip_install(index_url: &str, target: &Path, what: &str) -> Output {
+    pip_install_with(index_url, target, what, &[])
+}
+
+/// `pip install` with `extra` options before the target.
+fn pip_install_with(index_url: &str, target: &Path, what: &str, extra: &[&str]) -> Output {
     Command::new(venv_bin().join("python"))
         .args([
             "-m",
@@ -239,6 +255,7 @@ fn pip_install(index_url: &str, target: &Path, what: &str) -> Output {
             "--index-url",
             index_url,
         ])
+        .args(extra)
         .arg("--target")
         .arg(target)
         .arg(what)
@@ -458,6 +475,32 @@ fn a_suppressed_finding_is_served_and_shown_as_suppressed() {
         "{report}"
     );
     assert!(report.contains("Allowed by the policy"), "{report}");
+    // `assay install` with the same configuration installs it, and says
+    // that findings were accepted by the policy.
+    let target = work.path().join("target");
+    let output = assay()
+        .args(["install", "--config", config.to_str().expect("utf-8")])
+        .args(["--index-url", &server.index_url(), "--cache-dir"])
+        .arg(work.path().join("cache"))
+        .arg("--")
+        .arg(venv_bin().join("python"))
+        .args(["-m", "pip", "install", "--target"])
+        .arg(&target)
+        .arg("pthpkg")
+        .output()
+        .expect("run assay install");
+    let text = output_text(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(target.join("pthpkg_hook.pth").is_file(), "{text}");
+    // The entry names the package and the file: it accepts every finding.
+    let findings = report.matches("suppressed: reviewed").count();
+    assert!(findings > 0, "{report}");
+    assert!(
+        text.contains(&format!(
+            "allowed {name} (pthpkg): {findings} findings suppressed by the policy"
+        )),
+        "{text}"
+    );
     // The same entry keyed on another file's hash does not match.
     std::fs::write(
         &config,
@@ -473,6 +516,32 @@ fn a_suppressed_finding_is_served_and_shown_as_suppressed() {
     );
     assert_eq!(strict.get("/simple/pthpkg/").status, 200);
     assert_eq!(strict.get(&format!("/files/pthpkg/{name}")).status, 403);
+}
+
+#[test]
+fn a_file_that_cannot_be_fully_scanned_is_blocked_unless_the_policy_allows_it() {
+    let server = IndexServer::start(&[tidy().wheel()]);
+    let (name, bytes) = tidy().wheel();
+    // The wheel has more entries than this limit lets assay read.
+    let strict = Proxy::start(&server.index_url(), &["--max-entries", "1"]);
+    assert_eq!(strict.get("/simple/tidy/").status, 200);
+    let refused = strict.get(&format!("/files/tidy/{name}"));
+    assert_eq!(refused.status, 403, "{}", refused.text());
+    assert!(
+        refused
+            .reason
+            .starts_with("blocked by assay: could not be fully scanned"),
+        "{}",
+        refused.reason
+    );
+    let lenient = Proxy::start(
+        &server.index_url(),
+        &["--max-entries", "1", "--allow-unscannable"],
+    );
+    assert_eq!(lenient.get("/simple/tidy/").status, 200);
+    let served = lenient.get(&format!("/files/tidy/{name}"));
+    assert_eq!(served.status, 200, "{}", served.reason);
+    assert_eq!(served.body, bytes);
 }
 
 #[test]
@@ -510,6 +579,44 @@ fn a_tampered_upstream_file_is_refused() {
     );
     assert!(!refused.text().contains("not the published file"));
     assert_eq!(proxy.stats()["scans"], 0);
+
+    // pip, asking for the same file, gets the refusal and installs nothing.
+    let target = tempfile::tempdir().expect("tempdir");
+    let output = pip_install_with(
+        &proxy.index_url(),
+        target.path(),
+        "tidy",
+        &["--retries", "0"],
+    );
+    let text = output_text(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("502"), "{text}");
+    assert!(!target.path().join("tidy").exists(), "{text}");
+    assert_eq!(proxy.stats()["scans"], 0);
+}
+
+#[test]
+fn pip_gets_a_gateway_timeout_from_a_slow_upstream_and_installs_nothing() {
+    let server = IndexServer::start(&[tidy().wheel()]);
+    let upstream = FaultProxy::start(&server);
+    let proxy = Proxy::start(&upstream.index_url(), &[]);
+    let (name, _) = tidy().wheel();
+    upstream.always(
+        &format!("/packages/{name}"),
+        Fault::Delay(Duration::from_secs(6)),
+    );
+    let target = tempfile::tempdir().expect("tempdir");
+    let output = pip_install_with(
+        &proxy.index_url(),
+        target.path(),
+        "tidy",
+        &["--retries", "0"],
+    );
+    let text = output_text(&output);
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("504"), "{text}");
+    assert!(!target.path().join("tidy").exists(), "{text}");
+    assert_eq!(proxy.stats()["served"], 0);
 }
 
 #[test]
@@ -573,6 +680,157 @@ fn twenty_clients_asking_for_one_file_get_one_fetch_and_one_scan() {
     assert_eq!(stats["scans"], 1, "{stats}");
     assert_eq!(stats["served"], 20, "{stats}");
     assert_eq!(upstream.hits(&format!("/packages/{name}")), 1);
+}
+
+#[test]
+fn pips_extra_index_is_merged_by_the_proxy_and_the_main_index_wins_a_name() {
+    let main = IndexServer::start(&[support::util().wheel()]);
+    let extra_server = IndexServer::start(&[tidy().wheel(), support::util_tampered().wheel()]);
+    let extra = FaultProxy::start(&extra_server);
+    let work = tempfile::tempdir().expect("tempdir");
+    let target = work.path().join("target");
+    // pip's own index settings, as a user has them: `assay install` reads
+    // them for its proxy's upstreams and points pip at the proxy alone.
+    let output = assay()
+        .args(["install", "--cache-dir"])
+        .arg(work.path().join("cache"))
+        .arg("--")
+        .arg(venv_bin().join("python"))
+        .args(["-m", "pip", "install", "--target"])
+        .arg(&target)
+        .args(["tidy", "util"])
+        .env("PIP_INDEX_URL", main.index_url())
+        .env("PIP_EXTRA_INDEX_URL", extra.index_url())
+        .output()
+        .expect("run assay install");
+    let text = output_text(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(target.join("tidy/__init__.py").is_file(), "{text}");
+    // util is on both indexes under one file name: the main index's file
+    // is the one listed, fetched and installed.
+    let util = std::fs::read_to_string(target.join("util/__init__.py")).expect("util installed");
+    assert!(util.contains("def add"), "{util}");
+    let (util_name, _) = support::util().wheel();
+    assert_eq!(extra.hits(&format!("/packages/{util_name}")), 0);
+    // tidy came from the extra index, fetched by the proxy, never by pip.
+    let (tidy_name, _) = tidy().wheel();
+    let tidy_fetch = extra.headers(&format!("/packages/{tidy_name}"));
+    assert_eq!(extra.hits(&format!("/packages/{tidy_name}")), 1);
+    assert!(
+        tidy_fetch
+            .iter()
+            .any(|h| h.to_lowercase().starts_with("user-agent: assay")),
+        "{tidy_fetch:?}"
+    );
+}
+
+#[test]
+fn twenty_pip_installs_at_once_fetch_and_scan_each_file_once() {
+    let server = IndexServer::start(&[front().wheel(), tidy().wheel()]);
+    let upstream = FaultProxy::start(&server);
+    // A patient proxy: 20 pips at once on a small machine are slow.
+    let proxy = Proxy::start_with_timeout(&upstream.index_url(), "60", &[]);
+    let work = tempfile::tempdir().expect("tempdir");
+    let index_url = proxy.index_url();
+    let installs: Vec<(PathBuf, Output)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let target = work.path().join(format!("client-{i}"));
+                let index_url = &index_url;
+                s.spawn(move || {
+                    let output = pip_install(index_url, &target, "front");
+                    (target, output)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("pip client"))
+            .collect()
+    });
+    for (target, output) in &installs {
+        assert!(output.status.success(), "{}", output_text(output));
+        assert!(target.join("front/__init__.py").is_file());
+        assert!(target.join("tidy/__init__.py").is_file());
+    }
+    let stats = proxy.stats();
+    assert_eq!(stats["scans"], 2, "{stats}");
+    assert_eq!(stats["served"], 40, "{stats}");
+    assert_eq!(stats["upstream_downloads"], 2, "{stats}");
+    for (name, _) in [front().wheel(), tidy().wheel()] {
+        assert_eq!(upstream.hits(&format!("/packages/{name}")), 1, "{name}");
+    }
+}
+
+#[test]
+fn upstream_credentials_are_sent_upstream_and_never_shown() {
+    use base64::Engine as _;
+    let work = tempfile::tempdir().expect("tempdir");
+    let (evil, evil_bytes) = evil_sdist(&work.path().join("marker"));
+    let server = IndexServer::start(&[tidy().wheel(), (evil.clone(), evil_bytes.clone())]);
+    let upstream = FaultProxy::start(&server);
+    let password = "pa55-Wq7-secret";
+    let host = upstream.root.strip_prefix("http://").expect("http");
+    let proxy = Proxy::start(&format!("http://alice:{password}@{host}/simple/"), &[]);
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("alice:{password}"));
+
+    let (name, bytes) = tidy().wheel();
+    let json = get(
+        &format!("{}/simple/tidy/", proxy.root),
+        Some(assay_index_accept()),
+    );
+    let html = proxy.get("/simple/tidy/");
+    let served = proxy.get(&format!("/files/tidy/{name}"));
+    assert_eq!(served.status, 200, "{}", served.text());
+    assert_eq!(served.body, bytes);
+    assert_eq!(proxy.get("/simple/evil/").status, 200);
+    let refused = proxy.get(&format!("/files/evil/{evil}"));
+    assert_eq!(refused.status, 403);
+    let report = proxy.get(&format!("/report/{}", sha256_hex(&evil_bytes)));
+    upstream.always("/simple/broken/", Fault::Status(500));
+    let failed = proxy.get("/simple/broken/");
+    assert_eq!(failed.status, 502);
+    let missing = proxy.get("/simple/nothing-here/");
+    assert_eq!(missing.status, 404);
+
+    // The upstream was asked with the credentials...
+    let sent = format!("authorization: basic {}", basic.to_lowercase());
+    for path in ["/simple/tidy/", &format!("/packages/{name}")] {
+        assert!(
+            upstream
+                .headers(path)
+                .iter()
+                .any(|h| h.to_lowercase() == sent),
+            "{path}: {:?}",
+            upstream.headers(path)
+        );
+    }
+    // ...and nothing the proxy answers or logs shows them.
+    let stats = proxy.get("/_assay/stats").text();
+    let blocked = proxy.get("/_assay/blocked").text();
+    let log = proxy.log.lock().expect("log").clone();
+    assert!(log.contains("BLOCKED"), "{log}");
+    let shown = [
+        json.headers.clone(),
+        json.text(),
+        html.headers.clone(),
+        html.text(),
+        served.headers.clone(),
+        refused.reason.clone(),
+        refused.text(),
+        report.text(),
+        failed.reason.clone(),
+        failed.text(),
+        missing.text(),
+        stats,
+        blocked,
+        log,
+    ];
+    for text in &shown {
+        assert!(!text.contains(password), "{text}");
+        assert!(!text.contains(&basic), "{text}");
+        assert!(!text.contains("alice"), "{text}");
+    }
 }
 
 /// The poetry of the test (scripts/test.sh installs it with the mirror
@@ -935,4 +1193,55 @@ fn pdm_and_pipenv_install_through_a_running_proxy() {
     let stats = proxy.stats();
     assert_eq!(stats["scans"], 2, "{stats}");
     assert_eq!(stats["blocked"], 0, "{stats}");
+}
+
+#[test]
+fn the_pre_commit_hook_scans_a_changed_requirements_file_and_fails_on_malware() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let server = IndexServer::start(&[tidy().wheel(), pth_wheel(&work.path().join("marker"))]);
+    let project = work.path().join("project");
+    std::fs::create_dir(&project).expect("project folder");
+    let git = |args: &[&str]| {
+        let output = Command::new("git")
+            .current_dir(&project)
+            .args(args)
+            .output()
+            .expect("run git");
+        assert!(output.status.success(), "{}", output_text(&output));
+    };
+    git(&["init", "-q"]);
+    // This repository's .pre-commit-hooks.yaml, as a user's config names it.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let assay_bin = assert_cmd::cargo::cargo_bin("assay");
+    let on_path = format!(
+        "{}:{}",
+        assay_bin.parent().expect("bin folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let commit = |requirements: &str| {
+        std::fs::write(project.join("requirements.txt"), requirements).expect("write");
+        git(&["add", "requirements.txt"]);
+        let mut command = Command::new(installer_bin("ASSAY_TEST_PRE_COMMIT").join("pre-commit"));
+        without_index_settings(&mut command)
+            .current_dir(&project)
+            .arg("try-repo")
+            .arg(&repo)
+            .args(["assay-system", "--files", "requirements.txt"])
+            .env("PRE_COMMIT_HOME", work.path().join("pre-commit"))
+            .env("XDG_CACHE_HOME", work.path().join("cache"))
+            .env("XDG_CONFIG_HOME", work.path().join("config"))
+            .env("PIP_INDEX_URL", server.index_url())
+            .env("PATH", &on_path)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run pre-commit")
+    };
+    let clean = commit("tidy==1.0\n");
+    assert!(clean.status.success(), "{}", output_text(&clean));
+    assert!(output_text(&clean).contains("Passed"));
+    let evil = commit("pthpkg==1.0\n");
+    let text = output_text(&evil);
+    assert!(!evil.status.success(), "{text}");
+    assert!(text.contains("- exit code: 1"), "{text}");
+    assert!(text.contains("pthpkg"), "{text}");
 }

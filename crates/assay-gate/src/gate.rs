@@ -57,12 +57,16 @@ pub enum FileOutcome {
 pub enum Event<'a> {
     /// A file was served.
     Served {
+        /// The project.
+        project: &'a str,
         /// The file name.
         filename: &'a str,
         /// Its SHA-256.
         sha256: &'a str,
         /// Its verdict after suppressions.
         label: Option<VerdictLabel>,
+        /// How many of its findings an ignore entry accepted.
+        suppressed: usize,
     },
     /// A file was refused (logged once per file).
     Blocked(&'a Blocked),
@@ -399,9 +403,11 @@ impl Gate {
             })),
             None => {
                 (self.events)(Event::Served {
+                    project,
                     filename: &file.filename,
                     sha256: &sha256,
                     label: judgement.label,
+                    suppressed: judgement.suppressed.len(),
                 });
                 FileOutcome::Serve { bytes, sha256 }
             }

@@ -40,6 +40,8 @@ struct Rule {
 struct Shared {
     rules: Mutex<Vec<Rule>>,
     hits: Mutex<Vec<String>>,
+    /// Each request's path and header lines, in arrival order.
+    heads: Mutex<Vec<(String, Vec<String>)>>,
 }
 
 impl Shared {
@@ -137,9 +139,22 @@ impl FaultProxy {
         self.shared.hits.lock().expect("hits").clone()
     }
 
+    /// The header lines of every request for `path`.
+    pub fn headers(&self, path: &str) -> Vec<String> {
+        self.shared
+            .heads
+            .lock()
+            .expect("heads")
+            .iter()
+            .filter(|(p, _)| p == path)
+            .flat_map(|(_, headers)| headers.iter().cloned())
+            .collect()
+    }
+
     /// Forgets the requests seen so far.
     pub fn reset_hits(&self) {
         self.shared.hits.lock().expect("hits").clear();
+        self.shared.heads.lock().expect("heads").clear();
     }
 }
 
@@ -185,6 +200,11 @@ fn serve(mut conn: TcpStream, shared: &Shared, upstream: &str) {
         .unwrap_or(&target)
         .to_owned();
     shared.hits.lock().expect("hits").push(path.clone());
+    shared
+        .heads
+        .lock()
+        .expect("heads")
+        .push((path.clone(), headers.clone()));
     let reply = match shared.fault_for(&path) {
         None => forward(&target, &headers, upstream),
         Some(Fault::Status(status)) => synthetic(status, "text/plain", b"injected fault\n"),
