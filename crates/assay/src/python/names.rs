@@ -77,6 +77,15 @@ pub const BUILTINS: &[&str] = &[
 /// Calls that run a process (or a shell).
 pub fn is_process(name: &QualName) -> bool {
     let name = name.as_str();
+    // Every entry below starts with one of these modules: most names are
+    // told apart by their first component alone (a hot path: every call,
+    // several rules).
+    if !matches!(
+        head(name),
+        "os" | "pty" | "commands" | "platform" | "asyncio" | "subprocess" | "pip" | "sh"
+    ) {
+        return false;
+    }
     const EXACT: &[&str] = &[
         "os.system",
         "os.popen",
@@ -126,6 +135,38 @@ pub fn is_shell(name: &QualName) -> bool {
 /// Calls that open a network connection or send/receive over one.
 pub fn is_network(name: &QualName) -> bool {
     let name = name.as_str();
+    // Every prefix and name below starts with one of these modules: most
+    // names are told apart by their first component alone (a hot path:
+    // every call, in the walker, the flows and many rules).
+    if !matches!(
+        head(name),
+        "requests"
+            | "httpx"
+            | "aiohttp"
+            | "urllib3"
+            | "http"
+            | "httplib"
+            | "ftplib"
+            | "smtplib"
+            | "telnetlib"
+            | "paramiko"
+            | "pycurl"
+            | "websocket"
+            | "websockets"
+            | "dns"
+            | "discord_webhook"
+            | "telebot"
+            | "tornado"
+            | "urllib"
+            | "urllib2"
+            | "socket"
+            | "webbrowser"
+            | "dulwich"
+            | "git"
+            | "pygit2"
+    ) {
+        return false;
+    }
     const PREFIXES: &[&str] = &[
         "requests.",
         "httpx.",
@@ -179,6 +220,12 @@ pub fn is_network(name: &QualName) -> bool {
     // `aiohttp.web` serves (routes, `run_app`); it connects to no one.
     EXACT.contains(&name)
         || (PREFIXES.iter().any(|p| name.starts_with(p)) && !name.starts_with("aiohttp.web"))
+}
+
+/// The text before the first `.` (all of it when there is none).
+fn head(name: &str) -> &str {
+    let end = name.bytes().position(|b| b == b'.').unwrap_or(name.len());
+    &name[..end]
 }
 
 /// Calls whose result is data read from the network.
@@ -1002,8 +1049,32 @@ pub enum Capture {
 /// `pyHook`/`pyxhook`, Win32 `GetAsyncKeyState`/`SetWindowsHookEx`).
 pub fn capture(qual: &QualName) -> Option<Capture> {
     let name = qual.as_str();
+    // Every name listed below starts with one of these modules (a hot
+    // path: every call the walker resolves).
+    let listed = matches!(
+        head(name),
+        "PIL"
+            | "ImageGrab"
+            | "pyscreenshot"
+            | "pyautogui"
+            | "pyscreeze"
+            | "mss"
+            | "d3dshot"
+            | "dxcam"
+            | "pyperclip"
+            | "clipboard"
+            | "xerox"
+            | "pyclip"
+            | "klembord"
+            | "pynput"
+            | "keyboard"
+            | "pyHook"
+            | "pyWinhook"
+            | "pyxhook"
+    );
     let last = qual.final_name().unwrap_or_default();
     Some(match name {
+        _ if !listed => return capture_by_last_name(qual, last),
         "PIL.ImageGrab.grab"
         | "ImageGrab.grab"
         | "pyscreenshot.grab"
@@ -1030,14 +1101,20 @@ pub fn capture(qual: &QualName) -> Option<Capture> {
         | "pyHook.HookManager"
         | "pyWinhook.HookManager"
         | "pyxhook.HookManager" => Capture::Keystrokes,
-        _ if matches!(qual.last_name(), Some("clipboard_get" | "GetClipboardData")) => {
-            Capture::Clipboard
-        }
-        _ if last == "GetAsyncKeyState" || last.starts_with("SetWindowsHookEx") => {
-            Capture::Keystrokes
-        }
-        _ => return None,
+        _ => return capture_by_last_name(qual, last),
     })
+}
+
+/// What [`capture`] finds from the last names alone, whatever the module:
+/// `last` is the final name that is not called or indexed.
+fn capture_by_last_name(qual: &QualName, last: &str) -> Option<Capture> {
+    if matches!(qual.last_name(), Some("clipboard_get" | "GetClipboardData")) {
+        Some(Capture::Clipboard)
+    } else if last == "GetAsyncKeyState" || last.starts_with("SetWindowsHookEx") {
+        Some(Capture::Keystrokes)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
