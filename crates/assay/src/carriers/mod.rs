@@ -74,6 +74,9 @@ pub struct BytecodeFile {
     pub version: Option<String>,
     /// The recovered Python, when the code object could be read.
     pub source: Option<String>,
+    /// The code was disassembled (not only its constants read: a CPython
+    /// whose opcodes assay does not know).
+    pub disassembled: bool,
 }
 
 impl Carriers {
@@ -93,6 +96,7 @@ impl Carriers {
                 BytecodeFile {
                     path: f.path.clone(),
                     version: pyc::version_of(&f.data).map(|h| h.version()),
+                    disassembled: recovered.as_ref().is_some_and(|r| r.disassembled),
                     source: recovered.map(|r| r.source),
                 }
             })

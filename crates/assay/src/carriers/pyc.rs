@@ -21,6 +21,9 @@ pub fn version_of(data: &[u8]) -> Option<PycHeader> {
         3500..=3549 => (3, 12),
         3550..=3599 => (3, 13),
         3600..=3649 => (3, 14),
+        // Later CPythons: fifty magic numbers a release since 3.11. Their
+        // opcodes are not known here, so only their constants are read.
+        3650..=3999 => (3, u8::try_from(15 + (number - 3650) / 50).ok()?),
         _ => return None,
     };
     let header = match (major, minor) {
