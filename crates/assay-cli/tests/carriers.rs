@@ -75,7 +75,11 @@ fn check(fixture: &str, rule: &str, label: &str) {
 fn a_model_file_that_runs_a_command() {
     check("AY150-pos-torch-zip-loaded-on-import", "AY150", "malicious");
     check("AY150-pos-numpy-object-array", "AY150", "suspicious");
-    check("AY150-pos-reduce-before-broken-opcode", "AY150", "suspicious");
+    check(
+        "AY150-pos-reduce-before-broken-opcode",
+        "AY150",
+        "suspicious",
+    );
 }
 
 #[test]

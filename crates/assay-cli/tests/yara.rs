@@ -225,7 +225,11 @@ fn a_rule_without_a_severity_is_medium() {
     let hits = yara_hits(&document.artifacts[0]);
     assert_eq!(hits.len(), 1, "{hits:?}");
     assert_eq!(hits[0].severity, "medium");
-    assert!(hits[0].message.contains("author=\"team\""), "{}", hits[0].message);
+    assert!(
+        hits[0].message.contains("author=\"team\""),
+        "{}",
+        hits[0].message
+    );
 }
 
 #[test]
@@ -234,7 +238,14 @@ fn the_scanning_limits_apply_to_the_rules() {
     let target = build(dir.path(), "AY990-pos-webhook-in-data-file");
     let hits_with = |limit: &str| {
         let output = assay(dir.path())
-            .args(["scan", "--format", "json", "--max-file-bytes", limit, "--yara"])
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--max-file-bytes",
+                limit,
+                "--yara",
+            ])
             .arg(examples())
             .arg(&target)
             .output()

@@ -120,5 +120,9 @@ fn a_later_cpythons_bytecode_yields_its_constants_only() {
     );
     assert!(!source.contains("os.system("), "{source}");
     // The versions with a table are disassembled.
-    assert!(bytecode::from_pyc(&pyc("evil314")).expect("3.14").disassembled);
+    assert!(
+        bytecode::from_pyc(&pyc("evil314"))
+            .expect("3.14")
+            .disassembled
+    );
 }

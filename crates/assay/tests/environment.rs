@@ -758,7 +758,10 @@ fn installs_commands(env: &FakeEnv, name: &str, commands: &str) {
         name,
         "1.0",
         &[
-            (&format!("{module}/__init__.py"), "def main():\n    return 0\n"),
+            (
+                &format!("{module}/__init__.py"),
+                "def main():\n    return 0\n",
+            ),
             (
                 &format!("{name}-1.0.dist-info/entry_points.txt"),
                 &format!("[console_scripts]\n{commands}\n"),
@@ -770,10 +773,18 @@ fn installs_commands(env: &FakeEnv, name: &str, commands: &str) {
 #[test]
 fn a_command_another_installed_distribution_installs_is_reported() {
     let env = FakeEnv::new();
-    installs_commands(&env, "fmtlib", "fmtlib = fmtlib:main\nfmtlib-check = fmtlib:main");
+    installs_commands(
+        &env,
+        "fmtlib",
+        "fmtlib = fmtlib:main\nfmtlib-check = fmtlib:main",
+    );
     // Takes over the command of the distribution named like it; its own
     // `fastget` is nobody else's.
-    installs_commands(&env, "fastget", "fmtlib = fastget:main\nfastget = fastget:main");
+    installs_commands(
+        &env,
+        "fastget",
+        "fmtlib = fastget:main\nfastget = fastget:main",
+    );
     // Two forks that share `lint`, named like neither.
     installs_commands(&env, "lintkit", "lint = lintkit:main");
     installs_commands(&env, "lintkit-ng", "lint = lintkit_ng:main");

@@ -36,7 +36,11 @@ pub fn shared(reports: &mut [ArtifactReport], commands: &[Vec<RunPoint>]) {
     }
     let names: Vec<String> = reports
         .iter()
-        .map(|r| r.name.clone().unwrap_or_else(|| r.target.display().to_string()))
+        .map(|r| {
+            r.name
+                .clone()
+                .unwrap_or_else(|| r.target.display().to_string())
+        })
         .collect();
     let mut added = vec![Vec::new(); reports.len()];
     for (command, installers) in by_command.iter().filter(|(_, i)| i.len() > 1) {

@@ -88,11 +88,7 @@ impl Rule for BytecodeWithoutSource {
             // Bytecode assay could read was analysed like source: what it
             // does is judged by the other rules, and hiding is all that is
             // left to say. Bytecode it could not read stays unknown code.
-            let carried = facts
-                .carriers
-                .bytecode
-                .iter()
-                .find(|b| b.path == file.path);
+            let carried = facts.carriers.bytecode.iter().find(|b| b.path == file.path);
             let recovered = carried.is_some_and(|b| b.disassembled);
             let mut f = Self::META.finding(
                 Location::file(file.path.clone()),
