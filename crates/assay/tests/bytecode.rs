@@ -126,3 +126,21 @@ fn a_later_cpythons_bytecode_yields_its_constants_only() {
             .disassembled
     );
 }
+
+#[test]
+fn only_unchecked_hash_based_files_skip_the_source_check() {
+    use assay::carriers::pyc;
+    let stamped = pyc("evil311");
+    let with_flags = |flags: u32| {
+        let mut data = stamped.clone();
+        data[4..8].copy_from_slice(&flags.to_le_bytes());
+        data
+    };
+    // 0: stamped with the source's time and size; 3: checked hash; 1:
+    // unchecked hash, which Python imports without reading the source.
+    assert!(!pyc::version_of(&stamped).expect("3.11").unchecked);
+    assert!(!pyc::version_of(&with_flags(3)).expect("3.11").unchecked);
+    assert!(pyc::version_of(&with_flags(1)).expect("3.11").unchecked);
+    // 3.6 headers have no flags.
+    assert!(!pyc::version_of(&pyc("evil36")).expect("3.6").unchecked);
+}

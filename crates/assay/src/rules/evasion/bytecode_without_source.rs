@@ -25,7 +25,10 @@ declare_rule! {
     /// them on install. Bytecode without its source is code no reviewer
     /// and no source scanner can read, and Python imports a lone
     /// `mod.pyc` as readily as `mod.py`. Stale caches (bytecode next to
-    /// its source) are left alone. Bytecode without source is low, and so
+    /// its source) are left alone, except an unchecked hash-based cache in
+    /// `__pycache__` (PEP 552), which Python imports without looking at
+    /// the source beside it: that one counts as bytecode without source,
+    /// and its recovered code is analysed in place of the source. Bytecode without source is low, and so
     /// is bytecode only tests, docs or examples load; loaded by code a
     /// user calls, medium; imported or loaded while the package installs,
     /// at start-up or on import, high — medium when assay could recover
@@ -75,8 +78,11 @@ impl Rule for BytecodeWithoutSource {
             let Some((source, module)) = source_of(&file.path) else {
                 continue;
             };
-            if present.contains(source.as_str()) || present.contains(format!("{source}w").as_str())
-            {
+            let carried = facts.carriers.bytecode.iter().find(|b| b.path == file.path);
+            let replaces_source = carried.is_some_and(|b| b.replaces_source);
+            let has_source = present.contains(source.as_str())
+                || present.contains(format!("{source}w").as_str());
+            if has_source && !replaces_source {
                 continue;
             }
             let relative = module
@@ -88,12 +94,16 @@ impl Rule for BytecodeWithoutSource {
             // Bytecode assay could read was analysed like source: what it
             // does is judged by the other rules, and hiding is all that is
             // left to say. Bytecode it could not read stays unknown code.
-            let carried = facts.carriers.bytecode.iter().find(|b| b.path == file.path);
             let recovered = carried.is_some_and(|b| b.disassembled);
+            let why = if has_source {
+                format!("an unchecked hash-based cache, which Python runs instead of {source}")
+            } else {
+                format!("no {source}")
+            };
             let mut f = Self::META.finding(
                 Location::file(file.path.clone()),
                 format!(
-                    "bytecode without source: {} (no {source}); {}",
+                    "bytecode without source: {} ({why}); {}",
                     file.path,
                     what_was_read(carried)
                 ),
