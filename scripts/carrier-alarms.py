@@ -46,6 +46,7 @@ def main():
     args = parser.parse_args()
     load_before = os.getloadavg()
     counts = collections.Counter()
+    where = collections.defaultdict(set)
     flagged = []
     total = 0
     with tempfile.TemporaryDirectory() as work:
@@ -59,6 +60,7 @@ def main():
                     carried = [f for f in artifact["findings"] if from_a_carrier(f)]
                     for f in carried:
                         counts[(f["rule"], f["severity"])] += 1
+                        where[(f["rule"], f["severity"])].add(os.path.basename(artifact["target"]))
                     label = (artifact.get("verdict") or {}).get("label")
                     if carried and label in ("suspicious", "malicious"):
                         flagged.append((artifact["target"], label, sorted({f["rule"] for f in carried})))
@@ -67,7 +69,9 @@ def main():
     print(f"artifacts: {total}")
     print("carrier findings by rule and severity:")
     for (rule, severity), n in sorted(counts.items()):
-        print(f"  {rule} {severity}: {n}")
+        names = sorted(where[(rule, severity)])
+        shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+        print(f"  {rule} {severity}: {n} in {len(names)} archives ({shown})")
     print(f"suspicious or malicious with a carrier finding: {len(flagged)}")
     for target, label, rules in flagged:
         print(f"  {os.path.basename(target)}: {label} ({', '.join(rules)})")
