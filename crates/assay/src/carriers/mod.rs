@@ -8,6 +8,7 @@ pub mod bytecode;
 pub mod data_files;
 pub mod marshal;
 pub mod path_archives;
+mod joblib_arrays;
 pub mod pickle;
 pub mod pickle_files;
 pub mod pyc;
