@@ -14,7 +14,10 @@
 //! does not understand is an error, never a guess.
 
 /// The class `joblib.dump` pickles in place of an array, by module.
-const WRAPPER_MODULES: &[&str] = &["joblib.numpy_pickle", "sklearn.externals.joblib.numpy_pickle"];
+const WRAPPER_MODULES: &[&str] = &[
+    "joblib.numpy_pickle",
+    "sklearn.externals.joblib.numpy_pickle",
+];
 
 /// Does `module.name` name joblib's array wrapper class?
 pub(super) fn is_array_wrapper(module: &str, name: &str) -> bool {
@@ -174,7 +177,11 @@ mod tests {
     fn state(descriptor: &str, shape: &[i64], alignment: Alignment) -> WrapperState {
         let digits: String = descriptor.chars().filter(char::is_ascii_digit).collect();
         let size: i64 = digits.parse().unwrap_or(0);
-        let elsize = if descriptor.starts_with('U') { size * 4 } else { size };
+        let elsize = if descriptor.starts_with('U') {
+            size * 4
+        } else {
+            size
+        };
         WrapperState {
             shape: Some(shape.to_vec()),
             dtype: Some(Dtype {
@@ -194,7 +201,10 @@ mod tests {
 
     #[test]
     fn sizes_of_the_dtypes_numpy_pickles() {
-        assert_eq!(payload(&state("f8", &[3, 4], Alignment::Set)), raw(96, true));
+        assert_eq!(
+            payload(&state("f8", &[3, 4], Alignment::Set)),
+            raw(96, true)
+        );
         assert_eq!(payload(&state("b1", &[5], Alignment::Unset)), raw(5, false));
         assert_eq!(payload(&state("?", &[5], Alignment::Unset)), raw(5, false));
         assert_eq!(payload(&state("c16", &[2], Alignment::Set)), raw(32, true));
@@ -226,11 +236,25 @@ mod tests {
         dtype.state = None;
         assert!(payload(&structured).is_err());
         let mut resized = state("S4", &[1], Alignment::Set);
-        resized.dtype.as_mut().unwrap().state.as_mut().unwrap().elsize = Some(4000);
+        resized
+            .dtype
+            .as_mut()
+            .unwrap()
+            .state
+            .as_mut()
+            .unwrap()
+            .elsize = Some(4000);
         assert!(payload(&resized).is_err());
         // Fixed-size dtypes ignore the state's -1.
         let mut floats = state("f4", &[2], Alignment::Unset);
-        floats.dtype.as_mut().unwrap().state.as_mut().unwrap().elsize = Some(-1);
+        floats
+            .dtype
+            .as_mut()
+            .unwrap()
+            .state
+            .as_mut()
+            .unwrap()
+            .elsize = Some(-1);
         assert_eq!(payload(&floats), raw(8, false));
         let mut no_shape = state("f8", &[1], Alignment::Set);
         no_shape.shape = None;

@@ -6,9 +6,9 @@
 pub mod appended;
 pub mod bytecode;
 pub mod data_files;
+mod joblib_arrays;
 pub mod marshal;
 pub mod path_archives;
-mod joblib_arrays;
 pub mod pickle;
 pub mod pickle_files;
 pub mod pyc;

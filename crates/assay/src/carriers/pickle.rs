@@ -353,13 +353,8 @@ impl<'s, 'd> Machine<'s, 'd> {
         for arg in args {
             self.mark_used(arg, 0);
         }
-        if let Some(made) = self.construct(&callable, args) {
-            if let Value::Global(i) = callable {
-                self.scan.globals[i].called = true;
-            }
-            return made;
-        }
-        match callable {
+        let made = self.construct(&callable, args);
+        let result = match callable {
             Value::Global(i) => {
                 let global = &mut self.scan.globals[i];
                 global.called = true;
@@ -378,7 +373,8 @@ impl<'s, 'd> Machine<'s, 'd> {
                 Value::Called(i)
             }
             _ => Value::Other,
-        }
+        };
+        made.unwrap_or(result)
     }
 
     /// The objects the walk follows that a call makes: `numpy.dtype(…)`,
@@ -403,7 +399,10 @@ impl<'s, 'd> Machine<'s, 'd> {
             }))));
         }
         let reconstructor = matches!(&*callee.module, "copyreg" | "copy_reg")
-            && matches!(&*callee.name, "_reconstructor" | "__newobj__" | "__newobj_ex__");
+            && matches!(
+                &*callee.name,
+                "_reconstructor" | "__newobj__" | "__newobj_ex__"
+            );
         if is_wrapper(callable) || (reconstructor && args.first().is_some_and(is_wrapper)) {
             return Some(Value::ArrayWrapper(Rc::default()));
         }
@@ -423,9 +422,7 @@ impl<'s, 'd> Machine<'s, 'd> {
                 let none = |v: Option<&Value>| matches!(v, Some(Value::None));
                 dtype.borrow_mut().state = Some(match &state {
                     Value::Tuple(items) if items.len() >= 6 => DtypeState {
-                        fields: !(none(items.get(2))
-                            && none(items.get(3))
-                            && none(items.get(4))),
+                        fields: !(none(items.get(2)) && none(items.get(3)) && none(items.get(4))),
                         elsize: match items.get(5) {
                             Some(Value::Int(n)) => Some(*n),
                             _ => None,
@@ -1046,8 +1043,11 @@ mod tests {
         let stopped = walk(&p).stopped.unwrap();
         assert!(stopped.contains("runs past the end"), "{stopped}");
         // A shape whose size overflows.
-        let huge = b"\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f\x86";
-        let stopped = walk(&wrapper(huge, &dtype("f8", -1, 50), true)).stopped.unwrap();
+        let huge =
+            b"\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f\x86";
+        let stopped = walk(&wrapper(huge, &dtype("f8", -1, 50), true))
+            .stopped
+            .unwrap();
         assert!(stopped.contains("overflows"), "{stopped}");
         // A dtype, a shape or a state it cannot read.
         let stopped = walk(&wrapper(b"K\x01\x85", &dtype("x9", -1, 50), true)).stopped;
@@ -1082,7 +1082,8 @@ mod tests {
     #[test]
     fn joblib_wrapper_through_copyreg_reconstructor() {
         // Protocols 0 and 1 build the wrapper with copy_reg._reconstructor.
-        let mut p = b"ccopy_reg\n_reconstructor\ncjoblib.numpy_pickle\nNumpyArrayWrapper\n".to_vec();
+        let mut p =
+            b"ccopy_reg\n_reconstructor\ncjoblib.numpy_pickle\nNumpyArrayWrapper\n".to_vec();
         p.extend_from_slice(b"c__builtin__\nobject\nN\x87R(S'shape'\nI2\n\x85S'dtype'\n");
         p.extend_from_slice(&dtype("i2", -1, 50));
         p.extend_from_slice(b"db");
