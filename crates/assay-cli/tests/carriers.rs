@@ -74,6 +74,12 @@ fn check(fixture: &str, rule: &str, label: &str) {
 #[test]
 fn a_model_file_that_runs_a_command() {
     check("AY150-pos-torch-zip-loaded-on-import", "AY150", "malicious");
+    check("AY150-pos-numpy-object-array", "AY150", "suspicious");
+    check(
+        "AY150-pos-reduce-before-broken-opcode",
+        "AY150",
+        "suspicious",
+    );
 }
 
 #[test]
@@ -95,6 +101,12 @@ fn a_zip_after_an_image_on_sys_path() {
 #[test]
 fn a_data_file_executed_on_import() {
     check("AY105-pos-data-file-exec-on-import", "AY105", "malicious");
+    check("AY105-pos-pkgutil-get-data-exec", "AY105", "malicious");
+}
+
+#[test]
+fn a_data_file_imported_through_zipimport() {
+    check("AY105-pos-zipimport-of-data-file", "AY105", "malicious");
 }
 
 #[test]
@@ -104,6 +116,7 @@ fn a_bundled_program_started_on_import() {
         "AY151",
         "suspicious",
     );
+    check("AY151-pos-pth-loads-bundled-dll", "AY151", "suspicious");
 }
 
 #[test]
@@ -116,6 +129,11 @@ fn benign_carriers_are_clean() {
         "AY520-neg-own-and-plain-commands",
         "AY420-neg-plain-assets",
         "AY601-neg-main-option-autostart",
+        "AY601-neg-main-guard-option-autostart",
+        "AY150-neg-numpy-strings-loaded-on-import",
+        "AY105-neg-zipimport-of-vendored-zip",
+        "AY104-neg-marshal-data-constant",
+        "AY151-neg-dll-directory-on-import",
     ]
     .iter()
     .map(|f| build(dir.path(), f))
@@ -126,6 +144,6 @@ fn benign_carriers_are_clean() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "6 artifacts: 0 malicious, 0 suspicious, 6 clean",
+            "11 artifacts: 0 malicious, 0 suspicious, 11 clean",
         ));
 }

@@ -210,3 +210,51 @@ fn missing_rules_and_empty_folders_are_usage_errors() {
         .code(2)
         .stderr(predicate::str::contains("absent.yar"));
 }
+
+#[test]
+fn a_rule_without_a_severity_is_medium() {
+    let dir = TempDir::new().unwrap();
+    let target = build(dir.path(), "AY990-neg-socket-server-and-invite-link");
+    let rules = dir.path().join("plain.yar");
+    std::fs::write(
+        &rules,
+        "rule Invite_Link { meta: author = \"team\" strings: $a = \"discord.com/invite/\" condition: $a }\n",
+    )
+    .unwrap();
+    let (document, _) = scan_json(dir.path(), &target, &[&rules]);
+    let hits = yara_hits(&document.artifacts[0]);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].severity, "medium");
+    assert!(
+        hits[0].message.contains("author=\"team\""),
+        "{}",
+        hits[0].message
+    );
+}
+
+#[test]
+fn the_scanning_limits_apply_to_the_rules() {
+    let dir = TempDir::new().unwrap();
+    let target = build(dir.path(), "AY990-pos-webhook-in-data-file");
+    let hits_with = |limit: &str| {
+        let output = assay(dir.path())
+            .args([
+                "scan",
+                "--format",
+                "json",
+                "--max-file-bytes",
+                limit,
+                "--yara",
+            ])
+            .arg(examples())
+            .arg(&target)
+            .output()
+            .unwrap();
+        let document: Document = serde_json::from_slice(&output.stdout).expect("JSON");
+        yara_hits(&document.artifacts[0]).len()
+    };
+    // The webhook sits in a 121-byte JSON file: a limit below its size
+    // skips the file, for the rules as for the engine.
+    assert_eq!(hits_with("1MiB"), 1);
+    assert_eq!(hits_with("100"), 0);
+}

@@ -410,13 +410,7 @@ impl Scanner {
         }
         let prefix = package.sdist_prefix().unwrap_or("");
         carriers::run_points::annotate(&carriers.run_points, &analyses, prefix, &mut findings);
-        findings.sort_by(|a, b| {
-            (&a.location.path, a.location.line, a.rule).cmp(&(
-                &b.location.path,
-                b.location.line,
-                b.rule,
-            ))
-        });
+        sort_findings(&mut findings);
         findings.dedup();
         let findings =
             crate::findings_cap::cap_per_rule(findings, self.limits.max_findings_per_rule);
@@ -499,21 +493,26 @@ impl Scanner {
                 on_done(&report);
                 report
             };
-            let distributions: Vec<ArtifactReport> = inventory
+            let (mut distributions, commands): (Vec<ArtifactReport>, Vec<_>) = inventory
                 .distributions
                 .par_iter()
                 .map(|dist| {
+                    let mut commands = Vec::new();
                     let mut report = self.guarded(&site.path, || {
                         let package =
                             environment::open_distribution(&inventory, dist, &self.limits);
+                        commands = environment::commands::declared(&package);
                         self.scan_package(&package)
                     });
                     let (name, version) = dist.name_from_folder();
                     report.name = report.name.or(name);
                     report.version = report.version.or(version);
-                    finish(report, Some(&dist.metadata_dir))
+                    (finish(report, Some(&dist.metadata_dir)), commands)
                 })
-                .collect();
+                .unzip();
+            // Two distributions that install one command: the one installed
+            // last replaced the other's script.
+            environment::commands::shared(&mut distributions, &commands);
             reports.extend(distributions);
             let unowned = self.guarded(&site.path, || {
                 self.scan_package(&environment::open_unowned(&inventory, &self.limits))
@@ -785,6 +784,14 @@ fn is_pure_wheel(package: &Package) -> bool {
 }
 
 impl ArtifactReport {
+    /// Adds findings known only after the scan (from other artifacts
+    /// scanned with it), in report order, and judges the verdict again.
+    pub fn add_findings(&mut self, findings: Vec<Finding>) {
+        self.findings.extend(findings);
+        sort_findings(&mut self.findings);
+        self.verdict = Some(verdict::judge(&self.findings));
+    }
+
     /// The report of an artifact that could not be read at all.
     pub fn unreadable(path: &Path, error: String) -> ArtifactReport {
         ArtifactReport {
@@ -814,4 +821,15 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_owned());
     format!("internal error (panic) while scanning: {text}")
+}
+
+/// Findings in report order: by path, line, then rule.
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.location.path, a.location.line, a.rule).cmp(&(
+            &b.location.path,
+            b.location.line,
+            b.rule,
+        ))
+    });
 }

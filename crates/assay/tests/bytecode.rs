@@ -78,6 +78,8 @@ fn benign_module_is_recovered_without_invented_calls() {
 fn not_bytecode_is_refused() {
     assert!(bytecode::from_pyc(b"print('hello')\n").is_none());
     assert!(bytecode::from_pyc(b"\xa7\x0d\x0d\x0a").is_none());
+    // A magic number past any CPython 3 release.
+    assert!(bytecode::from_pyc(b"\xa0\x0f\x0d\x0a\0\0\0\0").is_none());
     let mut truncated = pyc("evil311");
     truncated.truncate(100);
     assert!(bytecode::from_pyc(&truncated).is_none());
@@ -99,4 +101,46 @@ fn marshalled_code_of_3_13_and_3_14_is_told_apart() {
             recovered.source
         );
     }
+}
+
+#[test]
+fn a_later_cpythons_bytecode_yields_its_constants_only() {
+    // 3.14 bytecode under a 3.15 magic number (3650-3699): the opcode
+    // table is unknown, so no call is rebuilt, but every string constant
+    // is written out for the string checks and the user's rules.
+    let mut data = pyc("evil314");
+    data[..2].copy_from_slice(&3660u16.to_le_bytes());
+    let recovered = bytecode::from_pyc(&data).expect("a later 3.x");
+    assert_eq!(recovered.version, "3.15");
+    assert!(!recovered.disassembled);
+    let source = &recovered.source;
+    assert!(
+        source.contains("_ = 'http://203.0.113.9/stage2'"),
+        "{source}"
+    );
+    assert!(!source.contains("os.system("), "{source}");
+    // The versions with a table are disassembled.
+    assert!(
+        bytecode::from_pyc(&pyc("evil314"))
+            .expect("3.14")
+            .disassembled
+    );
+}
+
+#[test]
+fn only_unchecked_hash_based_files_skip_the_source_check() {
+    use assay::carriers::pyc;
+    let stamped = pyc("evil311");
+    let with_flags = |flags: u32| {
+        let mut data = stamped.clone();
+        data[4..8].copy_from_slice(&flags.to_le_bytes());
+        data
+    };
+    // 0: stamped with the source's time and size; 3: checked hash; 1:
+    // unchecked hash, which Python imports without reading the source.
+    assert!(!pyc::version_of(&stamped).expect("3.11").unchecked);
+    assert!(!pyc::version_of(&with_flags(3)).expect("3.11").unchecked);
+    assert!(pyc::version_of(&with_flags(1)).expect("3.11").unchecked);
+    // 3.6 headers have no flags.
+    assert!(!pyc::version_of(&pyc("evil36")).expect("3.6").unchecked);
 }

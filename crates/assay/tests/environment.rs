@@ -749,3 +749,74 @@ fn sparse_100_gib_library_is_not_hashed_in_full() {
         "{native:#?}"
     );
 }
+
+/// Installs `name` with one module and the `[console_scripts]` `commands`
+/// (`command = module:function` lines).
+fn installs_commands(env: &FakeEnv, name: &str, commands: &str) {
+    let module = name.replace('-', "_");
+    env.install(
+        name,
+        "1.0",
+        &[
+            (
+                &format!("{module}/__init__.py"),
+                "def main():\n    return 0\n",
+            ),
+            (
+                &format!("{name}-1.0.dist-info/entry_points.txt"),
+                &format!("[console_scripts]\n{commands}\n"),
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_command_another_installed_distribution_installs_is_reported() {
+    let env = FakeEnv::new();
+    installs_commands(
+        &env,
+        "fmtlib",
+        "fmtlib = fmtlib:main\nfmtlib-check = fmtlib:main",
+    );
+    // Takes over the command of the distribution named like it; its own
+    // `fastget` is nobody else's.
+    installs_commands(
+        &env,
+        "fastget",
+        "fmtlib = fastget:main\nfastget = fastget:main",
+    );
+    // Two forks that share `lint`, named like neither.
+    installs_commands(&env, "lintkit", "lint = lintkit:main");
+    installs_commands(&env, "lintkit-ng", "lint = lintkit_ng:main");
+    let reports = env.scan();
+
+    assert!(findings(named(&reports, "fmtlib"), "AY520").is_empty());
+    let taken = findings(named(&reports, "fastget"), "AY520");
+    assert_eq!(taken.len(), 1, "{taken:#?}");
+    assert_eq!(taken[0].severity, Severity::Medium);
+    assert_eq!(
+        taken[0].location.path,
+        "fastget-1.0.dist-info/entry_points.txt"
+    );
+    assert!(
+        taken[0].message.contains("`fmtlib`") && taken[0].message.contains("takes over"),
+        "{}",
+        taken[0].message
+    );
+    for fork in ["lintkit", "lintkit-ng"] {
+        let shared = findings(named(&reports, fork), "AY520");
+        assert_eq!(shared.len(), 1, "{fork}: {shared:#?}");
+        assert_eq!(shared[0].severity, Severity::Low);
+    }
+}
+
+#[test]
+fn commands_installed_once_are_not_reported() {
+    let env = FakeEnv::new();
+    installs_commands(&env, "fmtlib", "fmtlib = fmtlib:main");
+    installs_commands(&env, "fastget", "fastget = fastget:main");
+    let reports = env.scan();
+    for report in &reports {
+        assert!(findings(report, "AY520").is_empty(), "{report:#?}");
+    }
+}

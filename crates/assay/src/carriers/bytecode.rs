@@ -24,6 +24,9 @@ pub struct Recovered {
     /// stream).
     pub version: String,
     pub source: String,
+    /// The code was disassembled with its version's opcode table; `false`
+    /// when the version has none and only the constants were written out.
+    pub disassembled: bool,
 }
 
 /// Longest recovered source kept.
@@ -50,6 +53,7 @@ pub fn from_pyc(data: &[u8]) -> Option<Recovered> {
     Some(Recovered {
         version: header.version(),
         source,
+        disassembled: ops.known,
     })
 }
 
@@ -64,6 +68,7 @@ pub fn from_marshal(data: &[u8]) -> Option<Recovered> {
     Some(Recovered {
         version: format!("{major}.{minor}"),
         source,
+        disassembled: ops.known,
     })
 }
 

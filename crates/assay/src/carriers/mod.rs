@@ -6,6 +6,7 @@
 pub mod appended;
 pub mod bytecode;
 pub mod data_files;
+mod joblib_arrays;
 pub mod marshal;
 pub mod path_archives;
 pub mod pickle;
@@ -74,6 +75,12 @@ pub struct BytecodeFile {
     pub version: Option<String>,
     /// The recovered Python, when the code object could be read.
     pub source: Option<String>,
+    /// The code was disassembled (not only its constants read: a CPython
+    /// whose opcodes assay does not know).
+    pub disassembled: bool,
+    /// Python runs it instead of its source: an unchecked hash-based file
+    /// in `__pycache__` (PEP 552) is never compared with the source.
+    pub replaces_source: bool,
 }
 
 impl Carriers {
@@ -90,9 +97,13 @@ impl Carriers {
             .filter(|f| FileKind::detect(&f.path, &f.data) == FileKind::Bytecode)
             .map(|f| {
                 let recovered = bytecode::from_pyc(&f.data);
+                let header = pyc::version_of(&f.data);
+                let cached = f.path.starts_with("__pycache__/") || f.path.contains("/__pycache__/");
                 BytecodeFile {
                     path: f.path.clone(),
-                    version: pyc::version_of(&f.data).map(|h| h.version()),
+                    version: header.map(|h| h.version()),
+                    replaces_source: cached && header.is_some_and(|h| h.unchecked),
+                    disassembled: recovered.as_ref().is_some_and(|r| r.disassembled),
                     source: recovered.map(|r| r.source),
                 }
             })

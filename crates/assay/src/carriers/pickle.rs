@@ -8,10 +8,17 @@
 //! `GET`, `BINGET`), so a `STACK_GLOBAL` whose module and name come out of
 //! the memo, or out of a string built by an earlier call, is still
 //! resolved. Every protocol (0 to 5) is read; pickles that follow one
-//! another in a file (torch's legacy format) are each walked.
+//! another in a file (torch's legacy format) are each walked. The numpy
+//! arrays `joblib.dump` writes inline, after a `NumpyArrayWrapper`'s
+//! `BUILD`, are skipped as `joblib.load` reads them (raw bytes), or walked
+//! (a nested pickle of Python objects): see [`super::joblib_arrays`].
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
+
+use super::joblib_arrays::{self, Alignment, Dtype, DtypeState, Payload, WrapperState};
 
 /// One callable a pickle imports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +52,7 @@ pub struct PickleScan {
     /// Pickles found one after another in the stream.
     pub pickles: usize,
     /// Why the walk stopped early, when it did (an unknown opcode, a
-    /// truncated argument).
+    /// truncated argument, a joblib array it cannot measure).
     pub stopped: Option<String>,
 }
 
@@ -91,6 +98,8 @@ const MAX_OPCODES: usize = 20_000_000;
 const MAX_STRING: usize = 4096;
 /// Most distinct globals kept.
 const MAX_GLOBALS: usize = 10_000;
+/// Most string keys kept per dict (joblib's array state has six).
+const MAX_DICT_ITEMS: usize = 32;
 
 #[derive(Debug, Clone)]
 enum Value {
@@ -100,8 +109,76 @@ enum Value {
     /// The result of calling the global at that index.
     Called(usize),
     Tuple(Arc<[Value]>),
+    Int(i64),
+    None,
+    /// A dict, shared with its memo copies as Python shares the object.
+    Dict(Rc<RefCell<Dict>>),
+    /// `numpy.dtype(…)`, shared with its memo copies (its `BUILD` state
+    /// comes after it is memoised).
+    Dtype(Rc<RefCell<Dtype>>),
+    /// A joblib `NumpyArrayWrapper` and its attributes.
+    ArrayWrapper(Rc<RefCell<Dict>>),
     Mark,
     Other,
+}
+
+/// The string keys of a dict and their values.
+#[derive(Debug, Default)]
+struct Dict {
+    items: Vec<(Arc<str>, Value)>,
+    /// A key was not a string, or past `MAX_DICT_ITEMS`, and is not kept.
+    lossy: bool,
+}
+
+impl Dict {
+    fn insert(&mut self, key: &Value, value: Value) {
+        let Value::Text(key) = key else {
+            self.lossy = true;
+            return;
+        };
+        if let Some(slot) = self.items.iter_mut().find(|(k, _)| k == key) {
+            slot.1 = value;
+        } else if self.items.len() < MAX_DICT_ITEMS {
+            self.items.push((key.clone(), value));
+        } else {
+            self.lossy = true;
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.items.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
+    }
+
+    /// What `joblib.load` reads of a wrapper with these attributes.
+    fn wrapper_state(&self) -> Result<WrapperState, &'static str> {
+        if self.lossy {
+            return Err("joblib array wrapper state not understood");
+        }
+        let shape = match self.get("shape") {
+            Some(Value::Tuple(dims)) => dims
+                .iter()
+                .map(|d| match d {
+                    Value::Int(n) => Some(*n),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        };
+        let dtype = match self.get("dtype") {
+            Some(Value::Dtype(dtype)) => Some(dtype.borrow().clone()),
+            _ => None,
+        };
+        let alignment = match self.get("numpy_array_alignment_bytes") {
+            None | Some(Value::None) => Alignment::Unset,
+            Some(Value::Int(_)) => Alignment::Set,
+            Some(_) => Alignment::NotUnderstood,
+        };
+        Ok(WrapperState {
+            shape,
+            dtype,
+            alignment,
+        })
+    }
 }
 
 /// Does `data` start like a pickle: a `PROTO` opcode with a known protocol,
@@ -145,6 +222,10 @@ struct Machine<'s, 'd> {
     memo: HashMap<u64, Value>,
     /// Global index by (module, name), so one name is listed once.
     seen: HashMap<(Arc<str>, Arc<str>), usize>,
+    /// Reads joblib's inline arrays after a wrapper's `BUILD`, as
+    /// `joblib.load` does (not in the nested pickle of an object array,
+    /// which plain `pickle.load` reads).
+    joblib: bool,
 }
 
 impl<'s, 'd> Machine<'s, 'd> {
@@ -161,6 +242,7 @@ impl<'s, 'd> Machine<'s, 'd> {
             stack: Vec::new(),
             memo: HashMap::new(),
             seen,
+            joblib: true,
         }
     }
 
@@ -180,7 +262,7 @@ impl<'s, 'd> Machine<'s, 'd> {
             };
             let offset = at;
             at += 1;
-            match self.step(op, offset, &mut at) {
+            match self.step(op, offset, &mut at, budget) {
                 Ok(true) => return Some(at),
                 Ok(false) => {}
                 Err(why) => {
@@ -191,8 +273,12 @@ impl<'s, 'd> Machine<'s, 'd> {
         }
     }
 
+    /// Records why the walk stopped; the first reason (a nested pickle's)
+    /// is kept.
     fn stop(&mut self, offset: usize, why: &str) {
-        self.scan.stopped = Some(format!("{why} at byte {offset}"));
+        if self.scan.stopped.is_none() {
+            self.scan.stopped = Some(format!("{why} at byte {offset}"));
+        }
     }
 
     fn take(&self, at: &mut usize, n: usize) -> Result<&'d [u8], &'static str> {
@@ -267,7 +353,8 @@ impl<'s, 'd> Machine<'s, 'd> {
         for arg in args {
             self.mark_used(arg, 0);
         }
-        match callable {
+        let made = self.construct(&callable, args);
+        let result = match callable {
             Value::Global(i) => {
                 let global = &mut self.scan.globals[i];
                 global.called = true;
@@ -286,7 +373,117 @@ impl<'s, 'd> Machine<'s, 'd> {
                 Value::Called(i)
             }
             _ => Value::Other,
+        };
+        made.unwrap_or(result)
+    }
+
+    /// The objects the walk follows that a call makes: `numpy.dtype(…)`,
+    /// and a joblib array wrapper (`NEWOBJ` of its class, or protocol 0
+    /// and 1's `copyreg._reconstructor(cls, object, None)`).
+    fn construct(&self, callable: &Value, args: &[Value]) -> Option<Value> {
+        let global = |value: &Value| match value {
+            Value::Global(i) => Some(&self.scan.globals[*i]),
+            _ => None,
+        };
+        let callee = global(callable)?;
+        let is_wrapper = |value: &Value| {
+            global(value).is_some_and(|g| joblib_arrays::is_array_wrapper(&g.module, &g.name))
+        };
+        if joblib_arrays::is_numpy_dtype(&callee.module, &callee.name) {
+            let Some(Value::Text(descriptor)) = args.first() else {
+                return None;
+            };
+            return Some(Value::Dtype(Rc::new(RefCell::new(Dtype {
+                descriptor: descriptor.to_string(),
+                state: None,
+            }))));
         }
+        let reconstructor = matches!(&*callee.module, "copyreg" | "copy_reg")
+            && matches!(
+                &*callee.name,
+                "_reconstructor" | "__newobj__" | "__newobj_ex__"
+            );
+        if is_wrapper(callable) || (reconstructor && args.first().is_some_and(is_wrapper)) {
+            return Some(Value::ArrayWrapper(Rc::default()));
+        }
+        None
+    }
+
+    /// `BUILD` on a dtype records its state; on a joblib array wrapper it
+    /// reads the array that follows, as `joblib.load` does.
+    fn build(
+        &mut self,
+        state: Value,
+        at: &mut usize,
+        budget: &mut usize,
+    ) -> Result<(), &'static str> {
+        match self.stack.last().cloned() {
+            Some(Value::Dtype(dtype)) => {
+                let none = |v: Option<&Value>| matches!(v, Some(Value::None));
+                dtype.borrow_mut().state = Some(match &state {
+                    Value::Tuple(items) if items.len() >= 6 => DtypeState {
+                        fields: !(none(items.get(2)) && none(items.get(3)) && none(items.get(4))),
+                        elsize: match items.get(5) {
+                            Some(Value::Int(n)) => Some(*n),
+                            _ => None,
+                        },
+                    },
+                    _ => DtypeState {
+                        fields: true,
+                        elsize: None,
+                    },
+                });
+            }
+            Some(Value::ArrayWrapper(attributes)) if self.joblib => {
+                let Value::Dict(state) = &state else {
+                    return Err("joblib array wrapper state not understood");
+                };
+                let state = state.borrow();
+                let mut attributes = attributes.borrow_mut();
+                attributes.lossy |= state.lossy;
+                for (key, value) in &state.items {
+                    attributes.insert(&Value::Text(key.clone()), value.clone());
+                }
+                let payload = joblib_arrays::payload(&attributes.wrapper_state()?)?;
+                drop(attributes);
+                // joblib.load replaces the wrapper by the array.
+                self.stack.pop();
+                self.stack.push(Value::Other);
+                self.skip_array(payload, at, budget)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Goes past a joblib array's bytes, or walks its nested pickle.
+    fn skip_array(
+        &mut self,
+        payload: Payload,
+        at: &mut usize,
+        budget: &mut usize,
+    ) -> Result<(), &'static str> {
+        const PAST_END: &str = "joblib array data runs past the end";
+        match payload {
+            Payload::Raw { aligned, len } => {
+                if aligned {
+                    let padding = self.uint(at, 1).map_err(|_| PAST_END)?;
+                    self.take(at, padding as usize).map_err(|_| PAST_END)?;
+                }
+                self.take(at, len).map_err(|_| PAST_END)?;
+            }
+            Payload::Objects => {
+                let known = self.scan.globals.len();
+                let mut nested = Machine::new(&mut *self.scan, self.data);
+                nested.joblib = false;
+                let end = nested.run(*at, budget);
+                for (i, g) in self.scan.globals.iter().enumerate().skip(known) {
+                    self.seen.insert((g.module.clone(), g.name.clone()), i);
+                }
+                *at = end.ok_or("joblib object array pickle not readable")?;
+            }
+        }
+        Ok(())
     }
 
     fn mark_used(&mut self, value: &Value, depth: u8) {
@@ -323,8 +520,33 @@ impl<'s, 'd> Machine<'s, 'd> {
         self.stack.push(value);
     }
 
+    /// `SETITEM`/`SETITEMS` (`items` alternate keys and values) on the
+    /// dict at the top of the stack.
+    fn set_items_on_top(&mut self, items: Vec<Value>) {
+        match self.stack.last().cloned() {
+            Some(Value::Dict(dict)) => self.set_items(&mut dict.borrow_mut(), items),
+            _ => self.set_items(&mut Dict::default(), items),
+        }
+    }
+
+    fn set_items(&mut self, dict: &mut Dict, items: Vec<Value>) {
+        for item in &items {
+            self.mark_used(item, 0);
+        }
+        let mut items = items.into_iter();
+        while let (Some(key), Some(value)) = (items.next(), items.next()) {
+            dict.insert(&key, value);
+        }
+    }
+
     /// Runs one opcode; `Ok(true)` at `STOP`.
-    fn step(&mut self, op: u8, offset: usize, at: &mut usize) -> Result<bool, &'static str> {
+    fn step(
+        &mut self,
+        op: u8,
+        offset: usize,
+        at: &mut usize,
+        budget: &mut usize,
+    ) -> Result<bool, &'static str> {
         match op {
             b'.' => return Ok(true),
             b'(' => self.stack.push(Value::Mark),
@@ -339,22 +561,33 @@ impl<'s, 'd> Machine<'s, 'd> {
                 self.stack.push(top);
             }
             // Numbers, None, booleans.
-            b'F' | b'I' | b'L' => {
+            b'F' => {
                 self.line(at)?;
                 self.stack.push(Value::Other);
             }
-            b'J' => self.push_skip(at, 4)?,
-            b'K' => self.push_skip(at, 1)?,
-            b'M' => self.push_skip(at, 2)?,
-            b'G' => self.push_skip(at, 8)?,
-            b'N' | 0x88 | 0x89 => self.stack.push(Value::Other),
-            0x8a => {
-                self.sized(at, 1)?;
-                self.stack.push(Value::Other);
+            b'I' | b'L' => {
+                let line = self.line(at)?;
+                let digits = line.strip_suffix(b"L").unwrap_or(line);
+                let value = std::str::from_utf8(digits)
+                    .ok()
+                    .and_then(|d| d.parse().ok())
+                    .map_or(Value::Other, Value::Int);
+                self.stack.push(value);
             }
-            0x8b => {
-                self.sized(at, 4)?;
-                self.stack.push(Value::Other);
+            b'J' => {
+                let n = self.uint(at, 4)? as u32 as i32;
+                self.stack.push(Value::Int(n.into()));
+            }
+            b'K' | b'M' => {
+                let n = self.uint(at, if op == b'K' { 1 } else { 2 })?;
+                self.stack.push(Value::Int(n as i64));
+            }
+            b'G' => self.push_skip(at, 8)?,
+            b'N' => self.stack.push(Value::None),
+            0x88 | 0x89 => self.stack.push(Value::Other),
+            0x8a | 0x8b => {
+                let bytes = self.sized(at, if op == 0x8a { 1 } else { 4 })?;
+                self.stack.push(little_endian_long(bytes));
             }
             // Persistent ids (torch's storages): an id, not a call.
             b'P' => {
@@ -403,11 +636,9 @@ impl<'s, 'd> Machine<'s, 'd> {
                 }
             }
             // Containers.
-            b')' | b']' | b'}' | 0x8f => self.stack.push(if op == b')' {
-                Value::Tuple(Arc::from(Vec::new()))
-            } else {
-                Value::Other
-            }),
+            b')' => self.stack.push(Value::Tuple(Arc::from(Vec::new()))),
+            b'}' => self.stack.push(Value::Dict(Rc::default())),
+            b']' | 0x8f => self.stack.push(Value::Other),
             b't' => {
                 let items = self.pop_mark();
                 self.stack.push(Value::Tuple(items.into()));
@@ -418,12 +649,18 @@ impl<'s, 'd> Machine<'s, 'd> {
                 let items = self.stack.split_off(split);
                 self.stack.push(Value::Tuple(items.into()));
             }
-            b'l' | b'd' | 0x91 => {
+            b'l' | 0x91 => {
                 let items = self.pop_mark();
                 for item in &items {
                     self.mark_used(item, 0);
                 }
                 self.stack.push(Value::Other);
+            }
+            b'd' => {
+                let items = self.pop_mark();
+                let mut dict = Dict::default();
+                self.set_items(&mut dict, items);
+                self.stack.push(Value::Dict(Rc::new(RefCell::new(dict))));
             }
             b'a' => {
                 let item = self.pop();
@@ -432,10 +669,13 @@ impl<'s, 'd> Machine<'s, 'd> {
             b's' => {
                 let value = self.pop();
                 let key = self.pop();
-                self.mark_used(&value, 0);
-                self.mark_used(&key, 0);
+                self.set_items_on_top(vec![key, value]);
             }
-            b'e' | b'u' | 0x90 => {
+            b'u' => {
+                let items = self.pop_mark();
+                self.set_items_on_top(items);
+            }
+            b'e' | 0x90 => {
                 for item in self.pop_mark() {
                     self.mark_used(&item, 0);
                 }
@@ -506,6 +746,7 @@ impl<'s, 'd> Machine<'s, 'd> {
             b'b' => {
                 let state = self.pop();
                 self.mark_used(&state, 0);
+                self.build(state, at, budget)?;
             }
             // Memo.
             b'p' => {
@@ -561,6 +802,26 @@ fn tuple_items(value: Value) -> Vec<Value> {
         Value::Tuple(items) => items.to_vec(),
         other => vec![other],
     }
+}
+
+/// A `LONG1`/`LONG4` integer (two's complement, little-endian), when it
+/// fits in 64 bits.
+fn little_endian_long(bytes: &[u8]) -> Value {
+    if bytes.is_empty() || bytes.len() > 8 {
+        return if bytes.is_empty() {
+            Value::Int(0)
+        } else {
+            Value::Other
+        };
+    }
+    let fill = if bytes[bytes.len() - 1] & 0x80 != 0 {
+        0xff
+    } else {
+        0
+    };
+    let mut word = [fill; 8];
+    word[..bytes.len()].copy_from_slice(bytes);
+    Value::Int(i64::from_le_bytes(word))
 }
 
 fn parse_decimal(line: &[u8]) -> u64 {
@@ -679,6 +940,158 @@ mod tests {
         let scan = walk(b"\x80\x02K\x01.\x80\x02cposix\nsystem\nU\x02id\x85R.");
         assert_eq!(scan.pickles, 2);
         assert_eq!(called(&scan), ["posix.system Some(\"id\")"]);
+    }
+
+    /// `numpy.dtype(descriptor, False, True)` memoised at `memo`, then its
+    /// `BUILD` state (version 3, little-endian, no fields, `elsize`).
+    fn dtype(descriptor: &str, elsize: i32, memo: u8) -> Vec<u8> {
+        let mut p = b"\x8c\x05numpy\x8c\x05dtype\x93".to_vec();
+        p.push(0x8c);
+        p.push(descriptor.len() as u8);
+        p.extend_from_slice(descriptor.as_bytes());
+        p.extend_from_slice(b"\x89\x88\x87R");
+        p.extend_from_slice(&[b'q', memo]);
+        p.extend_from_slice(b"(K\x03\x8c\x01<NNNJ");
+        p.extend_from_slice(&elsize.to_le_bytes());
+        p.extend_from_slice(b"J\xff\xff\xff\xffK\x00tb");
+        p
+    }
+
+    /// A joblib `NumpyArrayWrapper` (protocol 4, as `joblib.dump` writes
+    /// it) whose state is `shape` and `dtype` (pickle bytes), with the
+    /// alignment of joblib 1.2 and later when `aligned`; the array bytes
+    /// come next.
+    fn wrapper(shape: &[u8], dtype: &[u8], aligned: bool) -> Vec<u8> {
+        let mut p = b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00".to_vec();
+        p.extend_from_slice(b"\x8c\x13joblib.numpy_pickle\x8c\x11NumpyArrayWrapper\x93)\x81");
+        p.extend_from_slice(b"}(\x8c\x08subclass\x8c\x05numpy\x8c\x07ndarray\x93");
+        p.extend_from_slice(b"\x8c\x05shape");
+        p.extend_from_slice(shape);
+        p.extend_from_slice(b"\x8c\x05order\x8c\x01C\x8c\x05dtype");
+        p.extend_from_slice(dtype);
+        p.extend_from_slice(b"\x8c\x0aallow_mmap\x88");
+        if aligned {
+            p.extend_from_slice(b"\x8c\x1bnumpy_array_alignment_bytes\x4b\x10");
+        }
+        p.extend_from_slice(b"ub");
+        p
+    }
+
+    /// An `os.system` pickle, which joblib.load reads as the bytes of
+    /// a float array.
+    const SYSTEM_AS_DATA: &[u8; 24] = b"cos\nsystem\n(S'id'\ntR.\0\0\0";
+
+    #[test]
+    fn joblib_float_array_bytes_are_skipped_not_walked() {
+        // float64, shape (3,): padding length 3, padding, 24 bytes.
+        let mut p = wrapper(b"K\x03\x85", &dtype("f8", -1, 50), true);
+        p.extend_from_slice(b"\x03\xff\xff\xff");
+        p.extend_from_slice(SYSTEM_AS_DATA);
+        p.extend_from_slice(b"\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x02ok\x86.");
+        let scan = walk(&p);
+        assert_eq!(scan.stopped, None);
+        assert_eq!(
+            called(&scan),
+            [
+                "joblib.numpy_pickle.NumpyArrayWrapper None",
+                "numpy.ndarray None",
+                "numpy.dtype Some(\"f8\")",
+            ]
+        );
+        // Unaligned (joblib before 1.2): the data follows the BUILD.
+        let mut p = wrapper(b"K\x03\x85", &dtype("f8", -1, 50), false);
+        p.extend_from_slice(SYSTEM_AS_DATA);
+        p.push(b'.');
+        let scan = walk(&p);
+        assert_eq!(scan.stopped, None);
+        assert!(!called(&scan).iter().any(|c| c.starts_with("os.")));
+    }
+
+    #[test]
+    fn a_global_after_a_joblib_array_is_still_found() {
+        // Data that is no opcode at all no longer stops the walk before
+        // the os.system call that follows.
+        let mut p = wrapper(b"K\x02K\x02\x86", &dtype("f4", -1, 50), true);
+        p.extend_from_slice(b"\x01\xff");
+        p.extend_from_slice(&[0xff; 16]);
+        p.extend_from_slice(b"cos\nsystem\n\x8c\x02id\x85R\x86.");
+        let scan = walk(&p);
+        assert_eq!(scan.stopped, None);
+        assert!(called(&scan).contains(&"os.system Some(\"id\")".to_owned()));
+    }
+
+    #[test]
+    fn a_memoised_flexible_dtype_keeps_its_state() {
+        // Two U2 arrays (8 bytes each), the second with the dtype fetched
+        // back from the memo, whose BUILD came after it was memoised.
+        let mut p = wrapper(b"K\x01\x85", &dtype("U2", 8, 50), false);
+        p.extend_from_slice(&[0xff; 8]);
+        p.extend_from_slice(&wrapper(b"K\x01\x85", b"h\x32", false)[11..]);
+        p.extend_from_slice(&[0xff; 8]);
+        p.extend_from_slice(b"cposix\nsystem\n\x8c\x02id\x85R.");
+        let scan = walk(&p);
+        assert_eq!(scan.stopped, None);
+        assert!(called(&scan).contains(&"posix.system Some(\"id\")".to_owned()));
+    }
+
+    #[test]
+    fn joblib_arrays_not_understood_stop_the_walk() {
+        // A shape that runs past the end of the file.
+        let mut p = wrapper(b"J\x00\x00\x00\x10\x85", &dtype("f8", -1, 50), true);
+        p.extend_from_slice(b"\x01\xff");
+        p.extend_from_slice(&[0; 64]);
+        let stopped = walk(&p).stopped.unwrap();
+        assert!(stopped.contains("runs past the end"), "{stopped}");
+        // A shape whose size overflows.
+        let huge =
+            b"\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f\x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f\x86";
+        let stopped = walk(&wrapper(huge, &dtype("f8", -1, 50), true))
+            .stopped
+            .unwrap();
+        assert!(stopped.contains("overflows"), "{stopped}");
+        // A dtype, a shape or a state it cannot read.
+        let stopped = walk(&wrapper(b"K\x01\x85", &dtype("x9", -1, 50), true)).stopped;
+        assert!(stopped.unwrap().contains("dtype not understood"));
+        let stopped = walk(&wrapper(b"N", &dtype("f8", -1, 50), true)).stopped;
+        assert!(stopped.unwrap().contains("shape"));
+        let stopped = walk(&wrapper(b"K\x01\x85", &dtype("S4", 4000, 50), true)).stopped;
+        assert!(stopped.unwrap().contains("size not understood"));
+        let odd_state = b"\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81N\x85b.";
+        let stopped = walk(odd_state).stopped.unwrap();
+        assert!(stopped.contains("state not understood"), "{stopped}");
+    }
+
+    #[test]
+    fn joblib_object_array_pickle_is_walked() {
+        // An object array is a complete pickle of its own, then the outer
+        // pickle goes on.
+        let mut p = wrapper(b"K\x01\x85", &dtype("O8", -1, 50), true);
+        p.extend_from_slice(b"\x80\x02cposix\nsystem\nU\x02id\x85R.");
+        p.extend_from_slice(b"cbuiltins\nexec\n\x8c\x01x\x85R\x86.");
+        let scan = walk(&p);
+        assert_eq!(scan.stopped, None);
+        let names = called(&scan);
+        assert!(names.contains(&"posix.system Some(\"id\")".to_owned()));
+        assert!(names.contains(&"builtins.exec Some(\"x\")".to_owned()));
+        // A nested pickle cut short stops the walk.
+        let mut p = wrapper(b"K\x01\x85", &dtype("O8", -1, 50), true);
+        p.extend_from_slice(b"\x80\x02\x8c\x05");
+        assert!(walk(&p).stopped.unwrap().contains("truncated"));
+    }
+
+    #[test]
+    fn joblib_wrapper_through_copyreg_reconstructor() {
+        // Protocols 0 and 1 build the wrapper with copy_reg._reconstructor.
+        let mut p =
+            b"ccopy_reg\n_reconstructor\ncjoblib.numpy_pickle\nNumpyArrayWrapper\n".to_vec();
+        p.extend_from_slice(b"c__builtin__\nobject\nN\x87R(S'shape'\nI2\n\x85S'dtype'\n");
+        p.extend_from_slice(&dtype("i2", -1, 50));
+        p.extend_from_slice(b"db");
+        p.extend_from_slice(&[0xff; 4]);
+        p.extend_from_slice(b"cos\nsystem\n(S'id'\ntR.");
+        let scan = walk(&p);
+        assert_eq!(scan.stopped, None);
+        assert!(called(&scan).contains(&"os.system Some(\"id\")".to_owned()));
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub fn version_of(data: &[u8]) -> Option<PycHeader> {
         3500..=3549 => (3, 12),
         3550..=3599 => (3, 13),
         3600..=3649 => (3, 14),
+        // Later CPythons: fifty magic numbers a release since 3.11. Their
+        // opcodes are not known here, so only their constants are read.
+        3650..=3999 => (3, u8::try_from(15 + (number - 3650) / 50).ok()?),
         _ => return None,
     };
     let header = match (major, minor) {
@@ -28,11 +31,18 @@ pub fn version_of(data: &[u8]) -> Option<PycHeader> {
         (3, 6) => 12,
         _ => 16,
     };
+    // 3.7+ (PEP 552): bit 0 of the flags marks a hash-based file, bit 1
+    // asks Python to check that hash against the source.
+    let flags = match data.get(4..8) {
+        Some(f) if header == 16 => u32::from_le_bytes([f[0], f[1], f[2], f[3]]),
+        _ => 0,
+    };
     Some(PycHeader {
         major,
         minor,
         magic: number,
         header,
+        unchecked: flags & 0b11 == 0b01,
     })
 }
 
@@ -45,6 +55,9 @@ pub struct PycHeader {
     pub magic: u16,
     /// Bytes before the marshalled code object.
     pub header: usize,
+    /// An unchecked hash-based file (PEP 552): Python imports it from
+    /// `__pycache__` without comparing it with the source beside it.
+    pub unchecked: bool,
 }
 
 impl PycHeader {

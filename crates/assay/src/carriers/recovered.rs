@@ -11,8 +11,9 @@ use crate::python::{self, FileAnalysis, Roles};
 use crate::rules::FileKind;
 
 /// The semantic model of every `.pyc` whose source the package does not
-/// ship, in the role its source would have (`pkg/__pycache__/m.cpython-311.pyc`
-/// is the module `pkg/m.py`).
+/// ship, or that Python runs instead of its source (an unchecked
+/// hash-based cache), in the role its source would have
+/// (`pkg/__pycache__/m.cpython-311.pyc` is the module `pkg/m.py`).
 pub fn analyses(carriers: &Carriers, roles: &Roles, paths: &HashSet<&str>) -> Vec<FileAnalysis> {
     carriers
         .bytecode
@@ -20,7 +21,7 @@ pub fn analyses(carriers: &Carriers, roles: &Roles, paths: &HashSet<&str>) -> Ve
         .filter_map(|file| {
             let source = file.source.as_deref()?;
             let as_source = source_path(&file.path);
-            if paths.contains(as_source.as_str()) {
+            if paths.contains(as_source.as_str()) && !file.replaces_source {
                 return None;
             }
             let role = roles.role(&as_source, FileKind::Python, source.as_bytes())?;

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub(crate) mod commands;
 mod interpreter;
 mod inventory;
 mod locate;

@@ -23,7 +23,7 @@ pub(crate) mod exfiltration;
 pub(crate) mod helpers;
 mod impact;
 mod metadata;
-mod packaging;
+pub(crate) mod packaging;
 mod persistence;
 mod user;
 

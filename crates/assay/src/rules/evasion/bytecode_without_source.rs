@@ -1,6 +1,7 @@
 use std::collections::HashSet;
 
 use crate::artifact::ArtifactKind;
+use crate::carriers::BytecodeFile;
 use crate::finding::{Finding, Location, Severity};
 use crate::python::{ExecContext, FileAnalysis, FileRole};
 use crate::rules::{FileKind, PackageFacts, Rule, RuleMeta, declare_rule};
@@ -12,7 +13,9 @@ declare_rule! {
     /// ## What it finds
     /// Bytecode files — by name or by their first bytes — for which the
     /// package has no matching `.py` (`pkg/__pycache__/mod.cpython-311.pyc`
-    /// needs `pkg/mod.py`, `pkg/mod.pyc` needs `pkg/mod.py`). When the
+    /// needs `pkg/mod.py`, `pkg/mod.pyc` needs `pkg/mod.py`), with the
+    /// CPython version its header names and whether assay could recover
+    /// its code. When the
     /// package's Python imports that module, or names the file (to load it
     /// with `marshal`, `runpy` or a process), the finding says where and
     /// when that happens.
@@ -22,12 +25,17 @@ declare_rule! {
     /// them on install. Bytecode without its source is code no reviewer
     /// and no source scanner can read, and Python imports a lone
     /// `mod.pyc` as readily as `mod.py`. Stale caches (bytecode next to
-    /// its source) are left alone. Bytecode without source is low, and so
+    /// its source) are left alone, except an unchecked hash-based cache in
+    /// `__pycache__` (PEP 552), which Python imports without looking at
+    /// the source beside it: that one counts as bytecode without source,
+    /// and its recovered code is analysed in place of the source. Bytecode without source is low, and so
     /// is bytecode only tests, docs or examples load; loaded by code a
     /// user calls, medium; imported or loaded while the package installs,
     /// at start-up or on import, high — medium when assay could recover
     /// the code (CPython 2.7 and 3.6–3.14), because then what it does was
-    /// analysed like source and is judged by the other rules.
+    /// analysed like source and is judged by the other rules. Bytecode of
+    /// a later CPython has its constants analysed, but its code is not
+    /// disassembled: it stays high.
     ///
     /// ## Example
     /// ```text
@@ -70,8 +78,11 @@ impl Rule for BytecodeWithoutSource {
             let Some((source, module)) = source_of(&file.path) else {
                 continue;
             };
-            if present.contains(source.as_str()) || present.contains(format!("{source}w").as_str())
-            {
+            let carried = facts.carriers.bytecode.iter().find(|b| b.path == file.path);
+            let replaces_source = carried.is_some_and(|b| b.replaces_source);
+            let has_source = present.contains(source.as_str())
+                || present.contains(format!("{source}w").as_str());
+            if has_source && !replaces_source {
                 continue;
             }
             let relative = module
@@ -80,19 +91,24 @@ impl Rule for BytecodeWithoutSource {
             let relative = relative.strip_prefix("src.").unwrap_or(relative);
             let base = file.path.rsplit('/').next().unwrap_or(&file.path);
             let user = loader(facts.python, relative, base);
-            let mut f = Self::META.finding(
-                Location::file(file.path.clone()),
-                format!("bytecode without source: {} (no {source})", file.path),
-            );
-            f.severity = Severity::Low;
             // Bytecode assay could read was analysed like source: what it
             // does is judged by the other rules, and hiding is all that is
             // left to say. Bytecode it could not read stays unknown code.
-            let recovered = facts
-                .carriers
-                .bytecode
-                .iter()
-                .any(|b| b.path == file.path && b.source.is_some());
+            let recovered = carried.is_some_and(|b| b.disassembled);
+            let why = if has_source {
+                format!("an unchecked hash-based cache, which Python runs instead of {source}")
+            } else {
+                format!("no {source}")
+            };
+            let mut f = Self::META.finding(
+                Location::file(file.path.clone()),
+                format!(
+                    "bytecode without source: {} ({why}); {}",
+                    file.path,
+                    what_was_read(carried)
+                ),
+            );
+            f.severity = Severity::Low;
             if let Some((py, line, context, how)) = user {
                 let script = py.role == Some(FileRole::Script);
                 f.severity = match (context.is_automatic(), script) {
@@ -111,6 +127,21 @@ impl Rule for BytecodeWithoutSource {
             out.push(f);
         }
     }
+}
+
+/// Which CPython wrote the bytecode, and how much of it was recovered:
+/// `CPython 3.11 bytecode, recovered and analysed`.
+fn what_was_read(carried: Option<&BytecodeFile>) -> String {
+    let writer = match carried.and_then(|b| b.version.as_deref()) {
+        Some(version) => format!("CPython {version} bytecode"),
+        None => "no CPython magic number assay knows".to_owned(),
+    };
+    let read = match carried {
+        Some(b) if b.disassembled => "recovered and analysed",
+        Some(b) if b.source.is_some() => "its constants analysed, its code not disassembled",
+        _ => "not readable",
+    };
+    format!("{writer}, {read}")
 }
 
 /// The top folder of an sdist (`pkg-1.0/`), when every file is under one.

@@ -1,3 +1,4 @@
+use crate::carriers::run_points::RunPoint;
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
 
@@ -13,7 +14,9 @@ declare_rule! {
     /// `name = module:function` strings of `setup.py`, named like a
     /// system tool (`git`, `curl`, `ls`, `sudo`, `ssh`, `docker`,
     /// `python`, …) or like the command of another well-known Python
-    /// project (`pip`, `pytest`, `aws`, …) that the package is not.
+    /// project (`pip`, `pytest`, `aws`, …) that the package is not. In an
+    /// installed environment (`--env`), also a command that another
+    /// installed distribution installs too.
     ///
     /// ## Why it matters
     /// The scripts folder of a virtual environment or of `pip install
@@ -21,7 +24,10 @@ declare_rule! {
     /// `pip` or `sudo` runs instead of the real one each time the user
     /// types it, sees the arguments (passwords, tokens, index URLs) and
     /// can forward them. A system tool's name is high; another Python
-    /// project's command is medium.
+    /// project's command is medium. Two distributions of one environment
+    /// that install the same command write the same script, and the one
+    /// installed last replaced the other's: the one not named like the
+    /// command is medium (both are low when neither is).
     ///
     /// ## Example
     /// ```text
@@ -143,8 +149,8 @@ impl Rule for CommandShadowsTool {
             .map(normalise)
             .unwrap_or_default();
         for point in &facts.carriers.run_points {
-            let command = point.command.to_ascii_lowercase();
-            let command = command.strip_suffix(".exe").unwrap_or(&command);
+            let command = command_key(&point.command);
+            let command = command.as_str();
             let severity = if SYSTEM_TOOLS.contains(&command) {
                 Severity::High
             } else if let Some((_, owners)) = PYTHON_TOOLS.iter().find(|(c, _)| *c == command) {
@@ -155,15 +161,13 @@ impl Rule for CommandShadowsTool {
             } else {
                 continue;
             };
-            let target = match &point.function {
-                Some(f) => format!("{}:{f}", point.module),
-                None => point.module.clone(),
-            };
             let mut f = Self::META.finding(
                 Location::file(point.declared_in.clone()),
                 format!(
-                    "{} command `{}` ({target}) takes the name of the `{command}` tool",
-                    point.group, point.command
+                    "{} command `{}` ({}) takes the name of the `{command}` tool",
+                    point.group,
+                    point.command,
+                    target(point)
                 ),
             );
             f.severity = severity;
@@ -172,6 +176,52 @@ impl Rule for CommandShadowsTool {
     }
 }
 
-fn normalise(name: &str) -> String {
+/// The finding on `point`, a command that the installed distributions
+/// `others` install too; `taken` when one of them is named like the
+/// command (this distribution took it over), else both share it.
+pub fn installed_by_another(point: &RunPoint, others: &[String], taken: bool) -> Finding {
+    let whose = if taken {
+        "takes over the command of"
+    } else {
+        "shares its name with a command of"
+    };
+    let mut f = CommandShadowsTool::META.finding(
+        Location::file(point.declared_in.clone()),
+        format!(
+            "{} command `{}` ({}) {whose} {}: the one installed last replaced the other's",
+            point.group,
+            point.command,
+            target(point),
+            others
+                .iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+    f.severity = if taken {
+        Severity::Medium
+    } else {
+        Severity::Low
+    };
+    f
+}
+
+/// `pkg.cli:main`.
+fn target(point: &RunPoint) -> String {
+    match &point.function {
+        Some(f) => format!("{}:{f}", point.module),
+        None => point.module.clone(),
+    }
+}
+
+/// A command as the shell finds it: `Pip.exe` and `pip` are one command.
+pub fn command_key(command: &str) -> String {
+    let lower = command.to_ascii_lowercase();
+    lower.strip_suffix(".exe").unwrap_or(&lower).to_owned()
+}
+
+/// A project name as it is compared (`Foo_Bar.x` is `foo-bar-x`).
+pub fn normalise(name: &str) -> String {
     name.to_ascii_lowercase().replace(['_', '.'], "-")
 }
