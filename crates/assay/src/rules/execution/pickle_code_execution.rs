@@ -33,7 +33,10 @@ declare_rule! {
     /// and never reach these names. A pickle that calls one is high; one
     /// the package loads by itself at install, start-up or import time is
     /// critical; a dangerous name merely imported and never used, or an
-    /// import whose name is computed while loading, is medium.
+    /// import whose name is computed while loading, is medium. A pickle
+    /// the walk could not read to its end (an unknown opcode, a joblib
+    /// array of a layout assay does not read) is low: what follows was not
+    /// checked.
     ///
     /// ## Example
     /// ```text
@@ -60,6 +63,20 @@ impl Rule for PickleCodeExecution {
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for pickle in &facts.carriers.pickles {
+            // What follows the place the walk stopped was not checked: an
+            // array layout, an opcode or a dtype assay does not read (a
+            // hiding place for a later call, so it is said).
+            if let Some(why) = &pickle.scan.stopped {
+                let mut f = Self::META.finding(
+                    Location::file(pickle.path.clone()),
+                    format!(
+                        "{} could not be read past {why}: the rest was not checked",
+                        describe(pickle)
+                    ),
+                );
+                f.severity = Severity::Low;
+                out.push(f);
+            }
             let dangerous: Vec<&PickleGlobal> = pickle
                 .scan
                 .globals
