@@ -195,6 +195,13 @@ mod tests {
         }
     }
 
+    /// `wrapper` with its dtype's state setting the element size.
+    fn with_elsize(mut wrapper: WrapperState, elsize: i64) -> WrapperState {
+        let dtype = wrapper.dtype.as_mut().expect("a dtype");
+        dtype.state.as_mut().expect("a dtype state").elsize = Some(elsize);
+        wrapper
+    }
+
     fn raw(len: usize, aligned: bool) -> Result<Payload, &'static str> {
         Ok(Payload::Raw { aligned, len })
     }
@@ -235,26 +242,10 @@ mod tests {
         let dtype = structured.dtype.as_mut().unwrap();
         dtype.state = None;
         assert!(payload(&structured).is_err());
-        let mut resized = state("S4", &[1], Alignment::Set);
-        resized
-            .dtype
-            .as_mut()
-            .unwrap()
-            .state
-            .as_mut()
-            .unwrap()
-            .elsize = Some(4000);
+        let resized = with_elsize(state("S4", &[1], Alignment::Set), 4000);
         assert!(payload(&resized).is_err());
         // Fixed-size dtypes ignore the state's -1.
-        let mut floats = state("f4", &[2], Alignment::Unset);
-        floats
-            .dtype
-            .as_mut()
-            .unwrap()
-            .state
-            .as_mut()
-            .unwrap()
-            .elsize = Some(-1);
+        let floats = with_elsize(state("f4", &[2], Alignment::Unset), -1);
         assert_eq!(payload(&floats), raw(8, false));
         let mut no_shape = state("f8", &[1], Alignment::Set);
         no_shape.shape = None;
