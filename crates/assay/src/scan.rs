@@ -17,7 +17,7 @@ use crate::environment::{self, EnvironmentError, InstalledOrigin};
 use crate::finding::{Finding, Severity};
 use std::collections::{HashMap, HashSet};
 
-use crate::python::{self, ExecContext, FileAnalysis, FileRole, names};
+use crate::python::{self, ExecContext, FileAnalysis, FileRole};
 use crate::rules::{self, FileInfo, FileKind, PackageFacts};
 use crate::schedule::{self, HeavyLane};
 use crate::verdict::{self, Verdict};
@@ -616,7 +616,7 @@ fn install_helpers(
             .iter()
             .filter(|c| c.context == ExecContext::Install)
         {
-            if !names::is_process(&call.name) {
+            if !call.is_process() {
                 if let Some((module, function)) = call.name.module_and_function() {
                     entry_points.push((module, function.to_owned()));
                 }
@@ -714,9 +714,10 @@ fn import_entry_points(
             .map_or("", |(dir, _)| dir)
             .trim_start_matches("src/")
             .replace('/', ".");
-        let calls = analysis.calls.iter().filter(|c| {
-            c.context == ExecContext::Import && c.via.is_none() && !names::is_process(&c.name)
-        });
+        let calls = analysis
+            .calls
+            .iter()
+            .filter(|c| c.context == ExecContext::Import && c.via.is_none() && !c.is_process());
         for call in calls {
             let Some((module, function)) = call.name.module_and_function() else {
                 continue;

@@ -199,6 +199,14 @@ impl PackageFlows {
     }
 }
 
+/// The taint labels [`credential_of`] names a credential by.
+pub(crate) const CREDENTIAL_TAINT: taint::Taint = taint::SECRET
+    | taint::ENV_SECRET
+    | taint::LABELLED_SECRET
+    | taint::TOOL_TOKEN
+    | taint::PROMPTED
+    | taint::USER_FILES;
+
 /// What a value handed to a call carries that is a credential, in words.
 pub(crate) fn credential_of(
     value: &crate::python::Value,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::python::{Call, Value, names};
+use crate::python::{Call, Value};
 
 /// What a sink does with what it is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,19 +43,22 @@ const UPLOADERS: &[&str] = &["curl", "wget"];
 
 /// The kind of sink `call` is, if any.
 pub(super) fn kind(call: &Call) -> Option<SinkKind> {
-    let name = &call.name;
-    if names::is_code_exec(name) {
+    if call.is_code_exec() {
         return Some(SinkKind::Exec);
     }
-    if names::is_process(name) {
+    if call.is_process() {
         return Some(if upload_command(call).is_some() {
             SinkKind::Send
         } else {
             SinkKind::Process
         });
     }
-    let sends = name.last_name().is_some_and(|last| SENDING.contains(&last));
-    (names::is_network(name) && sends).then_some(SinkKind::Send)
+    let sends = call.is_network()
+        && call
+            .name
+            .last_name()
+            .is_some_and(|last| SENDING.contains(&last));
+    sends.then_some(SinkKind::Send)
 }
 
 /// The command line of a process call that runs `curl`/`wget` with an

@@ -6,15 +6,12 @@ use std::sync::Arc;
 use super::hosts::Hosts;
 use super::{Leak, Sink, SinkKind, Step, sinks};
 use crate::python::names::credential_location;
-use crate::python::{Call, FileAnalysis, names};
+use crate::python::{Call, FileAnalysis};
 
 /// Calls that copy or archive files.
 fn stages(call: &Call) -> bool {
-    let name = &call.name;
-    names::copies_files(name)
-        || ((name.is_in("zipfile") || name.is_in("tarfile"))
-            && matches!(name.last_name(), Some("write" | "add" | "writestr")))
-        || (names::is_process(name)
+    call.classes.copies_or_archives_files()
+        || (call.is_process()
             && call
                 .args
                 .first()
@@ -59,6 +56,11 @@ pub(super) fn leaks(
     hosts: &Hosts,
     out: &mut Vec<Leak>,
 ) {
+    // The stage first: few files copy or archive files, and the others'
+    // calls need not be grouped.
+    if !file.calls.iter().any(stages) {
+        return;
+    }
     let path: Arc<str> = file.path.as_str().into();
     // The calls of each function, with their sink kinds.
     type CallsOf<'c> = Vec<(&'c Call, Option<SinkKind>)>;

@@ -18,8 +18,22 @@ use crate::python::{
 /// A function of the package.
 struct Func<'a> {
     file: usize,
-    module: Arc<str>,
+    /// Borrowed from the file's module: a package has tens of thousands
+    /// of functions, and a reference count each is not free.
+    module: &'a Arc<str>,
     info: &'a FunctionInfo,
+    /// Bit `i` for parameter `i` named as a credential
+    /// ([`names::is_credential_name`]), worked out on the first call that
+    /// passes a parameter, and kept.
+    credential_params: std::sync::OnceLock<u16>,
+}
+
+impl Func<'_> {
+    fn credential_params(&self) -> u16 {
+        *self
+            .credential_params
+            .get_or_init(|| credential_params(&self.info.params))
+    }
 }
 
 /// A call from one package function into another, with which of the
@@ -92,7 +106,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                     for k in taint::indexes(u32::from(fields)) {
                         field_sinks
                             .entry((
-                                (package.funcs[caller].module.clone(), class.clone()),
+                                (Arc::clone(package.funcs[caller].module), class.clone()),
                                 k as u8,
                             ))
                             .or_default()
@@ -156,7 +170,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             .zip(flows)
             .filter(|(_, flows)| !flows.is_empty())
             .map(|(f, flows)| Summary {
-                module: f.module.clone(),
+                module: Arc::clone(f.module),
                 name: f.info.name.clone(),
                 params: f.info.params.clone(),
                 path: python[f.file].path.as_str().into(),
@@ -167,6 +181,33 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
         handoffs,
         leaks,
         modules: modules_defined,
+    }
+}
+
+/// [`Package::function_of`] for the calls of one file, in order: the calls
+/// of a function come one after another and share its name, so the last
+/// answer is kept.
+#[derive(Default)]
+struct Callers<'f> {
+    last: Option<(&'f Arc<str>, Option<usize>)>,
+}
+
+impl<'f> Callers<'f> {
+    fn of(
+        &mut self,
+        package: &Package<'_>,
+        file: usize,
+        function: &'f Option<Arc<str>>,
+    ) -> Option<usize> {
+        let name = function.as_ref()?;
+        if let Some((last, found)) = self.last
+            && Arc::ptr_eq(last, name)
+        {
+            return found;
+        }
+        let found = package.function_of(file, function);
+        self.last = Some((name, found));
+        found
     }
 }
 
@@ -218,8 +259,11 @@ impl<'a> Package<'a> {
             .enumerate()
             .filter(|(_, f)| f.role != Some(FileRole::Script))
             .collect();
-        let mut funcs: Vec<Func<'a>> = Vec::new();
-        let mut index: HashMap<(&str, &str), usize> = HashMap::default();
+        // Sized once: the standard library has some 60,000 functions.
+        let total = files.iter().map(|(_, f)| f.functions.len()).sum();
+        let mut funcs: Vec<Func<'a>> = Vec::with_capacity(total);
+        let mut index: HashMap<(&str, &str), usize> =
+            HashMap::with_capacity_and_hasher(total, Default::default());
         for &(i, f) in &files {
             let Some((module, _)) = &modules[i] else {
                 continue;
@@ -228,12 +272,14 @@ impl<'a> Package<'a> {
                 index.entry((&**module, &*info.name)).or_insert(funcs.len());
                 funcs.push(Func {
                     file: i,
-                    module: module.clone(),
+                    module,
                     info,
+                    credential_params: std::sync::OnceLock::new(),
                 });
             }
         }
-        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
+        let mut by_name: HashMap<&str, Vec<usize>> =
+            HashMap::with_capacity_and_hasher(funcs.len(), Default::default());
         for (i, f) in funcs.iter().enumerate() {
             by_name.entry(&f.info.name).or_default().push(i);
         }
@@ -328,6 +374,21 @@ impl<'a> Package<'a> {
         fields: &mut HashMap<usize, Vec<(Arc<str>, bool)>>,
     ) -> Vec<(ArgSlot, Arc<str>)> {
         let no_fields: &Fields = &[];
+        // Most calls pass no credential: tell them apart on the bits alone
+        // before anything is looked up or built.
+        let mask = caller.map_or(0, |c| self.funcs[c].credential_params());
+        let may_carry = |v: &Value| {
+            v.params & mask != 0
+                || (caller.is_some() && v.fields != 0)
+                || v.has(super::CREDENTIAL_TAINT)
+        };
+        if !args
+            .iter()
+            .chain(keywords.iter().map(|(_, v)| v))
+            .any(may_carry)
+        {
+            return Vec::new();
+        }
         let (params, fields): (&[Arc<str>], &Fields) = match caller {
             Some(c) => {
                 let carries_field = args
@@ -383,12 +444,13 @@ impl<'a> Package<'a> {
         let symbolic = |v: &Value| v.params != 0 || v.fields != 0;
         // Each callee name resolved once per file.
         let mut resolved: HashMap<&QualName, Option<(usize, usize)>> = HashMap::default();
+        let mut callers = Callers::default();
         for (call, kind) in file.calls.iter().zip(&self.kinds[i]) {
             // Cheapest test first: most calls pass no parameter or field.
             if !call.all_args().any(symbolic) {
                 continue;
             }
-            let Some(caller) = self.function_of(i, &call.function) else {
+            let Some(caller) = callers.of(self, i, &call.function) else {
                 continue;
             };
             if let Some(kind) = *kind {
@@ -421,6 +483,7 @@ impl<'a> Package<'a> {
                 );
             }
         }
+        let mut callers = Callers::default();
         for call in &file.local_calls {
             let carries = call
                 .args
@@ -430,7 +493,7 @@ impl<'a> Package<'a> {
             if !carries {
                 continue;
             }
-            let Some(caller) = self.function_of(i, &call.function) else {
+            let Some(caller) = callers.of(self, i, &call.function) else {
                 continue;
             };
             let Some(target) = self.resolve_local(i, &call.callee, call.bound) else {
@@ -495,6 +558,7 @@ impl<'a> Package<'a> {
                     .iter()
                     .map(|c| (&c.function, &*c.callee, None, c.line, &c.args, &c.keywords)),
             );
+        let mut callers = Callers::default();
         for (function, name, qual, line, args, keywords) in sites {
             let local = qual.is_none();
             if leaks.len() >= MAX_HANDOFFS {
@@ -510,7 +574,7 @@ impl<'a> Package<'a> {
             if !carries {
                 continue;
             }
-            let caller = self.function_of(i, function);
+            let caller = callers.of(self, i, function);
             let credentials = self.credentials(caller, args, keywords, &mut fields);
             if credentials.is_empty() {
                 continue;
@@ -612,6 +676,7 @@ impl<'a> Package<'a> {
     fn handoffs(&self, i: usize, file: &FileAnalysis) -> Vec<Handoff> {
         let mut handoffs = Vec::new();
         let mut fields = HashMap::default();
+        let mut callers = Callers::default();
         for (call, kind) in file.calls.iter().zip(&self.kinds[i]) {
             if handoffs.len() >= MAX_HANDOFFS
                 || !call.all_args().any(|v| {
@@ -623,7 +688,7 @@ impl<'a> Package<'a> {
             {
                 continue;
             }
-            let Some(caller) = self.function_of(i, &call.function) else {
+            let Some(caller) = callers.of(self, i, &call.function) else {
                 continue;
             };
             // The rare part first: an argument that is a credential.
@@ -668,12 +733,25 @@ fn propagate(
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
         for e in edges {
-            if flows[e.callee].is_empty() {
-                continue;
-            }
-            let callee_flows = flows[e.callee].clone();
+            // The callee's flows as the edge is reached: what it gains from
+            // this very edge (a recursive call) waits for the next round.
+            let known = flows[e.callee].len();
             for &(j, params, fields) in &e.args {
-                for flow in callee_flows.iter().filter(|f| f.param == j) {
+                for index in 0..known {
+                    let flow = &flows[e.callee][index];
+                    if flow.param != j {
+                        continue;
+                    }
+                    let class = funcs[e.caller].info.class.as_ref().filter(|_| fields != 0);
+                    // Most edges bring nothing new after the first round:
+                    // no chain is built for them.
+                    let caller = &flows[e.caller];
+                    let new_param =
+                        taint::indexes(u32::from(params)).any(|p| lacks(caller, p, &flow.sink));
+                    if !new_param && class.is_none() {
+                        continue;
+                    }
+                    let sink = flow.sink.clone();
                     let mut chain = vec![e.at.clone()];
                     chain.extend(flow.chain.iter().cloned());
                     for p in taint::indexes(u32::from(params)) {
@@ -681,20 +759,21 @@ fn propagate(
                             &mut flows[e.caller],
                             Flow {
                                 param: p,
-                                sink: flow.sink.clone(),
+                                sink: sink.clone(),
                                 chain: chain.clone(),
                             },
                         );
                     }
-                    if let Some(class) = funcs[e.caller].info.class.clone() {
+                    if let Some(class) = class {
                         for k in taint::indexes(u32::from(fields)) {
                             let sinks = field_sinks
-                                .entry(((funcs[e.caller].module.clone(), class.clone()), k as u8))
+                                .entry((
+                                    (Arc::clone(funcs[e.caller].module), class.clone()),
+                                    k as u8,
+                                ))
                                 .or_default();
-                            if sinks.len() < MAX_FLOWS
-                                && !sinks.iter().any(|(s, _)| *s == flow.sink)
-                            {
-                                sinks.push((flow.sink.clone(), chain.clone()));
+                            if sinks.len() < MAX_FLOWS && !sinks.iter().any(|(s, _)| *s == sink) {
+                                sinks.push((sink.clone(), chain.clone()));
                                 changed = true;
                             }
                         }
@@ -706,9 +785,12 @@ fn propagate(
             let Some(sinks) = field_sinks.get(&(s.class.clone(), s.index)) else {
                 continue;
             };
-            for (sink, chain) in sinks.clone() {
+            for (sink, chain) in sinks {
+                if !taint::indexes(u32::from(s.params)).any(|p| lacks(&flows[s.method], p, sink)) {
+                    continue;
+                }
                 let mut full = vec![s.at.clone()];
-                full.extend(chain);
+                full.extend(chain.iter().cloned());
                 for p in taint::indexes(u32::from(s.params)) {
                     changed |= push_flow(
                         &mut flows[s.method],
@@ -725,6 +807,11 @@ fn propagate(
             break;
         }
     }
+}
+
+/// [`push_flow`] would add a flow from parameter `param` to `sink`.
+fn lacks(flows: &[Flow], param: usize, sink: &Arc<Sink>) -> bool {
+    flows.len() < MAX_FLOWS && !flows.iter().any(|f| f.param == param && f.sink == *sink)
 }
 
 fn sink_of(
@@ -798,6 +885,16 @@ pub(super) fn param_index(slot: &ArgSlot, skip: usize, params: &[Arc<str>]) -> O
         ArgSlot::Position(i) => Some(i + skip),
         ArgSlot::Keyword(k) => params.iter().position(|p| p == k),
     }
+}
+
+/// Bit `i` for each of the first 16 parameters named as a credential.
+fn credential_params(params: &[Arc<str>]) -> u16 {
+    params
+        .iter()
+        .take(16)
+        .enumerate()
+        .filter(|(_, p)| names::is_credential_name(p))
+        .fold(0, |mask, (i, _)| mask | 1 << i)
 }
 
 pub(super) fn slots<'v>(

@@ -253,9 +253,32 @@ pub struct Call {
     /// one hears of it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub silenced: bool,
+    /// The kinds of API `name` is, kept inline ([`names::ApiClasses`]).
+    #[serde(skip)]
+    pub classes: names::ApiClasses,
 }
 
 impl Call {
+    /// The callee opens a connection or sends over one ([`names::is_network`]).
+    pub fn is_network(&self) -> bool {
+        self.classes.is_network()
+    }
+
+    /// The callee runs a process ([`names::is_process`]).
+    pub fn is_process(&self) -> bool {
+        self.classes.is_process()
+    }
+
+    /// The callee runs Python code given as a value ([`names::is_code_exec`]).
+    pub fn is_code_exec(&self) -> bool {
+        self.classes.is_code_exec()
+    }
+
+    /// What the callee captures from the user's session ([`names::capture`]).
+    pub fn capture(&self) -> Option<names::Capture> {
+        self.classes.capture()
+    }
+
     /// Every argument, positional then keyword.
     pub fn all_args(&self) -> impl Iterator<Item = &Value> {
         self.args.iter().chain(self.keywords.iter().map(|(_, v)| v))
@@ -513,6 +536,7 @@ pub fn analyze_within(
                     .collect(),
                 via: c.via.clone(),
                 silenced: c.silenced,
+                classes: c.name.api_classes(),
             }
         })
         .collect();

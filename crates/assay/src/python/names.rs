@@ -74,9 +74,91 @@ pub const BUILTINS: &[&str] = &[
     "type",
 ];
 
+/// The kinds of API a name is, from the tables below: the questions the
+/// walker, the flows and a dozen rules ask of every call. A
+/// [`QualName`] works them out once, on the first question, and keeps
+/// them; each [`super::Call`] carries its callee's inline, so a rule
+/// that filters a file's calls reads them without following the name's
+/// pointer (a cache miss per call, which cost more than the tables).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiClasses(u8);
+
+impl ApiClasses {
+    const KNOWN: u8 = 1;
+    const NETWORK: u8 = 1 << 1;
+    const PROCESS: u8 = 1 << 2;
+    const CODE_EXEC: u8 = 1 << 3;
+    const COPIES_FILES: u8 = 1 << 6;
+    /// Two bits: none, screen, clipboard or keystrokes.
+    const CAPTURE_SHIFT: u8 = 4;
+
+    /// Looks `name` up in every table.
+    pub(crate) fn of(name: &QualName) -> ApiClasses {
+        let text = name.as_str();
+        let mut bits = Self::KNOWN;
+        if uses_network(text) {
+            bits |= Self::NETWORK;
+        }
+        if runs_process(text) {
+            bits |= Self::PROCESS;
+        }
+        if runs_code(text) {
+            bits |= Self::CODE_EXEC;
+        }
+        if stages_files(name) {
+            bits |= Self::COPIES_FILES;
+        }
+        let capture = match captures(name) {
+            None => 0,
+            Some(Capture::Screen) => 1,
+            Some(Capture::Clipboard) => 2,
+            Some(Capture::Keystrokes) => 3,
+        };
+        ApiClasses(bits | capture << Self::CAPTURE_SHIFT)
+    }
+
+    /// Classes kept as [`ApiClasses::bits`]; `None` for `0`, not yet known.
+    pub(crate) fn from_bits(bits: u8) -> Option<ApiClasses> {
+        (bits & Self::KNOWN != 0).then_some(ApiClasses(bits))
+    }
+
+    pub(crate) fn bits(self) -> u8 {
+        self.0
+    }
+
+    pub fn is_network(self) -> bool {
+        self.0 & Self::NETWORK != 0
+    }
+
+    pub fn is_process(self) -> bool {
+        self.0 & Self::PROCESS != 0
+    }
+
+    pub fn is_code_exec(self) -> bool {
+        self.0 & Self::CODE_EXEC != 0
+    }
+
+    pub fn copies_or_archives_files(self) -> bool {
+        self.0 & Self::COPIES_FILES != 0
+    }
+
+    pub fn capture(self) -> Option<Capture> {
+        match (self.0 >> Self::CAPTURE_SHIFT) & 3 {
+            1 => Some(Capture::Screen),
+            2 => Some(Capture::Clipboard),
+            3 => Some(Capture::Keystrokes),
+            _ => None,
+        }
+    }
+}
+
 /// Calls that run a process (or a shell).
 pub fn is_process(name: &QualName) -> bool {
-    let name = name.as_str();
+    name.api_classes().is_process()
+}
+
+/// The table behind [`is_process`].
+fn runs_process(name: &str) -> bool {
     // Every entry below starts with one of these modules: most names are
     // told apart by their first component alone (a hot path: every call,
     // several rules).
@@ -134,7 +216,11 @@ pub fn is_shell(name: &QualName) -> bool {
 
 /// Calls that open a network connection or send/receive over one.
 pub fn is_network(name: &QualName) -> bool {
-    let name = name.as_str();
+    name.api_classes().is_network()
+}
+
+/// The tables behind [`is_network`].
+fn uses_network(name: &str) -> bool {
     // Every prefix and name below starts with one of these modules: most
     // names are told apart by their first component alone (a hot path:
     // every call, in the walker, the flows and many rules).
@@ -244,7 +330,11 @@ pub fn is_download_to_file(name: &QualName) -> bool {
 
 /// Calls that execute Python code given as a value.
 pub fn is_code_exec(name: &QualName) -> bool {
-    let name = name.as_str();
+    name.api_classes().is_code_exec()
+}
+
+/// The table behind [`is_code_exec`].
+fn runs_code(name: &str) -> bool {
     matches!(
         name,
         "builtins.exec"
@@ -379,6 +469,19 @@ pub fn copies_files(name: &QualName) -> bool {
             | "shutil.copytree"
             | "shutil.make_archive"
     )
+}
+
+/// Calls that copy files or write them into an archive (`shutil.copy`,
+/// `zipfile.ZipFile().write`, `tarfile.open().add`).
+pub fn copies_or_archives_files(name: &QualName) -> bool {
+    name.api_classes().copies_or_archives_files()
+}
+
+/// The tables behind [`copies_or_archives_files`].
+fn stages_files(name: &QualName) -> bool {
+    copies_files(name)
+        || ((name.is_in("zipfile") || name.is_in("tarfile"))
+            && matches!(name.last_name(), Some("write" | "add" | "writestr")))
 }
 
 /// Calls whose result is the value of an environment variable or the environment.
@@ -561,13 +664,12 @@ pub fn is_secret_read(qual: &QualName) -> bool {
 /// Parameter names that hold a crypto wallet's private key or recovery
 /// phrase (`private_key`, `privateKey`, `mnemonic`, `seed_phrase`).
 pub fn is_wallet_secret_name(name: &str) -> bool {
-    let folded: String = name
-        .chars()
-        .filter(|c| *c != '_')
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    with_folded(name, b"_", is_wallet_secret_folded)
+}
+
+fn is_wallet_secret_folded(folded: &str) -> bool {
     matches!(
-        folded.as_str(),
+        folded,
         "privatekey"
             | "privkey"
             | "privatekeyhex"
@@ -586,11 +688,12 @@ pub fn is_wallet_secret_name(name: &str) -> bool {
 /// (`secret_access_key`, `apiKey`, `github_token`, `db_password`).
 /// Pagination and parser tokens (`next_token`, `page_token`) are not.
 pub fn is_credential_name(name: &str) -> bool {
-    let folded: String = name
-        .chars()
-        .filter(|c| !matches!(c, '_' | '-'))
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    with_folded(name, b"_-", |folded| {
+        is_credential_folded(folded) || is_wallet_secret_name(name)
+    })
+}
+
+fn is_credential_folded(folded: &str) -> bool {
     const EXACT: &[&str] = &[
         "ak",
         "sk",
@@ -618,13 +721,12 @@ pub fn is_credential_name(name: &str) -> bool {
     if NOT_SECRET.iter().any(|n| folded.ends_with(n)) {
         return false;
     }
-    EXACT.contains(&folded.as_str())
+    EXACT.contains(&folded)
         || SUFFIXES.iter().any(|s| folded.ends_with(s))
         || matches!(
-            folded.as_str(),
+            folded,
             "token" | "ghtoken" | "githubtoken" | "pypitoken" | "npmtoken"
         )
-        || is_wallet_secret_name(name)
 }
 
 /// Environment variables that hold a credential: any name
@@ -632,14 +734,11 @@ pub fn is_credential_name(name: &str) -> bool {
 /// (`AWS_SECRET_ACCESS_KEY`, `AWS_ACCESS_KEY_ID`, `HF_TOKEN`,
 /// `DISCORD_BOT_TOKEN`, `DB_PASSWORD`).
 pub fn is_credential_variable(name: &str) -> bool {
-    let folded: String = name
-        .chars()
-        .filter(|c| !matches!(c, '_' | '-'))
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
     is_credential_name(name)
-        || folded.ends_with("accesskeyid")
-        || (folded.ends_with("token") && !folded.ends_with("nexttoken"))
+        || with_folded(name, b"_-", |folded| {
+            folded.ends_with("accesskeyid")
+                || (folded.ends_with("token") && !folded.ends_with("nexttoken"))
+        })
 }
 
 /// Folders and files that hold credentials or sessions, as path segments
@@ -789,7 +888,6 @@ pub fn reads_file(qual: &QualName) -> bool {
 /// hash, an HMAC, a signature (`hashlib.sha256`, `hmac.new`,
 /// `account.sign_transaction`, a local `sign()`).
 pub fn derives_from_secret(qual: &QualName) -> bool {
-    let name = qual.as_str();
     // The last segment that is not called: a name, or the unknown receiver.
     let segments = qual.segments();
     let last = segments.iter().enumerate().rev().find_map(|(i, s)| {
@@ -800,20 +898,63 @@ pub fn derives_from_secret(qual: &QualName) -> bool {
             _ => None,
         }
     });
-    let named = |word: &str| match last {
-        Some(last) => last.to_ascii_lowercase().contains(word),
+    match last {
+        Some(last) => derives(qual.as_str(), [last]),
         // Every name is called (`sign()()`): any of them.
-        None => qual.names().any(|n| n.to_ascii_lowercase().contains(word)),
-    };
+        None => derives(qual.as_str(), qual.names()),
+    }
+}
+
+/// [`derives_from_secret`] of the package function `local` (`sign`,
+/// `Signer.sign`), without building its qualified name.
+pub fn local_derives_from_secret(local: &str) -> bool {
+    let last = local.rsplit('.').find(|n| !n.is_empty());
+    derives(local, last)
+}
+
+/// A value made by `name` (spelled `text`) is derived from a secret: a
+/// hash, digest or signature, judged by the `names` given (the last
+/// uncalled one, or all).
+fn derives<'n>(text: &str, names: impl IntoIterator<Item = &'n str>) -> bool {
     // A token signed with the key (`jwt.encode(claims, key)`) proves
     // possession without carrying the key.
-    name.starts_with("hashlib.")
-        || name.starts_with("hmac.")
-        || name.starts_with("jwt.")
-        || name.starts_with("jose.")
-        || named("sign")
-        || named("digest")
-        || named("hash")
+    text.starts_with("hashlib.")
+        || text.starts_with("hmac.")
+        || text.starts_with("jwt.")
+        || text.starts_with("jose.")
+        || names.into_iter().any(|n| {
+            contains_ignoring_case(n, "sign")
+                || contains_ignoring_case(n, "digest")
+                || contains_ignoring_case(n, "hash")
+        })
+}
+
+/// `text` contains `needle` (lower case, ASCII) in any ASCII case.
+fn contains_ignoring_case(text: &str, needle: &str) -> bool {
+    text.as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// Runs `f` on `name` without the characters `dropped` and in ASCII lower
+/// case, folded on the stack when it is short (the credential-name tests
+/// run on every parameter and key).
+fn with_folded<R>(name: &str, dropped: &[u8], f: impl FnOnce(&str) -> R) -> R {
+    let fold = |b: &u8| (!dropped.contains(b)).then(|| b.to_ascii_lowercase());
+    let mut buffer = [0u8; 48];
+    if name.len() <= buffer.len() {
+        let mut len = 0;
+        for b in name.as_bytes().iter().filter_map(fold) {
+            buffer[len] = b;
+            len += 1;
+        }
+        // Only ASCII bytes were dropped or changed: still UTF-8.
+        if let Ok(folded) = std::str::from_utf8(&buffer[..len]) {
+            return f(folded);
+        }
+    }
+    let folded: Vec<u8> = name.as_bytes().iter().filter_map(fold).collect();
+    f(&String::from_utf8_lossy(&folded))
 }
 
 /// Files that hold cloud and developer credentials, as path fragments
@@ -1048,6 +1189,11 @@ pub enum Capture {
 /// Win32 `GetClipboardData`) and keyboard hooks (`pynput`, `keyboard`,
 /// `pyHook`/`pyxhook`, Win32 `GetAsyncKeyState`/`SetWindowsHookEx`).
 pub fn capture(qual: &QualName) -> Option<Capture> {
+    qual.api_classes().capture()
+}
+
+/// The tables behind [`capture`].
+fn captures(qual: &QualName) -> Option<Capture> {
     let name = qual.as_str();
     // Every name listed below starts with one of these modules (a hot
     // path: every call the walker resolves).

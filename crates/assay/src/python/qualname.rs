@@ -9,7 +9,14 @@
 //! spells it, rendered once, for looking up known APIs in tables.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use compact_str::CompactString;
+use smallvec::SmallVec;
+
+use super::names::ApiClasses;
 
 /// One step of a qualified name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -32,21 +39,63 @@ pub enum Segment {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct QualName(Arc<Parts>);
 
-/// What a [`QualName`] shares between its clones.
-#[derive(PartialEq, Eq, Hash)]
+/// The segments of a name, inline up to four (`socket.socket().connect`).
+type Segments = SmallVec<[Segment; 4]>;
+
+/// What a [`QualName`] shares between its clones: one allocation, which
+/// holds the segments and (up to 24 bytes) the text inline. The walker
+/// makes a name for every attribute it reads, and the rules read the
+/// names of every call: each pointer less to follow is a cache miss less.
 struct Parts {
-    segments: Box<[Segment]>,
+    segments: Segments,
     /// The rendering of `segments`, kept for table lookups and printing.
-    text: Box<str>,
+    text: CompactString,
+    /// The kinds of API the name is ([`ApiClasses`]), worked out on the
+    /// first question and kept: the walker, the flows and a dozen rules
+    /// ask them of every call. `0` until then.
+    classes: AtomicU8,
+}
+
+impl PartialEq for Parts {
+    fn eq(&self, other: &Parts) -> bool {
+        self.text == other.text && self.segments == other.segments
+    }
+}
+
+impl Eq for Parts {}
+
+/// The text alone: equal segments render equal text.
+impl Hash for Parts {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.text.as_str().hash(state);
+    }
 }
 
 impl QualName {
-    fn from_segments(segments: Vec<Segment>) -> QualName {
-        let text = render(&segments).into_boxed_str();
+    fn from_segments(segments: Segments) -> QualName {
+        let text = render(&segments);
+        QualName::from_parts(segments, text)
+    }
+
+    fn from_parts(segments: Segments, text: CompactString) -> QualName {
         QualName(Arc::new(Parts {
-            segments: segments.into_boxed_slice(),
+            segments,
             text,
+            classes: AtomicU8::new(0),
         }))
+    }
+
+    /// The kinds of API this name is (network, process, code execution,
+    /// capture), from [`ApiClasses::of`] on the first question.
+    pub fn api_classes(&self) -> ApiClasses {
+        let known = self.0.classes.load(Ordering::Relaxed);
+        if let Some(classes) = ApiClasses::from_bits(known) {
+            return classes;
+        }
+        let classes = ApiClasses::of(self);
+        // Every thread computes the same answer: a race stores it twice.
+        self.0.classes.store(classes.bits(), Ordering::Relaxed);
+        classes
     }
 
     /// A dotted module or attribute path (`os.path`); leading dots make it
@@ -54,7 +103,7 @@ impl QualName {
     pub fn dotted(path: &str) -> QualName {
         let names = path.trim_start_matches('.');
         let level = path.len() - names.len();
-        let mut segments = Vec::with_capacity(4);
+        let mut segments = Segments::new();
         if level > 0 {
             segments.push(Segment::Relative(u32::try_from(level).unwrap_or(u32::MAX)));
         }
@@ -69,7 +118,7 @@ impl QualName {
 
     /// A builtin (`builtins.exec`).
     pub fn builtin(name: &str) -> QualName {
-        QualName::from_segments(vec![
+        QualName::from_segments(smallvec::smallvec![
             Segment::Name("builtins".into()),
             Segment::Name(name.into()),
         ])
@@ -77,14 +126,21 @@ impl QualName {
 
     /// The attribute `attr` of an object the model cannot name (`?.attr`).
     pub fn unknown_attribute(attr: &str) -> QualName {
-        QualName::from_segments(vec![Segment::Unknown, Segment::Name(attr.into())])
+        QualName::from_segments(smallvec::smallvec![
+            Segment::Unknown,
+            Segment::Name(attr.into())
+        ])
     }
 
+    /// This name with one more segment; its text is the parent's with
+    /// the segment's spelling appended.
     fn extended(&self, segment: Segment) -> QualName {
-        let mut segments = Vec::with_capacity(self.0.segments.len() + 1);
+        let mut segments = Segments::with_capacity(self.0.segments.len() + 1);
         segments.extend(self.0.segments.iter().cloned());
+        let mut text = self.0.text.clone();
+        spell(&mut text, self.0.segments.last(), &segment);
         segments.push(segment);
-        QualName::from_segments(segments)
+        QualName::from_parts(segments, text)
     }
 
     /// The attribute `attr` of this object (`os` → `os.path`).
@@ -195,7 +251,7 @@ impl QualName {
 
     /// How code spells a name made of these segments.
     pub fn spelling(segments: &[Segment]) -> String {
-        render(segments)
+        render(segments).into()
     }
 
     /// Every name segment, in order.
@@ -210,9 +266,10 @@ impl QualName {
     /// (`socket.socket().connect` → (`socket.socket`, `connect`)).
     pub fn method_of_result(&self) -> Option<(QualName, &str)> {
         match &*self.0.segments {
-            [called @ .., Segment::Called, Segment::Name(method)] if !called.is_empty() => {
-                Some((QualName::from_segments(called.to_vec()), method))
-            }
+            [called @ .., Segment::Called, Segment::Name(method)] if !called.is_empty() => Some((
+                QualName::from_segments(called.iter().cloned().collect()),
+                method,
+            )),
             _ => None,
         }
     }
@@ -222,7 +279,7 @@ impl QualName {
     pub fn result_of(&self) -> Option<QualName> {
         match &*self.0.segments {
             [called @ .., Segment::Called] if !called.is_empty() => {
-                Some(QualName::from_segments(called.to_vec()))
+                Some(QualName::from_segments(called.iter().cloned().collect()))
             }
             _ => None,
         }
@@ -245,7 +302,7 @@ impl QualName {
         let module = match prefix {
             // `from .. import main`: the dots left before the name.
             [Segment::Relative(level)] => ".".repeat(usize::try_from(*level).unwrap_or(1) - 1),
-            _ => render(prefix),
+            _ => render(prefix).into(),
         };
         Some((module, function))
     }
@@ -255,7 +312,7 @@ impl QualName {
     pub fn parent(&self) -> Option<QualName> {
         match &*self.0.segments {
             [] | [_] => None,
-            [parent @ .., _] => Some(QualName::from_segments(parent.to_vec())),
+            [parent @ .., _] => Some(QualName::from_segments(parent.iter().cloned().collect())),
         }
     }
 
@@ -269,7 +326,7 @@ impl QualName {
         let level = usize::try_from(level).unwrap_or(usize::MAX);
         let up = if is_package { level - 1 } else { level };
         let base = &module[..module.len().saturating_sub(up)];
-        let mut segments: Vec<Segment> = base.iter().map(|n| Segment::Name((*n).into())).collect();
+        let mut segments: Segments = base.iter().map(|n| Segment::Name((*n).into())).collect();
         segments.extend(self.0.segments[1..].iter().cloned());
         QualName::from_segments(segments)
     }
@@ -294,34 +351,39 @@ fn starts_with_path(segments: &mut std::slice::Iter<'_, Segment>, path: &str) ->
     }
 }
 
-fn render(segments: &[Segment]) -> String {
-    let mut text = String::new();
-    let mut after_dots = false;
-    for (i, segment) in segments.iter().enumerate() {
-        match segment {
-            Segment::Name(n) => {
-                if i > 0 && !after_dots {
-                    text.push('.');
-                }
-                text.push_str(n);
-            }
-            Segment::Called => text.push_str("()"),
-            Segment::Item => text.push_str("[]"),
-            Segment::Unknown => {
-                if i > 0 {
-                    text.push('.');
-                }
-                text.push('?');
-            }
-            Segment::Relative(level) => {
-                for _ in 0..*level {
-                    text.push('.');
-                }
-            }
-        }
-        after_dots = matches!(segment, Segment::Relative(_));
+fn render(segments: &[Segment]) -> CompactString {
+    let mut text = CompactString::default();
+    let mut previous = None;
+    for segment in segments {
+        spell(&mut text, previous, segment);
+        previous = Some(segment);
     }
     text
+}
+
+/// Appends how code spells `segment` after `previous` (`None` first).
+fn spell(text: &mut CompactString, previous: Option<&Segment>, segment: &Segment) {
+    match segment {
+        Segment::Name(n) => {
+            if previous.is_some_and(|p| !matches!(p, Segment::Relative(_))) {
+                text.push('.');
+            }
+            text.push_str(n);
+        }
+        Segment::Called => text.push_str("()"),
+        Segment::Item => text.push_str("[]"),
+        Segment::Unknown => {
+            if previous.is_some() {
+                text.push('.');
+            }
+            text.push('?');
+        }
+        Segment::Relative(level) => {
+            for _ in 0..*level {
+                text.push('.');
+            }
+        }
+    }
 }
 
 /// Compares with a name as code spells it (`name == "os.system"`).
@@ -367,7 +429,7 @@ impl QualName {
     pub fn parse(text: &str) -> QualName {
         let names = text.trim_start_matches('.');
         let level = text.len() - names.len();
-        let mut segments = Vec::new();
+        let mut segments = Segments::new();
         if level > 0 {
             segments.push(Segment::Relative(u32::try_from(level).unwrap_or(u32::MAX)));
         }

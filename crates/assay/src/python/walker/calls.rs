@@ -66,7 +66,7 @@ impl<'a> Walker<'a, '_> {
             if let Some(returned) = self.out.returns.get(local) {
                 taint |= returned & taint::SOURCES;
             }
-            if names::derives_from_secret(&QualName::dotted(local)) {
+            if taint & taint::SECRET != 0 && names::local_derives_from_secret(local) {
                 taint &= !taint::SECRET;
             }
             let mut instance = Sym {

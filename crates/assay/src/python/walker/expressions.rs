@@ -60,8 +60,15 @@ impl<'a> Walker<'a, '_> {
             Expr::Name(name) => self.name(name.id.as_str()),
             Expr::Attribute(attr) => {
                 if let Expr::Name(base) = &*attr.value {
-                    let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
-                    if let Some(sym) = self.scopes[0].get(key.as_str()) {
+                    // `name.attr` assigned at module level is kept under
+                    // its dotted key; spelled into a reused buffer, as
+                    // every attribute read asks.
+                    let key = &mut self.dotted_key;
+                    key.clear();
+                    key.push_str(base.id.as_str());
+                    key.push('.');
+                    key.push_str(attr.attr.as_str());
+                    if let Some(sym) = self.scopes[0].get(self.dotted_key.as_str()) {
                         return sym.clone();
                     }
                 }

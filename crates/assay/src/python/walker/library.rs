@@ -264,7 +264,7 @@ impl<'a> Walker<'a, '_> {
         {
             result.taint |= taint::PROMPTED;
         }
-        if names::derives_from_secret(qual) {
+        if result.taint & taint::SECRET != 0 && names::derives_from_secret(qual) {
             result.taint &= !taint::SECRET;
         }
         if matches!(

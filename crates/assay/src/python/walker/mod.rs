@@ -144,6 +144,8 @@ pub(super) struct Walker<'a, 'p> {
     branch_taints: Vec<BranchLog>,
     /// The file's analysis budget ([`budget`]).
     budget: Rc<Budget>,
+    /// A buffer for the dotted key of each `name.attr` read.
+    dotted_key: String,
     out: Walk,
     payloads: &'p mut dyn PayloadSink,
 }
@@ -177,6 +179,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             bound: Vec::new(),
             branch_taints: Vec::new(),
             budget,
+            dotted_key: String::new(),
             out: Walk::default(),
             payloads,
         }

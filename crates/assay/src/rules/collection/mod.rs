@@ -153,7 +153,7 @@ pub(crate) fn report_captures(
         let captures: Vec<&Call> = file
             .calls
             .iter()
-            .filter(|c| names::capture(&c.name) == Some(kind) || extra(c))
+            .filter(|c| c.capture() == Some(kind) || extra(c))
             .collect();
         if captures.is_empty() {
             continue;
@@ -553,7 +553,7 @@ mod tests {
         let kinds: Vec<(String, Option<names::Capture>)> = a
             .calls
             .iter()
-            .map(|c| (c.name.to_string(), names::capture(&c.name)))
+            .map(|c| (c.name.to_string(), c.capture()))
             .filter(|(_, k)| k.is_some())
             .collect();
         use names::Capture::{Clipboard, Keystrokes, Screen};
@@ -649,8 +649,10 @@ mod tests {
 
     #[test]
     fn grades() {
+        let name = QualName::dotted("requests.post");
         let call = Call {
-            name: QualName::dotted("requests.post"),
+            classes: name.api_classes(),
+            name,
             line: 1,
             column: 1,
             context: ExecContext::Runtime,

@@ -3,7 +3,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{FileAnalysis, names};
+use crate::python::FileAnalysis;
 use crate::rules::helpers::chat_channels;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
@@ -166,7 +166,7 @@ impl Rule for AppSecrets {
             for call in file
                 .calls
                 .iter()
-                .filter(|c| c.context.is_automatic() && names::is_network(&c.name))
+                .filter(|c| c.context.is_automatic() && c.is_network())
             {
                 let Some(what) = call.arg_texts().find_map(chat_channels::private_channel) else {
                     continue;
@@ -192,5 +192,5 @@ impl Rule for AppSecrets {
 }
 
 fn talks_to_network(file: &FileAnalysis) -> bool {
-    file.calls.iter().any(|c| names::is_network(&c.name))
+    file.calls.iter().any(|c| c.is_network())
 }

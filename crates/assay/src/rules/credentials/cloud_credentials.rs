@@ -115,7 +115,7 @@ impl Rule for CloudCredentials {
                 f.severity = Severity::Low;
                 out.push(f);
             }
-            for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
+            for call in file.calls.iter().filter(|c| c.is_network()) {
                 let file_secret = call.all_args().any(|a| a.has(taint::SECRET));
                 let metadata = call.all_args().any(|a| a.has(taint::METADATA));
                 if !(file_secret || metadata) {

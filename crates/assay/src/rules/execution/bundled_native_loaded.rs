@@ -78,7 +78,7 @@ fn strongest_use(python: &[FileAnalysis], file: &FileInfo, base: &str) -> Option
             if !call.context.is_automatic() || !named {
                 continue;
             }
-            let (severity, how) = if names::is_process(&call.name) {
+            let (severity, how) = if call.is_process() {
                 match call.context {
                     ExecContext::Import => (Severity::High, "starts"),
                     _ => (Severity::Critical, "starts"),

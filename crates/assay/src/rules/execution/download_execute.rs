@@ -75,7 +75,7 @@ impl Rule for DownloadExecute {
             // source is a throwaway receiver (a bare IP, tunnel, paste site,
             // dynamic-DNS host) is a dropper wherever it sits.
             let mut receivers: BTreeMap<Group<'_>, &str> = BTreeMap::new();
-            for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
+            for call in file.calls.iter().filter(|c| c.is_network()) {
                 if let Some((_, host)) = endpoints::call_receiver(call) {
                     receivers.entry(group(call)).or_insert(host);
                 }
@@ -112,8 +112,8 @@ impl Rule for DownloadExecute {
             let mut functions: BTreeMap<Group<'_>, Vec<&Call>> = BTreeMap::new();
             for call in &file.calls {
                 functions.entry(group(call)).or_default().push(call);
-                let runs_code = names::is_code_exec(&call.name);
-                let runs_command = names::is_process(&call.name) && !fixed_program(call);
+                let runs_code = call.is_code_exec();
+                let runs_command = call.is_process() && !fixed_program(call);
                 if (runs_code || runs_command) && call.all_args().any(|a| a.has(taint::NETWORK)) {
                     // Code, or a command line (or `python -c` code), that
                     // arrived over the network: the remote end decides what
@@ -152,7 +152,7 @@ impl Rule for DownloadExecute {
                     );
                     f.severity = severity;
                     web_shells.push(f);
-                } else if names::is_process(&call.name)
+                } else if call.is_process()
                     && let Some(cmd) = shell_text(call).filter(|c| fetches_and_runs(c))
                 {
                     let runtime = if concealed(call) {
@@ -190,7 +190,7 @@ impl Rule for DownloadExecute {
                 let named = &program_urls[usize::from(automatic)];
                 let launched = calls.iter().filter(|_| !named.is_empty()).find_map(|c| {
                     // A one-line fetch-and-run is reported above.
-                    if !names::is_process(&c.name) {
+                    if !c.is_process() {
                         return None;
                     }
                     let text = shell_text(c).filter(|t| !fetches_and_runs(t))?;
@@ -234,8 +234,7 @@ impl Rule for DownloadExecute {
                     names::is_download_to_file(&c.name)
                         || ((c.name.is_attribute("write") || c.name.is_attribute("write_bytes"))
                             && c.all_args().any(|a| a.has(taint::NETWORK)))
-                        || (names::is_process(&c.name)
-                            && shell_text(c).is_some_and(|t| fetches_to_file(&t)))
+                        || (c.is_process() && shell_text(c).is_some_and(|t| fetches_to_file(&t)))
                 });
                 let Some(start) = download else { continue };
                 // In code that runs by itself, functions run in the order
@@ -269,7 +268,7 @@ impl Rule for DownloadExecute {
                         // or a program or script file.
                         let could_be_download =
                             c.function.as_deref() == download_function || tied(text.as_deref());
-                        names::is_process(&c.name)
+                        c.is_process()
                             && could_be_download
                             && text.is_none_or(|t| {
                                 !fetches_and_runs(&t)
@@ -352,23 +351,20 @@ fn dropped_and_started<'c>(calls: &[&'c Call]) -> Option<(&'c Call, &'c str)> {
     let programs: Vec<&str> = calls
         .iter()
         .filter(|c| {
-            (c.name.last_name_ends_with("open") && !names::is_process(&c.name))
+            (c.name.last_name_ends_with("open") && !c.is_process())
                 || c.name.is_attribute("write_text")
         })
         .flat_map(|c| c.arg_texts())
         .filter(|t| is_program_file(t))
         .collect();
-    calls
-        .iter()
-        .filter(|c| names::is_process(&c.name))
-        .find_map(|c| {
-            let text = shell_text(c)?;
-            let path = programs.iter().find(|p| {
-                let file = p.rsplit(['/', '\\']).next().unwrap_or(p);
-                !file.contains("{}") && text.contains(file)
-            })?;
-            Some((*c, *path))
-        })
+    calls.iter().filter(|c| c.is_process()).find_map(|c| {
+        let text = shell_text(c)?;
+        let path = programs.iter().find(|p| {
+            let file = p.rsplit(['/', '\\']).next().unwrap_or(p);
+            !file.contains("{}") && text.contains(file)
+        })?;
+        Some((*c, *path))
+    })
 }
 
 /// A call that hides what it does: its command or code was decoded first,

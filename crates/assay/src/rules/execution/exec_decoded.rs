@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity, ValueKind};
-use crate::python::{FileAnalysis, names, taint};
+use crate::python::{FileAnalysis, taint};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, preview};
 
 declare_rule! {
@@ -57,7 +57,7 @@ impl Rule for ExecDecoded {
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
             let hidden_names = hides_exec_names(file);
-            for call in file.calls.iter().filter(|c| names::is_code_exec(&c.name)) {
+            for call in file.calls.iter().filter(|c| c.is_code_exec()) {
                 let Some(arg) = call.all_args().find(|a| a.has(taint::DECODED)) else {
                     continue;
                 };
@@ -89,7 +89,7 @@ impl Rule for ExecDecoded {
                 f.set_value(ValueKind::Decoded, arg.printed().map(preview));
                 out.push(f);
             }
-            for call in file.calls.iter().filter(|c| names::is_process(&c.name)) {
+            for call in file.calls.iter().filter(|c| c.is_process()) {
                 // A constant that was decoded: not a command read from the
                 // network (AY105's), nor a template with unknown holes.
                 let Some(command) = call

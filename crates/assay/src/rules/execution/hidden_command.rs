@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, names};
+use crate::python::Call;
 use crate::rules::{
     PackageFacts, Rule, RuleMeta, code_finding, declare_rule, program_name, shell_text,
 };
@@ -62,7 +62,7 @@ impl Rule for HiddenCommand {
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
-            for call in file.calls.iter().filter(|c| names::is_process(&c.name)) {
+            for call in file.calls.iter().filter(|c| c.is_process()) {
                 let Some(cmd) = shell_text(call) else {
                     continue;
                 };

@@ -73,7 +73,7 @@ impl Rule for ReverseShell {
                     .iter()
                     .find(|c| matches!(c.name.as_str(), "os.dup2" | "pty.spawn"));
                 let shell = calls.iter().find(|c| {
-                    (names::is_process(&c.name) || c.name.as_str() == "pty.spawn")
+                    (c.is_process() || c.name.as_str() == "pty.spawn")
                         && shell_text(c).is_some_and(|t| names::is_shell_program(&t))
                 });
                 if let (Some(connect), Some(wire), Some(shell)) = (connect, wire, shell) {
@@ -92,7 +92,7 @@ impl Rule for ReverseShell {
                     .iter()
                     .find(|c| is_connect(&c.name) || c.name.is_attribute("accept"));
                 let run = calls.iter().find(|c| {
-                    names::is_process(&c.name)
+                    c.is_process()
                         && c.all_args().any(|a| {
                             a.has(taint::NETWORK)
                                 && a.origin.as_ref().is_some_and(|o| o.is_in("socket"))
@@ -142,7 +142,7 @@ fn is_connect(name: &QualName) -> bool {
 fn passed_to_process(file: &crate::python::FileAnalysis, line: u32) -> bool {
     file.calls
         .iter()
-        .any(|c| c.line == line && (names::is_process(&c.name) || names::is_code_exec(&c.name)))
+        .any(|c| c.line == line && (c.is_process() || c.is_code_exec()))
 }
 
 /// Shell one-liners that connect a shell to a remote host.

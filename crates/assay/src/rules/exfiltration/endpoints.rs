@@ -1,5 +1,5 @@
 use crate::finding::{Finding, Severity};
-use crate::python::names;
+
 use crate::rules::helpers::endpoints::{Kind, call_receiver, classify};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
@@ -66,13 +66,13 @@ impl Rule for Endpoints {
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
-            if !file.calls.iter().any(|c| names::is_network(&c.name)) {
+            if !file.calls.iter().any(|c| c.is_network()) {
                 continue;
             }
             let mut seen = std::collections::BTreeSet::new();
             // What network calls are given, templates included (`"https://"
             // + host + "/?h=" + name`), then every string of the file.
-            for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
+            for call in file.calls.iter().filter(|c| c.is_network()) {
                 let Some((kind, host)) = call_receiver(call) else {
                     continue;
                 };

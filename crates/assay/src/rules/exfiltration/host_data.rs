@@ -1,6 +1,6 @@
 use crate::finding::{Finding, Severity};
 use crate::flows::hosts;
-use crate::python::{ExecContext, names, taint};
+use crate::python::{ExecContext, taint};
 use crate::rules::helpers::endpoints;
 use crate::rules::helpers::network::is_constructor;
 use crate::rules::helpers::taint_words::describe_taint;
@@ -60,7 +60,7 @@ impl Rule for HostData {
 
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
-            for call in file.calls.iter().filter(|c| names::is_network(&c.name)) {
+            for call in file.calls.iter().filter(|c| c.is_network()) {
                 if matches!(call.context, ExecContext::Install | ExecContext::Startup)
                     || is_constructor(&call.name)
                 {

@@ -1,6 +1,6 @@
 use crate::finding::{Finding, Severity};
 use crate::flows::hosts;
-use crate::python::{Call, ExecContext, QualName, names};
+use crate::python::{Call, ExecContext, QualName};
 use crate::rules::helpers::endpoints;
 use crate::rules::helpers::network::is_constructor;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, program_name};
@@ -60,7 +60,7 @@ impl Rule for ImportNetwork {
                 .calls
                 .iter()
                 .filter(|c| c.context == ExecContext::Import && c.function.is_none())
-                .filter(|c| names::is_network(&c.name) && connects(&c.name))
+                .filter(|c| c.is_network() && connects(&c.name))
                 .filter(|c| !is_python2_only(&c.name))
                 .filter(|c| !is_constructor(&c.name) && !is_local_only(c))
             {
@@ -126,7 +126,7 @@ fn opened_in_browser(call: &Call) -> Option<&str> {
         .then(url)
         .flatten();
     }
-    if !names::is_process(&call.name) {
+    if !call.is_process() {
         return None;
     }
     let command = call.args.first()?.printed()?;

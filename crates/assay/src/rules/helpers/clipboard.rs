@@ -1,13 +1,12 @@
 //! Shell commands that read or set the clipboard.
 
-use crate::python::{Call, names};
+use crate::python::Call;
 use crate::rules::collection::commands;
 use crate::rules::shell_text;
 
 /// A process that prints the clipboard.
 pub(crate) fn reads_clipboard_in_shell(call: &Call) -> bool {
-    names::is_process(&call.name)
-        && shell_text(call).is_some_and(|cmd| is_clipboard_read_command(&cmd))
+    call.is_process() && shell_text(call).is_some_and(|cmd| is_clipboard_read_command(&cmd))
 }
 
 pub(crate) fn is_clipboard_read_command(cmd: &str) -> bool {

@@ -68,7 +68,7 @@ impl Rule for ClipboardWalletSwap {
             for write in writes {
                 let scope: Vec<&Call> = same_function(file, write).collect();
                 let Some(read) = scope.iter().find(|c| {
-                    names::capture(&c.name) == Some(Capture::Clipboard)
+                    c.capture() == Some(Capture::Clipboard)
                         || reads_clipboard_in_shell(c)
                         || c.all_args().any(|a| a.has(taint::COLLECTED))
                 }) else {

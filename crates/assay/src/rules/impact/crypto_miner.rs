@@ -193,8 +193,8 @@ impl Rule for CryptoMiner {
             for call in &file.calls {
                 let Some(verb) = action(call) else { continue };
                 // A program told to work for a wallet the code names.
-                let paid = names::is_process(&call.name)
-                    && call.arg_texts().any(|t| wallet_argument(t).is_some());
+                let paid =
+                    call.is_process() && call.arg_texts().any(|t| wallet_argument(t).is_some());
                 // An HTTP call to a pool's host is its web API (statistics,
                 // payouts); a download is a miner when it fetches the
                 // program or a pool URL.

@@ -1,6 +1,6 @@
 use crate::artifact::CoreMetadata;
 use crate::finding::{Finding, Location, Severity};
-use crate::python::{Call, ExecContext, FileAnalysis, FileRole, names, taint};
+use crate::python::{Call, ExecContext, FileAnalysis, FileRole, taint};
 use crate::rules::helpers::commands::{is_hostile_command, network_tool};
 use crate::rules::helpers::network::is_constructor;
 use crate::rules::metadata::{metadata_path, stated_by_file_name};
@@ -305,8 +305,8 @@ fn call_home(python: &[FileAnalysis]) -> Option<(&FileAnalysis, &Call, CallHome,
                     | taint::ENV_ALL
                     | taint::SECRET
                     | taint::METADATA);
-            let network = names::is_network(&call.name) && !is_constructor(&call.name);
-            let tool = names::is_process(&call.name)
+            let network = call.is_network() && !is_constructor(&call.name);
+            let tool = call.is_process()
                 && shell_text(call)
                     .is_some_and(|cmd| network_tool(&cmd).is_some() || is_hostile_command(&cmd));
             if !network && !tool {

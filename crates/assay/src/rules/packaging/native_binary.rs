@@ -1,6 +1,6 @@
 use crate::artifact::ArtifactKind;
 use crate::finding::{Finding, Location, Severity};
-use crate::python::{FileRole, names};
+use crate::python::FileRole;
 use crate::rules::{PackageFacts, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
@@ -66,7 +66,7 @@ impl Rule for NativeBinary {
                 py.calls
                     .iter()
                     .find(|c| {
-                        (names::is_process(&c.name) || c.name.is_in("ctypes"))
+                        (c.is_process() || c.name.is_in("ctypes"))
                             && c.arg_texts().any(|t| t.contains(base))
                     })
                     .map(|c| (py, c))

@@ -164,7 +164,7 @@ fn plants_in(file: &FileAnalysis, context: ExecContext) -> bool {
                 .or_else(|| c.keyword("mode"))
                 .and_then(|m| m.printed())
                 .is_some_and(|m| m.contains(['w', 'a']));
-        names_place && (writable_key || write_mode || names::is_process(&c.name))
+        names_place && (writable_key || write_mode || c.is_process())
     })
 }
 
@@ -180,7 +180,7 @@ fn writes_downloaded(file: &FileAnalysis, context: ExecContext) -> bool {
 /// Does the file write files or run processes in this context?
 fn acts_in(file: &FileAnalysis, context: ExecContext) -> bool {
     file.calls.iter().filter(|c| c.context == context).any(|c| {
-        names::is_process(&c.name)
+        c.is_process()
             || names::is_file_write(&c.name)
             || c.name.is_attribute("write")
             || c.name.last_name_ends_with("SetValueEx")
