@@ -253,9 +253,9 @@ pub struct Call {
     /// one hears of it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub silenced: bool,
-    /// The kinds of API `name` is, kept inline ([`names::ApiClasses`]).
+    /// The kinds of API `name` is, kept inline ([`ApiClasses`]).
     #[serde(skip)]
-    pub classes: names::ApiClasses,
+    pub classes: ApiClasses,
 }
 
 impl Call {
@@ -383,6 +383,7 @@ impl FileAnalysis {
     }
 }
 
+mod api_classes;
 mod budget;
 mod consts;
 mod decode;
@@ -398,6 +399,7 @@ pub mod template;
 mod text;
 mod walker;
 
+pub use api_classes::ApiClasses;
 pub use budget::AnalysisLimits;
 pub use notes::AnalysisNote;
 pub use qualname::{QualName, Segment};

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use compact_str::CompactString;
 use smallvec::SmallVec;
 
-use super::names::ApiClasses;
+use super::ApiClasses;
 
 /// One step of a qualified name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
