@@ -46,12 +46,14 @@ else
 fi
 out="$(cd "$target_dir" && pwd)/wheels"
 rm -rf "$out"
+# --strip drops symbols and debug info from the binary only (the
+# dependencies' builds are reused): a tenth of the dev profile's size.
 # --zig links against the chosen glibc's symbols whatever the build
 # machine's glibc; `--auditwheel check` fails the build, rather than
 # bundling a copy, if the binary needs a shared library outside the
 # policy. pyproject.toml turns on `static-lzma` (liblzma built in;
 # docs/integrations.md).
-"$tools/bin/maturin" build --locked --profile "$profile" "${link[@]}" --auditwheel check --out "$out"
+"$tools/bin/maturin" build --locked --profile "$profile" --strip "${link[@]}" --auditwheel check --out "$out"
 wheel="$(ls "$out"/assay_scanner-*.whl)"
 # shellcheck disable=SC2254 # $tag is a pattern
 case "$(basename "$wheel")" in
@@ -59,8 +61,13 @@ case "$(basename "$wheel")" in
 *) echo "not a $tag wheel: $wheel" >&2; exit 1 ;;
 esac
 
-check="$(mktemp -d)"
+# The installs below each unpack the binary (600 MB with the dev profile's
+# debug info): they work under the target folder, not a small /tmp, and
+# the installers' own temporary files go there too.
+check="$(mktemp -d "$(cd "$target_dir" && pwd)/wheel-check.XXXXXX")"
 trap 'rm -rf "$check"' EXIT
+mkdir "$check/tmp"
+export TMPDIR="$check/tmp"
 # The shared libraries every manylinux policy allows that a Rust binary
 # links (PEP 600: the glibc libraries and libgcc_s).
 python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); n = [f for f in z.namelist() if f.endswith(".data/scripts/assay")]; open(sys.argv[2], "wb").write(z.read(n[0]))' \
@@ -86,10 +93,13 @@ version="$("$check/venv/bin/assay" --version)"
 [[ "$version" == "assay "* ]] || { echo "unexpected: $version" >&2; exit 1; }
 "$check/venv/bin/assay" rules --format json > /dev/null
 "$check/venv/bin/assay" completions bash | grep -q "_assay"
+# Each install holds an unpacked copy of the binary: free it before the next.
+rm -rf "$check/venv"
 # pipx: the command on its bin folder.
 PIPX_HOME="$check/pipx" PIPX_BIN_DIR="$check/pipx-bin" PIPX_MAN_DIR="$check/pipx-man" \
     "$tools/bin/pipx" install --pip-args=--no-index "$wheel" > /dev/null
 [[ "$("$check/pipx-bin/assay" --version)" == "$version" ]] || { echo "pipx: no assay command" >&2; exit 1; }
+rm -rf "$check/pipx" "$check/pipx-bin" "$check/pipx-man"
 # uvx: run from the wheel without installing it anywhere.
 [[ "$(UV_CACHE_DIR="$check/uv-cache" UV_TOOL_DIR="$check/uv-tools" \
     "$tools/bin/uvx" --offline --no-index --from "$wheel" assay --version)" == "$version" ]] ||
