@@ -35,6 +35,9 @@ fn is_identifier(s: &str) -> bool {
 /// in `pkg.api` (a module, whose package is `pkg`) → `pkg.core.Checker`.
 /// `is_package` says `module` is an `__init__`, its own package.
 pub(super) fn absolute(callee: &QualName, module: &str, is_package: bool) -> QualName {
+    if !callee.is_relative() {
+        return callee.clone();
+    }
     let base: Vec<&str> = module.split('.').filter(|s| !s.is_empty()).collect();
     callee.resolved_in(&base, is_package)
 }

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::artifact::CoreMetadata;
 use crate::python::{
-    ExecContext, FileAnalysis, FileRole, FunctionInfo, QualName, Value, names, taint,
+    ExecContext, FileAnalysis, FileRole, FunctionInfo, QualName, Segment, Value, names, taint,
 };
 
 /// A function of the package.
@@ -22,6 +22,8 @@ struct Func<'a> {
     /// of functions, and a reference count each is not free.
     module: &'a Arc<str>,
     info: &'a FunctionInfo,
+    /// The method's class, numbered.
+    class: Option<ClassId>,
     /// Bit `i` for parameter `i` named as a credential
     /// ([`names::is_credential_name`]), worked out on the first call that
     /// passes a parameter, and kept.
@@ -43,21 +45,57 @@ struct Edge {
     callee: usize,
     /// Callee parameter, caller parameters, caller fields.
     args: Vec<(usize, u16, u8)>,
-    at: Step,
+    at: CallSite,
+}
+
+/// Where an edge's call is. It is made into a [`Step`] only when a flow
+/// crosses the edge: most edges never carry one, and the text is a
+/// `format!` each.
+struct CallSite {
+    path: Arc<str>,
+    line: u32,
+    callee: Callee,
+}
+
+/// The name a call site calls a package function by.
+enum Callee {
+    /// A resolved name (`util.send`, `.core.Checker`).
+    Qualified(QualName),
+    /// A function or class of the same file (`helper`, `Class.method`).
+    Local(Arc<str>),
+}
+
+impl CallSite {
+    /// The evidence step: `caller` calls the callee here.
+    fn step(&self, caller: &str) -> Step {
+        let what = match &self.callee {
+            Callee::Qualified(name) => format!("`{caller}` calls `{name}`"),
+            Callee::Local(name) => format!("`{caller}` calls `{name}`"),
+        };
+        Step {
+            path: self.path.clone(),
+            line: self.line,
+            what: what.into(),
+        }
+    }
 }
 
 /// `self.NAME = value` in a method, from the method's parameters.
 struct Store {
     method: usize,
-    class: (Arc<str>, Arc<str>),
+    class: ClassId,
     index: u8,
     params: u16,
     at: Step,
 }
 
-type ClassKey = (Arc<str>, Arc<str>);
+/// No function: the end of a chain of indexes.
+const NONE: u32 = u32::MAX;
+
+/// A class of the package, numbered (see [`Package::class_ids`]).
+type ClassId = u32;
 /// The sinks each field of a class reaches, with the chain to each.
-type FieldSinks = HashMap<(ClassKey, u8), Vec<(Arc<Sink>, Vec<Step>)>>;
+type FieldSinks = HashMap<(ClassId, u8), Vec<(Arc<Sink>, Vec<Step>)>>;
 
 pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) -> PackageFlows {
     // Each call's sink kind, classified once: every pass below reads it.
@@ -76,7 +114,17 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
             })
         })
         .collect();
-    let package = Package::new(python, &file_modules, &kinds, &hosts);
+    let mut package = Package::new(python, &file_modules, &kinds, &hosts);
+    let mut callers: Vec<FileCallers> = python.iter().map(|_| FileCallers::default()).collect();
+    let found: Vec<(usize, FileCallers)> = package
+        .files
+        .par_iter()
+        .map(|&(i, _)| (i, FileCallers::of(&package, i)))
+        .collect();
+    for (i, file_callers) in found {
+        callers[i] = file_callers;
+    }
+    package.callers = callers;
 
     // Direct sinks, edges and stores, gathered file by file in parallel
     // and applied in file order.
@@ -87,7 +135,7 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
         .collect();
     let mut flows: Vec<Vec<Flow>> = vec![Vec::new(); package.funcs.len()];
     let mut field_sinks: FieldSinks = HashMap::default();
-    let mut edges: Vec<Edge> = Vec::new();
+    let mut edges: Vec<Edge> = Vec::with_capacity(gathered.iter().map(|l| l.edges.len()).sum());
     let mut stores: Vec<Store> = Vec::new();
     for links in gathered {
         for (caller, sink, values) in links.direct {
@@ -102,13 +150,10 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
                         },
                     );
                 }
-                if let Some(class) = &package.funcs[caller].info.class {
+                if let Some(class) = package.funcs[caller].class {
                     for k in taint::indexes(u32::from(fields)) {
                         field_sinks
-                            .entry((
-                                (Arc::clone(package.funcs[caller].module), class.clone()),
-                                k as u8,
-                            ))
+                            .entry((class, k as u8))
                             .or_default()
                             .push((sink.clone(), Vec::new()));
                     }
@@ -184,30 +229,41 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     }
 }
 
-/// [`Package::function_of`] for the calls of one file, in order: the calls
-/// of a function come one after another and share its name, so the last
-/// answer is kept.
+/// The package function each call of one file is made in (`None` at
+/// module level), worked out once for every pass. The calls of a
+/// function come one after another and share its name, so a run of them
+/// is looked up once.
 #[derive(Default)]
-struct Callers<'f> {
-    last: Option<(&'f Arc<str>, Option<usize>)>,
+struct FileCallers {
+    calls: Vec<Option<u32>>,
+    local_calls: Vec<Option<u32>>,
 }
 
-impl<'f> Callers<'f> {
-    fn of(
-        &mut self,
-        package: &Package<'_>,
-        file: usize,
-        function: &'f Option<Arc<str>>,
-    ) -> Option<usize> {
-        let name = function.as_ref()?;
-        if let Some((last, found)) = self.last
-            && Arc::ptr_eq(last, name)
-        {
-            return found;
+impl FileCallers {
+    fn of(package: &Package<'_>, file: usize) -> FileCallers {
+        let analysis = &package.python[file];
+        let each = |functions: &mut dyn Iterator<Item = &Option<Arc<str>>>| {
+            let mut last: Option<(&Arc<str>, Option<u32>)> = None;
+            functions
+                .map(|function| {
+                    let name = function.as_ref()?;
+                    if let Some((previous, found)) = last
+                        && Arc::ptr_eq(previous, name)
+                    {
+                        return found;
+                    }
+                    let found = package
+                        .function_of(file, function)
+                        .and_then(|f| u32::try_from(f).ok());
+                    last = Some((name, found));
+                    found
+                })
+                .collect()
+        };
+        FileCallers {
+            calls: each(&mut analysis.calls.iter().map(|c| &c.function)),
+            local_calls: each(&mut analysis.local_calls.iter().map(|c| &c.function)),
         }
-        let found = package.function_of(file, function);
-        self.last = Some((name, found));
-        found
     }
 }
 
@@ -215,8 +271,11 @@ impl<'f> Callers<'f> {
 /// argument carries (parameter bits, field bits).
 type DirectSink = (usize, Arc<Sink>, Vec<(u16, u8)>);
 
-/// A class's fields: each name, and whether it holds a credential.
-type Fields = [(Arc<str>, bool)];
+/// A field of a class: its name, and whether it holds a credential.
+type Field = (Arc<str>, bool);
+
+/// A class's fields, in the order of their bits.
+type Fields = [Field];
 
 /// What one file adds to the call graph: its direct sinks, its edges and
 /// its stores into `self`.
@@ -242,9 +301,23 @@ struct Package<'a> {
     /// Keyed by borrowed names: a look-up allocates nothing.
     index: HashMap<(&'a str, &'a str), usize>,
     /// Definitions by name, for re-exports (`pkg.send` defined in
-    /// `pkg.util`).
-    by_name: HashMap<&'a str, Vec<usize>>,
+    /// `pkg.util`): the last function of each name, and for each function
+    /// the one of the same name before it (a chain, without a list per
+    /// name: the standard library has 60,000 functions).
+    by_name: HashMap<&'a str, u32>,
+    same_name_before: Vec<u32>,
     known_modules: HashSet<&'a str>,
+    /// The first segment of each module (`pkg` of `pkg.core`): a name
+    /// under no other can name a package function.
+    top_modules: HashSet<&'a str>,
+    /// The fields of each class that stores any, by file and class name,
+    /// worked out on first use and shared by every pass and method.
+    class_fields: HashMap<(usize, &'a str), std::sync::OnceLock<Vec<Field>>>,
+    /// Each class that defines methods, by module and name: a number, so
+    /// that the fixed point keys its fields without hashing names.
+    class_ids: HashMap<(&'a str, &'a str), ClassId>,
+    /// Each file's [`FileCallers`], by file index (empty for scripts).
+    callers: Vec<FileCallers>,
 }
 
 impl<'a> Package<'a> {
@@ -264,26 +337,48 @@ impl<'a> Package<'a> {
         let mut funcs: Vec<Func<'a>> = Vec::with_capacity(total);
         let mut index: HashMap<(&str, &str), usize> =
             HashMap::with_capacity_and_hasher(total, Default::default());
+        let mut class_ids: HashMap<(&str, &str), ClassId> = HashMap::default();
         for &(i, f) in &files {
             let Some((module, _)) = &modules[i] else {
                 continue;
             };
             for info in &f.functions {
                 index.entry((&**module, &*info.name)).or_insert(funcs.len());
+                let class = info.class.as_deref().map(|class| {
+                    let next = ClassId::try_from(class_ids.len()).unwrap_or(ClassId::MAX);
+                    *class_ids.entry((&**module, class)).or_insert(next)
+                });
                 funcs.push(Func {
                     file: i,
                     module,
                     info,
+                    class,
                     credential_params: std::sync::OnceLock::new(),
                 });
             }
         }
-        let mut by_name: HashMap<&str, Vec<usize>> =
+        let mut by_name: HashMap<&str, u32> =
             HashMap::with_capacity_and_hasher(funcs.len(), Default::default());
+        let mut same_name_before = vec![NONE; funcs.len()];
         for (i, f) in funcs.iter().enumerate() {
-            by_name.entry(&f.info.name).or_default().push(i);
+            let i = u32::try_from(i).unwrap_or(NONE);
+            if let Some(before) = by_name.insert(&f.info.name, i) {
+                same_name_before[i as usize] = before;
+            }
         }
         let known_modules: HashSet<&str> = modules.iter().flatten().map(|(m, _)| &**m).collect();
+        let top_modules = known_modules
+            .iter()
+            .map(|m| m.split('.').next().unwrap_or(m))
+            .collect();
+        let class_fields = files
+            .iter()
+            .flat_map(|&(i, f)| {
+                f.fields
+                    .iter()
+                    .map(move |s| ((i, &*s.class), Default::default()))
+            })
+            .collect();
         Package {
             python,
             files,
@@ -293,7 +388,12 @@ impl<'a> Package<'a> {
             funcs,
             index,
             by_name,
+            same_name_before,
             known_modules,
+            top_modules,
+            class_fields,
+            class_ids,
+            callers: Vec::new(),
         }
     }
 
@@ -312,7 +412,7 @@ impl<'a> Package<'a> {
             return None;
         }
         self.index.get(&(module, name)).copied().or_else(|| {
-            let mut found = self.by_name.get(name)?.iter().copied().filter(|&i| {
+            let mut found = self.same_name(name).filter(|&i| {
                 self.funcs[i]
                     .module
                     .strip_prefix(module)
@@ -323,6 +423,16 @@ impl<'a> Package<'a> {
         })
     }
 
+    /// Every function named `name`, in any module.
+    fn same_name(&self, name: &str) -> impl Iterator<Item = usize> {
+        let last = self.by_name.get(name).copied().unwrap_or(NONE);
+        std::iter::successors((last != NONE).then_some(last), |&i| {
+            let before = self.same_name_before[i as usize];
+            (before != NONE).then_some(before)
+        })
+        .map(|i| i as usize)
+    }
+
     /// The package function `name` is, in `file`'s module.
     fn function_of(&self, file: usize, name: &Option<Arc<str>>) -> Option<usize> {
         let name = name.as_ref()?;
@@ -331,6 +441,13 @@ impl<'a> Package<'a> {
 
     /// A package function a call names, with the parameters it skips.
     fn resolve_call(&self, file: usize, name: &QualName) -> Option<(usize, usize)> {
+        // Most calls name a library (`os.path.join`): rejected before any
+        // name is built.
+        if let Some(Segment::Name(first)) = name.segments().first()
+            && !self.top_modules.contains(&**first)
+        {
+            return None;
+        }
         let (module, is_package) = self.module(file);
         let absolute = modules::absolute(name, module, is_package);
         modules::resolve(&absolute, |m, n| self.lookup(m, n))
@@ -350,28 +467,37 @@ impl<'a> Package<'a> {
 
     /// The fields of a function's class, each with whether it holds a
     /// credential (named as one, or stored from a parameter named as one).
-    fn fields_of(&self, f: usize) -> Vec<(Arc<str>, bool)> {
+    fn fields_of(&self, f: usize) -> &Fields {
         let func = &self.funcs[f];
-        class_fields(
-            func.info.class.as_deref(),
-            &self.python[func.file].fields,
-            |method| {
-                self.index
-                    .get(&(&*func.module, method))
-                    .map(|&m| self.funcs[m].info.params.clone())
-            },
-        )
+        let Some(cell) = func
+            .info
+            .class
+            .as_deref()
+            .and_then(|class| self.class_fields.get(&(func.file, class)))
+        else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            class_fields(
+                func.info.class.as_deref(),
+                &self.python[func.file].fields,
+                |method| {
+                    self.index
+                        .get(&(&**func.module, method))
+                        .map(|&m| &*self.funcs[m].info.params)
+                },
+            )
+        })
     }
 
     /// The credentials among `args` and `keywords` of a call made by
-    /// `caller`; the class fields are built (once per function, in
-    /// `fields`) only when an argument carries a field.
+    /// `caller`; the class fields are built (once per class) only when an
+    /// argument carries a field.
     fn credentials(
         &self,
         caller: Option<usize>,
         args: &[Value],
         keywords: &[(Arc<str>, Value)],
-        fields: &mut HashMap<usize, Vec<(Arc<str>, bool)>>,
     ) -> Vec<(ArgSlot, Arc<str>)> {
         let no_fields: &Fields = &[];
         // Most calls pass no credential: tell them apart on the bits alone
@@ -395,8 +521,8 @@ impl<'a> Package<'a> {
                     .iter()
                     .chain(keywords.iter().map(|(_, v)| v))
                     .any(|v| v.fields != 0);
-                let fields: &[(Arc<str>, bool)] = if carries_field {
-                    fields.entry(c).or_insert_with(|| self.fields_of(c))
+                let fields: &Fields = if carries_field {
+                    self.fields_of(c)
                 } else {
                     no_fields
                 };
@@ -425,7 +551,7 @@ impl<'a> Package<'a> {
         let mut call_edge = |caller: usize,
                              target: (usize, usize),
                              line: u32,
-                             named: &dyn std::fmt::Display,
+                             callee: Callee,
                              args: &[Value],
                              keywords: &[(Arc<str>, Value)]| {
             let mapped = edge_args(target, &self.funcs, args, keywords);
@@ -434,23 +560,24 @@ impl<'a> Package<'a> {
                     caller,
                     callee: target.0,
                     args: mapped,
-                    at: step(
+                    at: CallSite {
+                        path: path.clone(),
                         line,
-                        format!("`{}` calls `{named}`", self.funcs[caller].info.name),
-                    ),
+                        callee,
+                    },
                 });
             }
         };
         let symbolic = |v: &Value| v.params != 0 || v.fields != 0;
         // Each callee name resolved once per file.
         let mut resolved: HashMap<&QualName, Option<(usize, usize)>> = HashMap::default();
-        let mut callers = Callers::default();
-        for (call, kind) in file.calls.iter().zip(&self.kinds[i]) {
+        let callers = &self.callers[i];
+        for ((call, kind), caller) in file.calls.iter().zip(&self.kinds[i]).zip(&callers.calls) {
             // Cheapest test first: most calls pass no parameter or field.
             if !call.all_args().any(symbolic) {
                 continue;
             }
-            let Some(caller) = callers.of(self, i, &call.function) else {
+            let Some(caller) = caller.map(|c| c as usize) else {
                 continue;
             };
             if let Some(kind) = *kind {
@@ -477,14 +604,13 @@ impl<'a> Package<'a> {
                     caller,
                     target,
                     call.line,
-                    &call.name,
+                    Callee::Qualified(call.name.clone()),
                     &call.args,
                     &call.keywords,
                 );
             }
         }
-        let mut callers = Callers::default();
-        for call in &file.local_calls {
+        for (call, caller) in file.local_calls.iter().zip(&callers.local_calls) {
             let carries = call
                 .args
                 .iter()
@@ -493,7 +619,7 @@ impl<'a> Package<'a> {
             if !carries {
                 continue;
             }
-            let Some(caller) = callers.of(self, i, &call.function) else {
+            let Some(caller) = caller.map(|c| c as usize) else {
                 continue;
             };
             let Some(target) = self.resolve_local(i, &call.callee, call.bound) else {
@@ -503,7 +629,7 @@ impl<'a> Package<'a> {
                 caller,
                 target,
                 call.line,
-                &call.callee,
+                Callee::Local(call.callee.clone()),
                 &call.args,
                 &call.keywords,
             );
@@ -515,9 +641,13 @@ impl<'a> Package<'a> {
             let Some(method) = self.function_of(i, &Some(store.function.clone())) else {
                 continue;
             };
+            // A class with no method reaches no sink through its fields.
+            let Some(&class) = self.class_ids.get(&(&**self.module(i).0, &*store.class)) else {
+                continue;
+            };
             links.stores.push(Store {
                 method,
-                class: (self.module(i).0.clone(), store.class.clone()),
+                class,
                 index: store.index,
                 params: store.value.params,
                 at: step(
@@ -538,14 +668,16 @@ impl<'a> Package<'a> {
         // The most exposed context of any call in each function, built
         // when first needed.
         let mut contexts: Option<HashMap<&Option<Arc<str>>, ExecContext>> = None;
-        let mut fields = HashMap::default();
+        let callers = &self.callers[i];
         let sites = file
             .calls
             .iter()
-            .map(|c| {
+            .zip(&callers.calls)
+            .map(|(c, caller)| {
                 let name = Some(&c.name);
                 (
                     &c.function,
+                    *caller,
                     c.name.as_str(),
                     name,
                     c.line,
@@ -556,10 +688,20 @@ impl<'a> Package<'a> {
             .chain(
                 file.local_calls
                     .iter()
-                    .map(|c| (&c.function, &*c.callee, None, c.line, &c.args, &c.keywords)),
+                    .zip(&callers.local_calls)
+                    .map(|(c, caller)| {
+                        (
+                            &c.function,
+                            *caller,
+                            &*c.callee,
+                            None,
+                            c.line,
+                            &c.args,
+                            &c.keywords,
+                        )
+                    }),
             );
-        let mut callers = Callers::default();
-        for (function, name, qual, line, args, keywords) in sites {
+        for (function, caller, name, qual, line, args, keywords) in sites {
             let local = qual.is_none();
             if leaks.len() >= MAX_HANDOFFS {
                 break;
@@ -574,8 +716,8 @@ impl<'a> Package<'a> {
             if !carries {
                 continue;
             }
-            let caller = callers.of(self, i, function);
-            let credentials = self.credentials(caller, args, keywords, &mut fields);
+            let caller = caller.map(|c| c as usize);
+            let credentials = self.credentials(caller, args, keywords);
             if credentials.is_empty() {
                 continue;
             }
@@ -675,9 +817,8 @@ impl<'a> Package<'a> {
     /// does not define (at most [`MAX_HANDOFFS`]).
     fn handoffs(&self, i: usize, file: &FileAnalysis) -> Vec<Handoff> {
         let mut handoffs = Vec::new();
-        let mut fields = HashMap::default();
-        let mut callers = Callers::default();
-        for (call, kind) in file.calls.iter().zip(&self.kinds[i]) {
+        let callers = &self.callers[i].calls;
+        for ((call, kind), caller) in file.calls.iter().zip(&self.kinds[i]).zip(callers) {
             if handoffs.len() >= MAX_HANDOFFS
                 || !call.all_args().any(|v| {
                     v.params != 0
@@ -688,11 +829,11 @@ impl<'a> Package<'a> {
             {
                 continue;
             }
-            let Some(caller) = callers.of(self, i, &call.function) else {
+            let Some(caller) = caller.map(|c| c as usize) else {
                 continue;
             };
             // The rare part first: an argument that is a credential.
-            let args = self.credentials(Some(caller), &call.args, &call.keywords, &mut fields);
+            let args = self.credentials(Some(caller), &call.args, &call.keywords);
             if args.is_empty() {
                 continue;
             }
@@ -742,17 +883,24 @@ fn propagate(
                     if flow.param != j {
                         continue;
                     }
-                    let class = funcs[e.caller].info.class.as_ref().filter(|_| fields != 0);
+                    let class = funcs[e.caller].class.filter(|_| fields != 0);
                     // Most edges bring nothing new after the first round:
                     // no chain is built for them.
                     let caller = &flows[e.caller];
                     let new_param =
                         taint::indexes(u32::from(params)).any(|p| lacks(caller, p, &flow.sink));
-                    if !new_param && class.is_none() {
+                    let new_field = class.is_some_and(|class| {
+                        taint::indexes(u32::from(fields)).any(|k| {
+                            field_sinks
+                                .get(&(class, k as u8))
+                                .is_none_or(|sinks| lacks_sink(sinks, &flow.sink))
+                        })
+                    });
+                    if !new_param && !new_field {
                         continue;
                     }
                     let sink = flow.sink.clone();
-                    let mut chain = vec![e.at.clone()];
+                    let mut chain = vec![e.at.step(&funcs[e.caller].info.name)];
                     chain.extend(flow.chain.iter().cloned());
                     for p in taint::indexes(u32::from(params)) {
                         changed |= push_flow(
@@ -766,13 +914,8 @@ fn propagate(
                     }
                     if let Some(class) = class {
                         for k in taint::indexes(u32::from(fields)) {
-                            let sinks = field_sinks
-                                .entry((
-                                    (Arc::clone(funcs[e.caller].module), class.clone()),
-                                    k as u8,
-                                ))
-                                .or_default();
-                            if sinks.len() < MAX_FLOWS && !sinks.iter().any(|(s, _)| *s == sink) {
+                            let sinks = field_sinks.entry((class, k as u8)).or_default();
+                            if lacks_sink(sinks, &sink) {
                                 sinks.push((sink.clone(), chain.clone()));
                                 changed = true;
                             }
@@ -782,7 +925,7 @@ fn propagate(
             }
         }
         for s in stores {
-            let Some(sinks) = field_sinks.get(&(s.class.clone(), s.index)) else {
+            let Some(sinks) = field_sinks.get(&(s.class, s.index)) else {
                 continue;
             };
             for (sink, chain) in sinks {
@@ -807,6 +950,12 @@ fn propagate(
             break;
         }
     }
+}
+
+/// A field's sinks would take `sink`: it is not among them, and there is
+/// room.
+fn lacks_sink(sinks: &[(Arc<Sink>, Vec<Step>)], sink: &Arc<Sink>) -> bool {
+    sinks.len() < MAX_FLOWS && !sinks.iter().any(|(s, _)| s == sink)
 }
 
 /// [`push_flow`] would add a flow from parameter `param` to `sink`.
@@ -911,10 +1060,10 @@ pub(super) fn slots<'v>(
         )
 }
 
-pub(super) fn class_fields(
+fn class_fields<'p>(
     class: Option<&str>,
     stores: &[crate::python::FieldStore],
-    params_of: impl Fn(&Arc<str>) -> Option<Vec<Arc<str>>>,
+    params_of: impl Fn(&str) -> Option<&'p [Arc<str>]>,
 ) -> Vec<(Arc<str>, bool)> {
     let Some(class) = class else {
         return Vec::new();

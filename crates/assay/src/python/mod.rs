@@ -515,30 +515,24 @@ pub fn analyze_within(
         fixed.unwrap_or_else(|| walker::context_of(&contexts, node, top, main))
     };
 
-    analysis.calls = walk
-        .calls
-        .iter()
+    // The walk's facts are moved into the analysis, not copied.
+    let returns = std::mem::take(&mut walk.returns);
+    let value = |v: walker::PendingValue| v.resolved(&returns);
+    analysis.calls = std::mem::take(&mut walk.calls)
+        .into_iter()
         .map(|c| {
             let (line, column) = lines.position(c.offset);
             Call {
-                name: c.name.clone(),
                 line,
                 column,
                 context: context(&c.node, c.fixed),
-                function: c.node.clone(),
-                args: c
-                    .args
-                    .iter()
-                    .map(|a| walker::value_of(a, &walk.returns))
-                    .collect(),
-                keywords: c
-                    .keywords
-                    .iter()
-                    .map(|(k, v)| (k.clone(), walker::value_of(v, &walk.returns)))
-                    .collect(),
-                via: c.via.clone(),
+                function: c.node,
+                args: c.args.into_iter().map(value).collect(),
+                keywords: c.keywords.into_iter().map(|(k, v)| (k, value(v))).collect(),
+                via: c.via,
                 silenced: c.silenced,
                 classes: c.name.api_classes(),
+                name: c.name,
             }
         })
         .collect();
@@ -577,7 +571,6 @@ pub fn analyze_within(
             payload
         })
         .collect();
-    let value = |sym: &walker::Sym| walker::value_of(sym, &walk.returns);
     analysis.functions = walk
         .functions
         .iter()
@@ -590,20 +583,15 @@ pub fn analyze_within(
             docstring: f.docstring.clone(),
         })
         .collect();
-    analysis.local_calls = walk
-        .local_calls
-        .iter()
+    analysis.local_calls = std::mem::take(&mut walk.local_calls)
+        .into_iter()
         .map(|c| LocalCall {
-            callee: c.callee.clone(),
-            function: c.node.clone(),
+            callee: c.callee,
+            function: c.node,
             line: lines.position(c.offset).0,
             bound: c.bound,
-            args: c.args.iter().map(value).collect(),
-            keywords: c
-                .keywords
-                .iter()
-                .map(|(k, v)| (k.clone(), value(v)))
-                .collect(),
+            args: c.args.into_iter().map(value).collect(),
+            keywords: c.keywords.into_iter().map(|(k, v)| (k, value(v))).collect(),
             silenced: c.silenced,
         })
         .collect();
@@ -621,16 +609,15 @@ pub fn analyze_within(
     loops.sort_unstable_by_key(|l| (l.line, l.end_line));
     loops.dedup_by_key(|l| (l.line, l.end_line));
     analysis.loops = loops;
-    analysis.fields = walk
-        .field_stores
-        .iter()
+    analysis.fields = std::mem::take(&mut walk.field_stores)
+        .into_iter()
         .map(|f| FieldStore {
-            class: f.class.clone(),
-            field: f.field.clone(),
+            class: f.class,
+            field: f.field,
             index: f.index,
-            function: f.node.clone(),
+            function: f.node,
             line: lines.position(f.offset).0,
-            value: value(&f.value),
+            value: value(f.value),
         })
         .collect();
     let budget = &driver.budget;

@@ -6,6 +6,8 @@
 //! [`QualName::as_str`]; markers (calls, unknown receivers) are only ever
 //! inspected through [`QualName::segments`].
 
+use std::sync::LazyLock;
+
 use super::{QualName, Segment};
 
 /// Python builtins that matter to the analysis (a bare name resolves to
@@ -73,6 +75,18 @@ pub const BUILTINS: &[&str] = &[
     "memoryview",
     "type",
 ];
+
+/// The qualified name of one of [`BUILTINS`] (`len` → `builtins.len`),
+/// made once for all: a bare builtin is read in nearly every function.
+pub(super) fn builtin(name: &str) -> Option<&'static QualName> {
+    static NAMES: LazyLock<rustc_hash::FxHashMap<&'static str, QualName>> = LazyLock::new(|| {
+        BUILTINS
+            .iter()
+            .map(|&name| (name, QualName::builtin(name)))
+            .collect()
+    });
+    NAMES.get(name)
+}
 
 /// Calls that run a process (or a shell).
 pub fn is_process(name: &QualName) -> bool {

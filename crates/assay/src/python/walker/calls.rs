@@ -10,7 +10,7 @@ use super::super::{QualName, names, taint};
 use super::budget::without_constant;
 use super::{
     Frame, MAX_SPECIALISED, MAX_SPECIALISED_STATEMENTS, PendingCall, Scope, Sym, Walker,
-    facts::PendingLocalCall,
+    facts::PendingLocalCall, values::PendingValue,
 };
 
 impl<'a> Walker<'a, '_> {
@@ -54,8 +54,11 @@ impl<'a> Walker<'a, '_> {
                     offset: call.start(),
                     bound: callee.instance_of.is_some()
                         || matches!(&*call.func, Expr::Attribute(_)),
-                    args: args.clone(),
-                    keywords: keywords.clone(),
+                    args: args.iter().map(PendingValue::from).collect(),
+                    keywords: keywords
+                        .iter()
+                        .map(|(k, v)| (k.clone(), PendingValue::from(v)))
+                        .collect(),
                     silenced: self.frame.silenced,
                 });
             }
@@ -184,7 +187,7 @@ impl<'a> Walker<'a, '_> {
                     offset: at,
                     node: self.frame.node.clone(),
                     fixed: None,
-                    args: given,
+                    args: given.into_iter().map(PendingValue::from).collect(),
                     keywords: Vec::new(),
                     via: None,
                     silenced: self.frame.silenced,
@@ -195,8 +198,11 @@ impl<'a> Walker<'a, '_> {
                 offset: at,
                 node: self.frame.node.clone(),
                 fixed: None,
-                args,
-                keywords,
+                args: args.into_iter().map(PendingValue::from).collect(),
+                keywords: keywords
+                    .into_iter()
+                    .map(|(k, v)| (k, PendingValue::from(v)))
+                    .collect(),
                 via: None,
                 silenced: self.frame.silenced,
             });

@@ -1,7 +1,6 @@
 //! The local call graph and the execution context (install, import,
 //! runtime) it gives each function.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use ruff_python_ast::{self as ast, Expr};
@@ -12,6 +11,9 @@ use super::{Walk, Walker};
 /// A function (or pseudo-node) of the local call graph. `None` is the
 /// module's top level.
 pub(super) type Node = Option<Arc<str>>;
+
+/// The execution context of each function of the call graph, by name.
+pub(in crate::python) type Contexts = rustc_hash::FxHashMap<Arc<str>, ExecContext>;
 
 /// The `if __name__ == "__main__":` block.
 pub(super) const MAIN_NODE: &str = "<main>";
@@ -54,12 +56,8 @@ impl Walk {
     /// The context of every function of the call graph: the most exposed
     /// context of any caller, or the context forced on it (install-command
     /// methods, build-backend hooks).
-    pub(in crate::python) fn resolve(
-        &self,
-        top: ExecContext,
-        main: ExecContext,
-    ) -> HashMap<Arc<str>, ExecContext> {
-        let mut contexts: HashMap<Arc<str>, ExecContext> = self.forced.clone();
+    pub(in crate::python) fn resolve(&self, top: ExecContext, main: ExecContext) -> Contexts {
+        let mut contexts = self.forced.clone();
         // `Class.*`: an edge to every method of the class.
         let methods = |class: &str| -> Vec<Arc<str>> {
             self.functions
@@ -86,12 +84,20 @@ impl Walk {
             let mut changed = false;
             for (caller, callee) in &edges {
                 let from = context_of(&contexts, caller, top, main);
-                let entry = contexts
-                    .entry(callee.clone())
-                    .or_insert(ExecContext::Runtime);
-                if from > *entry {
-                    *entry = from;
-                    changed = true;
+                // Looked up before inserting: each round visits every
+                // edge, and most callees are known after the first.
+                match contexts.get_mut(callee) {
+                    Some(entry) if from > *entry => {
+                        *entry = from;
+                        changed = true;
+                    }
+                    Some(_) => {}
+                    None => {
+                        // Runtime is the least context: only a caller
+                        // more exposed than that changes anything.
+                        changed |= from > ExecContext::Runtime;
+                        contexts.insert(callee.clone(), from);
+                    }
                 }
             }
             if !changed {
@@ -103,7 +109,7 @@ impl Walk {
 
 /// The context of a call-graph node.
 pub(in crate::python) fn context_of(
-    contexts: &HashMap<Arc<str>, ExecContext>,
+    contexts: &Contexts,
     node: &Node,
     top: ExecContext,
     main: ExecContext,

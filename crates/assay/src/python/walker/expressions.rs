@@ -1,7 +1,7 @@
 //! Expressions: names, attributes, constants folded through operators,
 //! f-strings, subscripts and sequences.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::Ranged;
@@ -168,8 +168,10 @@ impl<'a> Walker<'a, '_> {
         }
         match id {
             "__builtins__" | "builtins" => Sym::qual(QualName::dotted("builtins")),
-            _ if names::BUILTINS.contains(&id) => Sym::qual(QualName::builtin(id)),
-            _ => Sym::default(),
+            _ => names::builtin(id)
+                .cloned()
+                .map(Sym::qual)
+                .unwrap_or_default(),
         }
     }
 
@@ -183,14 +185,14 @@ impl<'a> Walker<'a, '_> {
         }
         // Methods of constants are typed by the value (`"".join`,
         // `bytes.fromhex(..).decode`), builtin types by their plain name.
+        // The type names, made once: `"".join` is read everywhere.
+        static STR: LazyLock<QualName> = LazyLock::new(|| QualName::dotted("str"));
+        static BYTES: LazyLock<QualName> = LazyLock::new(|| QualName::dotted("bytes"));
+        static BYTEARRAY: LazyLock<QualName> = LazyLock::new(|| QualName::dotted("bytearray"));
         let qual = match (&base.konst, base.qual_str()) {
-            (Some(Const::Str(_)), _) | (_, Some("builtins.str")) => {
-                QualName::dotted("str").attribute(attr)
-            }
-            (Some(Const::Bytes(_)), _) | (_, Some("builtins.bytes")) => {
-                QualName::dotted("bytes").attribute(attr)
-            }
-            (_, Some("builtins.bytearray")) => QualName::dotted("bytearray").attribute(attr),
+            (Some(Const::Str(_)), _) | (_, Some("builtins.str")) => STR.attribute(attr),
+            (Some(Const::Bytes(_)), _) | (_, Some("builtins.bytes")) => BYTES.attribute(attr),
+            (_, Some("builtins.bytearray")) => BYTEARRAY.attribute(attr),
             (_, Some("builtins.__dict__")) => QualName::builtin(attr),
             _ => match &base.qual {
                 Some(q) => q.attribute(attr),

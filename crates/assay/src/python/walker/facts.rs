@@ -1,14 +1,13 @@
 //! The facts a walk records (calls, strings, imports, payloads), before
 //! their contexts are resolved, and how they are recorded.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use ruff_text_size::TextSize;
 
-use super::contexts::Node;
+use super::contexts::{Contexts, Node};
+use super::values::{PendingValue, Returns};
 use super::{MAX_STRING_FACT, Scope, Sym, Walker};
-use crate::python::taint::Taint;
 use crate::python::{ExecContext, Import, Payload, QualName};
 use crate::via::Via;
 
@@ -20,8 +19,8 @@ pub(in crate::python) struct PendingCall {
     /// Set for facts whose context is known regardless of the call graph
     /// (the runtime parts of a decoded payload).
     pub fixed: Option<ExecContext>,
-    pub args: Vec<Sym>,
-    pub keywords: Vec<(Arc<str>, Sym)>,
+    pub args: Vec<PendingValue>,
+    pub keywords: Vec<(Arc<str>, PendingValue)>,
     pub via: Option<Via>,
     /// Inside a `try` whose handlers only `pass` (see [`super::statements::silent_handlers`]).
     pub silenced: bool,
@@ -47,8 +46,8 @@ pub(in crate::python) struct PendingLocalCall {
     pub node: Node,
     pub offset: TextSize,
     pub bound: bool,
-    pub args: Vec<Sym>,
-    pub keywords: Vec<(Arc<str>, Sym)>,
+    pub args: Vec<PendingValue>,
+    pub keywords: Vec<(Arc<str>, PendingValue)>,
     pub silenced: bool,
 }
 
@@ -68,7 +67,7 @@ pub(in crate::python) struct PendingFieldStore {
     pub index: u8,
     pub node: Arc<str>,
     pub offset: TextSize,
-    pub value: Sym,
+    pub value: PendingValue,
 }
 
 /// A constant string recorded during the walk.
@@ -98,8 +97,8 @@ pub(in crate::python) struct Walk {
     pub payloads: Vec<PendingPayload>,
     pub notes: Vec<crate::python::AnalysisNote>,
     pub edges: Vec<(Node, Arc<str>)>,
-    pub forced: HashMap<Arc<str>, ExecContext>,
-    pub returns: HashMap<Arc<str>, Taint>,
+    pub forced: Contexts,
+    pub returns: Returns,
     /// Functions defined: name, class, parameter names, where.
     pub functions: Vec<PendingFunction>,
     /// Calls of local functions and classes (see [`crate::python::LocalCall`]).

@@ -26,7 +26,7 @@ use self::contexts::Node;
 pub(super) use self::contexts::context_of;
 pub(super) use self::facts::Walk;
 use self::facts::{PendingCall, PendingPayload, PendingString};
-pub(super) use self::values::{Sym, value_of};
+pub(super) use self::values::{PendingValue, Sym};
 use super::budget::Budget;
 use super::taint::Taint;
 use super::{AnalysisNote, FileRole, QualName};

@@ -92,8 +92,12 @@ impl<'a> Walker<'a, '_> {
                     return;
                 }
                 let value = self.expr(&s.value);
-                for target in &s.targets {
-                    self.assign(target, value.clone());
+                // One target (nearly always) takes the value itself.
+                if let Some((last, rest)) = s.targets.split_last() {
+                    for target in rest {
+                        self.assign(target, value.clone());
+                    }
+                    self.assign(last, value);
                 }
             }
             Stmt::AnnAssign(s) => {
@@ -471,7 +475,7 @@ impl<'a> Walker<'a, '_> {
                     let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
                     let value =
                         self.field_store(base.id.as_str(), attr.attr.as_str(), value, attr.start());
-                    self.store(0, Arc::from(key.as_str()), value);
+                    self.store(0, &key, value);
                 } else {
                     self.expr(&attr.value);
                 }
@@ -552,7 +556,7 @@ impl<'a> Walker<'a, '_> {
                 index,
                 node: method,
                 offset: at,
-                value: value.clone(),
+                value: super::values::PendingValue::from(&value),
             });
         }
         value.taint = (value.taint & !taint::SYMBOLIC) | taint::field(index as usize);
@@ -578,21 +582,28 @@ impl<'a> Walker<'a, '_> {
             self.bound.push(Arc::from(name));
         }
         if let Some(innermost) = self.scopes.len().checked_sub(1) {
-            self.store(innermost, Arc::from(name), sym);
+            self.store(innermost, name, sym);
         }
     }
 
     /// Binds `name` in scope `index`, noting its taint for the conditional
     /// statements being walked.
-    fn store(&mut self, index: usize, name: Arc<str>, sym: Sym) {
+    fn store(&mut self, index: usize, name: &str, sym: Sym) {
         if let Some(log) = self.branch_taints.last_mut()
             && sym.taint != 0
         {
-            let entry = log.entry((index, name.clone())).or_default();
+            let entry = log.entry((index, Arc::from(name))).or_default();
             entry.0 |= sym.taint;
             entry.1 = sym.clone();
         }
-        self.scopes[index].insert(name, sym);
+        // A name bound again keeps its key: no new allocation for it.
+        let scope = &mut self.scopes[index];
+        match scope.get_mut(name) {
+            Some(slot) => *slot = sym,
+            None => {
+                scope.insert(Arc::from(name), sym);
+            }
+        }
     }
 
     /// Walks the branches of a conditional statement (`if`/`elif`/`else`,

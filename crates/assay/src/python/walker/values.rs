@@ -1,6 +1,5 @@
 //! What an expression evaluates to: the walker's values.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::super::QualName;
@@ -91,36 +90,80 @@ impl Sym {
     }
 }
 
-/// Converts a walker value into the public [`crate::python::Value`].
-pub(in crate::python) fn value_of(
-    sym: &Sym,
-    returns: &HashMap<Arc<str>, Taint>,
-) -> crate::python::Value {
-    // What a local function returns, or what a value derived from it
-    // carries: `get(url).decode()` is recorded as returned by
-    // `get.decode`, which has no summary of its own, so the name is cut
-    // back to the function that does (`get`).
-    let summary = sym
-        .returned_by
-        .as_deref()
-        .and_then(|name| {
-            let mut name = name;
-            loop {
-                if let Some(&taint) = returns.get(name) {
-                    return Some(taint);
-                }
-                name = name.rsplit_once('.')?.0;
-            }
-        })
-        .unwrap_or(0);
-    let text = sym.text();
-    crate::python::Value {
-        // A template only stands in for text that is not constant.
-        template: sym.template.clone().filter(|_| text.is_none()),
-        text,
-        taint: (sym.taint | summary) & taint::SOURCES,
-        params: taint::params_of(sym.taint),
-        fields: taint::fields_of(sym.taint),
-        origin: sym.qual.clone(),
+/// What a recorded fact keeps of a value: the parts a reported
+/// [`crate::python::Value`] is made of, taken when the fact is recorded,
+/// so that a walk does not hold whole values (receivers, constants,
+/// decoding chains) until its file is done. What a local function
+/// returns is added at the end ([`PendingValue::resolved`]), once every
+/// function's returns are known.
+pub(in crate::python) struct PendingValue {
+    text: Option<Arc<str>>,
+    /// Only kept for a value that is not constant text.
+    template: Option<Template>,
+    taint: Taint,
+    /// The local function whose result this is, if any.
+    returned_by: Option<Arc<str>>,
+    origin: Option<QualName>,
+}
+
+impl From<Sym> for PendingValue {
+    fn from(sym: Sym) -> PendingValue {
+        let text = sym.text();
+        PendingValue {
+            // A template only stands in for text that is not constant.
+            template: sym.template.filter(|_| text.is_none()),
+            text,
+            taint: sym.taint,
+            returned_by: sym.returned_by,
+            origin: sym.qual,
+        }
     }
 }
+
+impl From<&Sym> for PendingValue {
+    fn from(sym: &Sym) -> PendingValue {
+        let text = sym.text();
+        PendingValue {
+            template: sym.template.clone().filter(|_| text.is_none()),
+            text,
+            taint: sym.taint,
+            returned_by: sym.returned_by.clone(),
+            origin: sym.qual.clone(),
+        }
+    }
+}
+
+impl PendingValue {
+    /// The public [`crate::python::Value`], with what the local function
+    /// it came from returns.
+    pub(in crate::python) fn resolved(self, returns: &Returns) -> crate::python::Value {
+        // What a local function returns, or what a value derived from it
+        // carries: `get(url).decode()` is recorded as returned by
+        // `get.decode`, which has no summary of its own, so the name is
+        // cut back to the function that does (`get`).
+        let summary = self
+            .returned_by
+            .as_deref()
+            .and_then(|name| {
+                let mut name = name;
+                loop {
+                    if let Some(&taint) = returns.get(name) {
+                        return Some(taint);
+                    }
+                    name = name.rsplit_once('.')?.0;
+                }
+            })
+            .unwrap_or(0);
+        crate::python::Value {
+            template: self.template,
+            text: self.text,
+            taint: (self.taint | summary) & taint::SOURCES,
+            params: taint::params_of(self.taint),
+            fields: taint::fields_of(self.taint),
+            origin: self.origin,
+        }
+    }
+}
+
+/// What each local function returns, by name.
+pub(in crate::python) type Returns = rustc_hash::FxHashMap<Arc<str>, Taint>;
