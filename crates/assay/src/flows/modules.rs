@@ -50,6 +50,9 @@ pub(super) fn resolve<T>(
     callee: &QualName,
     find: impl Fn(&str, &str) -> Option<T>,
 ) -> Option<(T, usize)> {
+    if let Some(found) = resolve_plain(callee, &find) {
+        return found;
+    }
     // Each name with whether it is called; an unknown receiver, an item or
     // a relative import names no function of a module.
     let mut parts: Vec<(&str, bool)> = Vec::new();
@@ -77,6 +80,38 @@ pub(super) fn resolve<T>(
         }
     }
     None
+}
+
+/// [`resolve`] for a dotted name with no call, item or unknown part
+/// (`pkg.util.send`, the common case): each split is a pair of slices of
+/// its text, and only the `__init__` name is built. `None` when the name
+/// is not such a one.
+fn resolve_plain<T>(
+    callee: &QualName,
+    find: &impl Fn(&str, &str) -> Option<T>,
+) -> Option<Option<(T, usize)>> {
+    let plain = callee
+        .segments()
+        .iter()
+        .all(|s| matches!(s, Segment::Name(n) if !n.contains('.')));
+    if !plain {
+        return None;
+    }
+    let text = callee.as_str();
+    let mut init = String::new();
+    for (dot, _) in text.rmatch_indices('.') {
+        let (module, name) = (&text[..dot], &text[dot + 1..]);
+        if let Some(found) = find(module, name) {
+            return Some(Some((found, 0)));
+        }
+        init.clear();
+        init.push_str(name);
+        init.push_str(".__init__");
+        if let Some(found) = find(module, &init) {
+            return Some(Some((found, 1)));
+        }
+    }
+    Some(None)
 }
 
 fn join(parts: &[(&str, bool)]) -> String {

@@ -308,6 +308,46 @@ pub struct StringFact {
     /// The decoding chain when the string sits in a decoded payload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<Via>,
+    /// Which groups of fixed texts the rules look for the string holds,
+    /// worked out by the first rule that asks and kept (see
+    /// [`StringFact::keyword_groups`]).
+    #[serde(skip)]
+    keyword_groups: Memo<u8>,
+}
+
+/// A value worked out on first use and kept. It is not part of what a
+/// fact is: two facts are equal whatever their memos hold.
+#[derive(Debug, Clone, Default)]
+struct Memo<T>(std::sync::OnceLock<T>);
+
+impl<T> PartialEq for Memo<T> {
+    fn eq(&self, _: &Memo<T>) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for Memo<T> {}
+
+impl StringFact {
+    /// A string found at `line`:`column`, run in `context`.
+    pub fn new(value: Arc<str>, line: u32, column: u32, context: ExecContext) -> StringFact {
+        StringFact {
+            value,
+            line,
+            column,
+            context,
+            via: None,
+            keyword_groups: Memo::default(),
+        }
+    }
+
+    /// The groups of fixed texts the rules look for that the string
+    /// holds, one bit each: `find` on the first question, kept for the
+    /// next. The rules define the groups (`rules::helpers::string_keywords`);
+    /// the fact only keeps the answer, so that a string is searched once.
+    pub fn keyword_groups(&self, find: impl FnOnce(&str) -> u8) -> u8 {
+        *self.keyword_groups.0.get_or_init(|| find(&self.value))
+    }
 }
 
 /// A payload decoded from an encoded constant.
@@ -542,11 +582,8 @@ pub fn analyze_within(
         .map(|s| {
             let (line, column) = lines.position(s.offset);
             StringFact {
-                value: s.value.clone(),
-                line,
-                column,
-                context: context(&s.node, s.fixed),
                 via: s.via.clone(),
+                ..StringFact::new(s.value.clone(), line, column, context(&s.node, s.fixed))
             }
         })
         .collect();

@@ -604,18 +604,7 @@ pub fn is_wallet_secret_name(name: &str) -> bool {
 }
 
 fn is_wallet_secret_folded(folded: &str) -> bool {
-    matches!(
-        folded,
-        "privatekey"
-            | "privkey"
-            | "privatekeyhex"
-            | "mnemonic"
-            | "mnemonicphrase"
-            | "seedphrase"
-            | "secretphrase"
-            | "recoveryphrase"
-            | "walletseed"
-    )
+    WALLET_SECRETS.contains(&folded)
 }
 
 /// Parameter, attribute, keyword and key names that hold a credential:
@@ -624,45 +613,72 @@ fn is_wallet_secret_folded(folded: &str) -> bool {
 /// (`secret_access_key`, `apiKey`, `github_token`, `db_password`).
 /// Pagination and parser tokens (`next_token`, `page_token`) are not.
 pub fn is_credential_name(name: &str) -> bool {
+    // Most names are turned away on their last letter, before folding:
+    // the flows ask this of every parameter of every function.
+    let last = name.bytes().rev().find(|b| !matches!(b, b'_' | b'-'));
+    if !last.is_some_and(|b| CREDENTIAL_LAST_LETTERS.contains(&b.to_ascii_lowercase())) {
+        return false;
+    }
     with_folded(name, b"_-", |folded| {
         is_credential_folded(folded) || is_wallet_secret_name(name)
     })
 }
 
+/// Folded credential names, whole.
+const CREDENTIAL_EXACT: &[&str] = &[
+    "ak",
+    "sk",
+    "pwd",
+    "passwd",
+    "accesskeyid",
+    "secretid",
+    "creds",
+    "token",
+    "ghtoken",
+    "githubtoken",
+    "pypitoken",
+    "npmtoken",
+];
+
+/// Endings of folded credential names.
+const CREDENTIAL_SUFFIXES: &[&str] = &[
+    "secretkey",
+    "accesskey",
+    "apikey",
+    "secret",
+    "password",
+    "privatekey",
+    "accesstoken",
+    "authtoken",
+    "apitoken",
+    "sessiontoken",
+    "refreshtoken",
+    "bearertoken",
+];
+
+/// Folded wallet secret names ([`is_wallet_secret_name`]).
+const WALLET_SECRETS: &[&str] = &[
+    "privatekey",
+    "privkey",
+    "privatekeyhex",
+    "mnemonic",
+    "mnemonicphrase",
+    "seedphrase",
+    "secretphrase",
+    "recoveryphrase",
+    "walletseed",
+];
+
+/// The last letter of every name in [`CREDENTIAL_EXACT`],
+/// [`CREDENTIAL_SUFFIXES`] and [`WALLET_SECRETS`] (a test checks it).
+const CREDENTIAL_LAST_LETTERS: &[u8] = b"kdsytnxce";
+
 fn is_credential_folded(folded: &str) -> bool {
-    const EXACT: &[&str] = &[
-        "ak",
-        "sk",
-        "pwd",
-        "passwd",
-        "accesskeyid",
-        "secretid",
-        "creds",
-    ];
-    const SUFFIXES: &[&str] = &[
-        "secretkey",
-        "accesskey",
-        "apikey",
-        "secret",
-        "password",
-        "privatekey",
-        "accesstoken",
-        "authtoken",
-        "apitoken",
-        "sessiontoken",
-        "refreshtoken",
-        "bearertoken",
-    ];
     const NOT_SECRET: &[&str] = &["nexttoken", "pagetoken", "continuationtoken", "synctoken"];
     if NOT_SECRET.iter().any(|n| folded.ends_with(n)) {
         return false;
     }
-    EXACT.contains(&folded)
-        || SUFFIXES.iter().any(|s| folded.ends_with(s))
-        || matches!(
-            folded,
-            "token" | "ghtoken" | "githubtoken" | "pypitoken" | "npmtoken"
-        )
+    CREDENTIAL_EXACT.contains(&folded) || CREDENTIAL_SUFFIXES.iter().any(|s| folded.ends_with(s))
 }
 
 /// Environment variables that hold a credential: any name
@@ -1202,6 +1218,26 @@ fn capture_by_last_name(qual: &QualName, last: &str) -> Option<Capture> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_credential_name_ends_in_a_letter_the_quick_test_lets_through() {
+        for name in CREDENTIAL_EXACT
+            .iter()
+            .chain(CREDENTIAL_SUFFIXES)
+            .chain(WALLET_SECRETS)
+        {
+            let last = name.as_bytes()[name.len() - 1];
+            assert!(CREDENTIAL_LAST_LETTERS.contains(&last), "{name}");
+            assert!(is_credential_name(name), "{name}");
+        }
+        assert!(is_credential_name("AWS_SECRET_ACCESS_KEY_"));
+        assert!(is_credential_name("api-Key"));
+        assert!(!is_credential_name("self"));
+        assert!(!is_credential_name("path"));
+        assert!(!is_credential_name("next_token"));
+        assert!(!is_credential_name("__"));
+        assert!(!is_credential_name(""));
+    }
 
     #[test]
     fn tokens_an_sdk_holds() {

@@ -22,13 +22,12 @@ pub fn strings(code: &str, first_line: u32, context: ExecContext, max: usize) ->
             .saturating_add(first_line);
         let mut push = |value: &str, column: usize| {
             if value.len() >= 4 {
-                out.push(StringFact {
-                    value: Arc::from(value),
-                    line: number,
-                    column: u32::try_from(column + 1).unwrap_or(u32::MAX),
+                out.push(StringFact::new(
+                    Arc::from(value),
+                    number,
+                    u32::try_from(column + 1).unwrap_or(u32::MAX),
                     context,
-                    via: None,
-                });
+                ));
             }
         };
         let mut rest = line;

@@ -1,10 +1,6 @@
-use std::sync::LazyLock;
-
-use aho_corasick::AhoCorasick;
-
 use crate::finding::{Finding, Severity};
 use crate::python::FileAnalysis;
-use crate::rules::helpers::chat_channels;
+use crate::rules::helpers::{chat_channels, string_keywords};
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {
@@ -46,27 +42,6 @@ declare_rule! {
     }
 }
 
-/// Stores, matched ASCII case-insensitively, and what they are.
-const STORES: &[(&str, &str)] = &[
-    ("\\login data", "browser saved passwords"),
-    ("/login data", "browser saved passwords"),
-    ("\\local state", "browser encryption key"),
-    ("/local state", "browser encryption key"),
-    ("\\network\\cookies", "browser cookies"),
-    ("user data\\default\\cookies", "browser cookies"),
-    ("\\web data", "browser autofill data"),
-    ("logins.json", "Firefox saved passwords"),
-    ("key4.db", "Firefox key store"),
-    ("local storage\\leveldb", "Discord/Chromium session tokens"),
-    ("local storage/leveldb", "Discord/Chromium session tokens"),
-    ("telegram desktop\\tdata", "Telegram session"),
-    ("exodus\\exodus.wallet", "Exodus wallet"),
-    ("electrum\\wallets", "Electrum wallet"),
-    ("atomic\\local storage", "Atomic wallet"),
-    ("nkbihfbeogaeaoehlefnkodbefgpgknn", "MetaMask wallet"),
-    (".roblosecurity", "Roblox session cookie"),
-];
-
 /// Libraries whose calls read the browsers' cookie stores.
 const COOKIE_LIBRARIES: &[&str] = &[
     "browser_cookie3",
@@ -74,19 +49,6 @@ const COOKIE_LIBRARIES: &[&str] = &[
     "pycookiecheat",
     "rookiepy",
 ];
-
-static STORE_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| matcher(STORES));
-
-fn matcher(table: &[(&str, &str)]) -> AhoCorasick {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(table.iter().map(|(needle, _)| needle))
-        .expect("patterns compile")
-}
-
-fn lookup(m: &AhoCorasick, table: &[(&str, &'static str)], text: &str) -> Option<&'static str> {
-    m.find(text).map(|hit| table[hit.pattern().as_usize()].1)
-}
 
 impl Rule for AppSecrets {
     fn meta(&self) -> &'static RuleMeta {
@@ -122,7 +84,7 @@ impl Rule for AppSecrets {
             }
             for s in &file.strings {
                 credential |= chat_channels::is_bot_credential(&s.value);
-                if let Some(what) = chat_channels::chat_channel(&s.value) {
+                if let Some(what) = string_keywords::chat_channel(s) {
                     webhook = true;
                     if seen.insert((what, s.context)) {
                         let mut f = string_finding(&Self::META, file, s, format!("{what} URL"));
@@ -130,7 +92,7 @@ impl Rule for AppSecrets {
                         out.push(f);
                     }
                 }
-                let Some(what) = lookup(&STORE_MATCHER, STORES, &s.value) else {
+                let Some(what) = string_keywords::secret_store(s) else {
                     continue;
                 };
                 if !seen.insert((what, s.context)) {

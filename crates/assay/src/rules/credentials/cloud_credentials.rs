@@ -3,6 +3,7 @@ use std::collections::BTreeSet;
 use crate::finding::{Finding, Severity};
 use crate::flows::{hosts, sinks};
 use crate::python::{names, taint};
+use crate::rules::helpers::string_keywords;
 use crate::rules::{PackageFacts, Rule, RuleMeta, code_finding, declare_rule, string_finding};
 
 declare_rule! {
@@ -100,7 +101,7 @@ impl Rule for CloudCredentials {
             let used: BTreeSet<&str> = seen.iter().map(|(what, _)| *what).collect();
             let mut mentioned = BTreeSet::new();
             for s in &file.strings {
-                let Some(what) = names::credential_target(&s.value) else {
+                let Some(what) = string_keywords::credential_target(s) else {
                     continue;
                 };
                 if used.contains(what) || !mentioned.insert(what) {

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 /// URL fragments of chat channels, and what they are.
-const CHANNELS: &[(&str, &str)] = &[
+pub(super) const CHANNELS: &[(&str, &str)] = &[
     ("discord.com/api/webhooks/", "Discord webhook"),
     ("discordapp.com/api/webhooks/", "Discord webhook"),
     ("api.telegram.org/bot", "Telegram bot API"),

@@ -8,4 +8,5 @@ pub(crate) mod commands;
 pub(crate) mod endpoints;
 pub(crate) mod network;
 pub(crate) mod source_text;
+pub(crate) mod string_keywords;
 pub(crate) mod taint_words;
