@@ -1,6 +1,6 @@
 //! The fixed texts rules look for in a package's constant strings
 //! (credential files and metadata endpoints, browser and wallet stores,
-//! chat channels), found in one pass over each string. A string that
+//! chat channels, mining pools and programs), found in one pass over each string. A string that
 //! holds none of a group's texts is turned away without a search of its
 //! own: the rules ask of every string, docstrings included, and most hold
 //! nothing. The groups found are kept in the string's fact
@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use super::chat_channels;
+use super::mining::{self, Marker};
 use crate::python::{StringFact, names};
 
 /// Stores, matched ASCII case-insensitively, and what they are.
@@ -39,6 +40,7 @@ const STORES: &[(&str, &str)] = &[
 const CREDENTIAL_TARGET: u8 = 1;
 const SECRET_STORE: u8 = 2;
 const CHAT_CHANNEL: u8 = 4;
+const MINING: u8 = 8;
 
 /// Every text of every group (ASCII case-insensitively), with the group
 /// of each pattern.
@@ -53,7 +55,9 @@ static ALL: LazyLock<(AhoCorasick, Vec<u8>)> = LazyLock::new(|| {
     let channels = chat_channels::CHANNELS
         .iter()
         .map(|(n, _)| ((*n).to_owned(), CHAT_CHANNEL));
-    let (needles, groups): (Vec<String>, Vec<u8>) = targets.chain(stores).chain(channels).unzip();
+    let mining = mining::keywords().map(|n| (n.to_owned(), MINING));
+    let (needles, groups): (Vec<String>, Vec<u8>) =
+        targets.chain(stores).chain(channels).chain(mining).unzip();
     let matcher = AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .build(needles)
@@ -88,6 +92,13 @@ pub(crate) fn credential_target(s: &StringFact) -> Option<&'static str> {
 pub(crate) fn chat_channel(s: &StringFact) -> Option<&'static str> {
     holds(s, CHAT_CHANNEL)
         .then(|| chat_channels::chat_channel(&s.value))
+        .flatten()
+}
+
+/// The sign of mining the string holds, if any ([`mining::miner_marker`]).
+pub(crate) fn miner_marker(s: &StringFact) -> Option<Marker> {
+    holds(s, MINING)
+        .then(|| mining::miner_marker(&s.value))
         .flatten()
 }
 
@@ -128,10 +139,15 @@ mod tests {
         assert_eq!(credential_target(&chrome), None);
         let hook = fact("https://discord.com/api/webhooks/1/x");
         assert_eq!(chat_channel(&hook), Some("Discord webhook"));
+        assert_eq!(miner_marker(&hook), None);
+        let pool = fact("stratum+tcp://pool.SupportXMR.com:3333");
+        assert_eq!(miner_marker(&pool), Some(Marker::Stratum));
+        assert_eq!(chat_channel(&pool), None);
         let docstring = fact("Reads the configuration from the user's home folder.");
         assert_eq!(credential_target(&docstring), None);
         assert_eq!(secret_store(&docstring), None);
         assert_eq!(chat_channel(&docstring), None);
+        assert_eq!(miner_marker(&docstring), None);
         assert_eq!(groups_in(&docstring.value), 0);
     }
 
