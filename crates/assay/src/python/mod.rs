@@ -426,6 +426,7 @@ impl FileAnalysis {
 mod api_classes;
 mod budget;
 mod consts;
+mod credential_names;
 mod decode;
 mod dismantle;
 pub mod names;
