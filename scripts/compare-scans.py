@@ -9,11 +9,13 @@ message, location and decoded preview).
 CORPUS_DIR defaults to ../shared/corpus/malicious-dev beside the project.
 Files are scanned in batches of 200 with `--no-cache`, read as archives,
 never run. Prints the number of artifacts each binary reported, the
-number that differ, and the first differences. Exits 1 when any differ.
+number that differ, every artifact whose verdict label moved (with the
+count of each move), and the first differences. Exits 1 when any differ.
 """
 
 import json
 import subprocess
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -64,6 +66,15 @@ def main() -> int:
     print(f"artifacts reported: {len(old)} old, {len(new)} new")
     differing = sorted(t for t in old.keys() | new.keys() if old.get(t) != new.get(t))
     print(f"differing artifacts: {len(differing)}")
+    # Verdicts that moved, every one: what a change costs or buys.
+    label = lambda report: report[0] if report else None  # noqa: E731
+    moved = [t for t in differing if label(old.get(t)) != label(new.get(t))]
+    transitions = Counter((label(old.get(t)), label(new.get(t))) for t in moved)
+    print(f"verdicts that moved: {len(moved)}")
+    for (before, after), count in sorted(transitions.items(), key=str):
+        print(f"  {before} -> {after}: {count}")
+    for target in moved:
+        print(f"  {target}: {old.get(target, (None, None))[:2]} -> {new.get(target, (None, None))[:2]}")
     for target in differing[:5]:
         before, after = old.get(target), new.get(target)
         print(target)

@@ -1090,8 +1090,17 @@ fn assay_pipenv(project: &Path, index: &str, cache: &Path, packages: &[&str]) ->
     .env("PIPENV_YES", "1")
     .env("PIPENV_NOSPIN", "1")
     .env("WORKON_HOME", project.join(".home/venvs"))
+    .env("TMPDIR", own_tmp(project))
     .output()
     .expect("run assay install --with pipenv")
+}
+
+/// A temporary folder inside `project`, for clients that leave their
+/// request and response files behind (pipenv does, in `$TMPDIR`).
+fn own_tmp(project: &Path) -> PathBuf {
+    let tmp = project.join(".home/tmp");
+    std::fs::create_dir_all(&tmp).expect("mkdir tmp");
+    tmp
 }
 
 #[test]
@@ -1177,6 +1186,7 @@ fn pdm_and_pipenv_install_through_a_running_proxy() {
         .env("PIPENV_IGNORE_VIRTUALENVS", "1")
         .env("PIPENV_YES", "1")
         .env("PIPENV_NOSPIN", "1")
+        .env("TMPDIR", own_tmp(&pipenv))
         .output()
         .expect("run pipenv");
     let text = output_text(&output);

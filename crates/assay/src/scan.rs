@@ -366,6 +366,10 @@ impl Scanner {
             });
         }
 
+        // What the package's functions return reaches their callers in
+        // other modules.
+        crate::flows::returns::link(&mut analyses);
+
         let (yara, yara_errors) = match &self.yara {
             Some(rules) => rules.scan_package(package, &analyses),
             None => Default::default(),

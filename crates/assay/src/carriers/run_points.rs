@@ -190,14 +190,6 @@ fn parse_entry(path: &str, group: &'static str, line: &str) -> Option<RunPoint> 
     })
 }
 
-/// The dotted module a package file is (`src/pkg/cli.py` → `pkg.cli`).
-pub fn module_of(relative: &str) -> Option<String> {
-    let stem = relative.strip_suffix(".py")?;
-    let stem = stem.strip_prefix("src/").unwrap_or(stem);
-    let stem = stem.strip_suffix("/__init__").unwrap_or(stem);
-    Some(stem.replace('/', "."))
-}
-
 /// Adds "runs when the user runs `cmd`" to the findings at calls inside a
 /// command's function: that is when their code runs.
 pub fn annotate(
@@ -220,7 +212,10 @@ pub fn annotate(
             continue;
         };
         let relative = py.path.strip_prefix(prefix).unwrap_or(&py.path);
-        let Some(module) = module_of(relative) else {
+        let Some(module) = relative
+            .ends_with(".py")
+            .then(|| crate::python::module_of(relative))
+        else {
             continue;
         };
         let functions: Vec<&str> = py

@@ -17,6 +17,10 @@
 //! a dependency's function that sends its arguments out is found in the
 //! caller, with the chain through both packages.
 //!
+//! Before any of that, [`returns::link`] adds to each value that came
+//! from a package function of another module what that function returns
+//! (the walk of one file sees such a result as unknown).
+//!
 //! Which hosts count as foreign is [`hosts`]' business; `docs/design.md`
 //! describes the model.
 
@@ -30,6 +34,7 @@ use crate::python::{FileAnalysis, QualName, taint};
 pub mod hosts;
 mod link;
 mod modules;
+pub mod returns;
 pub(crate) mod sinks;
 mod staging;
 mod summarise;

@@ -813,6 +813,16 @@ impl<'a> Package<'a> {
         leaks
     }
 
+    /// `callee` is inside a module of this package, though no function
+    /// of it: a class with no `__init__` of its own (a dataclass, a
+    /// pydantic model), or a name the module imports. The package's own
+    /// code, not a third party's.
+    fn defines_module_of(&self, callee: &QualName) -> bool {
+        let text = callee.as_str();
+        text.rmatch_indices('.')
+            .any(|(dot, _)| self.known_modules.contains(&text[..dot]))
+    }
+
     /// File `i`'s calls that hand credentials to a function the package
     /// does not define (at most [`MAX_HANDOFFS`]).
     fn handoffs(&self, i: usize, file: &FileAnalysis) -> Vec<Handoff> {
@@ -843,6 +853,7 @@ impl<'a> Package<'a> {
                 || callee.is_in("builtins")
                 || is_library(&callee)
                 || modules::resolve(&callee, |m, n| self.lookup(m, n)).is_some()
+                || self.defines_module_of(&callee)
             {
                 continue;
             }

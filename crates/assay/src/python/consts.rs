@@ -453,6 +453,9 @@ pub(super) fn fold_call(
         | "pathlib.PurePath"
         | "pathlib.PosixPath"
         | "pathlib.WindowsPath" => Const::Str(arg(0)?.as_text()?),
+        // The path of the program named (`shutil.which("ffmpeg")`), kept
+        // as its name: a command that starts it starts that program.
+        "shutil.which" => Const::Str(arg(0)?.as_text()?),
         "pathlib.Path.home" => Const::Str("~".into()),
         "os.path.join" | "posixpath.join" | "ntpath.join" | "str.joinpath" => {
             let mut parts: Vec<Arc<str>> = Vec::new();

@@ -115,6 +115,12 @@ pub struct Value {
     /// [`FileAnalysis::fields`] of the enclosing class).
     #[serde(skip_serializing_if = "is_zero_u8")]
     pub fields: u8,
+    /// Results of package functions of other modules the value carries
+    /// (bit `k` for [`FileAnalysis::imported_calls`]`[k]`). Linking the
+    /// package ([`crate::flows::returns`]) adds what they return to
+    /// `taint`.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub imports: u32,
     /// The qualified name of what produced the value when it is a call
     /// result or a module object (`urllib.request.urlopen()`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -140,6 +146,10 @@ fn is_zero_u16(v: &u16) -> bool {
 }
 
 fn is_zero_u8(v: &u8) -> bool {
+    *v == 0
+}
+
+fn is_zero_u32(v: &u32) -> bool {
     *v == 0
 }
 
@@ -395,6 +405,13 @@ pub struct FileAnalysis {
     pub fields: Vec<FieldStore>,
     /// The file's `while` loops, by line.
     pub loops: Vec<WhileLoop>,
+    /// Package functions of other modules this file calls, in the order
+    /// of their bits in [`Value::imports`].
+    pub imported_calls: Vec<QualName>,
+    /// What the file's functions return, by name (`Client.get`), where it
+    /// carries a source or an imported result: sources and
+    /// [`taint::imported`] bits.
+    pub returns: Vec<(Arc<str>, taint::Taint)>,
     /// The first syntax error, when the file does not parse cleanly
     /// (`line N: message`). The facts then come from ruff's error recovery
     /// plus a text-level pass.
@@ -429,6 +446,7 @@ mod consts;
 mod credential_names;
 mod decode;
 mod dismantle;
+mod module_path;
 pub mod names;
 mod notes;
 mod qualname;
@@ -442,6 +460,7 @@ mod walker;
 
 pub use api_classes::ApiClasses;
 pub use budget::AnalysisLimits;
+pub use module_path::module_of;
 pub use notes::AnalysisNote;
 pub use qualname::{QualName, Segment};
 pub use roles::Roles;
@@ -525,7 +544,7 @@ pub fn analyze_within(
         _ => text,
     };
     let lines = LineIndex::new(&code);
-    let mut driver = Driver::new(*limits);
+    let mut driver = Driver::new(*limits, path);
     let (mut walk, parse_error) = driver.walk_file(&code, role);
     if !installs && role.top_level_context() != ExecContext::Install {
         walk.forced
@@ -558,6 +577,16 @@ pub fn analyze_within(
 
     // The walk's facts are moved into the analysis, not copied.
     let returns = std::mem::take(&mut walk.returns);
+    analysis.imported_calls = std::mem::take(&mut walk.imported);
+    // What functions return, for callers in other modules: sources and
+    // imported results only (a parameter of this function means nothing
+    // to its caller's walk).
+    analysis.returns = returns
+        .iter()
+        .map(|(name, taint)| (name.clone(), taint & !taint::FUNCTION_SYMBOLIC))
+        .filter(|(_, taint)| *taint != 0)
+        .collect();
+    analysis.returns.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let value = |v: walker::PendingValue| v.resolved(&returns);
     analysis.calls = std::mem::take(&mut walk.calls)
         .into_iter()
@@ -699,18 +728,23 @@ struct Driver {
     /// token takes at least a byte), so it is counted only when a payload
     /// is about to be parsed after it (most files have none).
     uncounted: Option<Arc<str>>,
+    /// The top-level package of the file ([`module_of`]'s first name).
+    package_root: Option<Arc<str>>,
 }
 
 /// Most bytes of decoded payloads analysed for one file.
 const MAX_PAYLOAD_BYTES: usize = 32 * 1024 * 1024;
 
 impl Driver {
-    fn new(limits: AnalysisLimits) -> Self {
+    fn new(limits: AnalysisLimits, path: &str) -> Self {
+        let module = module_of(path);
+        let root = module.split('.').next().filter(|r| !r.is_empty());
         Driver {
             payload_bytes: 0,
             budget: Rc::new(Budget::new(limits)),
             unparsed_from: None,
             uncounted: None,
+            package_root: root.map(Arc::from),
         }
     }
 
@@ -802,8 +836,11 @@ impl Driver {
         // The caller's helpers stay callable from the payload it executes.
         let helpers: walker::Helpers<'_> = helpers.iter().map(|(k, v)| (k.clone(), *v)).collect();
         let budget = self.budget.clone();
-        let walk =
-            walker::Walker::new(role, layer, globals, helpers, budget, self).run(&module.body);
+        // Only the file's own calls get bits for imported results: a
+        // payload's facts are kept apart from the file's.
+        let package_root = self.package_root.clone().filter(|_| layer == 0);
+        let walk = walker::Walker::new(role, layer, globals, helpers, budget, package_root, self)
+            .run(&module.body);
         if walk.deep {
             dismantle::dismantle(module.body);
         }

@@ -6,9 +6,12 @@
 //! function body is walked, its parameter `i` carries [`param`]`(i)` and an
 //! attribute of `self` it reads carries [`field`]`(k)`, so a sink reached by
 //! those bits says which parameter or field of the function reaches it
-//! (the function's summary, `crate::flows`). Symbolic bits never leave
+//! (the function's summary, `crate::flows`); the result of calling a
+//! package function that another module defines carries [`imported`]`(k)`
+//! until the package is linked. Symbolic bits never leave
 //! the walker in [`super::Value::taint`]: they are reported apart, as
-//! [`super::Value::params`] and [`super::Value::fields`].
+//! [`super::Value::params`], [`super::Value::fields`] and
+//! [`super::Value::imports`].
 
 /// A set of taint labels.
 pub type Taint = u64;
@@ -76,8 +79,23 @@ const PARAM_SHIFT: u32 = 16;
 pub const MAX_FIELDS: usize = 8;
 const FIELD_SHIFT: u32 = PARAM_SHIFT + MAX_PARAMS as u32;
 
-/// Every symbolic bit (parameters and fields).
+/// Package functions of other modules, per file, whose results get a bit
+/// of their own (`from .keys import read_key; read_key()`); later ones get
+/// none. Linking the package ([`crate::flows::returns`]) replaces the bit
+/// by the sources that function returns.
+pub const MAX_IMPORTED: usize = 24;
+const IMPORTED_SHIFT: u32 = FIELD_SHIFT + MAX_FIELDS as u32;
+
+/// Every symbolic bit (parameters, fields and imported results).
 pub const SYMBOLIC: Taint = !SOURCES;
+
+/// The bits that stand for the parameters and fields of the function
+/// being walked: a body walked for another function drops them. The bits
+/// of imported results mean the same in every function of the file.
+pub const FUNCTION_SYMBOLIC: Taint = ((1 << IMPORTED_SHIFT) - 1) & !SOURCES;
+
+/// Every bit of an imported result ([`imported`]).
+pub const IMPORTED: Taint = !((1 << IMPORTED_SHIFT) - 1);
 
 /// The bit of parameter `i` of the function being walked.
 pub const fn param(i: usize) -> Taint {
@@ -96,6 +114,21 @@ pub const fn field(k: usize) -> Taint {
     } else {
         0
     }
+}
+
+/// The bit of the result of the `k`th package function of another module
+/// the file calls ([`super::FileAnalysis::imported_calls`]).
+pub const fn imported(k: usize) -> Taint {
+    if k < MAX_IMPORTED {
+        1 << (IMPORTED_SHIFT + k as u32)
+    } else {
+        0
+    }
+}
+
+/// The imported results a taint carries, as a bitset over their indexes.
+pub const fn imported_of(taint: Taint) -> u32 {
+    (taint >> IMPORTED_SHIFT) as u32
 }
 
 /// The parameters a taint carries, as a bitset over parameter indexes.
@@ -125,5 +158,22 @@ mod tests {
         assert_eq!(fields_of(field(2) | param(15)), 1 << 2);
         assert_eq!(param(MAX_PARAMS), 0);
         assert_eq!(indexes(0b1010).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(imported(0) & (SOURCES | field(MAX_FIELDS - 1)), 0);
+        assert_eq!(imported(MAX_IMPORTED - 1), 1 << 63);
+        assert_eq!(imported(MAX_IMPORTED), 0);
+        assert_eq!(imported_of(imported(5) | field(1) | SECRET), 1 << 5);
+        assert_eq!(FUNCTION_SYMBOLIC & imported(0), 0);
+        assert_eq!(IMPORTED | FUNCTION_SYMBOLIC | SOURCES, Taint::MAX);
+        assert_eq!(
+            IMPORTED & imported(MAX_IMPORTED - 1),
+            imported(MAX_IMPORTED - 1)
+        );
+        assert_eq!(
+            FUNCTION_SYMBOLIC,
+            (0..MAX_PARAMS)
+                .map(param)
+                .chain((0..MAX_FIELDS).map(field))
+                .fold(0, |a, b| a | b)
+        );
     }
 }

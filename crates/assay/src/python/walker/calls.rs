@@ -32,11 +32,16 @@ impl<'a> Walker<'a, '_> {
 
         // Local functions and classes: edges of the call graph. A local
         // function passed as an argument (a callback, a thread target) is
-        // taken as called.
-        for sym in std::iter::once(&callee)
-            .chain(&args)
+        // taken as called, except by what a call returned
+        // (`app.command("gate")(run)`, `retry(3)(fetch)`): that is a
+        // decorator applied by hand, which registers or wraps the function
+        // as `@app.command("gate")` would, and calls nothing.
+        let decorates = matches!(&*call.func, Expr::Call(_));
+        let passed = args
+            .iter()
             .chain(keywords.iter().map(|(_, v)| v))
-        {
+            .filter(|_| !decorates);
+        for sym in std::iter::once(&callee).chain(passed) {
             if let Some(local) = &sym.local {
                 self.out
                     .edges
@@ -64,13 +69,16 @@ impl<'a> Walker<'a, '_> {
             }
             let mut taint = args.iter().fold(0, |t, a| t | a.taint);
             // What the function returns, when its body was walked already
-            // (the rest is added to reported values by `value_of`): a
-            // path it picked is read as what it is.
+            // (the rest is added to reported values by
+            // `PendingValue::resolved`): a path it picked is read as what
+            // it is.
             if let Some(returned) = self.out.returns.get(local) {
-                taint |= returned & taint::SOURCES;
+                taint |= returned & !taint::FUNCTION_SYMBOLIC;
             }
-            if taint & taint::SECRET != 0 && names::local_derives_from_secret(local) {
-                taint &= !taint::SECRET;
+            if taint & (taint::SECRET | taint::IMPORTED) != 0
+                && names::local_derives_from_secret(local)
+            {
+                taint &= !(taint::SECRET | taint::IMPORTED);
             }
             let mut instance = Sym {
                 instance_of: Some(local.clone()),
@@ -167,7 +175,7 @@ impl<'a> Walker<'a, '_> {
         // Folding copies its inputs: once the constant budget is spent,
         // calls are not folded at all (20,000 decodes of one 4 MiB string
         // would still cost their time).
-        let result = if self.constants_spent() {
+        let mut result = if self.constants_spent() {
             let unfolded: Vec<Sym> = args.iter().map(without_constant).collect();
             let keywords: Vec<(Arc<str>, Sym)> = keywords
                 .iter()
@@ -177,6 +185,7 @@ impl<'a> Walker<'a, '_> {
         } else {
             self.fold_call(&name, &callee, &args, &keywords, at)
         };
+        result.taint |= self.imported_result(&name);
         if self.fact() {
             // `Thread(target=os.system, args=(cmd,))`,
             // `pool.submit(subprocess.run, cmd)`: the library function is
@@ -208,6 +217,31 @@ impl<'a> Walker<'a, '_> {
             });
         }
         result
+    }
+
+    /// The bit that stands for what calling `name` returns, when `name` is
+    /// a function of this package that another module defines (a relative
+    /// import, or a name under the file's own top-level package). Each
+    /// such callee gets the next free bit; past [`taint::MAX_IMPORTED`]
+    /// none.
+    fn imported_result(&mut self, name: &QualName) -> taint::Taint {
+        let in_package = name.is_relative()
+            || (name.segments().len() > 1
+                && self.package_root.is_some()
+                && name.root() == self.package_root.as_deref());
+        if !in_package {
+            return 0;
+        }
+        let imported = &mut self.out.imported;
+        let index = match imported.iter().position(|n| n == name) {
+            Some(index) => index,
+            None if imported.len() < taint::MAX_IMPORTED => {
+                imported.push(name.clone());
+                imported.len() - 1
+            }
+            None => return 0,
+        };
+        taint::imported(index)
     }
 
     /// Evaluates a call of a one-expression local function when an argument
@@ -302,7 +336,7 @@ impl<'a> Walker<'a, '_> {
         bind_parameters(&mut scope, &def.parameters, args, keywords);
         // The caller's parameters are not the callee's.
         for sym in scope.values_mut() {
-            sym.taint &= !taint::SYMBOLIC;
+            sym.taint &= !taint::FUNCTION_SYMBOLIC;
         }
         self.scopes.push(scope);
         let frame = Frame {

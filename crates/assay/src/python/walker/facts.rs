@@ -99,6 +99,9 @@ pub(in crate::python) struct Walk {
     pub edges: Vec<(Node, Arc<str>)>,
     pub forced: Contexts,
     pub returns: Returns,
+    /// Package functions of other modules whose results carry a bit, in
+    /// bit order ([`crate::python::taint::imported`]).
+    pub imported: Vec<crate::python::QualName>,
     /// Functions defined: name, class, parameter names, where.
     pub functions: Vec<PendingFunction>,
     /// Calls of local functions and classes (see [`crate::python::LocalCall`]).

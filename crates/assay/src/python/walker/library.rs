@@ -264,8 +264,12 @@ impl<'a> Walker<'a, '_> {
         {
             result.taint |= taint::PROMPTED;
         }
-        if result.taint & taint::SECRET != 0 && names::derives_from_secret(qual) {
-            result.taint &= !taint::SECRET;
+        // A hash or a signature of a value reveals nothing of it: neither
+        // a secret read here nor whatever another module's function
+        // returns (which is known only once the package is linked).
+        if result.taint & (taint::SECRET | taint::IMPORTED) != 0 && names::derives_from_secret(qual)
+        {
+            result.taint &= !(taint::SECRET | taint::IMPORTED);
         }
         if matches!(
             name,

@@ -146,6 +146,9 @@ pub(super) struct Walker<'a, 'p> {
     budget: Rc<Budget>,
     /// A buffer for the dotted key of each `name.attr` read.
     dotted_key: String,
+    /// The top-level package the file belongs to (`pkg` of
+    /// `pkg/core.py`): calls of names under it are the package's own.
+    package_root: Option<Arc<str>>,
     out: Walk,
     payloads: &'p mut dyn PayloadSink,
 }
@@ -157,6 +160,7 @@ impl<'a, 'p> Walker<'a, 'p> {
         globals: Scope,
         helpers: Helpers<'a>,
         budget: Rc<Budget>,
+        package_root: Option<Arc<str>>,
         payloads: &'p mut dyn PayloadSink,
     ) -> Self {
         Walker {
@@ -180,6 +184,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             branch_taints: Vec::new(),
             budget,
             dotted_key: String::new(),
+            package_root,
             out: Walk::default(),
             payloads,
         }

@@ -331,7 +331,7 @@ impl<'a> Walker<'a, '_> {
         let mut scope = d.enclosing.unwrap_or_default();
         // The enclosing function's parameters are not this one's.
         for sym in scope.values_mut() {
-            sym.taint &= !taint::SYMBOLIC;
+            sym.taint &= !taint::FUNCTION_SYMBOLIC;
         }
         let params = &d.def.parameters;
         let docstring = match d.def.body.first() {
@@ -522,7 +522,7 @@ impl<'a> Walker<'a, '_> {
     /// bit instead (another method reading it sees the field, not this
     /// method's parameters).
     fn field_store(&mut self, base: &str, attr: &str, mut value: Sym, at: TextSize) -> Sym {
-        if value.taint & taint::SYMBOLIC == 0 {
+        if value.taint & taint::FUNCTION_SYMBOLIC == 0 {
             return value;
         }
         let method = self
@@ -535,7 +535,7 @@ impl<'a> Walker<'a, '_> {
             .and_then(|m| m.rsplit_once('.'))
             .map(|(c, _)| Arc::from(c));
         let (Some(method), Some(class)) = (method, class) else {
-            value.taint &= !taint::SYMBOLIC;
+            value.taint &= !taint::FUNCTION_SYMBOLIC;
             return value;
         };
         let key = (class.clone(), Arc::from(attr));
@@ -559,7 +559,7 @@ impl<'a> Walker<'a, '_> {
                 value: super::values::PendingValue::from(&value),
             });
         }
-        value.taint = (value.taint & !taint::SYMBOLIC) | taint::field(index as usize);
+        value.taint = (value.taint & !taint::FUNCTION_SYMBOLIC) | taint::field(index as usize);
         value
     }
 

@@ -160,6 +160,7 @@ impl PendingValue {
             taint: (self.taint | summary) & taint::SOURCES,
             params: taint::params_of(self.taint),
             fields: taint::fields_of(self.taint),
+            imports: taint::imported_of(self.taint | summary),
             origin: self.origin,
         }
     }

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
-use crate::python::{Call, names, taint};
+use crate::python::{Call, Value, names, taint};
 use crate::rules::helpers::commands::{is_hostile_command, pipes_into_shell};
 use crate::rules::helpers::endpoints;
 use crate::rules::{
@@ -89,7 +89,7 @@ impl Rule for DownloadExecute {
             // throwaway host is involved.
             let mut push =
                 |call: &Call, message: String, decoded: Option<String>, runtime: Severity| {
-                    let fetched = call.all_args().any(|a| a.has(taint::NETWORK));
+                    let fetched = run_values(call).any(|a| a.has(taint::NETWORK));
                     let receiver = receivers
                         .get(&group(call))
                         .copied()
@@ -114,14 +114,13 @@ impl Rule for DownloadExecute {
                 functions.entry(group(call)).or_default().push(call);
                 let runs_code = call.is_code_exec();
                 let runs_command = call.is_process() && !fixed_program(call);
-                if (runs_code || runs_command) && call.all_args().any(|a| a.has(taint::NETWORK)) {
+                if (runs_code || runs_command) && run_values(call).any(|a| a.has(taint::NETWORK)) {
                     // Code, or a command line (or `python -c` code), that
                     // arrived over the network: the remote end decides what
                     // runs. Decoding what was fetched before running it
                     // hides the second stage from whoever watches the wire.
-                    let decoded = call
-                        .all_args()
-                        .any(|a| a.has(taint::NETWORK) && a.has(taint::DECODED));
+                    let decoded =
+                        run_values(call).any(|a| a.has(taint::NETWORK) && a.has(taint::DECODED));
                     let what = if runs_code { "code" } else { "a command" };
                     let and_decoded = if decoded { " and decoded" } else { "" };
                     let message = format!(
@@ -440,22 +439,43 @@ fn group(call: &Call) -> Group<'_> {
 /// not the command. Shells and interpreters (`sh -c {}`, `python -c {}`)
 /// and a program that is itself a hole are not fixed.
 fn fixed_program(call: &Call) -> bool {
+    program_runs(call) == Some(false)
+}
+
+/// Whether the program a process call starts runs what it is given (a
+/// shell, an interpreter, a launcher): `None` when the program is not
+/// known (its name is not constant).
+fn program_runs(call: &Call) -> Option<bool> {
     const INTERPRETERS: &[&str] = &[
         "python", "python3", "pythonw", "py", "node", "perl", "ruby", "php", "mshta", "wscript",
         "cscript", "rundll32", "regsvr32", "start", "open", "xdg-open", "env", "exec", "eval",
         "nohup", "sudo", "su",
     ];
-    let Some(text) = shell_text(call) else {
-        return false;
-    };
-    let Some(first) = text.split_whitespace().next() else {
-        return false;
-    };
+    let text = shell_text(call)?;
+    let first = text.split_whitespace().next()?;
+    if first.contains("{}") {
+        return None;
+    }
     let program = program_name(first);
-    !first.contains("{}")
-        && !names::is_shell_program(&text)
-        && !INTERPRETERS.contains(&program)
-        && !program.starts_with("python")
+    Some(
+        names::is_shell_program(&text)
+            || INTERPRETERS.contains(&program)
+            || program.starts_with("python"),
+    )
+}
+
+/// What a call runs: every argument of `exec` and its kind; of a process,
+/// its command, not the data it writes to the program's standard input
+/// (`input=`: audio piped into an encoder), unless the program is a shell
+/// or an interpreter, which runs that data as its script.
+fn run_values(call: &Call) -> impl Iterator<Item = &Value> {
+    let data_runs = !call.is_process() || program_runs(call) == Some(true);
+    call.args.iter().chain(
+        call.keywords
+            .iter()
+            .filter(move |(k, _)| data_runs || &**k != "input")
+            .map(|(_, v)| v),
+    )
 }
 
 /// The URLs in a text that name a program file (query and fragment cut).

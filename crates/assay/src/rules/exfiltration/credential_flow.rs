@@ -71,7 +71,12 @@ impl Rule for CredentialFlow {
         // A credential handed to a function assay cannot see: weaker, but
         // worth a look next to the rest.
         for handoff in &flows.handoffs {
-            let what: Vec<&str> = handoff.args.iter().map(|(_, c)| &**c).collect();
+            let mut what: Vec<&str> = Vec::new();
+            for (_, credential) in &handoff.args {
+                if !what.contains(&&**credential) {
+                    what.push(credential);
+                }
+            }
             let mut f = Self::META.finding(
                 Location::at(handoff.at.path.to_string(), handoff.at.line, 1),
                 format!(
