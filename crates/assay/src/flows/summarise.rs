@@ -11,9 +11,9 @@ use super::{
     Step, Summary, modules, sinks,
 };
 use crate::artifact::CoreMetadata;
+use crate::python::{FileAnalysis, FileRole, FunctionInfo, QualName, Segment, Value, names, taint};
 
 mod leaks;
-use crate::python::{FileAnalysis, FileRole, FunctionInfo, QualName, Segment, Value, names, taint};
 
 /// A function of the package.
 struct Func<'a> {

@@ -5,8 +5,8 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
-use super::super::{ArgSlot, Flow, Handoff, Leak, MAX_HANDOFFS, SinkKind, Step, modules, sinks};
 use super::{Package, is_library, param_index, sink_of};
+use crate::flows::{ArgSlot, Flow, Handoff, Leak, MAX_HANDOFFS, SinkKind, Step, modules, sinks};
 use crate::python::{ExecContext, FileAnalysis, QualName, taint};
 
 impl Package<'_> {

@@ -227,8 +227,10 @@ impl<'a> Walker<'a, '_> {
     fn imported_result(&mut self, name: &QualName) -> taint::Taint {
         let in_package = name.is_relative()
             || (name.segments().len() > 1
-                && self.package_root.is_some()
-                && name.root() == self.package_root.as_deref());
+                && self
+                    .package_root
+                    .as_deref()
+                    .is_some_and(|root| name.root() == Some(root)));
         if !in_package {
             return 0;
         }
