@@ -13,7 +13,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use assert_cmd::prelude::*;
 use serde_json::Value;
@@ -174,6 +174,20 @@ impl Proxy {
     fn stats(&self) -> Value {
         serde_json::from_slice(&self.get("/_assay/stats").body).expect("stats JSON")
     }
+
+    /// The log once it holds `needle`. The proxy writes a line after it
+    /// answers, and a thread copies it here, so a test that has its answer
+    /// waits for the line (up to 30 s) rather than racing the copy.
+    fn log_once_it_has(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let log = self.log.lock().expect("log").clone();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Proxy {
@@ -279,7 +293,8 @@ fn pip_installs_a_clean_project_with_its_dependency_through_the_proxy() {
     let stats = proxy.stats();
     assert_eq!(stats["scans"], 2, "{stats}");
     assert_eq!(stats["blocked"], 0, "{stats}");
-    assert!(proxy.log.lock().expect("log").contains("served  front-1.0"));
+    let log = proxy.log_once_it_has("served  front-1.0");
+    assert!(log.contains("served  front-1.0"), "{log}");
 }
 
 #[test]
@@ -425,13 +440,8 @@ fn a_refusal_has_a_report_page_with_the_hostile_text_escaped() {
         "{html}"
     );
     assert!(!html.contains("<script>"), "{html}");
-    assert!(
-        proxy
-            .log
-            .lock()
-            .expect("log")
-            .contains("BLOCKED evil-1.0.tar.gz")
-    );
+    let log = proxy.log_once_it_has("BLOCKED evil-1.0.tar.gz");
+    assert!(log.contains("BLOCKED evil-1.0.tar.gz"), "{log}");
     let blocked: Value = serde_json::from_slice(&proxy.get("/_assay/blocked").body).expect("JSON");
     assert_eq!(blocked[0]["filename"], name);
 }
@@ -804,7 +814,7 @@ fn upstream_credentials_are_sent_upstream_and_never_shown() {
     // ...and nothing the proxy answers or logs shows them.
     let stats = proxy.get("/_assay/stats").text();
     let blocked = proxy.get("/_assay/blocked").text();
-    let log = proxy.log.lock().expect("log").clone();
+    let log = proxy.log_once_it_has("BLOCKED");
     assert!(log.contains("BLOCKED"), "{log}");
     let shown = [
         json.headers.clone(),
