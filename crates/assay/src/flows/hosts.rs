@@ -28,6 +28,10 @@ pub const APP_HOST: &str = "a free app-hosting subdomain the package's metadata 
 /// send swallows every error.
 pub const UNUSED_HOST: &str = "a host the package uses nowhere else, with every error swallowed";
 
+/// Why a host is foreign: data is spelled into the names asked of its
+/// name server, a channel no service is reached by.
+pub const NAME_SERVER: &str = "a name server asked for names spelled from the data, a DNS tunnel";
+
 /// Free app-hosting platforms: anyone gets `NAME.<suffix>` in a minute,
 /// with no account a victim could trace, and takes it down as fast. A
 /// stealer's receiver (a function relaying what it is given) lives there

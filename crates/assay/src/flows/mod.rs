@@ -206,6 +206,7 @@ impl PackageFlows {
 
 /// The taint labels [`credential_of`] names a credential by.
 pub(crate) const CREDENTIAL_TAINT: taint::Taint = taint::SECRET
+    | taint::INTERCEPTED
     | taint::ENV_SECRET
     | taint::LABELLED_SECRET
     | taint::TOOL_TOKEN
@@ -245,6 +246,12 @@ pub(crate) fn credential_of(
     }
     if value.has(taint::PROMPTED) {
         return Some("a credential the user typed at a prompt".into());
+    }
+    if value.has(taint::INTERCEPTED) {
+        return Some(
+            "what callers hand to a library function the package replaced (requests, keys, passwords)"
+                .into(),
+        );
     }
     value
         .has(taint::USER_FILES)

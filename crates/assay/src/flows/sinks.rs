@@ -58,8 +58,53 @@ pub(super) fn kind(call: &Call) -> Option<SinkKind> {
             .name
             .last_name()
             .is_some_and(|last| SENDING.contains(&last));
-    sends.then_some(SinkKind::Send)
+    (sends || dns_query(call).is_some()).then_some(SinkKind::Send)
 }
+
+/// Name look-ups, whose question reaches the name server of the domain
+/// asked about.
+const RESOLVERS: &[&str] = &[
+    "socket.gethostbyname",
+    "socket.gethostbyname_ex",
+    "socket.getaddrinfo",
+    "dns.resolver.resolve",
+    "dns.resolver.query",
+    "dns.resolver.Resolver().resolve",
+    "dns.resolver.Resolver().query",
+];
+
+/// The fixed domain under which a name look-up asks for a name built from
+/// unknown parts (`socket.gethostbyname(f"{chunk}.{i}.x.example")` →
+/// `x.example`): whatever fills the parts reaches that domain's name
+/// server, so the look-up sends it there.
+pub(super) fn dns_query(call: &Call) -> Option<&str> {
+    if !RESOLVERS.contains(&call.name.as_str()) {
+        return None;
+    }
+    let name = call.args.first().or_else(|| call.keyword("qname"))?;
+    let template = name.template.as_ref()?;
+    let printed = template.printed();
+    let (_, domain) = printed.rsplit_once("}.")?;
+    let internal = INTERNAL_SUFFIXES.iter().any(|s| {
+        domain
+            .strip_suffix(s)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    });
+    (domain.contains('.') && !domain.contains(['{', '/', ' ']) && !internal).then_some(domain)
+}
+
+/// Names no public name server answers for: a cluster's, a LAN's, the
+/// machine's own.
+const INTERNAL_SUFFIXES: &[&str] = &[
+    "local",
+    "localhost",
+    "internal",
+    "lan",
+    "home.arpa",
+    "svc",
+    "svc.cluster.local",
+    "consul",
+];
 
 /// The command line of a process call that runs `curl`/`wget` with an
 /// upload (`-F`, `-d`, `--data`, `-T`, `--post-file`, `--upload-file`).
@@ -85,13 +130,33 @@ fn upload_command(call: &Call) -> Option<&str> {
 /// The constant destination of a send: the URL (or the upload command's
 /// URL), when it has a constant host.
 pub(super) fn destination(call: &Call) -> Option<&str> {
+    if let Some(domain) = dns_query(call) {
+        return Some(domain);
+    }
     if let Some(command) = upload_command(call) {
         return command
             .split_whitespace()
             .find(|w| w.contains("://") || looks_like_address(w));
     }
-    let url = call.args.first().or_else(|| call.keyword("url"))?;
+    let url = call
+        .args
+        .get(url_position(call))
+        .or_else(|| call.keyword("url"))?;
     url.printed().filter(|t| t.contains("://"))
+}
+
+/// Which positional argument of a send is its URL: the second for
+/// `request(method, url)` (`requests.request("POST", url)`,
+/// `Session().request`, `PoolManager().request`), else the first.
+fn url_position(call: &Call) -> usize {
+    let method_first = call.name.last_name() == Some("request")
+        && call.args.first().and_then(Value::printed).is_some_and(|m| {
+            matches!(
+                m.to_ascii_uppercase().as_str(),
+                "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
+            )
+        });
+    usize::from(method_first)
 }
 
 fn looks_like_address(word: &str) -> bool {
@@ -117,9 +182,15 @@ pub(crate) fn host_of(url: &str) -> Option<&str> {
 pub(super) fn data_args(call: &Call, kind: SinkKind) -> Vec<(super::ArgSlot, &Value)> {
     use super::ArgSlot;
     let mut out = Vec::new();
-    let upload = upload_command(call).is_some();
+    // A look-up's data is the name it asks for.
+    let upload = upload_command(call).is_some() || dns_query(call).is_some();
+    let url = url_position(call);
     for (i, v) in call.args.iter().enumerate() {
-        if i == 0 && kind == SinkKind::Send && !upload && !url_carries_data(v) {
+        // The method of `request("POST", url)` is no data either.
+        if i < url && kind == SinkKind::Send {
+            continue;
+        }
+        if i == url && kind == SinkKind::Send && !upload && !url_carries_data(v) {
             continue;
         }
         out.push((ArgSlot::Position(i), v));

@@ -188,6 +188,13 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
         })
         .collect();
     for file_leaks in staged {
+        // The walker follows a copy's path to its upload too; the staged
+        // leak names what was copied, and replaces it.
+        leaks.retain(|l| {
+            !file_leaks
+                .iter()
+                .any(|s| s.sink.at.path == l.sink.at.path && s.sink.at.line == l.sink.at.line)
+        });
         if leaks.len() < MAX_HANDOFFS {
             leaks.extend(file_leaks);
         }
@@ -771,6 +778,9 @@ fn sink_of(
     let url = sinks::destination(call);
     let host = url.and_then(sinks::host_of);
     let foreign = match (kind, url, host) {
+        (SinkKind::Send, Some(_), Some(host)) if sinks::dns_query(call).is_some() => {
+            (!hosts.is_own(host)).then_some(super::hosts::NAME_SERVER)
+        }
         (SinkKind::Send, Some(url), Some(host)) => {
             hosts.foreign(url, host, &file.source, call.silenced)
         }
@@ -814,23 +824,39 @@ fn edge_args(
         if v.params == 0 && v.fields == 0 {
             continue;
         }
-        let j = match slot {
-            ArgSlot::Position(i) => i + skip,
-            ArgSlot::Keyword(k) => match params.iter().position(|p| *p == k) {
-                Some(j) => j,
-                None => continue,
-            },
-        };
-        mapped.push((j, v.params, v.fields));
+        if let Some(j) = param_index(&slot, skip, params) {
+            mapped.push((j, v.params, v.fields));
+        }
     }
     mapped
 }
 
-/// The callee parameter an argument slot binds.
+/// The callee parameter an argument slot binds, `skip` leading ones
+/// (`self`) aside: a named one, else `*args` or `**kwargs` when the
+/// function has them (`params` is in the order of
+/// [`crate::python::FunctionInfo::params`]).
 pub(super) fn param_index(slot: &ArgSlot, skip: usize, params: &[Arc<str>]) -> Option<usize> {
+    // `*args` or `**kwargs`; not the bare `*` of `def f(a, *, b)`.
+    let collects = |stars: &str| {
+        params.iter().position(|p| {
+            p.strip_prefix(stars)
+                .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('*'))
+        })
+    };
     match slot {
-        ArgSlot::Position(i) => Some(i + skip),
-        ArgSlot::Keyword(k) => params.iter().position(|p| p == k),
+        ArgSlot::Position(i) => {
+            let positional = params.iter().take_while(|p| !p.starts_with('*')).count();
+            let j = i + skip;
+            if j < positional {
+                Some(j)
+            } else {
+                collects("*")
+            }
+        }
+        ArgSlot::Keyword(k) => params
+            .iter()
+            .position(|p| p == k)
+            .or_else(|| collects("**")),
     }
 }
 
@@ -993,4 +1019,29 @@ fn is_library(callee: &QualName) -> bool {
     callee
         .top_module()
         .is_some_and(|top| LIBRARIES.contains(&top))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(names: &[&str]) -> Vec<Arc<str>> {
+        names.iter().map(|n| Arc::from(*n)).collect()
+    }
+
+    #[test]
+    fn arguments_bind_named_parameters_then_the_star_ones() {
+        let f = params(&["self", "a", "*rest", "flag", "**extra"]);
+        let at = |slot: ArgSlot| param_index(&slot, 1, &f);
+        assert_eq!(at(ArgSlot::Position(0)), Some(1));
+        assert_eq!(at(ArgSlot::Position(1)), Some(2));
+        assert_eq!(at(ArgSlot::Position(5)), Some(2));
+        assert_eq!(at(ArgSlot::Keyword("flag".into())), Some(3));
+        assert_eq!(at(ArgSlot::Keyword("other".into())), Some(4));
+        // `def g(a, *, b)`: the bare star collects nothing.
+        let g = params(&["a", "*", "b"]);
+        assert_eq!(param_index(&ArgSlot::Position(1), 0, &g), None);
+        assert_eq!(param_index(&ArgSlot::Keyword("c".into()), 0, &g), None);
+        assert_eq!(param_index(&ArgSlot::Keyword("b".into()), 0, &g), Some(2));
+    }
 }

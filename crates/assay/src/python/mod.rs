@@ -161,8 +161,10 @@ pub struct FunctionInfo {
     /// The class it is a method of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<Arc<str>>,
-    /// Parameter names in order (positional, then keyword-only); `self` or
-    /// `cls` included for methods.
+    /// Parameter names in the order Python binds them: positional ones,
+    /// `*args` (or the bare `*` before keyword-only ones), keyword-only
+    /// ones, `**kwargs`, stars kept as in the `def`; `self` or `cls`
+    /// included for methods.
     pub params: Vec<Arc<str>>,
     pub line: u32,
     /// What each decorator names, outermost first (`atexit.register`,

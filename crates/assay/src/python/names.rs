@@ -424,6 +424,43 @@ pub(super) fn stages_files(name: &QualName) -> bool {
             && matches!(name.last_name(), Some("write" | "add" | "writestr")))
 }
 
+/// Libraries whose callers hand them credentials or traffic: network
+/// clients, process launchers, password prompts, wallet and key
+/// libraries, cloud SDKs. A package function installed in place of one
+/// of their functions, classes or modules receives what the user's own
+/// code hands to it.
+const INTERCEPTABLE: &[&str] = &[
+    "aiohttp",
+    "boto3",
+    "botocore",
+    "eth_account",
+    "ftplib",
+    "getpass",
+    "http",
+    "httplib",
+    "httpx",
+    "mnemonic",
+    "paramiko",
+    "requests",
+    "smtplib",
+    "socket",
+    "solana",
+    "solders",
+    "ssl",
+    "subprocess",
+    "urllib",
+    "urllib2",
+    "urllib3",
+    "web3",
+];
+
+/// Whether replacing `name` (`requests.Session.request`, `getpass.getpass`,
+/// `socket.socket`) intercepts credentials or traffic.
+pub fn is_interceptable(name: &QualName) -> bool {
+    name.top_module()
+        .is_some_and(|m| INTERCEPTABLE.contains(&m))
+}
+
 /// Calls whose result is the value of an environment variable or the environment.
 pub fn is_env_read(name: &QualName) -> bool {
     let name = name.as_str();

@@ -1,7 +1,7 @@
 //! Taint labels: where a value came from.
 //!
 //! A [`Taint`] is a bitset. The low sixteen bits are *sources* (data read
-//! from somewhere that matters; fourteen are in use); the bits above are
+//! from somewhere that matters; all sixteen are in use); the bits above are
 //! *symbolic*: while a
 //! function body is walked, its parameter `i` carries [`param`]`(i)` and an
 //! attribute of `self` it reads carries [`field`]`(k)`, so a sink reached by
@@ -56,6 +56,12 @@ pub const CREDENTIAL_PATH: Taint = 1 << 12;
 /// Text that labels an unknown part as a credential (`f"Token: {t}\nPass:
 /// {p}"`): whatever fills it, the code says it is one.
 pub const LABELLED_SECRET: Taint = 1 << 13;
+/// What the callers of a library hand to a function the package installed
+/// in that library's place (`requests.Session.request = spy`,
+/// `getpass.getpass = ask`): the user's requests, headers, commands,
+/// passwords or keys, intercepted. Carried by the replacement's
+/// parameters.
+pub const INTERCEPTED: Taint = 1 << 15;
 /// A token a tool or an SDK holds for the user: what a command that prints
 /// a credential printed (`gh auth token`, `security find-generic-password
 /// -w`), or a key read from an SDK (`openai.api_key`,

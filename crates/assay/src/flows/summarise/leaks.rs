@@ -61,7 +61,11 @@ impl Package<'_> {
                 v.params != 0
                     || v.fields != 0
                     || v.has(
-                        taint::SECRET | taint::PROMPTED | taint::USER_FILES | taint::CARRIED_SECRET,
+                        taint::SECRET
+                            | taint::PROMPTED
+                            | taint::USER_FILES
+                            | taint::CARRIED_SECRET
+                            | taint::INTERCEPTED,
                     )
             });
             if !carries {

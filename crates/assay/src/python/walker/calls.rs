@@ -16,7 +16,14 @@ use super::{
 impl<'a> Walker<'a, '_> {
     pub(super) fn call(&mut self, call: &'a ast::ExprCall) -> Sym {
         let callee = self.expr(&call.func);
-        let args: Vec<Sym> = call.arguments.args.iter().map(|a| self.expr(a)).collect();
+        let itemise = callee.qual.as_ref().is_some_and(packs_arguments);
+        let mut packed = Packed::default();
+        let args: Vec<Sym> = call
+            .arguments
+            .args
+            .iter()
+            .map(|a| self.argument(a, itemise, &mut packed.args))
+            .collect();
         let keywords: Vec<(Arc<str>, Sym)> = call
             .arguments
             .keywords
@@ -26,7 +33,7 @@ impl<'a> Walker<'a, '_> {
                     .arg
                     .as_ref()
                     .map_or(Arc::from("**"), |a| Arc::from(a.as_str()));
-                (name, self.expr(&k.value))
+                (name, self.argument(&k.value, itemise, &mut packed.keywords))
             })
             .collect();
 
@@ -100,9 +107,20 @@ impl<'a> Walker<'a, '_> {
             return instance;
         }
 
-        let Some(name) = callee.qual.clone() else {
+        let Some(mut name) = callee.qual.clone() else {
             return Sym::tainted(args.iter().fold(callee.taint, |t, a| t | a.taint));
         };
+        // `requests.Session.request(requests.Session(), "POST", url)`: a
+        // method called through its class with an instance first is that
+        // instance's method (`requests.Session().request("POST", url)`).
+        let mut args = args;
+        if let Some(instance) = args.first().and_then(|a| a.qual.as_ref())
+            && called_through_class(&name, instance)
+            && let Some(method) = name.last_name()
+        {
+            name = instance.attribute(method);
+            args.remove(0);
+        }
         if name.as_str().starts_with("setuptools.setup")
             || name.as_str().starts_with("distutils.core.setup")
         {
@@ -119,7 +137,7 @@ impl<'a> Walker<'a, '_> {
             | "sys.setprofile"
             | "threading.settrace" => {
                 for arg in &args {
-                    self.hooked(arg);
+                    self.hooked(arg, None);
                 }
             }
             "builtins.setattr"
@@ -128,7 +146,11 @@ impl<'a> Walker<'a, '_> {
                     .is_some_and(|o| o.local.is_none() && o.qual.is_some()) =>
             {
                 if let Some(value) = args.get(2) {
-                    self.hooked(value);
+                    let replaced = match (args[0].qual.as_ref(), args[1].str()) {
+                        (Some(owner), Some(attr)) => Some(owner.attribute(attr)),
+                        _ => None,
+                    };
+                    self.hooked(value, replaced.as_ref());
                 }
             }
             _ => {}
@@ -186,21 +208,48 @@ impl<'a> Walker<'a, '_> {
             self.fold_call(&name, &callee, &args, &keywords, at)
         };
         result.taint |= self.imported_result(&name);
+        self.copied_credentials(&name, call, &args, &keywords, &mut result);
+        if names::is_process(&name)
+            && let Some(command) = args.first_mut()
+            && super::copies::uploads_credential_file(command)
+        {
+            command.taint |= taint::SECRET;
+        }
         if self.fact() {
             // `Thread(target=os.system, args=(cmd,))`,
             // `pool.submit(subprocess.run, cmd)`: the library function is
             // called, with those arguments, where the work is started.
-            if let Some((target, given)) = started_elsewhere(&name, &args, &keywords) {
-                self.out.calls.push(PendingCall {
-                    name: target,
-                    offset: at,
-                    node: self.frame.node.clone(),
-                    fixed: None,
-                    args: given.into_iter().map(PendingValue::from).collect(),
-                    keywords: Vec::new(),
-                    via: None,
-                    silenced: self.frame.silenced,
-                });
+            // A package function started so is called with them too:
+            // `Thread(target=self._send, args=(key,))` hands `key` to
+            // `_send` as a call would.
+            if let Some((target, given)) = started_elsewhere(&name, &args, &keywords, &packed) {
+                let given = given.into_iter().map(PendingValue::from).collect();
+                if let Some(local) = &target.local {
+                    if self.frame.inlining == 0 && !self.frame.specialising {
+                        self.out.local_calls.push(PendingLocalCall {
+                            callee: local.clone(),
+                            node: self.frame.node.clone(),
+                            offset: at,
+                            bound: local.contains('.'),
+                            args: given,
+                            keywords: Vec::new(),
+                            silenced: self.frame.silenced,
+                        });
+                    }
+                } else if let Some(qual) = target.qual.clone().filter(|q| {
+                    names::is_process(q) || names::is_code_exec(q) || names::is_network(q)
+                }) {
+                    self.out.calls.push(PendingCall {
+                        name: qual,
+                        offset: at,
+                        node: self.frame.node.clone(),
+                        fixed: None,
+                        args: given,
+                        keywords: Vec::new(),
+                        via: None,
+                        silenced: self.frame.silenced,
+                    });
+                }
             }
             self.out.calls.push(PendingCall {
                 name: name.clone(),
@@ -217,6 +266,29 @@ impl<'a> Walker<'a, '_> {
             });
         }
         result
+    }
+
+    /// One argument's value. With `itemise`, `items` gets an entry per
+    /// argument: the items of a tuple or list written out, else `None`.
+    fn argument(
+        &mut self,
+        expr: &'a Expr,
+        itemise: bool,
+        items: &mut Vec<Option<Vec<Sym>>>,
+    ) -> Sym {
+        let elts = match expr {
+            Expr::Tuple(t) if itemise => &t.elts,
+            Expr::List(l) if itemise => &l.elts,
+            _ => {
+                if itemise {
+                    items.push(None);
+                }
+                return self.expr(expr);
+            }
+        };
+        let syms: Vec<Sym> = elts.iter().map(|e| self.expr(e)).collect();
+        items.push(Some(syms.clone()));
+        super::expressions::sequence_of(syms)
     }
 
     /// The bit that stands for what calling `name` returns, when `name` is
@@ -443,6 +515,16 @@ pub(super) fn helper_return(def: &ast::StmtFunctionDef) -> Option<(&[Stmt], &Exp
     (simple && def.parameters.vararg.is_none()).then_some((assigns, ret.value.as_deref()?))
 }
 
+/// Whether `name` is a method named through its class (`a.B.m`) and
+/// `first` an instance of that class (`a.B()`).
+fn called_through_class(name: &QualName, first: &QualName) -> bool {
+    let (name, first) = (name.segments(), first.segments());
+    name.len() >= 3
+        && name.len() == first.len()
+        && first.last() == Some(&super::super::Segment::Called)
+        && name[..name.len() - 1] == first[..first.len() - 1]
+}
+
 /// Methods that load a configuration file into the parser they are
 /// called on (`configparser.ConfigParser().read(path)`).
 fn is_config_reader(name: &QualName) -> bool {
@@ -457,55 +539,74 @@ fn is_config_reader(name: &QualName) -> bool {
 /// args=(…))`, `multiprocessing.Process(target=F, …)`, `threading.Timer(t,
 /// F, args)`, `executor.submit(F, *args)`, `loop.run_in_executor(None, F,
 /// *args)`, `asyncio.to_thread(F, *args)`, `_thread.start_new_thread(F,
-/// args)`. Local functions passed so are edges already.
-fn started_elsewhere(
+/// args)`: the function started, and what it is given.
+fn started_elsewhere<'s>(
     name: &QualName,
-    args: &[Sym],
-    keywords: &[(Arc<str>, Sym)],
-) -> Option<(QualName, Vec<Sym>)> {
-    let keyword = |k: &str| keywords.iter().find(|(n, _)| &**n == k).map(|(_, v)| v);
-    // A tuple of arguments, item by item when it is constant.
-    let spread = |given: Option<&Sym>| -> Vec<Sym> {
+    args: &'s [Sym],
+    keywords: &'s [(Arc<str>, Sym)],
+    packed: &Packed,
+) -> Option<(&'s Sym, Vec<Sym>)> {
+    let keyword = |k: &str| keywords.iter().position(|(n, _)| &**n == k);
+    // A tuple of arguments, item by item when it was written out or is
+    // constant.
+    let spread = |given: Option<(&Sym, Option<&Vec<Sym>>)>| -> Vec<Sym> {
         match given {
-            Some(Sym {
-                konst: Some(super::super::consts::Const::Seq(items)),
-                ..
-            }) => items.iter().cloned().map(Sym::constant).collect(),
-            Some(other) => vec![other.clone()],
+            Some((_, Some(items))) => items.clone(),
+            Some((
+                Sym {
+                    konst: Some(super::super::consts::Const::Seq(items)),
+                    ..
+                },
+                None,
+            )) => items.iter().cloned().map(Sym::constant).collect(),
+            Some((other, None)) => vec![other.clone()],
             None => Vec::new(),
         }
     };
+    let arg = |i: usize| Some((args.get(i)?, packed.args.get(i).and_then(Option::as_ref)));
+    let timer = name.as_str() == "threading.Timer";
     let (target, given) = match name.as_str() {
         "threading.Thread" | "multiprocessing.Process" | "threading.Timer" => {
             let target = keyword("target")
                 .or_else(|| keyword("function"))
-                .or_else(|| {
-                    (name.as_str() == "threading.Timer")
-                        .then(|| args.get(1))
-                        .flatten()
-                })?;
-            let given = keyword("args").or_else(|| {
-                (name.as_str() == "threading.Timer")
-                    .then(|| args.get(2))
-                    .flatten()
-            });
+                .map(|k| &keywords[k].1)
+                .or_else(|| timer.then(|| args.get(1)).flatten())?;
+            let given = match keyword("args") {
+                Some(k) => Some((
+                    &keywords[k].1,
+                    packed.keywords.get(k).and_then(Option::as_ref),
+                )),
+                None if timer => arg(2),
+                None => None,
+            };
             (target, spread(given))
         }
-        "_thread.start_new_thread" | "thread.start_new_thread" => {
-            (args.first()?, spread(args.get(1)))
-        }
+        "_thread.start_new_thread" | "thread.start_new_thread" => (args.first()?, spread(arg(1))),
         "asyncio.to_thread" => (args.first()?, args[1..].to_vec()),
         _ => match name.last_name() {
             Some("submit") if name.segments().len() > 1 => (args.first()?, args[1..].to_vec()),
             Some("run_in_executor") => (args.get(1)?, args.get(2..).unwrap_or_default().to_vec()),
-            Some("apply_async") => (args.first()?, spread(args.get(1))),
+            Some("apply_async") => (args.first()?, spread(arg(1))),
             _ => return None,
         },
     };
-    if target.local.is_some() {
-        return None;
-    }
-    let qual = target.qual.clone()?;
-    (names::is_process(&qual) || names::is_code_exec(&qual) || names::is_network(&qual))
-        .then_some((qual, given))
+    Some((target, given))
+}
+
+/// Whether a call to `name` may start work elsewhere with a tuple of
+/// arguments (see [`started_elsewhere`]), so that a tuple written out in
+/// it is kept item by item.
+fn packs_arguments(name: &QualName) -> bool {
+    matches!(
+        name.last_name(),
+        Some("Thread" | "Process" | "Timer" | "start_new_thread" | "apply_async")
+    )
+}
+
+/// The items of each tuple or list written out among a call's arguments
+/// and keywords (`args=(key, host)`), for a call that may hand them on.
+#[derive(Default)]
+struct Packed {
+    args: Vec<Option<Vec<Sym>>>,
+    keywords: Vec<Option<Vec<Sym>>>,
 }

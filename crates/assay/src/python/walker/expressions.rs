@@ -218,49 +218,8 @@ impl<'a> Walker<'a, '_> {
     }
 
     pub(super) fn sequence(&mut self, elts: &'a [Expr]) -> Sym {
-        let mut taint = 0;
-        let mut items = Vec::with_capacity(elts.len());
-        // The command-line shape of a list with unknown items
-        // (`[sys.executable, "-m", "pip", "install", name]`), one template
-        // per item.
-        let mut shape: Vec<Template> = Vec::new();
-        let mut all_const = true;
-        for e in elts {
-            let sym = self.expr(e);
-            taint |= sym.taint;
-            if shape.len() < 64 {
-                shape.push(match (&sym.konst, &sym.template) {
-                    (Some(Const::Str(s)), _) => Template::new([Part::Literal(s.clone())]),
-                    (Some(k @ Const::Int(_)), _) => {
-                        Template::new([Part::Literal(k.as_text().unwrap_or_default())])
-                    }
-                    (None, Some(t)) => t.clone(),
-                    _ => Template::new([Part::Hole(Hole { taint: sym.taint })]),
-                });
-            }
-            match sym.konst {
-                Some(k) if all_const => items.push(k),
-                _ => all_const = false,
-            }
-        }
-        // An item that prints as a bare hole says nothing of the shape.
-        let known = shape.iter().filter(|t| t.printed() != "{}").count();
-        Sym {
-            konst: all_const.then(|| Const::Seq(items.into())),
-            template: (!all_const && known >= 2 && shape.len() == elts.len()).then(|| {
-                let space = || Part::Literal(Arc::from(" "));
-                let mut parts = Vec::new();
-                for (i, item) in shape.iter().enumerate() {
-                    if i > 0 {
-                        parts.push(space());
-                    }
-                    parts.extend(item.parts().iter().cloned());
-                }
-                Template::new(parts)
-            }),
-            taint,
-            ..Sym::default()
-        }
+        let syms: Vec<Sym> = elts.iter().map(|e| self.expr(e)).collect();
+        sequence_of(syms)
     }
 
     fn comprehension(
@@ -539,6 +498,7 @@ fn string_template(left: &Sym, op: ast::Operator, right: &Sym) -> Option<Templat
         }
     }
     let unknown = |sym: &Sym| Template::new([Part::Hole(Hole { taint: sym.taint })]);
+    let slash = || Template::new([Part::Literal(Arc::from("/"))]);
     let template = match op {
         ast::Operator::Add => match (part(left), part(right)) {
             // Measured before it is built: a 4 MiB part is not copied.
@@ -546,6 +506,18 @@ fn string_template(left: &Sym, op: ast::Operator, right: &Sym) -> Option<Templat
             (Some(l), Some(r)) => l.followed_by(&r),
             (Some(l), None) if right.konst.is_none() => l.followed_by(&unknown(right)),
             (None, Some(r)) if left.konst.is_none() => unknown(left).followed_by(&r),
+            _ => return None,
+        },
+        // `base / browser / "User Data"`: a path with unknown parts.
+        ast::Operator::Div => match (part(left), part(right)) {
+            (Some(l), Some(r)) if l.len() + r.len() + 1 > MAX_STRING_FACT => return None,
+            (Some(l), Some(r)) => l.followed_by(&slash()).followed_by(&r),
+            (Some(l), None) if right.konst.is_none() => {
+                l.followed_by(&slash()).followed_by(&unknown(right))
+            }
+            (None, Some(r)) if left.konst.is_none() => {
+                unknown(left).followed_by(&slash()).followed_by(&r)
+            }
             _ => return None,
         },
         ast::Operator::Mod => match &left.konst {
@@ -556,4 +528,52 @@ fn string_template(left: &Sym, op: ast::Operator, right: &Sym) -> Option<Templat
         _ => return None,
     };
     (template.len() <= MAX_STRING_FACT).then_some(template)
+}
+
+/// A list or tuple of these items: constant when every item is, else its
+/// taint and the command-line shape of its items.
+pub(super) fn sequence_of(syms: Vec<Sym>) -> Sym {
+    let count = syms.len();
+    let mut taint = 0;
+    let mut items = Vec::with_capacity(count);
+    // The command-line shape of a list with unknown items
+    // (`[sys.executable, "-m", "pip", "install", name]`), one template
+    // per item.
+    let mut shape: Vec<Template> = Vec::new();
+    let mut all_const = true;
+    for sym in syms {
+        taint |= sym.taint;
+        if shape.len() < 64 {
+            shape.push(match (&sym.konst, &sym.template) {
+                (Some(Const::Str(s)), _) => Template::new([Part::Literal(s.clone())]),
+                (Some(k @ Const::Int(_)), _) => {
+                    Template::new([Part::Literal(k.as_text().unwrap_or_default())])
+                }
+                (None, Some(t)) => t.clone(),
+                _ => Template::new([Part::Hole(Hole { taint: sym.taint })]),
+            });
+        }
+        match sym.konst {
+            Some(k) if all_const => items.push(k),
+            _ => all_const = false,
+        }
+    }
+    // An item that prints as a bare hole says nothing of the shape.
+    let known = shape.iter().filter(|t| t.printed() != "{}").count();
+    Sym {
+        konst: all_const.then(|| Const::Seq(items.into())),
+        template: (!all_const && known >= 2 && shape.len() == count).then(|| {
+            let space = || Part::Literal(Arc::from(" "));
+            let mut parts = Vec::new();
+            for (i, item) in shape.iter().enumerate() {
+                if i > 0 {
+                    parts.push(space());
+                }
+                parts.extend(item.parts().iter().cloned());
+            }
+            Template::new(parts)
+        }),
+        taint,
+        ..Sym::default()
+    }
 }

@@ -5,6 +5,7 @@
 mod budget;
 mod calls;
 mod contexts;
+mod copies;
 mod expressions;
 mod facts;
 mod library;
@@ -146,6 +147,11 @@ pub(super) struct Walker<'a, 'p> {
     budget: Rc<Budget>,
     /// A buffer for the dotted key of each `name.attr` read.
     dotted_key: String,
+    /// Local functions and classes installed in place of a library that
+    /// is handed credentials or traffic ([`names::is_interceptable`]):
+    /// their parameters carry [`taint::INTERCEPTED`]. Known for bodies
+    /// walked after the installing statement.
+    interceptors: Vec<Arc<str>>,
     /// The top-level package the file belongs to (`pkg` of
     /// `pkg/core.py`): calls of names under it are the package's own.
     package_root: Option<Arc<str>>,
@@ -184,6 +190,7 @@ impl<'a, 'p> Walker<'a, 'p> {
             branch_taints: Vec::new(),
             budget,
             dotted_key: String::new(),
+            interceptors: Vec::new(),
             package_root,
             out: Walk::default(),
             payloads,

@@ -87,6 +87,23 @@ impl<'a> Walker<'a, '_> {
         }
     }
 
+    /// The loop variable of `for name in (".ssh", ".aws", "id_rsa")`,
+    /// over constant names of which one is a credential location or file:
+    /// a path built on it, in a body walked once for every item, is one of
+    /// them.
+    pub(super) fn loop_item(iter: &Sym) -> Sym {
+        let mut item = Sym::tainted(iter.taint);
+        if let Some(Const::Seq(items)) = &iter.konst
+            && items.iter().any(|i| {
+                matches!(i, Const::Str(t) if names::is_credential_file_name(t)
+                    || names::credential_location(t).is_some())
+            })
+        {
+            item.taint |= taint::CREDENTIAL_PATH;
+        }
+        item
+    }
+
     /// `expr` is, or holds, a credential file name: a string, a tuple or
     /// list of them, a name bound to one, `tuple(patterns)`.
     fn names_credential_file(&self, expr: &Expr) -> bool {

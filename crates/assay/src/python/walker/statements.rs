@@ -166,7 +166,7 @@ impl<'a> Walker<'a, '_> {
             Stmt::For(s) => {
                 let iter = self.expr(&s.iter);
                 if !self.unroll_for(s, &iter) {
-                    self.assign(&s.target, Sym::tainted(iter.taint));
+                    self.assign(&s.target, Self::loop_item(&iter));
                     self.suite(&s.body);
                 }
                 self.suite(&s.orelse);
@@ -345,24 +345,38 @@ impl<'a> Walker<'a, '_> {
         self.out.functions.push(PendingFunction {
             name: d.name.clone(),
             class: d.class.clone(),
-            params: params
-                .posonlyargs
-                .iter()
-                .chain(&params.args)
-                .chain(&params.kwonlyargs)
-                .map(|p| Arc::from(p.parameter.name.as_str()))
-                .collect(),
+            params: signature(params),
             offset: d.def.start(),
             decorators: d.decorators,
             docstring,
         });
-        let all = params
-            .posonlyargs
+        // A replacement of a library's function is handed what the
+        // library's callers pass (`self` aside).
+        let intercepted = if self
+            .interceptors
             .iter()
-            .chain(&params.args)
-            .chain(&params.kwonlyargs);
-        for (i, p) in all.enumerate() {
-            let name = p.parameter.name.as_str();
+            .any(|h| *h == d.name || d.class.as_ref() == Some(h))
+        {
+            taint::INTERCEPTED
+        } else {
+            0
+        };
+        for (i, name) in signature(params).iter().enumerate() {
+            let extra = if i >= usize::from(d.class.is_some()) {
+                intercepted
+            } else {
+                0
+            };
+            // `*args` and `**kwargs` hold what the caller passed beyond
+            // the named parameters.
+            if let Some(rest) = name.strip_prefix('*') {
+                let rest = rest.trim_start_matches('*');
+                if !rest.is_empty() {
+                    scope.insert(Arc::from(rest), Sym::tainted(taint::param(i) | extra));
+                }
+                continue;
+            }
+            let name = &**name;
             let first = i == usize::from(d.class.is_some());
             let sym = match (&d.class, i) {
                 (Some(class), 0) => Sym {
@@ -384,10 +398,11 @@ impl<'a> Walker<'a, '_> {
                 }
                 _ => Sym::tainted(taint::param(i)),
             };
+            let sym = Sym {
+                taint: sym.taint | extra,
+                ..sym
+            };
             scope.insert(Arc::from(name), sym);
-        }
-        for p in [&params.vararg, &params.kwarg].into_iter().flatten() {
-            scope.insert(Arc::from(p.name.as_str()), Sym::default());
         }
         self.scopes.push(scope);
         let frame = Frame {
@@ -468,8 +483,10 @@ impl<'a> Walker<'a, '_> {
                     Expr::Name(base) => self.lookup(base.id.as_str()).cloned(),
                     other => Some(self.expr(other)),
                 };
-                if owner.is_some_and(|o| o.local.is_none() && o.qual.is_some()) {
-                    self.hooked(&value);
+                if let Some(owner) = owner.filter(|o| o.local.is_none())
+                    && let Some(library) = &owner.qual
+                {
+                    self.hooked(&value, Some(&library.attribute(attr.attr.as_str())));
                 }
                 if let Expr::Name(base) = &*attr.value {
                     let key = format!("{}.{}", base.id.as_str(), attr.attr.as_str());
@@ -485,7 +502,9 @@ impl<'a> Walker<'a, '_> {
                 // that name gets the package's object.
                 let container = self.expr(&sub.value);
                 if container.qual_str() == Some("sys.modules") {
-                    self.hooked(&value);
+                    let module = self.expr(&sub.slice);
+                    let replaced = module.str().map(QualName::dotted);
+                    self.hooked(&value, replaced.as_ref());
                 }
                 // `data["key"] = secret`: the container now holds it.
                 if let Expr::Name(name) = &*sub.value
@@ -505,11 +524,16 @@ impl<'a> Walker<'a, '_> {
     /// A local function or class installed in a library's place (a patched
     /// function, a replaced class or module, an import hook) runs whenever
     /// the library is used: it takes the context of the code installing
-    /// it, every method included.
-    pub(super) fn hooked(&mut self, value: &Sym) {
+    /// it, every method included. `replaced` names what it replaces, when
+    /// known: a library handed credentials or traffic makes it an
+    /// interceptor.
+    pub(super) fn hooked(&mut self, value: &Sym, replaced: Option<&QualName>) {
         let Some(local) = value.local.clone().or_else(|| value.instance_of.clone()) else {
             return;
         };
+        if replaced.is_some_and(names::is_interceptable) && !self.interceptors.contains(&local) {
+            self.interceptors.push(local.clone());
+        }
         let node = self.frame.node.clone();
         self.out.edges.push((node.clone(), local.clone()));
         self.out
@@ -688,4 +712,32 @@ fn silent_handlers(handlers: &[ast::ExceptHandler]) -> bool {
             let ast::ExceptHandler::ExceptHandler(h) = handler;
             h.body.iter().all(quiet)
         })
+}
+
+/// A function's parameter names in the order Python binds them: positional
+/// ones, `*args` (or the bare `*` before keyword-only ones), keyword-only
+/// ones, `**kwargs`, stars kept as in the `def` (see
+/// [`crate::python::FunctionInfo::params`]).
+fn signature(params: &ast::Parameters) -> Vec<Arc<str>> {
+    let named = |p: &ast::ParameterWithDefault| Arc::from(p.parameter.name.as_str());
+    let mut names: Vec<Arc<str>> = params
+        .posonlyargs
+        .iter()
+        .chain(&params.args)
+        .map(named)
+        .collect();
+    match &params.vararg {
+        Some(p) => names.push(Arc::from(format!("*{}", p.name))),
+        // `def f(a, *, b)`: the bare star ends the positional ones.
+        None if !params.kwonlyargs.is_empty() => names.push(Arc::from("*")),
+        None => {}
+    }
+    names.extend(params.kwonlyargs.iter().map(named));
+    names.extend(
+        params
+            .kwarg
+            .iter()
+            .map(|p| Arc::from(format!("**{}", p.name))),
+    );
+    names
 }

@@ -8,7 +8,8 @@ declare_rule! {
     /// crypto wallets, and chat-bot webhooks used to send them.
     ///
     /// ## What it finds
-    /// Strings (after constant evaluation) naming Chromium-family
+    /// Strings (after constant evaluation), and paths with unknown parts
+    /// that a call opens or copies, naming Chromium-family
     /// `Login Data`, `Local State`, `Cookies` and `Web Data`, Firefox
     /// `logins.json`/`key4.db`, Discord's `Local Storage\leveldb`, Telegram's
     /// `tdata`, wallet folders and extensions (Exodus, Electrum, Atomic,
@@ -19,7 +20,10 @@ declare_rule! {
     /// post to a webhook. A store named at install, startup or import time
     /// is high, at runtime medium (cookie libraries read browser stores);
     /// a store named in a file that also talks to the network or to a
-    /// webhook is critical. A webhook URL alone is medium; with its token
+    /// webhook is critical. A store's path built from unknown parts that
+    /// a call opens or copies is graded the same, except that only a
+    /// webhook in the file makes it critical (browser automation copies
+    /// whole profiles). A webhook URL alone is medium; with its token
     /// in a file that posts to it, high; a post to such a private channel
     /// from code that runs by itself (install, start-up, import) is
     /// critical: it announces every victim.
@@ -107,7 +111,37 @@ impl Rule for AppSecrets {
                 };
                 out.push(f);
             }
-            if stores && (networked || webhook) {
+            // A store's path with unknown parts, where a call opens or
+            // copies it (`local / browser / "User Data" / "Default" /
+            // "Login Data"`). Browser automation copies and reads profiles
+            // too: only a webhook in the file makes it critical.
+            let mut opened = false;
+            for call in &file.calls {
+                let Some(what) = call
+                    .arg_texts()
+                    .filter(|t| t.contains("{}"))
+                    .find_map(string_keywords::secret_store_in_path)
+                else {
+                    continue;
+                };
+                if !seen.insert((what, call.context)) {
+                    continue;
+                }
+                opened = true;
+                let mut f = code_finding(
+                    &Self::META,
+                    file,
+                    call,
+                    format!("`{}` opens a path to {what}", call.name),
+                );
+                f.severity = if call.context.is_automatic() {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                out.push(f);
+            }
+            if (stores && (networked || webhook)) || (opened && webhook) {
                 for f in &mut out[start..] {
                     f.severity = Severity::Critical;
                     f.message

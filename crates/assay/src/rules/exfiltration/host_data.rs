@@ -61,8 +61,18 @@ impl Rule for HostData {
     fn check(&self, facts: &PackageFacts<'_>, out: &mut Vec<Finding>) {
         for file in facts.python {
             for call in file.calls.iter().filter(|c| c.is_network()) {
+                // A request object (`urllib.request.Request(url, data)`)
+                // is where its data and destination are known: it is
+                // reported, and opening it is not again.
+                let request = is_request_object(call.name.as_str());
                 if matches!(call.context, ExecContext::Install | ExecContext::Startup)
-                    || is_constructor(&call.name)
+                    || (is_constructor(&call.name) && !request)
+                    || call
+                        .args
+                        .first()
+                        .and_then(|a| a.origin.as_ref())
+                        .and_then(|o| o.as_str().strip_suffix("()"))
+                        .is_some_and(is_request_object)
                 {
                     continue;
                 }
@@ -121,4 +131,16 @@ impl Rule for HostData {
             }
         }
     }
+}
+
+/// Request objects built with their URL and data, sent by whatever opens
+/// them (`urllib.request.Request`, `requests.Request`).
+fn is_request_object(name: &str) -> bool {
+    matches!(
+        name,
+        "urllib.request.Request"
+            | "urllib2.Request"
+            | "requests.Request"
+            | "requests.models.Request"
+    )
 }

@@ -102,6 +102,22 @@ pub(crate) fn miner_marker(s: &StringFact) -> Option<Marker> {
         .flatten()
 }
 
+/// [`STORES`] with `\\` and with `/`: Windows paths, and the same
+/// folders built with `/` (`local / "User Data" / "Default" / "Cookies"`).
+/// Only for paths built from unknown parts: a constant
+/// `"Default/Network/Cookies"` is as often a browser automation's own
+/// profile copy.
+static STORE_NEEDLES: LazyLock<Vec<(String, &'static str)>> = LazyLock::new(|| {
+    STORES
+        .iter()
+        .flat_map(|(needle, what)| {
+            let slashed = needle.replace('\\', "/");
+            let both = (slashed != *needle).then_some((slashed, *what));
+            std::iter::once(((*needle).to_owned(), *what)).chain(both)
+        })
+        .collect()
+});
+
 /// The browser, messenger or wallet store the string names, if any.
 pub(crate) fn secret_store(s: &StringFact) -> Option<&'static str> {
     static STORE_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
@@ -116,6 +132,20 @@ pub(crate) fn secret_store(s: &StringFact) -> Option<&'static str> {
     STORE_MATCHER
         .find(&*s.value)
         .map(|hit| STORES[hit.pattern().as_usize()].1)
+}
+
+/// The browser, messenger or wallet store a path with unknown parts names
+/// (`{}/User Data/Default/Login Data`), if any.
+pub(crate) fn secret_store_in_path(text: &str) -> Option<&'static str> {
+    static STORE_MATCHER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(STORE_NEEDLES.iter().map(|(needle, _)| needle))
+            .expect("patterns compile")
+    });
+    STORE_MATCHER
+        .find(text)
+        .map(|hit| STORE_NEEDLES[hit.pattern().as_usize()].1)
 }
 
 #[cfg(test)]
