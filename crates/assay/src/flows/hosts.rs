@@ -32,6 +32,43 @@ pub const UNUSED_HOST: &str = "a host the package uses nowhere else, with every 
 /// name server, a channel no service is reached by.
 pub const NAME_SERVER: &str = "a name server asked for names spelled from the data, a DNS tunnel";
 
+/// Why a host is foreign: the code carries the token of an account on it,
+/// and an account whose token ships in a package is its author's.
+pub const AUTHOR_ACCOUNT: &str = "an account whose access token is written in the code";
+
+/// Token prefixes of code and chat services, with the service's domain.
+const ACCOUNT_TOKENS: &[(&str, &str)] = &[
+    ("ghp_", "github.com"),
+    ("gho_", "github.com"),
+    ("github_pat_", "github.com"),
+    ("glpat-", "gitlab.com"),
+    ("xoxb-", "slack.com"),
+    ("xoxp-", "slack.com"),
+];
+
+/// Whether `strings` (a file's constants, folded) hold an access token of
+/// the service `host` belongs to (`ghp_…` for `api.github.com`).
+pub fn author_account<'s>(host: &str, mut strings: impl Iterator<Item = &'s str>) -> bool {
+    let domain = registered_domain(host);
+    let prefixes: Vec<&str> = ACCOUNT_TOKENS
+        .iter()
+        .filter(|(_, service)| *service == domain)
+        .map(|(prefix, _)| *prefix)
+        .collect();
+    !prefixes.is_empty()
+        && strings.any(|text| {
+            prefixes.iter().any(|prefix| {
+                text.match_indices(prefix).any(|(at, _)| {
+                    text[at + prefix.len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .count()
+                        >= 20
+                })
+            })
+        })
+}
+
 /// Free app-hosting platforms: anyone gets `NAME.<suffix>` in a minute,
 /// with no account a victim could trace, and takes it down as fast. A
 /// stealer's receiver (a function relaying what it is given) lives there
@@ -220,6 +257,15 @@ fn registered_domain(host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_token_in_the_code_makes_its_service_the_authors() {
+        let token = "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
+        assert!(author_account("api.github.com", [token].into_iter()));
+        assert!(!author_account("api.gitlab.com", [token].into_iter()));
+        assert!(!author_account("api.github.com", ["ghp_short"].into_iter()));
+        assert!(!author_account("api.github.com", ["token"].into_iter()));
+    }
 
     #[test]
     fn registered_domains() {

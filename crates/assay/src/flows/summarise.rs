@@ -781,9 +781,12 @@ fn sink_of(
         (SinkKind::Send, Some(_), Some(host)) if sinks::dns_query(call).is_some() => {
             (!hosts.is_own(host)).then_some(super::hosts::NAME_SERVER)
         }
-        (SinkKind::Send, Some(url), Some(host)) => {
-            hosts.foreign(url, host, &file.source, call.silenced)
-        }
+        (SinkKind::Send, Some(url), Some(host)) => hosts
+            .foreign(url, host, &file.source, call.silenced)
+            .or_else(|| {
+                super::hosts::author_account(host, file.strings.iter().map(|s| &*s.value))
+                    .then_some(super::hosts::AUTHOR_ACCOUNT)
+            }),
         _ => None,
     };
     Sink {

@@ -223,6 +223,14 @@ impl<'a> Walker<'a, '_> {
             // `Thread(target=self._send, args=(key,))` hands `key` to
             // `_send` as a call would.
             if let Some((target, given)) = started_elsewhere(&name, &args, &keywords, &packed) {
+                // Constants handed on are walked with, as for a direct
+                // call (`Thread(target=connect, args=("203.0.113.9",
+                // 4444))`).
+                if let Some(local) = &target.local
+                    && given.iter().any(|a| a.konst.is_some())
+                {
+                    self.specialise(local, &given, &[]);
+                }
                 let given = given.into_iter().map(PendingValue::from).collect();
                 if let Some(local) = &target.local {
                     if self.frame.inlining == 0 && !self.frame.specialising {

@@ -20,7 +20,11 @@ declare_rule! {
     ///   written to a file) followed by running a process or `os.startfile`;
     /// - shell commands that fetch and run in one line (`curl … | sh`,
     ///   `wget … && chmod +x`, PowerShell `DownloadString`/`IEX`,
-    ///   `certutil -urlcache`).
+    ///   `certutil -urlcache`);
+    /// - `pip install` from an index or a package URL on a throwaway host
+    ///   (a bare public IP, tunnel, paste site or dynamic-DNS name): pip
+    ///   runs the build code of what it installs, so that host chooses what
+    ///   runs. Critical in any context.
     ///
     /// ## Why it matters
     /// Droppers keep the package itself small and innocent-looking and fetch
@@ -151,6 +155,18 @@ impl Rule for DownloadExecute {
                     );
                     f.severity = severity;
                     web_shells.push(f);
+                } else if call.is_process()
+                    && let Some(cmd) = shell_text(call)
+                    && installs_from_throwaway_index(&cmd).is_some()
+                {
+                    // pip runs the build code of what it installs: packages
+                    // from an index on a throwaway host are code that host
+                    // chooses (`push` names the host).
+                    let message = format!(
+                        "`{}` installs packages with pip, which runs their build code,",
+                        call.name
+                    );
+                    push(call, message, Some(cmd.clone()), Severity::Critical);
                 } else if call.is_process()
                     && let Some(cmd) = shell_text(call).filter(|c| fetches_and_runs(c))
                 {
@@ -534,6 +550,27 @@ fn fetches_to_file(cmd: &str) -> bool {
 }
 
 /// One command line that both fetches and executes.
+/// The throwaway host (a bare public IP, tunnel, paste site, dynamic-DNS
+/// name, see [`endpoints::classify`]) a `pip install` command installs
+/// from: its index (`--index-url`, `-i`, `--extra-index-url`,
+/// `--find-links`, `-f`) or a package URL.
+fn installs_from_throwaway_index(cmd: &str) -> Option<&str> {
+    let words: Vec<&str> = cmd
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']))
+        .collect();
+    let pip = words
+        .iter()
+        .position(|w| matches!(crate::rules::program_name(w), "pip" | "pip3" | "uv"))?;
+    if !words[pip..].contains(&"install") {
+        return None;
+    }
+    words[pip..]
+        .iter()
+        .filter(|w| w.contains("://"))
+        .find_map(|w| endpoints::classify(w).map(|(_, host)| host))
+}
+
 fn fetches_and_runs(cmd: &str) -> bool {
     let lower = cmd.to_ascii_lowercase();
     let fetches = [

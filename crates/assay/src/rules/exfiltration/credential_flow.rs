@@ -17,9 +17,18 @@ declare_rule! {
     /// error swallowed. The chain is followed through local calls, methods
     /// through `self` and instances, attributes stored in one method and
     /// sent from another, package-local imports, and, when packages are
-    /// scanned together, into a dependency's function. A credential sent
-    /// to the package's own service, to an endpoint the caller configures,
-    /// or signed rather than sent is not reported.
+    /// scanned together, into a dependency's function; into functions
+    /// started on a thread or an executor with their arguments, and
+    /// through `*args` and `**kwargs`. Also counted as credentials: a copy
+    /// or an archive of credential files (uploaded with `files=` or `curl
+    /// -F f=@path`, in the function that made it or another), and what a
+    /// replacement the package installs for a library function
+    /// (`requests.Session.request = spy`) is handed by that library's
+    /// callers. A name look-up (`socket.gethostbyname`) of a name spelled
+    /// from the data under a fixed domain sends the data to that domain's
+    /// name server (a DNS tunnel). A credential sent to the package's own
+    /// service, to an endpoint the caller configures, or signed rather
+    /// than sent is not reported.
     ///
     /// ## Why it matters
     /// Stealers hide in code that runs when the package is used: a client

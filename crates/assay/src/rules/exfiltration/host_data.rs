@@ -14,7 +14,9 @@ declare_rule! {
     /// FTP) whose arguments carry values read from the host — user and host
     /// name, working directory, `platform` details — or from environment
     /// variables, followed through variables, string building and local
-    /// functions. Install- and startup-time sends are reported by the
+    /// functions. A request object (`urllib.request.Request(url, data)`)
+    /// is reported where it is built, with its URL; opening it is not
+    /// reported again. Install- and startup-time sends are reported by the
     /// install and startup rules; this rule covers import time and runtime.
     ///
     /// ## Why it matters
