@@ -15,7 +15,11 @@ declare_rule! {
     /// - `exec`/`eval`/`compile` of data read from the network
     ///   (`urlopen(...).read()`, `requests.get(...).text`, a socket's `recv`),
     ///   and processes whose command line (or `python -c` code) was read
-    ///   from the network;
+    ///   from the network, or that feed what was read to a shell or an
+    ///   interpreter on its standard input (`run(["bash"], input=fetched)`);
+    ///   data piped into any other program (audio into an encoder) is not
+    ///   run. What another module of the package fetched counts where it is
+    ///   run;
     /// - within one function, a download to disk (`urlretrieve`, a response
     ///   written to a file) followed by running a process or `os.startfile`;
     /// - shell commands that fetch and run in one line (`curl … | sh`,

@@ -28,7 +28,16 @@ declare_rule! {
     /// from the data under a fixed domain sends the data to that domain's
     /// name server (a DNS tunnel). A credential sent to the package's own
     /// service, to an endpoint the caller configures, or signed rather
-    /// than sent is not reported.
+    /// than sent is not reported. A credential read in one module of the
+    /// package and returned to another is still a credential where it is
+    /// sent (the returns are linked across modules).
+    ///
+    /// A credential handed to code outside the package (a third-party call
+    /// assay cannot see into) is reported at low, as a *hand-off*, and kept
+    /// in the report so that a dependency scanned with it can complete the
+    /// chain. A class or function of one of the package's own modules is
+    /// not outside it, even when it defines no `__init__` (a dataclass or a
+    /// pydantic model that holds the key).
     ///
     /// ## Why it matters
     /// Stealers hide in code that runs when the package is used: a client
