@@ -133,6 +133,9 @@ pub(super) fn destination(call: &Call) -> Option<&str> {
     if let Some(domain) = dns_query(call) {
         return Some(domain);
     }
+    if let Some(connected) = &call.destination {
+        return Some(connected);
+    }
     if let Some(command) = upload_command(call) {
         return command
             .split_whitespace()
@@ -140,23 +143,31 @@ pub(super) fn destination(call: &Call) -> Option<&str> {
     }
     let url = call
         .args
-        .get(url_position(call))
+        .get(url_position(call)?)
         .or_else(|| call.keyword("url"))?;
     url.printed().filter(|t| t.contains("://"))
 }
 
-/// Which positional argument of a send is its URL: the second for
-/// `request(method, url)` (`requests.request("POST", url)`,
-/// `Session().request`, `PoolManager().request`), else the first.
-fn url_position(call: &Call) -> usize {
-    let method_first = call.name.last_name() == Some("request")
+/// Which positional argument of a send is its URL: none for a method of
+/// a connection object (the address was given when the object was made),
+/// the second for `request(method, url)` (`requests.request("POST",
+/// url)`, `Session().request`, `PoolManager().request`), else the first.
+fn url_position(call: &Call) -> Option<usize> {
+    if call.destination.is_some() {
+        return None;
+    }
+    Some(usize::from(method_first(call)))
+}
+
+/// `request("POST", …)`: the first argument is the HTTP method.
+fn method_first(call: &Call) -> bool {
+    call.name.last_name() == Some("request")
         && call.args.first().and_then(Value::printed).is_some_and(|m| {
             matches!(
                 m.to_ascii_uppercase().as_str(),
                 "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS"
             )
-        });
-    usize::from(method_first)
+        })
 }
 
 fn looks_like_address(word: &str) -> bool {
@@ -185,13 +196,17 @@ pub(super) fn data_args(call: &Call, kind: SinkKind) -> Vec<(super::ArgSlot, &Va
     // A look-up's data is the name it asks for.
     let upload = upload_command(call).is_some() || dns_query(call).is_some();
     let url = url_position(call);
+    let (method, bound) = (method_first(call), call.destination.is_some());
     for (i, v) in call.args.iter().enumerate() {
-        // The method of `request("POST", url)` is no data either.
-        if i < url && kind == SinkKind::Send {
-            continue;
-        }
-        if i == url && kind == SinkKind::Send && !upload && !url_carries_data(v) {
-            continue;
+        if kind == SinkKind::Send {
+            // The method of `request("POST", url)` is no data, nor the
+            // path of a connection's `request("POST", "/path", body)`.
+            if method && (i == 0 || (bound && i == 1)) {
+                continue;
+            }
+            if Some(i) == url && !upload && !url_carries_data(v) {
+                continue;
+            }
         }
         out.push((ArgSlot::Position(i), v));
     }

@@ -265,6 +265,11 @@ pub struct Call {
     /// one hears of it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub silenced: bool,
+    /// For a method of a connection object (`conn.request(...)`,
+    /// `ws.send(...)`, `smtp.sendmail(...)`), the address the object was
+    /// opened to, as a URL (`https://h:443`, `tcp://h:25`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<Arc<str>>,
     /// The kinds of API `name` is, kept inline ([`ApiClasses`]).
     #[serde(skip)]
     pub classes: ApiClasses,
@@ -603,6 +608,7 @@ pub fn analyze_within(
                 keywords: c.keywords.into_iter().map(|(k, v)| (k, value(v))).collect(),
                 via: c.via,
                 silenced: c.silenced,
+                destination: c.destination,
                 classes: c.name.api_classes(),
                 name: c.name,
             }

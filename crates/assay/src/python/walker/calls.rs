@@ -164,7 +164,18 @@ impl<'a> Walker<'a, '_> {
         if let Expr::Attribute(attr) = &*call.func
             && matches!(
                 attr.attr.as_str(),
-                "append" | "extend" | "insert" | "update" | "add" | "setdefault" | "appendleft"
+                "append"
+                    | "extend"
+                    | "insert"
+                    | "update"
+                    | "add"
+                    | "setdefault"
+                    | "appendleft"
+                    // An email message given its body or attachments.
+                    | "set_content"
+                    | "set_payload"
+                    | "attach"
+                    | "add_attachment"
             )
             && let Expr::Name(container) = &*attr.value
         {
@@ -209,6 +220,7 @@ impl<'a> Walker<'a, '_> {
         };
         result.taint |= self.imported_result(&name);
         self.copied_credentials(&name, call, &args, &keywords, &mut result);
+        self.connection(&name, call, &args, &keywords, &mut result);
         if names::is_process(&name)
             && let Some(command) = args.first_mut()
             && super::copies::uploads_credential_file(command)
@@ -256,6 +268,7 @@ impl<'a> Walker<'a, '_> {
                         keywords: Vec::new(),
                         via: None,
                         silenced: self.frame.silenced,
+                        destination: None,
                     });
                 }
             }
@@ -271,6 +284,7 @@ impl<'a> Walker<'a, '_> {
                     .collect(),
                 via: None,
                 silenced: self.frame.silenced,
+                destination: callee.receiver.as_ref().and_then(|r| r.connected.clone()),
             });
         }
         result

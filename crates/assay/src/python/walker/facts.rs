@@ -24,6 +24,8 @@ pub(in crate::python) struct PendingCall {
     pub via: Option<Via>,
     /// Inside a `try` whose handlers only `pass` (see [`super::statements::silent_handlers`]).
     pub silenced: bool,
+    /// Where the object the method is called on is connected to.
+    pub destination: Option<Arc<str>>,
 }
 
 /// A function defined.

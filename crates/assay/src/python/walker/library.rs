@@ -320,6 +320,31 @@ impl<'a> Walker<'a, '_> {
             }
             result.template = Some(Template::new(parts));
         }
+        // A path built to a credential location (`os.path.expanduser(
+        // f"~/.ssh/{name}")`, `os.path.join(home, ".aws", "credentials")`)
+        // is a credential path wherever it goes: read, copied, uploaded.
+        if matches!(
+            name,
+            "os.path.join"
+                | "os.path.expanduser"
+                | "os.path.expandvars"
+                | "os.path.abspath"
+                | "os.path.normpath"
+                | "pathlib.Path"
+                | "pathlib.Path().joinpath"
+        ) {
+            // With unknown parts, the path's shape (`~/.ssh/{}`).
+            if result.konst.is_none() && result.template.is_none() {
+                let base = receiver.filter(|_| name == "pathlib.Path().joinpath");
+                result.template = path_template(base, args);
+            }
+            if result
+                .printed()
+                .is_some_and(|p| names::credential_location(&p).is_some())
+            {
+                result.taint |= taint::CREDENTIAL_PATH;
+            }
+        }
         if result.konst.is_none()
             && name == "str.format"
             && let Some(Const::Str(fmt)) = receiver.and_then(|r| r.konst.as_ref())
@@ -408,4 +433,29 @@ fn builtin_text(name: &str) -> Option<String> {
         _ if names::BUILTINS.contains(&name) => Some(format!("<built-in function {name}>")),
         _ => None,
     }
+}
+
+/// The template of a path joined from `receiver` (for `joinpath`) and
+/// `args` with `/`, when a part is a template (`f"~/.ssh/{name}"`) and
+/// none is unknown altogether.
+fn path_template(receiver: Option<&Sym>, args: &[Sym]) -> Option<Template> {
+    let parts: Vec<&Sym> = receiver.into_iter().chain(args).collect();
+    if !parts.iter().any(|p| p.template.is_some()) {
+        return None;
+    }
+    let mut joined: Option<Template> = None;
+    for part in parts {
+        let piece = match (&part.konst, &part.template) {
+            (Some(Const::Str(s)), _) => Template::new([Part::Literal(s.clone())]),
+            (None, Some(t)) => t.clone(),
+            _ => return None,
+        };
+        joined = Some(match joined {
+            None => piece,
+            Some(before) => before
+                .followed_by(&Template::new([Part::Literal(Arc::from("/"))]))
+                .followed_by(&piece),
+        });
+    }
+    joined
 }

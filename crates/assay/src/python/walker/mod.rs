@@ -4,6 +4,7 @@
 
 mod budget;
 mod calls;
+mod connections;
 mod contexts;
 mod copies;
 mod expressions;

@@ -31,6 +31,11 @@ pub(in crate::python) struct Sym {
     pub(super) returned_by: Option<Arc<str>>,
     /// `konst` is Python source that was already analysed as a payload.
     pub(super) analysed: bool,
+    /// The address a connection object was opened to, as a URL
+    /// (`HTTPSConnection("h")` → `https://h`, `s.connect(("h", 80))` →
+    /// `tcp://h:80`): what its methods send goes there
+    /// ([`super::connections`]).
+    pub(super) connected: Option<Arc<str>>,
 }
 
 impl Sym {

@@ -661,6 +661,7 @@ mod tests {
             keywords: Vec::new(),
             via: None,
             silenced: false,
+            destination: None,
         };
         let (by_itself, asked) = (true, false);
         assert_eq!(grade(Reach::None, asked, false), Severity::Low);

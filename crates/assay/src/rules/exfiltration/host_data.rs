@@ -83,11 +83,15 @@ impl Rule for HostData {
                 if sends == 0 {
                     continue;
                 }
+                // A connection object's method sends where the object was
+                // opened to.
                 let target = call
-                    .arg_texts()
-                    .find(|t| t.contains("://"))
+                    .destination
+                    .as_deref()
+                    .or_else(|| call.arg_texts().find(|t| t.contains("://")))
                     .unwrap_or("a remote host");
-                let receiver = endpoints::call_receiver(call);
+                let receiver = endpoints::call_receiver(call)
+                    .or_else(|| call.destination.as_deref().and_then(endpoints::classify));
                 let mut f = code_finding(
                     &Self::META,
                     file,
