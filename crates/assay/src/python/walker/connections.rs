@@ -64,10 +64,9 @@ impl<'a> Walker<'a, '_> {
             return;
         }
         let connects = name.method_of_result().is_some_and(|(made_by, _)| {
-            (made_by.is_in("socket")
-                || made_by.is_in("smtplib")
-                || made_by.is_in("ftplib")
-                || made_by.is_in("websocket"))
+            ["socket", "smtplib", "ftplib", "websocket"]
+                .iter()
+                .any(|m| made_by.is_in(m))
         });
         if !connects {
             return;
