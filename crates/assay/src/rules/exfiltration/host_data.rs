@@ -16,7 +16,9 @@ declare_rule! {
     /// variables, followed through variables, string building and local
     /// functions. A request object (`urllib.request.Request(url, data)`)
     /// is reported where it is built, with its URL; opening it is not
-    /// reported again. Install- and startup-time sends are reported by the
+    /// reported again. A connection object's method
+    /// (`http.client.HTTPSConnection(host).request(...)`, `ws.send(...)`)
+    /// sends to the address the object was opened to. Install- and startup-time sends are reported by the
     /// install and startup rules; this rule covers import time and runtime.
     ///
     /// ## Why it matters
