@@ -190,6 +190,9 @@ pub(super) fn package(python: &[FileAnalysis], metadata: Option<&CoreMetadata>) 
     for file_leaks in staged {
         // The walker follows a copy's path to its upload too; the staged
         // leak names what was copied, and replaces it.
+        if file_leaks.is_empty() {
+            continue;
+        }
         leaks.retain(|l| {
             !file_leaks
                 .iter()
