@@ -59,20 +59,19 @@ impl<'a> Walker<'a, '_> {
             }
         }
         if let Some(local) = &callee.local {
-            if self.frame.inlining == 0 && !self.frame.specialising && self.fact() {
-                self.out.local_calls.push(PendingLocalCall {
-                    callee: local.clone(),
-                    node: self.frame.node.clone(),
-                    offset: call.start(),
-                    bound: callee.instance_of.is_some()
-                        || matches!(&*call.func, Expr::Attribute(_)),
-                    args: args.iter().map(PendingValue::from).collect(),
-                    keywords: keywords
+            if self.fact() && self.records_local_calls() {
+                let bound =
+                    callee.instance_of.is_some() || matches!(&*call.func, Expr::Attribute(_));
+                self.local_call(
+                    local,
+                    bound,
+                    call.start(),
+                    args.iter().map(PendingValue::from).collect(),
+                    keywords
                         .iter()
                         .map(|(k, v)| (k.clone(), PendingValue::from(v)))
                         .collect(),
-                    silenced: self.frame.silenced,
-                });
+                );
             }
             let mut taint = args.iter().fold(0, |t, a| t | a.taint);
             // What the function returns, when its body was walked already
@@ -120,6 +119,9 @@ impl<'a> Walker<'a, '_> {
         {
             name = instance.attribute(method);
             args.remove(0);
+            if !packed.args.is_empty() {
+                packed.args.remove(0);
+            }
         }
         if name.as_str().starts_with("setuptools.setup")
             || name.as_str().starts_with("distutils.core.setup")
@@ -245,16 +247,8 @@ impl<'a> Walker<'a, '_> {
                 }
                 let given = given.into_iter().map(PendingValue::from).collect();
                 if let Some(local) = &target.local {
-                    if self.frame.inlining == 0 && !self.frame.specialising {
-                        self.out.local_calls.push(PendingLocalCall {
-                            callee: local.clone(),
-                            node: self.frame.node.clone(),
-                            offset: at,
-                            bound: local.contains('.'),
-                            args: given,
-                            keywords: Vec::new(),
-                            silenced: self.frame.silenced,
-                        });
+                    if self.records_local_calls() {
+                        self.local_call(local, local.contains('.'), at, given, Vec::new());
                     }
                 } else if let Some(qual) = target.qual.clone().filter(|q| {
                     names::is_process(q) || names::is_code_exec(q) || names::is_network(q)
@@ -288,6 +282,33 @@ impl<'a> Walker<'a, '_> {
             });
         }
         result
+    }
+
+    /// Whether calls of package functions are recorded for the flow
+    /// summaries: not in a body walked for one call site or a helper
+    /// evaluated at one (their calls are the function's own).
+    fn records_local_calls(&self) -> bool {
+        self.frame.inlining == 0 && !self.frame.specialising
+    }
+
+    /// Records a call of the package function `local`.
+    fn local_call(
+        &mut self,
+        local: &Arc<str>,
+        bound: bool,
+        offset: TextSize,
+        args: Vec<PendingValue>,
+        keywords: Vec<(Arc<str>, PendingValue)>,
+    ) {
+        self.out.local_calls.push(PendingLocalCall {
+            callee: local.clone(),
+            node: self.frame.node.clone(),
+            offset,
+            bound,
+            args,
+            keywords,
+            silenced: self.frame.silenced,
+        });
     }
 
     /// One argument's value. With `itemise`, `items` gets an entry per

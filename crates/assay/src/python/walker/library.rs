@@ -307,18 +307,7 @@ impl<'a> Walker<'a, '_> {
             && matches!(name, "os.path.join" | "posixpath.join" | "ntpath.join")
             && !args.is_empty()
         {
-            let mut parts = Vec::with_capacity(2 * args.len());
-            for (i, a) in args.iter().enumerate() {
-                if i > 0 {
-                    parts.push(Part::Literal(Arc::from("/")));
-                }
-                match (a.text(), &a.template) {
-                    (Some(text), _) => parts.push(Part::Literal(text)),
-                    (None, Some(t)) => parts.extend(t.parts().iter().cloned()),
-                    (None, None) => parts.push(Part::Hole(Hole { taint: a.taint })),
-                }
-            }
-            result.template = Some(Template::new(parts));
+            result.template = Some(path_template(args.iter()));
         }
         // A path built to a credential location (`os.path.expanduser(
         // f"~/.ssh/{name}")`, `os.path.join(home, ".aws", "credentials")`)
@@ -333,10 +322,16 @@ impl<'a> Walker<'a, '_> {
                 | "pathlib.Path"
                 | "pathlib.Path().joinpath"
         ) {
-            // With unknown parts, the path's shape (`~/.ssh/{}`).
-            if result.konst.is_none() && result.template.is_none() {
-                let base = receiver.filter(|_| name == "pathlib.Path().joinpath");
-                result.template = path_template(base, args);
+            // With unknown parts, the path's shape (`~/.ssh/{}`), when one
+            // of them has a shape and every other is constant.
+            let base = receiver.filter(|_| name == "pathlib.Path().joinpath");
+            let mut parts = base.into_iter().chain(args);
+            if result.konst.is_none()
+                && result.template.is_none()
+                && parts.clone().any(|p| p.template.is_some())
+                && parts.all(|p| p.text().is_some() || p.template.is_some())
+            {
+                result.template = Some(path_template(base.into_iter().chain(args)));
             }
             if result
                 .printed()
@@ -435,27 +430,20 @@ fn builtin_text(name: &str) -> Option<String> {
     }
 }
 
-/// The template of a path joined from `receiver` (for `joinpath`) and
-/// `args` with `/`, when a part is a template (`f"~/.ssh/{name}"`) and
-/// none is unknown altogether.
-fn path_template(receiver: Option<&Sym>, args: &[Sym]) -> Option<Template> {
-    let parts: Vec<&Sym> = receiver.into_iter().chain(args).collect();
-    if !parts.iter().any(|p| p.template.is_some()) {
-        return None;
+/// A path joined from `parts` with `/`: constants as text, templates as
+/// their parts, anything else as a hole (`os.path.join(home, ".ssh",
+/// name)` → `{}/.ssh/{}`).
+fn path_template<'s>(parts: impl Iterator<Item = &'s Sym>) -> Template {
+    let mut joined = Vec::new();
+    for (i, part) in parts.enumerate() {
+        if i > 0 {
+            joined.push(Part::Literal(Arc::from("/")));
+        }
+        match (part.text(), &part.template) {
+            (Some(text), _) => joined.push(Part::Literal(text)),
+            (None, Some(t)) => joined.extend(t.parts().iter().cloned()),
+            (None, None) => joined.push(Part::Hole(Hole { taint: part.taint })),
+        }
     }
-    let mut joined: Option<Template> = None;
-    for part in parts {
-        let piece = match (&part.konst, &part.template) {
-            (Some(Const::Str(s)), _) => Template::new([Part::Literal(s.clone())]),
-            (None, Some(t)) => t.clone(),
-            _ => return None,
-        };
-        joined = Some(match joined {
-            None => piece,
-            Some(before) => before
-                .followed_by(&Template::new([Part::Literal(Arc::from("/"))]))
-                .followed_by(&piece),
-        });
-    }
-    joined
+    Template::new(joined)
 }

@@ -342,10 +342,11 @@ impl<'a> Walker<'a, '_> {
             _ => None,
         };
         let route = d.decorators.iter().any(names::is_route_decorator);
+        let names_in_order = signature(params);
         self.out.functions.push(PendingFunction {
             name: d.name.clone(),
             class: d.class.clone(),
-            params: signature(params),
+            params: names_in_order.clone(),
             offset: d.def.start(),
             decorators: d.decorators,
             docstring,
@@ -361,7 +362,7 @@ impl<'a> Walker<'a, '_> {
         } else {
             0
         };
-        for (i, name) in signature(params).iter().enumerate() {
+        for (i, name) in names_in_order.iter().enumerate() {
             let extra = if i >= usize::from(d.class.is_some()) {
                 intercepted
             } else {
